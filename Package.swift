@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+// multiagent — runs coding-agent CLIs as managed, long-running agents.
+// Zero third-party packages: only the Swift toolchain and system C libraries.
+import PackageDescription
+
+let package = Package(
+  name: "multiagent",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "ProviderKit", targets: ["ProviderKit"]),
+    .library(name: "Providers", targets: ["Providers"]),
+    .library(name: "Credentials", targets: ["Credentials"]),
+    .library(name: "MultiAgent", targets: ["MultiAgent"]),
+    .executable(name: "multiagent", targets: ["multiagent"]),
+  ],
+  targets: [
+    // Protocols and value types; no I/O beyond decoding definitions.
+    .target(name: "ProviderKit"),
+    // The built-in providers; the catalog (providers.json) is embedded at build time.
+    .target(
+      name: "Providers",
+      dependencies: ["ProviderKit"],
+      plugins: ["EmbedProviderCatalog"]
+    ),
+    .target(name: "Credentials", dependencies: ["ProviderKit"]),
+    .target(name: "MultiAgent", dependencies: ["ProviderKit", "Providers", "Credentials"]),
+    .executableTarget(name: "multiagent", dependencies: ["MultiAgent"]),
+
+    // Build-time tool + plugin that turn providers.json into Swift source.
+    .executableTarget(name: "CatalogEmbedder"),
+    .plugin(
+      name: "EmbedProviderCatalog",
+      capability: .buildTool(),
+      dependencies: ["CatalogEmbedder"]
+    ),
+
+    // Benchmarks are executables that print figures; never timed assertions in tests.
+    .executableTarget(
+      name: "multiagent-bench",
+      dependencies: ["ProviderKit", "Providers"],
+      path: "Benchmarks/multiagent-bench"
+    ),
+
+    // Test support shared by every test target: fake model server launcher, CLI locator, temp dirs.
+    .target(
+      name: "TestSupport",
+      dependencies: ["ProviderKit", "Providers"],
+      path: "Tests/TestSupport"
+    ),
+    .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
+    .testTarget(
+      name: "ProvidersTests",
+      dependencies: ["ProviderKit", "Providers", "TestSupport"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import ProviderKit
+import Providers
+import Credentials

@@ -1,0 +1,90 @@
+/// Where a run's provider session id comes from.
+///
+/// In providers.json: `{"source":"event","field":"thread_id"}` (read from the first output line
+/// carrying that field) or `{"source":"pinned","flag":"--session-id","field":"session_id"}` (chosen by
+/// multiagent up front and passed with the flag; the output confirms it).
+public struct SessionIDRule: Sendable, Hashable, Codable {
+  /// How the id is obtained.
+  public enum Source: String, Sendable, Hashable, Codable {
+    /// Read from the output.
+    case event
+    /// Generated up front (a UUID) and passed with ``SessionIDRule/flag``.
+    case pinned
+    /// The CLI never reports one.
+    case none
+  }
+
+  /// How the id is obtained.
+  public var source: Source
+  /// The JSON field that carries the id in the output (`session_id`, `thread_id`, `sessionID`).
+  public var field: String?
+  /// For pinned ids: the flag that sets it (`--session-id`).
+  public var flag: String?
+
+  /// Creates a rule.
+  public init(source: Source, field: String? = nil, flag: String? = nil) {
+    self.source = source
+    self.field = field
+    self.flag = flag
+  }
+
+  /// Decodes and checks that a pinned rule names its flag.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    source = try c.decode(Source.self, forKey: .source)
+    field = try c.decodeIfPresent(String.self, forKey: .field)
+    flag = try c.decodeIfPresent(String.self, forKey: .flag)
+    if source == .pinned, flag?.isEmpty ?? true {
+      throw DecodingError.dataCorruptedError(
+        forKey: .flag, in: c, debugDescription: "a pinned session id needs the flag that sets it")
+    }
+  }
+
+  private enum CodingKeys: String, CodingKey { case source, field, flag }
+}
+
+/// Where a CLI keeps its configuration, and how to point it elsewhere (one dir per account).
+public struct ConfigDirectory: Sendable, Hashable, Codable {
+  /// The environment variable that relocates the config dir (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`).
+  public var environmentVariable: String
+  /// The default location (`~/.claude`).
+  public var defaultPath: String?
+  /// When the variable relocates a *home* (Gemini's `GEMINI_CLI_HOME`), the folder inside it that
+  /// holds the files (`.gemini`).
+  public var subdirectory: String?
+
+  /// Creates a description.
+  public init(environmentVariable: String, defaultPath: String? = nil, subdirectory: String? = nil) {
+    self.environmentVariable = environmentVariable
+    self.defaultPath = defaultPath
+    self.subdirectory = subdirectory
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case environmentVariable = "env", defaultPath = "default", subdirectory
+  }
+}
+
+/// Where session transcripts live inside a config dir, as glob patterns with `{session}` standing
+/// for the session id (`projects/*/{session}.jsonl`; `**` matches any depth).
+public struct SessionFiles: Sendable, Hashable, Codable {
+  /// Patterns of the transcript file(s) of a session.
+  public var patterns: [String]
+  /// Patterns of companion files or folders that move with it (`projects/*/{session}`).
+  public var companions: [String]
+
+  /// Creates a description.
+  public init(patterns: [String], companions: [String] = []) {
+    self.patterns = patterns
+    self.companions = companions
+  }
+
+  /// Decodes; `companions` defaults to empty.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    patterns = try c.decodeNonEmpty([String].self, forKey: .patterns)
+    companions = try c.decodeIfPresent([String].self, forKey: .companions) ?? []
+  }
+
+  private enum CodingKeys: String, CodingKey { case patterns, companions }
+}
