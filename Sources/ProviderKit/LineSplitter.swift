@@ -49,7 +49,7 @@ public struct LineSplitter: Sendable {
       let segment = UnsafeBufferPointer(rebasing: chunk[start..<segmentEnd])
       if !skippingOverlongLine {
         let room = maximumLineLength - pending.count
-        if segment.count >= room && (end == nil || segment.count > room) {
+        if segment.count > room {
           pending.append(contentsOf: UnsafeBufferPointer(rebasing: segment[0..<room]))
           lines.append(makeLine(truncated: true))
           pending = []

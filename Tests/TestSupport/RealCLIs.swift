@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Locates the real `claude` and `codex` binaries installed by `scripts/install-real-clis.sh`.
+///
+/// End-to-end tests are skipped with a visible reason when a CLI is absent; `.ci/run` installs
+/// both, so CI always runs them.
+public enum RealCLIs {
+  /// The install script's cache dir (`$MULTIAGENT_CLI_CACHE`, default `~/.cache/multiagent-clis`).
+  public static var cacheDirectory: URL {
+    if let custom = ProcessInfo.processInfo.environment["MULTIAGENT_CLI_CACHE"], !custom.isEmpty {
+      return URL(fileURLWithPath: custom)
+    }
+    return FileManager.default.homeDirectoryForCurrentUser.appending(path: ".cache/multiagent-clis")
+  }
+
+  /// The bin dir holding `claude` and `codex`.
+  public static var binDirectory: URL { cacheDirectory.appending(path: "bin") }
+
+  /// The path of the real CLI `name`, if installed.
+  public static func path(_ name: String) -> String? {
+    let path = binDirectory.appending(path: name).path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+  }
+
+  /// Whether the real Claude Code CLI is installed.
+  public static var hasClaude: Bool { path("claude") != nil }
+  /// Whether the real Codex CLI is installed.
+  public static var hasCodex: Bool { path("codex") != nil }
+
+  /// The message shown when a real-CLI test is skipped.
+  public static let skipReason: Comment = "real CLI not installed: run scripts/install-real-clis.sh (.ci/run does)"
+
+  /// Environment for the real Claude CLI talking only to a local fake server.
+  ///
+  /// - Parameters:
+  ///   - server: the fake model server.
+  ///   - key: the API key, or the OAuth token when `oauth` is true (then it prints subscriber limits).
+  public static func claudeEnvironment(server: FakeModelServer, key: String, oauth: Bool = false) -> [String: String] {
+    var environment = [
+      "ANTHROPIC_BASE_URL": server.baseURL,
+      "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+      "CLAUDE_CODE_MAX_RETRIES": "0",
+      "DISABLE_AUTOUPDATER": "1",
+    ]
+    environment[oauth ? "CLAUDE_CODE_OAUTH_TOKEN" : "ANTHROPIC_API_KEY"] = key
+    return environment
+  }
+
+  /// Arguments that point the real Codex CLI at a local fake server, with the key read from
+  /// `FAKE_OPENAI_API_KEY`, no analytics or plugins (no outside traffic), and no retries.
+  public static func codexArguments(server: FakeModelServer) -> [String] {
+    [
+      "-c", #"model="gpt-5.5""#, "-c", #"model_provider="fake""#, "-c", #"model_providers.fake.name="Fake""#,
+      "-c", "model_providers.fake.base_url=\"\(server.baseURL)/v1\"",
+      "-c", #"model_providers.fake.wire_api="responses""#,
+      "-c", #"model_providers.fake.env_key="FAKE_OPENAI_API_KEY""#,
+      "-c", "model_providers.fake.request_max_retries=0", "-c", "model_providers.fake.stream_max_retries=0",
+      "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false", "--disable", "plugins",
+    ]
+  }
+}
+
