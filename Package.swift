@@ -22,9 +22,21 @@ let package = Package(
       dependencies: ["ProviderKit"],
       plugins: ["EmbedProviderCatalog"]
     ),
-    .target(name: "Credentials", dependencies: ["ProviderKit"]),
-    .target(name: "MultiAgent", dependencies: ["ProviderKit", "Providers", "Credentials"]),
+    .target(name: "Credentials", dependencies: ["ProviderKit", "CSQLite"]),
+    .target(
+      name: "MultiAgent",
+      dependencies: ["ProviderKit", "Providers", "Credentials", "CSQLite", "CMultiAgentShims"]
+    ),
     .executableTarget(name: "multiagent", dependencies: ["MultiAgent"]),
+
+    // System SQLite (sqlite3.h, pkg-config sqlite3) and a C shim for libc symbols Swift cannot reach.
+    .systemLibrary(
+      name: "CSQLite",
+      path: "Sources/CSQLite",
+      pkgConfig: "sqlite3",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
+    .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),
 
     // Build-time tool + plugin that turn providers.json into Swift source.
     .executableTarget(name: "CatalogEmbedder"),
@@ -54,6 +66,7 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

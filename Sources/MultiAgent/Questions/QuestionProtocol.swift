@@ -1,0 +1,76 @@
+import ProviderKit
+
+/// The question protocol's texts: the preamble appended to every prompt, and the resume prompt
+/// that carries the user's answers.
+public enum QuestionProtocol {
+  /// The environment variable naming the agent's signal file.
+  public static let signalFileVariable = "MULTIAGENT_SIGNAL_FILE"
+
+  /// The preamble appended to an agent's task, telling it where and how to signal.
+  public static func preamble(signalFile: String) -> String {
+    """
+
+
+    ---
+    When you have finished, or when you need a decision from the user before you can go on, write \
+    exactly one JSON object to the file named by the environment variable \(signalFileVariable) \
+    (\(signalFile)) using your shell or file-writing tool, then end your turn:
+    - finished: {"status":"done","result":"<one-paragraph summary of what you did>"}
+    - need decisions: {"status":"questions","questions":[{"id":"q1","question":"<question>","options":["<option>"]}]}
+    - cannot go on: {"status":"error","error":"<what went wrong>"}
+    Ask questions only this way; you will be resumed in this same session with the answers.
+    """
+  }
+
+  /// The resume prompt carrying `answers` (question id → answer) to `questions`.
+  ///
+  /// - Throws: ``AnswerError`` when an answer names an unknown question or a question is unanswered.
+  public static func answerPrompt(
+    questions: [PendingQuestion], answers: [(id: String, answer: String)]
+  ) throws(AnswerError) -> String {
+    let known = Set(questions.map(\.id))
+    for answer in answers where !known.contains(answer.id) {
+      throw AnswerError(
+        "no pending question \"\(answer.id)\" (pending: \(questions.map(\.id).joined(separator: ", ")))")
+    }
+    let answered = Dictionary(answers.map { ($0.id, $0.answer) }, uniquingKeysWith: { _, last in last })
+    let missing = questions.map(\.id).filter { answered[$0] == nil }
+    if !missing.isEmpty {
+      throw AnswerError(
+        "no answer for \(missing.joined(separator: ", ")); answer every question (--answer ID=TEXT) "
+          + "or give one free-text answer")
+    }
+    var lines = ["The user answered your questions:"]
+    for question in questions {
+      lines.append("- \(question.id) (\(question.question)): \(answered[question.id]!)")
+    }
+    lines.append(continuation)
+    return lines.joined(separator: "\n")
+  }
+
+  /// The resume prompt for one free-text answer to all pending questions.
+  public static func answerPrompt(questions: [PendingQuestion], freeText: String) -> String {
+    var lines = ["The user answered your questions."]
+    if !questions.isEmpty {
+      lines.append("Your questions were:")
+      for question in questions { lines.append("- \(question.id): \(question.question)") }
+    }
+    lines.append("The answer: \(freeText)")
+    lines.append(continuation)
+    return lines.joined(separator: "\n")
+  }
+
+  private static let continuation =
+    "Continue the task with these answers. When you finish or need more decisions, write the signal "
+    + "file (\(signalFileVariable)) again as before."
+}
+
+/// Answers that cannot be delivered.
+public struct AnswerError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// What is wrong.
+  public var message: String
+  /// Creates an error.
+  public init(_ message: String) { self.message = message }
+  /// The message.
+  public var description: String { message }
+}
