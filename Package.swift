@@ -65,7 +65,7 @@ let package = Package(
       dependencies: ["ProviderKit", "Providers", "TestSupport"],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["MultiAgent", "TestSupport"]),
     .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
   ],

@@ -47,14 +47,15 @@ public enum RealCLIs {
     return environment
   }
 
-  /// Arguments that point the real Codex CLI at a local fake server, with the key read from
-  /// `FAKE_OPENAI_API_KEY`, no analytics or plugins (no outside traffic), and no retries.
+  /// Arguments that point the real Codex CLI at a local fake server, with the key taken from
+  /// `CODEX_API_KEY` or the config dir's `auth.json` (as with a real account), no analytics or
+  /// plugins (no outside traffic), and no retries.
   public static func codexArguments(server: FakeModelServer) -> [String] {
     [
       "-c", #"model="gpt-5.5""#, "-c", #"model_provider="fake""#, "-c", #"model_providers.fake.name="Fake""#,
       "-c", "model_providers.fake.base_url=\"\(server.baseURL)/v1\"",
       "-c", #"model_providers.fake.wire_api="responses""#,
-      "-c", #"model_providers.fake.env_key="FAKE_OPENAI_API_KEY""#,
+      "-c", "model_providers.fake.requires_openai_auth=true",
       "-c", "model_providers.fake.request_max_retries=0", "-c", "model_providers.fake.stream_max_retries=0",
       "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false", "--disable", "plugins",
     ]

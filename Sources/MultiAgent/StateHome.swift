@@ -1,0 +1,142 @@
+import Foundation
+import ProviderKit
+import Providers
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The directory where multiagent keeps its state: the database, agent logs, account config dirs,
+/// worktrees and the user's providers.json.
+///
+/// Resolving a home never touches the disk; ``create()`` makes it (mode 0700) when a command is about
+/// to write. Read-only commands (listing providers) work without a home on disk.
+public struct StateHome: Sendable, Hashable, CustomStringConvertible {
+  /// The environment variable that chooses the home when `--home` is not given.
+  public static let environmentVariable = "MULTIAGENT_HOME"
+
+  /// The absolute path of the home directory.
+  public let path: String
+
+  /// A home at `path`; a relative path is taken relative to the current directory and `~` is expanded.
+  public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    self.path = Self.absolute(path, environment: environment)
+  }
+
+  /// The home chosen by `--home`, else `$MULTIAGENT_HOME`, else `~/.multiagent`.
+  ///
+  /// - Parameters:
+  ///   - override: the `--home` value, if given.
+  ///   - environment: the process environment.
+  /// - Throws: ``StateHomeError`` when neither is set and the user's home directory is unknown.
+  public static func resolve(
+    override: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws(StateHomeError) -> StateHome {
+    if let override, !override.isEmpty { return StateHome(path: override, environment: environment) }
+    if let variable = environment[environmentVariable], !variable.isEmpty {
+      return StateHome(path: variable, environment: environment)
+    }
+    guard let userHome = userHomeDirectory(environment) else {
+      throw StateHomeError(
+        path: "~/.multiagent",
+        message: "cannot find your home directory; set \(environmentVariable) or pass --home DIR")
+    }
+    return StateHome(path: userHome + "/.multiagent", environment: environment)
+  }
+
+  /// `<home>/providers.json`: the user's provider overrides and additions (optional).
+  public var providersFile: String { path + "/providers.json" }
+  /// `<home>/state.db`: the SQLite database.
+  public var database: String { path + "/state.db" }
+  /// `<home>/agents`: one folder per agent (output log, prompt, signal file).
+  public var agentsDirectory: String { path + "/agents" }
+  /// `<home>/accounts`: one config dir per provider account.
+  public var accountsDirectory: String { path + "/accounts" }
+  /// `<home>/worktrees`: one git worktree per agent.
+  public var worktreesDirectory: String { path + "/worktrees" }
+
+  /// The built-in providers merged with this home's providers.json, if there is one.
+  ///
+  /// - Throws: ``CatalogError`` naming the file, the provider and the field when the user's file is
+  ///   not valid.
+  public func providerRegistry() throws(CatalogError) -> ProviderRegistry {
+    try BuiltinProviders.registry(userCatalogPath: providersFile)
+  }
+
+  /// The path.
+  public var description: String { path }
+
+  /// Whether the home exists as a directory.
+  public var exists: Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+  }
+
+  /// Creates the home and its agents, accounts and worktrees folders, each mode 0700, if missing.
+  ///
+  /// Folders that already exist keep their mode: a user who points `--home` at a shared folder
+  /// decides its permissions. Missing parent folders are created too.
+  ///
+  /// - Throws: ``StateHomeError`` naming the folder that could not be created.
+  public func create() throws(StateHomeError) {
+    for directory in [path, agentsDirectory, accountsDirectory, worktreesDirectory] {
+      try Self.makeDirectory(directory)
+    }
+  }
+
+  private static func makeDirectory(_ directory: String) throws(StateHomeError) {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else {
+        throw StateHomeError(path: directory, message: "exists but is not a directory; move it away")
+      }
+      return
+    }
+    let parent = (directory as NSString).deletingLastPathComponent
+    if parent != directory, !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
+      try makeDirectory(parent)
+    }
+    // mkdir's mode is masked by the umask; 0700 is narrow enough that no umask widens it.
+    if mkdir(directory, 0o700) != 0, errno != EEXIST {
+      let reason = String(cString: strerror(errno))
+      throw StateHomeError(path: directory, message: "cannot be created (\(reason)); check the permissions")
+    }
+  }
+
+  private static func absolute(_ path: String, environment: [String: String]) -> String {
+    var expanded = path
+    if expanded == "~" || expanded.hasPrefix("~/"), let home = userHomeDirectory(environment) {
+      expanded = home + expanded.dropFirst()
+    }
+    if !expanded.hasPrefix("/") {
+      expanded = FileManager.default.currentDirectoryPath + "/" + expanded
+    }
+    return URL(fileURLWithPath: expanded).standardizedFileURL.path
+  }
+
+  private static func userHomeDirectory(_ environment: [String: String]) -> String? {
+    if let home = environment["HOME"], !home.isEmpty { return home }
+    guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return nil }
+    let home = String(cString: directory)
+    return home.isEmpty ? nil : home
+  }
+}
+
+/// A state home that cannot be resolved or created.
+public struct StateHomeError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The folder concerned.
+  public var path: String
+  /// What is wrong and how to fix it.
+  public var message: String
+
+  /// Creates an error.
+  public init(path: String, message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  /// `<path>: <message>`.
+  public var description: String { "\(path): \(message)" }
+}

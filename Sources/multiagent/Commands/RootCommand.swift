@@ -1,0 +1,16 @@
+/// `multiagent`: the root of the command tree. A new command is one file, listed here.
+struct RootCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    name: "multiagent",
+    abstract: "Run coding-agent CLIs (claude, codex, gemini, …) as managed agents.",
+    discussion: """
+      State lives in the state home: --home DIR, else $MULTIAGENT_HOME, else ~/.multiagent.
+
+      Exit codes: 0 success, 1 failure, 2 usage error, 3 waiting for input, 77 forbidden,
+      124 timed out.
+      """,
+    subcommands: [ProvidersCommand.self, HelpCommand.self]
+  )
+
+  init(arguments: ParsedArguments) {}
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes to standard output and standard error, unbuffered, and renders JSON output.
+struct Console: Sendable {
+  /// Writes `text` to standard output.
+  func write(_ text: String) {
+    Self.write(text, to: STDOUT_FILENO)
+  }
+
+  /// Writes `text` to standard error.
+  func writeError(_ text: String) {
+    Self.write(text, to: STDERR_FILENO)
+  }
+
+  /// Writes `value` as pretty-printed JSON, with sorted keys, on standard output.
+  func writeJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    write(String(decoding: data, as: UTF8.self) + "\n")
+  }
+
+  /// Reports `error` on stderr (`error: …` and its hint) and, in JSON mode, as a JSON object on stdout.
+  func report(_ error: CLIError, json: Bool) {
+    var text = "error: \(error.message)\n"
+    if let hint = error.hint { text += hint + "\n" }
+    writeError(text)
+    if json { try? writeJSON(ErrorEnvelope(error: error)) }
+  }
+
+  private static func write(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let written = bytes.withUnsafeBytes { buffer in
+        #if canImport(Glibc)
+          Glibc.write(descriptor, buffer.baseAddress, buffer.count)
+        #else
+          Darwin.write(descriptor, buffer.baseAddress, buffer.count)
+        #endif
+      }
+      if written < 0, errno == EINTR { continue }
+      if written <= 0 { return }
+      bytes = bytes.dropFirst(written)
+    }
+  }
+}
+
+/// `{"error":{"code":"…","message":"…","hint":"…","exitCode":2}}`.
+private struct ErrorEnvelope: Encodable {
+  struct Body: Encodable {
+    var code: String
+    var message: String
+    var hint: String?
+    var exitCode: Int32
+  }
+
+  var error: Body
+
+  init(error: CLIError) {
+    self.error = Body(
+      code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode.rawValue)
+  }
+}

@@ -1,0 +1,38 @@
+/// A plain-text table: a header row in capitals and left-aligned columns separated by two spaces.
+struct TextTable: Sendable {
+  /// The column titles.
+  var header: [String]
+  /// The rows; each has as many cells as the header.
+  var rows: [[String]] = []
+
+  /// Creates an empty table with these column titles.
+  init(_ header: [String]) {
+    self.header = header
+  }
+
+  /// Appends a row.
+  mutating func append(_ row: [String]) {
+    rows.append(row)
+  }
+
+  /// The table as lines of text, each ending in a newline; the last column is not padded.
+  func rendered() -> String {
+    let all = [header] + rows
+    var widths = [Int](repeating: 0, count: header.count)
+    for row in all {
+      for (column, cell) in row.enumerated() where column < widths.count {
+        widths[column] = max(widths[column], cell.count)
+      }
+    }
+    var text = ""
+    for row in all {
+      var line = ""
+      for (column, cell) in row.enumerated() {
+        line += column == row.count - 1 ? cell : cell.padding(to: widths[column]) + "  "
+      }
+      while line.hasSuffix(" ") { line.removeLast() }
+      text += line + "\n"
+    }
+    return text
+  }
+}
