@@ -351,6 +351,15 @@ struct JSONParserTests {
     #expect(try parse("1700000000123").intValue == 1_700_000_000_123)
   }
 
+  @Test func parsesVeryLongNumbers() throws {
+    let digits = String(repeating: "7", count: 1_000_000)
+    #expect(try parse(digits) == .number(.infinity))
+    #expect(try parse("-" + digits) == .number(-.infinity))
+    #expect(try parse("0." + digits).doubleValue == 0.7777777777777778)
+    #expect(try parse("1" + String(repeating: "0", count: 100_000) + "e-100000") == .number(1))
+    #expect(try parse("[1e-99999999999999999999]") == .array([.number(0)]))
+  }
+
   @Test func numbersMatchStandardLibraryConversion() throws {
     var generator = SeededGenerator(seed: 42)
     func digits(_ range: ClosedRange<Int>) -> String {

@@ -12,7 +12,7 @@
 ///   `JSON.stringify` emits for a string cut inside an emoji) decodes to U+FFFD rather than failing,
 ///   so one truncated string does not cost the whole line.
 /// - A number too large for `Double` becomes `±infinity` (as in JavaScript and Python); one too small
-///   becomes zero. ``JSONWriter`` writes non-finite numbers as `null`.
+///   becomes zero. ``JSONWriter`` writes infinities back as `±1e999`.
 /// - Duplicate object member names are kept, in order (``JSONObject`` lookups find the first).
 /// - A byte order mark is not skipped; it is an error like any other unexpected byte.
 public enum JSONParser {

@@ -1,9 +1,10 @@
 // String parsing for `JSONByteParser`.
 //
-// Strings are scanned eight bytes at a time for the three bytes that end a plain run: `"`, `\` and
-// control characters (below 0x20). A string without escapes — the common case — becomes a `String`
-// in one step that also validates its UTF-8. A string with escapes is decoded into the parser's
-// reused scratch buffer, run by run, and validated at the end.
+// Strings are scanned eight bytes at a time (SWAR) for the three bytes that end a plain run: `"`,
+// `\` and control characters (below 0x20), noting on the way whether any byte is non-ASCII. A string
+// without escapes — the common case — is then validated (only if non-ASCII) and copied into a
+// `String` in one step (see JSONParserUTF8.swift). A string with escapes is decoded into the
+// parser's reused scratch buffer, run by run, and validated at the end.
 
 extension JSONByteParser {
   /// Parses a string whose opening quote has been consumed, leaving the position after the closing
