@@ -1,7 +1,26 @@
 #ifndef CMULTIAGENT_SHIMS_H
 #define CMULTIAGENT_SHIMS_H
 
+#include <signal.h>
+#include <spawn.h>
+
 /// POSIX_SPAWN_SETSID (glibc 2.26+, needs _GNU_SOURCE, which Swift's Glibc module does not set).
 int multiagent_posix_spawn_setsid_flag(void);
+
+/// Adds "close every descriptor >= lowfd" to `actions`
+/// (posix_spawn_file_actions_addclosefrom_np, glibc 2.34+).
+/// Returns 0, or an errno value; ENOSYS when the C library lacks it.
+int multiagent_posix_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+
+/// Adds "change the working directory to `path`" to `actions`
+/// (posix_spawn_file_actions_addchdir_np, glibc 2.29+, macOS 10.15+).
+/// Returns 0, or an errno value; ENOSYS when the C library lacks it.
+int multiagent_posix_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/// Fills `set` with every signal, including the C library's internal ones (glibc's SIGCANCEL and
+/// SIGSETXID, which sigfillset leaves out). Used as the POSIX_SPAWN_SETSIGDEF set so the child
+/// starts with every disposition at SIG_DFL: otherwise glibc sets those two to SIG_IGN in the
+/// child of a threaded parent, and an ignored signal stays ignored across exec.
+void multiagent_sigset_fill_all(sigset_t *set);
 
 #endif

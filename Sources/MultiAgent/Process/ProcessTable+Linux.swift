@@ -1,0 +1,103 @@
+#if os(Linux)
+  import Glibc
+
+  /// The process table read from `/proc`.
+  struct LinuxProcessTable: ProcessTable {
+    func snapshot(of pid: Int32) -> ProcessSnapshot? {
+      guard pid > 0, case .success(let bytes) = Self.readFile("/proc/\(pid)/stat") else { return nil }
+      return ProcessSnapshot(procStat: bytes)
+    }
+
+    func allSnapshots() -> [ProcessSnapshot] {
+      Self.listPIDs().compactMap { snapshot(of: $0) }
+    }
+
+    func environment(of pid: Int32) -> EnvironmentReading {
+      switch Self.readFile("/proc/\(pid)/environ") {
+      case .success(let bytes):
+        return .entries(bytes.split(separator: 0, omittingEmptySubsequences: true).map(Array.init))
+      case .failure(let failure) where failure.errno == ENOENT || failure.errno == ESRCH:
+        return .noSuchProcess
+      case .failure:
+        return .unreadable
+      }
+    }
+
+    func currentPID() -> Int32 { getpid() }
+
+    func currentEnvironmentValue(_ name: String) -> String? {
+      getenv(name).map { String(cString: $0) }
+    }
+
+    /// The numeric entries of `/proc`.
+    private static func listPIDs() -> [Int32] {
+      guard let directory = opendir("/proc") else { return [] }
+      defer { closedir(directory) }
+      var pids: [Int32] = []
+      while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          Array(raw.prefix { $0 != 0 })
+        }
+        guard !name.isEmpty, name.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { continue }
+        if let pid = Int32(String(decoding: name, as: UTF8.self)) { pids.append(pid) }
+      }
+      return pids
+    }
+
+    /// Why a file could not be read.
+    struct ReadFailure: Error {
+      var errno: Int32
+    }
+
+    /// The whole content of a (small, virtual) file, or the `errno` of the failure.
+    static func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      guard descriptor >= 0 else { return .failure(ReadFailure(errno: errno)) }
+      defer { close(descriptor) }
+      var content: [UInt8] = []
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+          content += chunk[..<count]
+        } else if count == 0 {
+          return .success(content)
+        } else if errno != EINTR {
+          return .failure(ReadFailure(errno: errno))
+        }
+      }
+    }
+  }
+
+  /// This platform's process table.
+  typealias SystemProcessTable = LinuxProcessTable
+
+  extension ProcessSnapshot {
+    /// Parses the content of `/proc/<pid>/stat`.
+    ///
+    /// The second field is the command name in parentheses, and that name may itself contain
+    /// spaces and parentheses (`(a) b (c)`), so the fields are counted from the *last* `)`.
+    /// Field 22 is `starttime`.
+    ///
+    /// - Returns: `nil` when the text is not a `stat` line.
+    public init?(procStat bytes: some Collection<UInt8>) {
+      let bytes = Array(bytes)
+      guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
+        let close = bytes.lastIndex(of: UInt8(ascii: ")")), open < close,
+        let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).filter { $0 != " " })
+      else { return nil }
+      // Fields 3 (state) onwards.
+      let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " ")).map {
+        String(decoding: $0, as: UTF8.self)
+      }
+      guard fields.count >= 20, fields[0].count == 1, let state = fields[0].first,
+        let parentPID = Int32(fields[1]), let processGroupID = Int32(fields[2]),
+        let sessionID = Int32(fields[3]), let startTime = UInt64(fields[19])
+      else { return nil }
+      self.init(
+        pid: pid, parentPID: parentPID, processGroupID: processGroupID, sessionID: sessionID,
+        state: state, startTime: startTime)
+    }
+  }
+
+#endif

@@ -1,0 +1,440 @@
+import ProviderKit
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// The agents and their events, in the state database (`<home>/state.db`).
+///
+/// Safe to use from many threads, and from many processes at once (each opening its own store):
+/// every write is one `BEGIN IMMEDIATE` transaction, so a read-modify-write (``update(id:_:)``,
+/// ``transition(id:from:to:message:data:_:)``) never loses a concurrent update, and a locked
+/// database is waited for and retried rather than reported.
+///
+/// Every status change made through the store appends a `status_changed` event in the same
+/// transaction, so the events table is a complete history of statuses.
+///
+/// The closures passed to ``update(id:_:)`` and ``transition(id:from:to:message:data:_:)`` run while
+/// the database is locked for writing: keep them short, and never call the store from inside them.
+public final class AgentStore: Sendable {
+  /// Which agents ``list(_:)`` and ``count(_:)`` return.
+  public struct Filter: Sendable, Hashable {
+    /// Only agents in one of these statuses (all when nil).
+    public var statuses: Set<AgentStatus>?
+    /// Only agents of this provider (all when nil).
+    public var provider: String?
+    /// Only children of this agent (all when nil).
+    public var parentID: String?
+    /// Whether dismissed agents are included.
+    public var includeDismissed: Bool
+
+    /// A filter; the default matches every agent not dismissed.
+    public init(
+      statuses: Set<AgentStatus>? = nil, provider: String? = nil, parentID: String? = nil,
+      includeDismissed: Bool = false
+    ) {
+      self.statuses = statuses
+      self.provider = provider
+      self.parentID = parentID
+      self.includeDismissed = includeDismissed
+    }
+
+    /// Every agent, dismissed ones included.
+    public static let all = Filter(includeDismissed: true)
+  }
+
+  /// The outcome of ``transition(id:from:to:message:data:_:)``.
+  public struct StatusTransition: Sendable, Hashable {
+    /// Whether the agent was in one of the expected statuses, so the change was made.
+    public var applied: Bool
+    /// The record after the change, or as found when not applied.
+    public var record: AgentRecord
+    /// The `status_changed` event appended, when the status changed.
+    public var event: StoredEvent?
+  }
+
+  /// The database file.
+  public var path: String { database.path }
+  let database: StateDatabase
+
+  /// The schema version this build writes (`PRAGMA user_version`).
+  public static var schemaVersion: Int { StoreSchema.currentVersion }
+
+  /// Opens the database at `path`, creating it (mode 0600) when missing, and migrates it.
+  ///
+  /// - Parameters:
+  ///   - path: the database file; its folder must exist.
+  ///   - busyTimeout: how long SQLite waits for a lock before each retry.
+  /// - Throws: ``StoreError``: `cannotOpen`, `corrupt` (not a multiagent database),
+  ///   `schemaTooNew`, `busy` (locked by others for over a minute), …
+  public init(path: String, busyTimeout: Duration = .seconds(15)) throws(StoreError) {
+    database = try StateDatabase(path: path, busyTimeout: busyTimeout)
+  }
+
+  /// Opens `<home>/state.db` (the home must exist: see ``StateHome/create()``).
+  public convenience init(home: StateHome) throws(StoreError) {
+    try self.init(path: home.database)
+  }
+
+  init(database: StateDatabase) {
+    self.database = database
+  }
+
+  // MARK: Creating and reading
+
+  /// Stores a new agent and appends its `created` event.
+  ///
+  /// - Returns: the record as stored.
+  /// - Throws: ``StoreError`` with code `nameTaken` when another agent has this name (ignoring ASCII
+  ///   case), `idTaken` for a duplicate id, `notFound` when the parent does not exist,
+  ///   `invalidValue` for an empty id, name or provider.
+  @discardableResult
+  public func create(_ record: AgentRecord) throws(StoreError) -> AgentRecord {
+    let path = path
+    var record = Self.normalized(record)
+    for (value, what) in [(record.id, "id"), (record.name, "name"), (record.provider, "provider")]
+    where value.isEmpty {
+      throw StoreError(code: .invalidValue, message: "an agent needs a non-empty \(what)", path: path)
+    }
+    if record.updatedAt < record.createdAt { record.updatedAt = record.createdAt }
+    let stored = record
+    return try database.write { (connection) throws(StoreError) -> AgentRecord in
+      try Self.checkNameFree(stored.name, for: stored.id, connection)
+      guard try Self.fetch(id: stored.id, connection) == nil else {
+        throw StoreError(code: .idTaken, message: "an agent with id \(stored.id) already exists", path: path)
+      }
+      if let parentID = stored.parentID, try Self.fetch(id: parentID, connection) == nil {
+        throw StoreError(code: .notFound, message: "parent agent \(parentID) does not exist", path: path)
+      }
+      try connection.with(AgentRows.insert) { (statement) throws(StoreError) in
+        AgentRows.bind(stored, to: statement)
+        try statement.run()
+      }
+      _ = try Self.insertEvent(
+        StoredEvent(
+          id: 0, agentID: stored.id, time: stored.createdAt, type: .created, toStatus: stored.status),
+        connection)
+      return stored
+    }
+  }
+
+  /// The agent with this id, or nil.
+  public func agent(id: String) throws(StoreError) -> AgentRecord? {
+    try database.read { (connection) throws(StoreError) in try Self.fetch(id: id, connection) }
+  }
+
+  /// The agent with this name (ignoring ASCII case), or nil.
+  public func agent(named name: String) throws(StoreError) -> AgentRecord? {
+    try database.read { (connection) throws(StoreError) in
+      try connection.with(AgentRows.selectByName) { (statement) throws(StoreError) -> AgentRecord? in
+        statement.bind(name, at: 0)
+        return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
+      }
+    }
+  }
+
+  /// The agent whose id is `reference`, else the one whose name is `reference`, or nil.
+  public func agent(idOrName reference: String) throws(StoreError) -> AgentRecord? {
+    if let record = try agent(id: reference) { return record }
+    return try agent(named: reference)
+  }
+
+  /// The agents matching `filter`, oldest first (by creation time).
+  public func list(_ filter: Filter = Filter()) throws(StoreError) -> [AgentRecord] {
+    let (condition, parameters) = Self.whereClause(filter)
+    let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
+    return try database.read { (connection) throws(StoreError) -> [AgentRecord] in
+      try connection.with(sql) { (statement) throws(StoreError) -> [AgentRecord] in
+        for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
+        var records: [AgentRecord] = []
+        while try statement.step() { records.append(try AgentRows.record(statement, path: connection.path)) }
+        return records
+      }
+    }
+  }
+
+  /// How many agents match `filter`.
+  public func count(_ filter: Filter = Filter()) throws(StoreError) -> Int {
+    let (condition, parameters) = Self.whereClause(filter)
+    let sql = "SELECT count(*) FROM agents" + condition
+    return try database.read { (connection) throws(StoreError) -> Int in
+      try connection.with(sql) { (statement) throws(StoreError) -> Int in
+        for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
+        return try statement.step() ? Int(statement.int64(0) ?? 0) : 0
+      }
+    }
+  }
+
+  // MARK: Changing
+
+  /// Reads the agent, lets `body` change it, and writes it back, all in one write transaction: no
+  /// other process can change the agent in between, so no update is lost.
+  ///
+  /// `updated_at` is set to now when anything changed (nothing is written otherwise). A status
+  /// change appends a `status_changed` event, sets `started_at` on first becoming running and
+  /// `finished_at` on becoming terminal. The id cannot change.
+  ///
+  /// - Returns: the record as stored.
+  /// - Throws: what `body` throws (nothing is written), or ``StoreError``: `notFound`, `nameTaken`
+  ///   (when `body` renames it to a taken name), `invalidValue` (when `body` changes the id), …
+  @discardableResult
+  public func update(id: String, _ body: (inout AgentRecord) throws -> Void) throws -> AgentRecord {
+    try transaction(id: id, from: nil, to: nil, message: nil, data: nil, body).record
+  }
+
+  /// Changes the agent's status to `status` only if it is currently one of `expected`
+  /// (compare-and-set), applies `body` to the record, and appends a `status_changed` event carrying
+  /// `message` and `data`, all in one write transaction.
+  ///
+  /// - Parameters:
+  ///   - id: the agent.
+  ///   - expected: the statuses the agent may be in for the change to happen.
+  ///   - status: the new status.
+  ///   - message: a line for the event (e.g. why).
+  ///   - data: details for the event.
+  ///   - body: further changes to make in the same transaction (e.g. set the result); it runs only
+  ///     when the transition applies.
+  /// - Returns: whether it applied, and the record (as stored, or as found).
+  /// - Throws: what `body` throws (nothing is written), or ``StoreError`` (`notFound`, …).
+  @discardableResult
+  public func transition(
+    id: String, from expected: Set<AgentStatus>, to status: AgentStatus, message: String? = nil,
+    data: JSONValue? = nil, _ body: (inout AgentRecord) throws -> Void = { _ in }
+  ) throws -> StatusTransition {
+    try transaction(id: id, from: expected, to: status, message: message, data: data, body)
+  }
+
+  /// Appends an event for an agent (status changes are recorded by the store itself).
+  ///
+  /// - Returns: the event as stored, with its id.
+  /// - Throws: ``StoreError`` with code `notFound` when the agent does not exist.
+  @discardableResult
+  public func appendEvent(
+    agentID: String, type: StoredEvent.EventType, fromStatus: AgentStatus? = nil,
+    toStatus: AgentStatus? = nil,
+    message: String? = nil, data: JSONValue? = nil
+  ) throws(StoreError) -> StoredEvent {
+    let path = path
+    let event = StoredEvent(
+      id: 0, agentID: agentID, time: Self.now(), type: type, fromStatus: fromStatus, toStatus: toStatus,
+      message: message, data: data)
+    return try database.write { (connection) throws(StoreError) -> StoredEvent in
+      guard try Self.fetch(id: agentID, connection) != nil else {
+        throw StoreError(code: .notFound, message: "no agent with id \(agentID)", path: path)
+      }
+      return try Self.insertEvent(event, connection)
+    }
+  }
+
+  /// Deletes the agent and its events. Its children stay, with no parent.
+  ///
+  /// - Returns: whether the agent existed.
+  @discardableResult
+  public func delete(id: String) throws(StoreError) -> Bool {
+    try database.write { (connection) throws(StoreError) -> Bool in
+      try connection.with("DELETE FROM events WHERE agent_id = ?") { (statement) throws(StoreError) in
+        statement.bind(id, at: 0)
+        try statement.run()
+      }
+      return try connection.with("DELETE FROM agents WHERE id = ?") {
+        (statement) throws(StoreError) -> Bool in
+        statement.bind(id, at: 0)
+        try statement.run()
+        return connection.changes > 0
+      }
+    }
+  }
+
+  // MARK: Events
+
+  /// The agent's events with an id above `afterID`, oldest first, at most `limit` (all when nil).
+  public func events(agentID: String, afterID: Int64 = 0, limit: Int? = nil) throws(StoreError)
+    -> [StoredEvent]
+  {
+    try queryEvents(
+      "SELECT \(AgentRows.eventColumns) FROM events WHERE agent_id = ? AND id > ? ORDER BY id LIMIT ?",
+      agentID: agentID, afterID: afterID, limit: limit)
+  }
+
+  /// Every agent's events with an id above `afterID`, oldest first, at most `limit` (all when nil):
+  /// poll with the last id seen to follow the stream.
+  public func events(afterID: Int64, limit: Int? = nil) throws(StoreError) -> [StoredEvent] {
+    try queryEvents(
+      "SELECT \(AgentRows.eventColumns) FROM events WHERE id > ? ORDER BY id LIMIT ?",
+      agentID: nil, afterID: afterID, limit: limit)
+  }
+
+  /// The id of the newest event (0 when there is none): follow from here to see only new events.
+  public func lastEventID() throws(StoreError) -> Int64 {
+    try database.read { (connection) throws(StoreError) -> Int64 in
+      try connection.query("SELECT max(id) FROM events") { $0.int64(0) ?? 0 }.first ?? 0
+    }
+  }
+
+  // MARK: Internals
+
+  private func queryEvents(_ sql: String, agentID: String?, afterID: Int64, limit: Int?) throws(StoreError)
+    -> [StoredEvent]
+  {
+    try database.read { (connection) throws(StoreError) -> [StoredEvent] in
+      try connection.with(sql) { (statement) throws(StoreError) -> [StoredEvent] in
+        var index: Int32 = 0
+        if let agentID {
+          statement.bind(agentID, at: 0)
+          index = 1
+        }
+        statement.bind(afterID, at: index)
+        statement.bind(Int64(limit ?? -1), at: index + 1)
+        var events: [StoredEvent] = []
+        while try statement.step() { events.append(AgentRows.event(statement)) }
+        return events
+      }
+    }
+  }
+
+  /// The shared read-modify-write of ``update(id:_:)`` and ``transition(id:from:to:message:data:_:)``.
+  private func transaction(
+    id: String, from expected: Set<AgentStatus>?, to status: AgentStatus?, message: String?, data: JSONValue?,
+    _ body: (inout AgentRecord) throws -> Void
+  ) throws -> StatusTransition {
+    let path = path
+    // `body` may throw any error; it is carried out of the typed-throwing transaction by hand.
+    var bodyError: (any Error)?
+    do {
+      return try database.write { (connection) throws(StoreError) -> StatusTransition in
+        guard let current = try Self.fetch(id: id, connection) else {
+          throw StoreError(code: .notFound, message: "no agent with id \(id)", path: path)
+        }
+        if let expected, !expected.contains(current.status) {
+          return StatusTransition(applied: false, record: current, event: nil)
+        }
+        var record = current
+        do {
+          try body(&record)
+        } catch {
+          bodyError = error
+          throw StoreError(code: .sqlite, message: "rolled back: \(error)", path: path)
+        }
+        if let status { record.status = status }
+        return try Self.save(record, replacing: current, message: message, data: data, connection)
+      }
+    } catch {
+      if let bodyError { throw bodyError }
+      throw error
+    }
+  }
+
+  /// Writes `record` over `current` (same transaction), with the status bookkeeping and event.
+  private static func save(
+    _ new: AgentRecord, replacing current: AgentRecord, message: String?, data: JSONValue?,
+    _ connection: SQLiteConnection
+  ) throws(StoreError) -> StatusTransition {
+    guard new.id == current.id else {
+      throw StoreError(
+        code: .invalidValue, message: "the id of agent \(current.id) cannot change", path: connection.path)
+    }
+    var record = normalized(new)
+    guard record != current else { return StatusTransition(applied: true, record: current, event: nil) }
+    if record.name != current.name {
+      try checkNameFree(record.name, for: record.id, connection)
+    }
+    let now = now()
+    let statusChanged = record.status != current.status
+    if statusChanged {
+      if record.status == .running, record.startedAt == nil { record.startedAt = now }
+      if record.status.isTerminal, !current.status.isTerminal, record.finishedAt == current.finishedAt {
+        record.finishedAt = now
+      }
+    }
+    record.updatedAt = now
+    let stored = record
+    try connection.with(AgentRows.update) { (statement) throws(StoreError) in
+      AgentRows.bind(stored, to: statement)
+      try statement.run()
+    }
+    var event: StoredEvent?
+    if statusChanged {
+      event = try insertEvent(
+        StoredEvent(
+          id: 0, agentID: stored.id, time: now, type: .statusChanged, fromStatus: current.status,
+          toStatus: stored.status, message: message, data: data),
+        connection)
+    }
+    return StatusTransition(applied: true, record: stored, event: event)
+  }
+
+  private static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> AgentRecord? {
+    try connection.with(AgentRows.selectByID) { (statement) throws(StoreError) -> AgentRecord? in
+      statement.bind(id, at: 0)
+      return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
+    }
+  }
+
+  private static func checkNameFree(_ name: String, for id: String, _ connection: SQLiteConnection)
+    throws(StoreError)
+  {
+    let owner = try connection.with("SELECT id FROM agents WHERE name = ?") {
+      (statement) throws(StoreError) -> String? in
+      statement.bind(name, at: 0)
+      return try statement.step() ? statement.string(0) : nil
+    }
+    if let owner, owner != id {
+      throw StoreError(
+        code: .nameTaken, message: "an agent named \"\(name)\" already exists (id \(owner))",
+        path: connection.path)
+    }
+  }
+
+  private static func insertEvent(_ event: StoredEvent, _ connection: SQLiteConnection) throws(StoreError)
+    -> StoredEvent
+  {
+    var event = event
+    event.time = Date(timeIntervalSince1970: event.time.timeIntervalSince1970)
+    let stored = event
+    try connection.with(AgentRows.insertEvent) { (statement) throws(StoreError) in
+      AgentRows.bind(stored, to: statement)
+      try statement.run()
+    }
+    event.id = connection.lastInsertRowID
+    return event
+  }
+
+  private static func whereClause(_ filter: Filter) -> (String, [String]) {
+    var conditions: [String] = []
+    var parameters: [String] = []
+    if !filter.includeDismissed { conditions.append("dismissed_at IS NULL") }
+    if let provider = filter.provider {
+      conditions.append("provider = ?")
+      parameters.append(provider)
+    }
+    if let parentID = filter.parentID {
+      conditions.append("parent_id = ?")
+      parameters.append(parentID)
+    }
+    if let statuses = filter.statuses {
+      // One placeholder per status: the SQL text depends only on how many there are.
+      let sorted = statuses.map(\.rawValue).sorted()
+      conditions.append("status IN (" + sorted.map { _ in "?" }.joined(separator: ", ") + ")")
+      parameters += sorted
+    }
+    return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), parameters)
+  }
+
+  /// Now, exactly as it reads back from the database.
+  private static func now() -> Date { Date(timeIntervalSince1970: Date().timeIntervalSince1970) }
+
+  /// `record` with every time exactly as it reads back from the database (seconds since 1970 as a
+  /// `Double`), so that stored and returned records compare equal.
+  private static func normalized(_ record: AgentRecord) -> AgentRecord {
+    func exact(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970) }
+    var record = record
+    record.createdAt = exact(record.createdAt)
+    record.updatedAt = exact(record.updatedAt)
+    record.startedAt = record.startedAt.map(exact)
+    record.finishedAt = record.finishedAt.map(exact)
+    record.dismissedAt = record.dismissedAt.map(exact)
+    return record
+  }
+}
