@@ -1,0 +1,69 @@
+import Foundation
+import ProviderKit
+
+extension AgentManager {
+  /// Resumes an agent that is waiting for input: formats `answers` into one prompt and resumes the
+  /// same provider session, on the same account, in the same worktree, appending to the same log.
+  ///
+  /// - Returns: the record (status `starting`).
+  /// - Throws: ``AgentError`` when the agent is not waiting, has no session, its provider cannot
+  ///   resume, or the answers do not fit the questions; nothing is changed then.
+  public func answer(_ reference: String, _ answers: Answers) throws(AgentError) -> AgentRecord {
+    let record = try agent(reference)
+    guard record.status == .waitingForInput else {
+      throw AgentError(
+        .invalidState,
+        "\(record.name) is \(record.status.rawValue), not waiting for input; only an agent with pending "
+          + "questions can be answered")
+    }
+    guard let sessionID = record.sessionID else {
+      throw AgentError(.invalidState, "\(record.name) has no provider session to resume")
+    }
+    let provider: any AgentProvider
+    do { provider = try registry.provider(named: record.provider) } catch {
+      throw AgentError(.unknownProvider, error.message)
+    }
+    if case .none = provider.definition.resume {
+      throw AgentError(
+        .resumeUnsupported, "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
+    }
+    let prompt: String
+    switch answers {
+    case .freeText(let text):
+      guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw AgentError(.invalidAnswer, "the answer is empty")
+      }
+      prompt = QuestionProtocol.answerPrompt(questions: record.pendingQuestions, freeText: text)
+    case .byID(let byID):
+      do {
+        prompt = try QuestionProtocol.answerPrompt(
+          questions: record.pendingQuestions, answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      } catch { throw AgentError(.invalidAnswer, error.message) }
+    }
+    let paths = AgentPaths(home: home, id: record.id)
+    if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
+      throw AgentError(.invalidState, "the worktree \(worktree) of \(record.name) is gone; it cannot be resumed")
+    }
+    do {
+      try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
+    } catch { throw AgentError(.invalidPath, "cannot write the run plan: \(error)") }
+    let transition = try storeCall {
+      try store.transition(
+        id: record.id, from: [.waitingForInput], to: .starting, message: "answered; resuming session \(sessionID)",
+        data: .object(JSONObject(keys: ["prompt"], values: [.string(prompt)]))
+      ) { record in
+        record.pendingQuestions = []
+        record.result = nil
+        record.error = nil
+        record.supervisor = nil
+        record.cli = nil
+      }
+    }
+    guard transition.applied else {
+      throw AgentError(
+        .invalidState, "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
+    }
+    try startSupervisor(for: record.id)
+    return try agent(record.id)
+  }
+}

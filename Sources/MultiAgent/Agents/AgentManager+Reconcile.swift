@@ -1,0 +1,93 @@
+import Foundation
+import ProviderKit
+
+extension AgentManager {
+  /// What a reconcile pass did.
+  public struct ReconcileReport: Sendable, Hashable {
+    /// Agents whose dead supervisor was replaced (their CLI still ran).
+    public var adopted: [String] = []
+    /// Agents settled from their log and signal file (supervisor and CLI both gone).
+    public var settled: [String] = []
+    /// Agents settled as crashed because their worktree vanished.
+    public var worktreeGone: [String] = []
+  }
+
+  /// Repairs the world after a crash or restart; run at the start of every command.
+  ///
+  /// A supervisor that is gone (pid, start time and spawn id checked, so a reused pid never fools
+  /// it) is replaced when its CLI still runs; otherwise the agent is settled from its log (parsed
+  /// from the stored offset) and signal file. An agent whose worktree vanished is crashed.
+  @discardableResult
+  public func reconcile() -> ReconcileReport {
+    var report = ReconcileReport()
+    let active: [AgentRecord]
+    do {
+      active = try store.list(
+        AgentStore.Filter(statuses: [.starting, .running, .waitingForInput], includeDismissed: true))
+    } catch { return report }
+    for record in active { reconcile(record, into: &report) }
+    return report
+  }
+
+  /// Reconciles one agent.
+  func reconcile(agentID: String) {
+    var report = ReconcileReport()
+    if let record = try? store.agent(id: agentID) { reconcile(record, into: &report) }
+  }
+
+  private func reconcile(_ record: AgentRecord, into report: inout ReconcileReport) {
+    let inspector = ProcessInspector()
+    if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
+      if let cli = record.cli, inspector.isAlive(cli) {
+        Task { _ = await ProcessTerminator().terminate(cli, grace: .seconds(2)) }
+      }
+      let reason = "the worktree \(worktree) vanished"
+      let applied = try? store.transition(
+        id: record.id, from: [.starting, .running, .waitingForInput], to: .crashed, message: reason
+      ) { $0.error = reason }
+      if applied?.applied == true { report.worktreeGone.append(record.name) }
+      return
+    }
+    guard record.status == .starting || record.status == .running else { return }
+    if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
+    // A spawn or answer in progress records its supervisor within moments.
+    if record.supervisor == nil && Date().timeIntervalSince(record.updatedAt) < 30 { return }
+    let dead = record.supervisor
+    // Claim the repair so that two commands reconciling at once do not both do it.
+    let claimed =
+      (try? store.update(id: record.id) { current in
+        guard current.supervisor == dead, current.status == record.status else {
+          throw AgentError(.invalidState, "changed")
+        }
+        current.supervisor = ProcessIdentity(pid: 0, startTime: 0, spawnID: "reconciling")
+      }) != nil
+    guard claimed else { return }
+    if let cli = record.cli, inspector.isAlive(cli) {
+      if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
+      return
+    }
+    // Nobody is running: parse what is left of the log and settle.
+    do {
+      let provider = try registry.provider(named: record.provider)
+      let paths = AgentPaths(home: home, id: record.id)
+      var follower = OutputFollower(
+        path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext()))
+      let events = follower.poll(final: true)
+      let offset = follower.committedOffset
+      try store.update(id: record.id) { current in
+        RunOutcome.fold(events, into: &current)
+        current.parseOffset = offset
+        current.supervisor = nil
+      }
+      if record.cli == nil && record.status == .starting {
+        let reason = "the supervisor exited before starting \(record.provider)"
+        try store.transition(id: record.id, from: [.starting], to: .crashed, message: reason) { $0.error = reason }
+      } else {
+        _ = try Supervisor.settle(store: store, id: record.id, exit: nil, paths: paths)
+      }
+      report.settled.append(record.name)
+    } catch {
+      try? store.update(id: record.id) { $0.supervisor = dead }
+    }
+  }
+}

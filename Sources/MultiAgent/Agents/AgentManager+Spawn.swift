@@ -1,0 +1,128 @@
+import Foundation
+import ProviderKit
+
+extension AgentManager {
+  /// Starts an agent: validates everything first, then records it, makes its worktree and state
+  /// directory, writes its prompt, and starts its supervisor. Returns at once.
+  ///
+  /// - Returns: the agent's record (status `starting`).
+  /// - Throws: ``AgentError`` saying what is wrong; nothing is left half-made.
+  public func spawn(_ options: SpawnOptions) throws(AgentError) -> AgentRecord {
+    // 1. Validate everything before anything is created.
+    let provider: any AgentProvider
+    do { provider = try registry.provider(named: options.provider) } catch {
+      throw AgentError(.unknownProvider, error.message)
+    }
+    let prompt = options.prompt.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !prompt.isEmpty else {
+      throw AgentError(.missingPrompt, "the prompt is empty; say what the agent should do")
+    }
+    if let name = options.name, let problem = AgentNames.problem(with: name) {
+      throw AgentError(.invalidName, problem)
+    }
+    var environment = ProcessInfo.processInfo.environment
+    environment.merge(provider.definition.environment) { _, new in new }
+    guard ProviderInspector(environment: environment).locate(provider.definition) != nil else {
+      throw AgentError(
+        .binaryNotFound,
+        "\(provider.definition.binary) (the \(provider.name) CLI) is not on PATH; install it, or set "
+          + "\"binary\" for \(provider.name) in \(home.providersFile)")
+    }
+    let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw AgentError(.invalidPath, "--cwd \(cwd) is not a directory")
+    }
+    var inputs: [String] = []
+    for file in options.inputFiles {
+      let path = FileSystem.absolute(file)
+      var isDir: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+        throw AgentError(.invalidPath, "input file \(file) does not exist or is not a file")
+      }
+      inputs.append(path)
+    }
+    let worktrees = Worktrees()
+    var repository: String?
+    var baseCommit: String?
+    if options.useWorktree {
+      do {
+        let root = try worktrees.repositoryRoot(containing: cwd)
+        repository = root
+        baseCommit = try worktrees.resolveCommit(options.base ?? "HEAD", in: root)
+      } catch { throw AgentError(.worktree, error.message) }
+    }
+
+    // 2. Record it (the unique name is claimed here, atomically).
+    let id = AgentRecord.newID()
+    let name: String
+    if let chosen = options.name {
+      name = chosen
+    } else {
+      name = AgentNames.generate { [store] candidate in (try? store.agent(named: candidate)) != nil }
+    }
+    let worktreePath = options.useWorktree ? home.worktreesDirectory + "/" + name : nil
+    let branch = options.useWorktree ? "multiagent/" + name : nil
+    let sessionID = provider.newPinnedSessionID()
+    var record = AgentRecord(
+      id: id, name: name, provider: provider.name, model: options.model, taskID: options.taskID,
+      parentID: options.parentID, status: .starting, promptSummary: Self.summary(prompt), cwd: cwd,
+      worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
+      createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
+      extraArguments: options.extraArguments)
+    do { record = try store.create(record) } catch {
+      if error.code == .nameTaken {
+        throw AgentError(.nameTaken, "an agent named \(name) already exists; choose another --name")
+      }
+      throw AgentError(.store, error.description)
+    }
+
+    // 3. Make its files and worktree; undo everything if any step fails.
+    let paths = AgentPaths(home: home, id: id)
+    do {
+      try FileSystem.makePrivateDirectory(paths.directory)
+      if let repository, let worktreePath, let branch, let baseCommit {
+        try FileSystem.makePrivateDirectory(home.worktreesDirectory)
+        do {
+          try worktrees.add(repository: repository, path: worktreePath, branch: branch, base: baseCommit)
+        } catch { throw AgentError(.worktree, error.message) }
+      }
+      var task = prompt
+      if !inputs.isEmpty {
+        try FileSystem.makePrivateDirectory(paths.inputs)
+        var listed: [String] = []
+        for input in inputs {
+          let target = paths.inputs + "/" + URL(fileURLWithPath: input).lastPathComponent
+          if FileSystem.exists(target) { try FileManager.default.removeItem(atPath: target) }
+          try FileManager.default.copyItem(atPath: input, toPath: target)
+          listed.append("- \(target)")
+        }
+        task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
+      }
+      let fullPrompt = task + QuestionProtocol.preamble(signalFile: paths.signalFile)
+      try FileSystem.writeSecure(Data(fullPrompt.utf8), to: paths.prompt)
+      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID).write(to: paths.runPlan)
+      try startSupervisor(for: id)
+    } catch {
+      undoSpawn(record, repository: repository)
+      if let error = error as? AgentError { throw error }
+      throw AgentError(.invalidPath, "cannot prepare the agent: \(error.localizedDescription)")
+    }
+    return (try? store.agent(id: id)) ?? record
+  }
+
+  private func undoSpawn(_ record: AgentRecord, repository: String?) {
+    let worktrees = Worktrees()
+    if let repository, let path = record.worktreePath, FileSystem.exists(path) {
+      try? worktrees.remove(repository: repository, path: path)
+    }
+    if let repository, let branch = record.branch { try? worktrees.deleteBranch(branch, in: repository) }
+    try? FileManager.default.removeItem(atPath: AgentPaths(home: home, id: record.id).directory)
+    _ = try? store.delete(id: record.id)
+  }
+
+  static func summary(_ prompt: String) -> String {
+    let line = prompt.split(whereSeparator: \.isNewline).first.map(String.init) ?? prompt
+    return line.count > 120 ? String(line.prefix(117)) + "…" : line
+  }
+}

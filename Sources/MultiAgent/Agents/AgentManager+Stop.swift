@@ -1,0 +1,93 @@
+import Foundation
+import ProviderKit
+
+extension AgentManager {
+  /// Stops an agent: marks it `stopped`, then SIGTERM to its CLI's process group and SIGKILL after
+  /// `grace`. The worktree is kept.
+  ///
+  /// - Throws: ``AgentError`` when the agent has already finished.
+  @discardableResult
+  public func stop(_ reference: String, grace: Duration = .seconds(5)) async throws(AgentError) -> AgentRecord {
+    let record = try agent(reference)
+    guard !record.status.isTerminal else {
+      throw AgentError(.invalidState, "\(record.name) is already \(record.status.rawValue)")
+    }
+    let nonTerminal = Set(AgentStatus.allCases.filter { !$0.isTerminal })
+    let transition = try storeCall {
+      try store.transition(id: record.id, from: nonTerminal, to: .stopped, message: "stopped by the user") {
+        $0.error = "stopped by the user"
+      }
+    }
+    await terminateProcesses(of: transition.record, grace: grace)
+    return try agent(record.id)
+  }
+
+  /// Ends the CLI's process tree, then the supervisor if it lingers.
+  func terminateProcesses(of record: AgentRecord, grace: Duration) async {
+    let terminator = ProcessTerminator()
+    if let cli = record.cli {
+      _ = await terminator.terminate(cli, grace: grace)
+    }
+    if let supervisor = record.supervisor, ProcessInspector().isAlive(supervisor) {
+      // The supervisor settles and exits by itself once its CLI is gone; give it a moment.
+      if await !ProcessInspector().waitUntilGone(supervisor, timeout: .seconds(3)) {
+        _ = await terminator.terminate(supervisor, grace: .seconds(1))
+      }
+    }
+  }
+
+  /// Deletes an agent: stops its processes, removes its worktree, the branch multiagent created
+  /// (unless `keepBranch`), its logs and its record. Branches it did not create are never touched.
+  public func delete(_ reference: String, keepBranch: Bool = false) async throws(AgentError) {
+    let record = try agent(reference)
+    await terminateProcesses(of: record, grace: .seconds(5))
+    let worktrees = Worktrees()
+    if let cwd = record.cwd, let worktree = record.worktreePath, record.createdWorktree {
+      let repository = (try? worktrees.repositoryRoot(containing: cwd)) ?? cwd
+      do { try worktrees.remove(repository: repository, path: worktree) } catch {
+        throw AgentError(.worktree, error.message)
+      }
+      if record.createdBranch, !keepBranch, let branch = record.branch {
+        do { try worktrees.deleteBranch(branch, in: repository) } catch { throw AgentError(.worktree, error.message) }
+      }
+    }
+    let directory = AgentPaths(home: home, id: record.id).directory
+    if FileSystem.exists(directory) {
+      do { try FileManager.default.removeItem(atPath: directory) } catch {
+        throw AgentError(.invalidPath, "cannot remove \(directory): \(error.localizedDescription)")
+      }
+    }
+    _ = try storeCall { try store.delete(id: record.id) }
+  }
+
+  /// Hides a finished agent from `list` (it stays in `list --all`).
+  public func dismiss(_ reference: String) throws(AgentError) -> AgentRecord {
+    let record = try agent(reference)
+    guard record.status.isTerminal || record.status == .waitingForInput else {
+      throw AgentError(.invalidState, "\(record.name) is \(record.status.rawValue); stop it before dismissing it")
+    }
+    return try storeCall { try store.update(id: record.id) { $0.dismissedAt = $0.dismissedAt ?? Date() } }
+  }
+
+  /// Waits until the agent finishes or needs input.
+  ///
+  /// - Returns: the record then.
+  /// - Throws: ``AgentError/Code/timedOut`` after `timeout`, leaving the agent untouched.
+  public func wait(_ reference: String, timeout: Duration? = nil) async throws(AgentError) -> AgentRecord {
+    let start = ContinuousClock.now
+    var lastReconcile = start
+    let id = try agent(reference).id
+    while true {
+      let record = try agent(id)
+      if record.status.isTerminal || record.status == .waitingForInput { return record }
+      if let timeout, ContinuousClock.now - start >= timeout {
+        throw AgentError(.timedOut, "\(record.name) is still \(record.status.rawValue) after \(timeout)")
+      }
+      if ContinuousClock.now - lastReconcile > .seconds(2) {
+        reconcile(agentID: id)
+        lastReconcile = ContinuousClock.now
+      }
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import ProviderKit
+
+/// The agent lifecycle: spawn, answer, stop, delete, dismiss, wait and reconcile.
+///
+/// Every operation works on the state home's SQLite store and files; running agents are watched
+/// by detached ``Supervisor`` processes, so nothing is lost when this process exits.
+public final class AgentManager: Sendable {
+  /// The state home.
+  public let home: StateHome
+  /// The providers.
+  public let registry: ProviderRegistry
+  /// The store.
+  public let store: AgentStore
+  /// How supervisors are started: the argv after the executable, given the agent id.
+  let supervisorArguments: @Sendable (String, Bool) -> [String]
+
+  /// Opens the manager for `home`, creating the home (0700) if needed.
+  ///
+  /// - Parameter supervisorArguments: the arguments that make the running executable supervise an
+  ///   agent (`["__supervise", "--home", home, id]` for the `multiagent` CLI).
+  /// - Throws: ``AgentError`` when the home, the catalog or the store cannot be opened.
+  public init(
+    home: StateHome,
+    supervisorArguments: @escaping @Sendable (_ agentID: String, _ adopt: Bool) -> [String]
+  ) throws(AgentError) {
+    self.home = home
+    self.supervisorArguments = supervisorArguments
+    do { try home.create() } catch { throw AgentError(.invalidPath, error.description) }
+    do { registry = try home.providerRegistry() } catch { throw AgentError(.catalog, error.description) }
+    do { store = try AgentStore(home: home) } catch { throw AgentError(.store, error.description) }
+  }
+
+  // MARK: Lookups
+
+  /// The agent called `reference` (a name or an id).
+  ///
+  /// - Throws: ``AgentError/Code/notFound`` naming it.
+  public func agent(_ reference: String) throws(AgentError) -> AgentRecord {
+    let found: AgentRecord?
+    do { found = try store.agent(idOrName: reference) } catch { throw AgentError(.store, error.description) }
+    guard let found else {
+      throw AgentError(.notFound, "no agent named \"\(reference.prefix(80))\"; `multiagent list --all` shows them")
+    }
+    return found
+  }
+
+  /// Agents matching `filter`.
+  public func list(_ filter: AgentStore.Filter = AgentStore.Filter()) throws(AgentError) -> [AgentRecord] {
+    do { return try store.list(filter) } catch { throw AgentError(.store, error.description) }
+  }
+
+  /// The files of agent `id`.
+  public func paths(_ record: AgentRecord) -> AgentPaths { AgentPaths(home: home, id: record.id) }
+
+  // MARK: Supervisors
+
+  func startSupervisor(for id: String, adopt: Bool = false) throws(AgentError) {
+    let paths = AgentPaths(home: home, id: id)
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: ProcessIdentity.spawnIDVariable)
+    do {
+      let identity = try ProcessLauncher().launchCurrentExecutableDetached(
+        arguments: supervisorArguments(id, adopt), environment: environment, logFile: paths.supervisorLog,
+        workingDirectory: "/")
+      try store.update(id: id) { $0.supervisor = identity }
+    } catch let error as ProcessError {
+      throw AgentError(.process, "cannot start the supervisor: \(error.message)")
+    } catch {
+      throw AgentError(.store, "\(error)")
+    }
+  }
+
+  /// Maps store errors to ``AgentError``.
+  func storeCall<T>(_ body: () throws -> T) throws(AgentError) -> T {
+    do { return try body() } catch let error as AgentError { throw error } catch {
+      throw AgentError(.store, "\(error)")
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/// Where one agent's files live: `<home>/agents/<id>/`.
+public struct AgentPaths: Sendable, Hashable {
+  /// The agent's state directory (0700).
+  public let directory: String
+
+  /// The paths of agent `id` under `home`.
+  public init(home: StateHome, id: String) {
+    directory = home.agentsDirectory + "/" + id
+  }
+
+  /// Raw provider output, stdout and stderr, append only: the source of truth.
+  public var outputLog: String { directory + "/output.log" }
+  /// The task as given to the agent, with the question-protocol preamble.
+  public var prompt: String { directory + "/prompt.md" }
+  /// Where the agent writes its signal (done / questions / error).
+  public var signalFile: String { directory + "/signal.json" }
+  /// The next run the supervisor must start (spawn or resume).
+  public var runPlan: String { directory + "/run.json" }
+  /// The prompt fed on stdin to CLIs that read it there.
+  public var standardInput: String { directory + "/stdin.txt" }
+  /// The supervisor's own diagnostics.
+  public var supervisorLog: String { directory + "/supervisor.log" }
+  /// Context files copied in with `--input`.
+  public var inputs: String { directory + "/inputs" }
+}

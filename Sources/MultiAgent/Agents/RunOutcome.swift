@@ -1,0 +1,101 @@
+import ProviderKit
+
+/// Folding parsed events into the agent's record, and deciding how a finished run settles.
+enum RunOutcome {
+  /// Applies `events` to `record`: the session id, the latest result or error, native questions.
+  static func fold(_ events: [AgentEvent], into record: inout AgentRecord) {
+    for event in events {
+      switch event.kind {
+      case .sessionStarted(let id):
+        if record.sessionID == nil { record.sessionID = id }
+      case .result(let text, let isError):
+        if isError {
+          record.error = text ?? "the run ended with an error"
+        } else {
+          record.result = text
+          record.error = nil
+        }
+      case .question(let questions):
+        record.pendingQuestions = questions
+      case .exhausted(_, let message):
+        record.error = message
+      case .error(let message):
+        if record.error == nil { record.error = message }
+      default:
+        break
+      }
+    }
+  }
+
+  /// How a run that ended settles.
+  struct Settlement: Equatable {
+    var status: AgentStatus
+    var result: String?
+    var error: String?
+    var questions: [PendingQuestion]
+    var message: String
+  }
+
+  /// Decides the status after the CLI exited.
+  ///
+  /// - Parameters:
+  ///   - record: the record with everything parsed folded in.
+  ///   - exit: how the CLI ended, or `nil` when nobody saw it end (reconciled after a crash).
+  ///   - signal: the signal file as read after the exit.
+  static func settle(
+    _ record: AgentRecord, exit: ExitStatus?, signal: Result<AgentSignal?, SignalError>
+  ) -> Settlement {
+    switch signal {
+    case .failure(let error):
+      return Settlement(
+        status: .failed, result: nil, error: "invalid signal file: \(error.message)", questions: [],
+        message: "the agent wrote an invalid signal file")
+    case .success(.questions(let questions)?):
+      return Settlement(
+        status: .waitingForInput, result: nil, error: nil, questions: questions,
+        message: "waiting for answers to \(questions.count) question(s)")
+    case .success(.done(let result)?):
+      let text = result.isEmpty ? record.result : result
+      return Settlement(status: .completed, result: text, error: nil, questions: [], message: "completed")
+    case .success(.error(let message)?):
+      return Settlement(status: .failed, result: nil, error: message, questions: [], message: "the agent reported an error")
+    case .success(nil):
+      break
+    }
+    if !record.pendingQuestions.isEmpty {
+      return Settlement(
+        status: .waitingForInput, result: nil, error: nil, questions: record.pendingQuestions,
+        message: "waiting for answers to \(record.pendingQuestions.count) question(s)")
+    }
+    switch exit {
+    case .exited(0)? where record.error == nil:
+      return Settlement(status: .completed, result: record.result, error: nil, questions: [], message: "completed")
+    case .exited(let code)?:
+      let error = record.error ?? "\(record.provider) exited with code \(code)"
+      return Settlement(status: .failed, result: nil, error: error, questions: [], message: "exited with code \(code)")
+    case .signaled(let number)?:
+      let reason = "\(record.provider) was killed by signal \(number)\(signalName(number))"
+      return Settlement(status: .crashed, result: nil, error: reason, questions: [], message: reason)
+    case nil:
+      if record.error == nil, let result = record.result {
+        return Settlement(status: .completed, result: result, error: nil, questions: [], message: "completed")
+      }
+      let reason =
+        record.error.map { "the CLI exited while no supervisor was watching; last error: \($0)" }
+        ?? "the CLI and its supervisor exited without a result"
+      return Settlement(status: .crashed, result: nil, error: reason, questions: [], message: reason)
+    }
+  }
+
+  private static func signalName(_ number: Int32) -> String {
+    switch number {
+    case 9: " (SIGKILL)"
+    case 15: " (SIGTERM)"
+    case 2: " (SIGINT)"
+    case 6: " (SIGABRT)"
+    case 11: " (SIGSEGV)"
+    case 1: " (SIGHUP)"
+    default: ""
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import ProviderKit
+
+/// The run a supervisor must start next: a fresh spawn or a resume of the agent's session.
+///
+/// Written (0600) by the command that starts the supervisor, read by the supervisor; holds no
+/// secrets (credentials reach the CLI through its environment and config dir only).
+struct RunPlan: Codable, Sendable, Hashable {
+  enum Kind: String, Codable, Sendable { case spawn, resume }
+
+  var kind: Kind
+  /// The prompt: the task for a spawn, the formatted answers for a resume.
+  var prompt: String
+  /// The session to pin (spawn, for pinned providers) or to resume.
+  var sessionID: String?
+
+  func write(to path: String) throws {
+    let data = try JSONEncoder().encode(self)
+    try FileSystem.writeSecure(data, to: path)
+  }
+
+  static func read(from path: String) throws -> RunPlan {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw AgentError(.invalidState, "the run plan \(path) is missing")
+    }
+    return try JSONDecoder().decode(RunPlan.self, from: data)
+  }
+}

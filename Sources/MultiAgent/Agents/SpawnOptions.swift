@@ -1,0 +1,52 @@
+/// What the user asks for when spawning an agent.
+public struct SpawnOptions: Sendable, Hashable {
+  /// The provider (`claude`, `codex`, …).
+  public var provider: String
+  /// The task.
+  public var prompt: String
+  /// The agent's name; a readable one is generated when `nil`.
+  public var name: String?
+  /// The directory the agent works from (its repository when a worktree is made).
+  public var cwd: String?
+  /// The commit the worktree starts from (default `HEAD` of the repository containing ``cwd``).
+  public var base: String?
+  /// Whether to give the agent its own git worktree (default) or run in ``cwd`` itself.
+  public var useWorktree: Bool
+  /// Context files copied into the agent's state directory and listed in its prompt.
+  public var inputFiles: [String]
+  /// The model, for providers with a model flag.
+  public var model: String?
+  /// Extra arguments for the provider's CLI.
+  public var extraArguments: [String]
+  /// A task id of the user's, kept with the agent.
+  public var taskID: String?
+  /// The agent that spawned this one.
+  public var parentID: String?
+
+  /// Creates options.
+  public init(
+    provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
+    useWorktree: Bool = true, inputFiles: [String] = [], model: String? = nil, extraArguments: [String] = [],
+    taskID: String? = nil, parentID: String? = nil
+  ) {
+    self.provider = provider
+    self.prompt = prompt
+    self.name = name
+    self.cwd = cwd
+    self.base = base
+    self.useWorktree = useWorktree
+    self.inputFiles = inputFiles
+    self.model = model
+    self.extraArguments = extraArguments
+    self.taskID = taskID
+    self.parentID = parentID
+  }
+}
+
+/// How to answer an agent's pending questions.
+public enum Answers: Sendable, Hashable {
+  /// One answer per question id.
+  case byID([String: String])
+  /// One free-text answer to everything.
+  case freeText(String)
+}
