@@ -1,0 +1,210 @@
+import Foundation
+import ProviderKit
+
+/// The reading of Claude-compatible stream-json shared by Claude Code, Amp, Qwen Code and Cursor
+/// (and Auggie lines that look like it).
+///
+/// Lines: `system` (`init` carries the session id; `api_retry` is a retry), `assistant` (text,
+/// tool calls, or a synthetic API-error message), `user` (tool results), `rate_limit_event`, `result`,
+/// `error`; `stream_event` deltas and other bookkeeping lines yield nothing.
+struct ClaudeCompatibleStream: Sendable {
+  /// The session ids seen so far.
+  var session = SessionTracker()
+  /// The run's exhaustion signals.
+  var exhaustion: ExhaustionMonitor
+
+  /// The tool Claude uses to ask the user multiple-choice questions.
+  static let askUserQuestionTool = "AskUserQuestion"
+
+  /// Creates the reader for one run.
+  init(context: ParserContext) {
+    exhaustion = ExhaustionMonitor(context: context)
+  }
+
+  /// Reads one line. Returns `false` when the object is not a Claude-compatible line (it has no
+  /// `type`), so the caller can keep it as `raw`.
+  mutating func handle(_ object: JSONObject, into events: inout EventList) -> Bool {
+    session.observe(object.string("session_id"), into: &events)
+    guard let type = object.string("type") else { return false }
+    switch type {
+    case "assistant": assistant(object, into: &events)
+    case "user": user(object, into: &events)
+    case "result": result(object, into: &events)
+    case "system":
+      if object.string("subtype") == "api_retry" { events.append(Self.retry(object)) }
+    case "rate_limit_event": rateLimit(object, into: &events)
+    case "error": errorLine(object, into: &events)
+    default: break  // stream_event, prompt_suggestion, …: nothing to report
+    }
+    return true
+  }
+
+  // MARK: - Lines
+
+  /// `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":1040,
+  /// "error_status":429,"error":"rate_limit"}`: a retry, never a failure or an exhaustion.
+  static func retry(_ object: JSONObject) -> AgentEvent.Kind {
+    var message = object.string("error") ?? "API error"
+    if let status = object.int("error_status") { message += " (HTTP \(status))" }
+    if let delay = object.int("retry_delay_ms") { message += ", retrying in \(delay) ms" }
+    return .retrying(attempt: object.int("attempt"), maxAttempts: object.int("max_retries"), message: message)
+  }
+
+  private mutating func assistant(_ object: JSONObject, into events: inout EventList) {
+    let message = object.object("message")
+    // Claude reports API failures as a synthetic assistant message: flagged fields, model
+    // "<synthetic>". Qwen puts "[API Error: …]" in the text instead.
+    let isAPIError =
+      object["is_api_error_message"]?.boolValue == true || object.string("error") != nil
+      || message?.string("model") == "<synthetic>"
+    var errorTexts: [String] = []
+    switch message?["content"] {
+    case .string(let text)?:
+      appendText(text, isAPIError: isAPIError, errorTexts: &errorTexts, into: &events)
+    case .array(let blocks)?:
+      for case .object(let block) in blocks {
+        switch block.string("type") {
+        case "text":
+          if let text = block.string("text") {
+            appendText(text, isAPIError: isAPIError, errorTexts: &errorTexts, into: &events)
+          }
+        case "tool_use", "server_tool_use": toolUse(block, into: &events)
+        default: break  // thinking, redacted_thinking, …
+        }
+      }
+    default: break
+    }
+    let errorText = errorTexts.joined(separator: "\n")
+    if object.string("api_error") == "usage_limit_reached" {
+      let info = object.object("api_error_params")?.object("rate_limit_info")
+      events.append(
+        exhaustion.structured(
+          message: errorText.isEmpty ? "usage limit reached" : errorText,
+          resetAt: dateFromEpoch(info?.double("resetsAt"))))
+    } else if !errorText.isEmpty {
+      events.append(exhaustion.check(errorText))
+    }
+  }
+
+  private func appendText(
+    _ text: String, isAPIError: Bool, errorTexts: inout [String], into events: inout EventList
+  ) {
+    guard !text.isEmpty else { return }
+    if isAPIError || Self.looksLikeAPIError(text) {
+      errorTexts.append(text)
+      events.append(.error(message: text))
+    } else {
+      events.append(.assistantText(text))
+    }
+  }
+
+  static func looksLikeAPIError(_ text: String) -> Bool {
+    text.hasBytePrefix("[API Error") || text.hasBytePrefix("API Error:")
+  }
+
+  private func toolUse(_ block: JSONObject, into events: inout EventList) {
+    let name = block.string("name") ?? "tool"
+    let input = block["input"] ?? .object(JSONObject())
+    events.append(.toolUse(id: block.identifier("id"), name: name, input: input.toolInputText))
+    if name == Self.askUserQuestionTool, let questions = Self.questions(from: input) {
+      events.append(.question(questions))
+    }
+  }
+
+  /// `{"questions":[{"question","header","options":[{"label","description"}],"multiSelect"}]}` →
+  /// questions `q1`, `q2`, … (or the ids given).
+  static func questions(from input: JSONValue) -> [PendingQuestion]? {
+    guard let list = input["questions"]?.arrayValue else { return nil }
+    var questions: [PendingQuestion] = []
+    for case .object(let item) in list {
+      guard let text = item.string("question") ?? item.string("text"), !text.isEmpty else { continue }
+      let options = (item.array("options") ?? []).compactMap { option -> String? in
+        option.stringValue ?? option["label"]?.stringValue
+      }
+      questions.append(
+        PendingQuestion(
+          id: item.identifier("id") ?? "q\(questions.count + 1)", question: text, options: options,
+          header: item.string("header")))
+    }
+    return questions.isEmpty ? nil : questions
+  }
+
+  private func user(_ object: JSONObject, into events: inout EventList) {
+    guard case .array(let blocks)? = object.object("message")?["content"] else { return }
+    for case .object(let block) in blocks where block.string("type") == "tool_result" {
+      events.append(
+        .toolResult(
+          id: block.identifier("tool_use_id"), output: block["content"]?.contentText ?? "",
+          isError: block["is_error"]?.boolValue ?? false))
+    }
+  }
+
+  private mutating func rateLimit(_ object: JSONObject, into events: inout EventList) {
+    // "allowed" and "allowed_warning" are not limits; only "rejected" is.
+    guard let info = object.object("rate_limit_info"), info.string("status") == "rejected" else { return }
+    let window = info.string("rateLimitType").map { " (\($0))" } ?? ""
+    events.append(
+      exhaustion.structured(
+        message: "usage limit reached\(window): rate limit status rejected",
+        resetAt: dateFromEpoch(info.double("resetsAt"))))
+  }
+
+  /// The final line. Success is decided by `is_error`, `api_error_status` and `terminal_reason`,
+  /// never by `subtype`, which says "success" even for API errors.
+  private mutating func result(_ object: JSONObject, into events: inout EventList) {
+    let text =
+      object.string("result") ?? object.string("error") ?? object.object("error")?.string("message")
+      ?? object.array("errors").map { $0.map(\.contentText).joined(separator: "\n") }
+    let status = object["api_error_status"]
+    let terminalReason = object.string("terminal_reason")
+    let isError =
+      object["is_error"]?.boolValue == true || (status != nil && status?.isNull == false)
+      || (terminalReason != nil && terminalReason != "completed")
+      || text.map(Self.looksLikeAPIError) == true
+    if let usage = Self.usage(object) { events.append(.usage(usage)) }
+    if isError {
+      let message = text ?? "run failed (\(object.string("subtype") ?? "error"))"
+      events.append(.error(message: message))
+      if object.string("api_error") == "usage_limit_reached" {
+        events.append(exhaustion.structured(message: message, resetAt: nil))
+      } else {
+        events.append(exhaustion.check(message))
+      }
+    }
+    if let deferred = object.object("deferred_tool_use"),
+      deferred.string("name") == Self.askUserQuestionTool, let input = deferred["input"],
+      let questions = Self.questions(from: input)
+    {
+      events.append(.question(questions))
+    }
+    events.append(.result(text: text, isError: isError))
+  }
+
+  /// `usage{input_tokens,output_tokens,cache_read_input_tokens}` and `total_cost_usd`.
+  static func usage(_ object: JSONObject) -> Usage? {
+    let usage = object.object("usage")
+    let cost = object.double("total_cost_usd") ?? object.double("cost_usd")
+    guard usage != nil || cost != nil else { return nil }
+    return Usage(
+      inputTokens: usage?.int("input_tokens"), outputTokens: usage?.int("output_tokens"),
+      cachedInputTokens: usage?.int("cache_read_input_tokens"), costUSD: cost)
+  }
+
+  /// `{"type":"error","message":…}` or `{"type":"error","error":{"message":…}}`.
+  private mutating func errorLine(_ object: JSONObject, into events: inout EventList) {
+    let message = Self.errorMessage(object) ?? JSONWriter.string(.object(object))
+    events.append(.error(message: message))
+    events.append(exhaustion.check(message))
+  }
+
+  /// The message of an error object in its common shapes.
+  static func errorMessage(_ object: JSONObject) -> String? {
+    if let message = object.string("message"), !message.isEmpty { return message }
+    switch object["error"] {
+    case .string(let message)?: return message
+    case .object(let error)?:
+      return error.string("message") ?? error.object("data")?.string("message") ?? error.string("name")
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import ProviderKit
+import Synchronization
+
+/// A provider's exhaustion rules with their regular expressions compiled once.
+///
+/// Compiled sets are cached by rule list for the life of the process, so making a parser per run
+/// (or per replay) costs no regex compilation after the first.
+final class CompiledExhaustionRules: Sendable {
+  /// One rule, ready to match.
+  struct Rule: Sendable {
+    /// The compiled pattern, or `nil` when the pattern is not a valid regular expression.
+    let regex: NSRegularExpression?
+    /// The pattern text; matched as a case-insensitive substring when it does not compile, so a
+    /// user's typo in providers.json degrades to a literal match instead of silence.
+    let pattern: String
+    /// How to read the reset time out of a matching text.
+    let reset: ExhaustionRule.ResetFormat?
+
+    func matches(_ text: String) -> Bool {
+      guard let regex else { return text.range(of: pattern, options: .caseInsensitive) != nil }
+      let range = NSRange(location: 0, length: text.utf16.count)
+      return regex.firstMatch(in: text, options: [], range: range) != nil
+    }
+  }
+
+  /// The rules, in definition order.
+  let rules: [Rule]
+
+  private init(_ rules: [ExhaustionRule]) {
+    self.rules = rules.map { rule in
+      Rule(
+        regex: try? NSRegularExpression(pattern: rule.pattern, options: [.caseInsensitive]),
+        pattern: rule.pattern, reset: rule.reset)
+    }
+  }
+
+  /// Limit texts are short; a longer text is only searched in its first characters, which bounds
+  /// the regex cost of a huge error line.
+  static let searchedPrefixLength = 8192
+
+  /// The index of the first rule that matches `text`, if any.
+  func firstMatchIndex(in text: String) -> Int? {
+    guard !rules.isEmpty, !text.isEmpty else { return nil }
+    let searched =
+      text.utf8.count > Self.searchedPrefixLength ? String(text.prefix(Self.searchedPrefixLength)) : text
+    return rules.firstIndex { $0.matches(searched) }
+  }
+
+  private static let cache = Mutex<[[ExhaustionRule]: CompiledExhaustionRules]>([:])
+
+  /// The compiled form of `rules`, compiled on first use.
+  static func compiled(_ rules: [ExhaustionRule]) -> CompiledExhaustionRules {
+    cache.withLock { cache in
+      if let compiled = cache[rules] { return compiled }
+      let compiled = CompiledExhaustionRules(rules)
+      if cache.count >= 64 { cache.removeAll() }
+      cache[rules] = compiled
+      return compiled
+    }
+  }
+}
