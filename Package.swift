@@ -56,7 +56,7 @@ let package = Package(
     // Test support shared by every test target: fake model server launcher, CLI locator, temp dirs.
     .target(
       name: "TestSupport",
-      dependencies: ["ProviderKit", "Providers"],
+      dependencies: ["ProviderKit", "Providers", "MultiAgent"],
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),

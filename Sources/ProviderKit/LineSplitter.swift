@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Splits a byte stream, arriving in arbitrary chunks, into complete lines with their offsets.
 ///
 /// Used to tail an output log: feed whatever bytes were read; complete lines come out, a trailing
@@ -33,32 +39,43 @@ public struct LineSplitter: Sendable {
   public var resumeOffset: Int64 { skippingOverlongLine ? consumedOffset : pendingOffset }
 
   /// Feeds bytes and returns the lines they complete.
+  ///
+  /// Lines that lie wholly inside `chunk` are returned as slices of it, without copying.
   public mutating func feed(_ chunk: [UInt8]) -> [Line] {
-    chunk.withUnsafeBufferPointer { feed($0) }
-  }
-
-  /// Feeds bytes and returns the lines they complete.
-  public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) -> [Line] {
     var lines: [Line] = []
     var start = 0
+    let count = chunk.count
     let newline = UInt8(ascii: "\n")
-    while start < chunk.count {
-      let rest = UnsafeBufferPointer(rebasing: chunk[start...])
-      let end = rest.firstIndex(of: newline).map { start + $0 }
-      let segmentEnd = end ?? chunk.count
-      let segment = UnsafeBufferPointer(rebasing: chunk[start..<segmentEnd])
+    while start < count {
+      let end = chunk.withUnsafeBufferPointer { buffer -> Int? in
+        guard let base = buffer.baseAddress,
+          let found = memchr(base + start, Int32(newline), count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      }
+      let segmentEnd = end ?? count
+      let segmentLength = segmentEnd - start
       if !skippingOverlongLine {
         let room = maximumLineLength - pending.count
-        if segment.count > room {
-          pending.append(contentsOf: UnsafeBufferPointer(rebasing: segment[0..<room]))
-          lines.append(makeLine(truncated: true))
+        if segmentLength > room {
+          pending.append(contentsOf: chunk[start..<(start + room)])
+          lines.append(Line(offset: pendingOffset, bytes: pending[...], truncated: true))
           pending = []
           skippingOverlongLine = true
+        } else if end != nil && pending.isEmpty {
+          // The common case: a whole line inside this chunk.
+          var bytes = chunk[start..<segmentEnd]
+          if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+          lines.append(Line(offset: pendingOffset, bytes: bytes, truncated: false))
+          consumedOffset += Int64(segmentLength + 1)
+          pendingOffset = consumedOffset
+          start = segmentEnd + 1
+          continue
         } else {
-          pending.append(contentsOf: segment)
+          pending.append(contentsOf: chunk[start..<segmentEnd])
         }
       }
-      consumedOffset += Int64(segmentEnd - start)
+      consumedOffset += Int64(segmentLength)
       if end != nil {
         consumedOffset += 1
         if skippingOverlongLine {
@@ -66,7 +83,7 @@ public struct LineSplitter: Sendable {
         } else {
           lines.append(makeLine(truncated: false))
         }
-        pending.removeAll(keepingCapacity: true)
+        pending = []
         pendingOffset = consumedOffset
         start = segmentEnd + 1
       } else {
@@ -74,6 +91,11 @@ public struct LineSplitter: Sendable {
       }
     }
     return lines
+  }
+
+  /// Feeds bytes and returns the lines they complete.
+  public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) -> [Line] {
+    feed(Array(chunk))
   }
 
   /// Returns the trailing partial line, if any, as a final line (call at end of stream).

@@ -1,7 +1,12 @@
 import Foundation
+import MultiAgent
 import ProviderKit
 
-/// Runs a ``CommandSpec`` to completion for tests: argv exactly as built, never a shell.
+/// Runs a ``CommandSpec`` to completion for tests, with the product's own ``ProcessLauncher``:
+/// argv exactly as built (never a shell), own session, clean signal mask and dispositions.
+///
+/// Foundation's `Process` is not used on purpose: its children inherit the test runner's blocked
+/// signals, and Codex then never notices its tool processes exit (tokio waits on SIGCHLD).
 public enum CommandRunner {
   /// What a finished command produced.
   public struct Output: Sendable {
@@ -13,65 +18,41 @@ public enum CommandRunner {
     public var stderr: String
   }
 
-  /// Runs `command` with `PATH` extended by `pathPrefix` and the given extra environment.
-  ///
-  /// - Parameters:
-  ///   - command: the command; `executable` is resolved on the resulting `PATH` unless absolute.
-  ///   - environment: the base environment (defaults to a minimal one: HOME, PATH, TZ).
-  ///   - pathPrefix: directories put in front of `PATH`.
-  public static func run(
-    _ command: CommandSpec, environment base: [String: String]? = nil, pathPrefix: [String] = []
-  ) throws -> Output {
+  /// Runs `command` with the given base environment (default: a minimal HOME, PATH, TZ).
+  public static func run(_ command: CommandSpec, environment base: [String: String]? = nil) throws -> Output {
     let inherited = ProcessInfo.processInfo.environment
-    var environment =
-      base ?? ["HOME": inherited["HOME"] ?? "/root", "PATH": inherited["PATH"] ?? "/usr/bin:/bin", "TZ": "UTC"]
-    if !pathPrefix.isEmpty {
-      environment["PATH"] = (pathPrefix + [environment["PATH"] ?? "/usr/bin:/bin"]).joined(separator: ":")
+    let environment = command.resolvedEnvironment(
+      inheriting: base
+        ?? ["HOME": inherited["HOME"] ?? "/root", "PATH": inherited["PATH"] ?? "/usr/bin:/bin", "TZ": "UTC"])
+    let scratch = try TemporaryDirectory(prefix: "cmd")
+    let stdoutPath = scratch.path("stdout")
+    let stderrPath = scratch.path("stderr")
+    let out = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let err = open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    defer {
+      close(out)
+      close(err)
     }
-    environment = command.resolvedEnvironment(inheriting: environment)
-    let process = Process()
-    process.executableURL = try resolve(command.executable, path: environment["PATH"] ?? "")
-    process.arguments = command.arguments
-    process.environment = environment
-    if let directory = command.workingDirectory {
-      process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    }
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    let stdinPipe = Pipe()
-    switch command.standardInput {
-    case .null: process.standardInput = FileHandle.nullDevice
-    case .text: process.standardInput = stdinPipe
-    }
-    try process.run()
+    var input = ProcessLaunchConfiguration.Input.null
     if case .text(let text) = command.standardInput {
-      try stdinPipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
-      try stdinPipe.fileHandleForWriting.close()
+      let path = scratch.path("stdin")
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      input = .file(path)
     }
-    // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData = stderr.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
+    let launcher = ProcessLauncher()
+    let identity = try launcher.launch(
+      ProcessLaunchConfiguration(
+        executable: command.executable, arguments: command.arguments, environment: environment,
+        workingDirectory: command.workingDirectory, standardInput: input,
+        output: .descriptors(standardOutput: out, standardError: err)))
+    let status = try launcher.waitForExit(identity.pid)
+    let code: Int32
+    switch status {
+    case .exited(let value): code = value
+    case .signaled(let signal): code = 128 + signal
     }
-    let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    let code =
-      process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    return Output(exitCode: code, stdout: Array(outData), stderr: String(decoding: errData, as: UTF8.self))
-  }
-
-  static func resolve(_ executable: String, path: String) throws -> URL {
-    if executable.hasPrefix("/") { return URL(fileURLWithPath: executable) }
-    for directory in path.split(separator: ":") {
-      let candidate = "\(directory)/\(executable)"
-      if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
-    }
-    throw FakeServerError(message: "\(executable) not found on PATH \(path)")
+    return Output(
+      exitCode: code, stdout: Array((try? Data(contentsOf: URL(fileURLWithPath: stdoutPath))) ?? Data()),
+      stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
   }
 }
