@@ -120,13 +120,17 @@ public struct Supervisor: Sendable {
     }
     if !started.applied {
       // Stopped between the check and the launch: do not leave the CLI running.
-      _ = try? launcher.waitForExit(cli.pid)
+      kill(-cli.pid, SIGKILL)
+      let exit = try? launcher.waitForExit(cli.pid)
+      try commit(follower.poll(final: true), follower.committedOffset, store, &committed)
+      return try Self.settle(store: store, id: agentID, exit: exit, paths: paths)
     }
 
     var exit: ExitStatus?
     while exit == nil {
       try commit(follower.poll(), follower.committedOffset, store, &committed)
-      exit = (try? launcher.exitStatusIfExited(cli.pid)) ?? nil
+      // A wait that fails (the child is gone unseen) ends the loop: settle without an exit status.
+      do { exit = try launcher.exitStatusIfExited(cli.pid) } catch { break }
       if exit == nil { Thread.sleep(forTimeInterval: 0.05) }
     }
     try commit(follower.poll(final: true), follower.committedOffset, store, &committed)

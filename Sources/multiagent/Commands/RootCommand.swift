@@ -9,7 +9,12 @@ struct RootCommand: ParsableCommand {
       Exit codes: 0 success, 1 failure, 2 usage error, 3 waiting for input, 77 forbidden,
       124 timed out.
       """,
-    subcommands: [ProvidersCommand.self, HelpCommand.self]
+    subcommands: [
+      SpawnCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ResultCommand.self,
+      QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, StopCommand.self, DeleteCommand.self,
+      DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
+      ProvidersCommand.self, HelpCommand.self, SuperviseCommand.self,
+    ]
   )
 
   init(arguments: ParsedArguments) {}

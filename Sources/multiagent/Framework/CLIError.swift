@@ -1,3 +1,4 @@
+import MultiAgent
 import ProviderKit
 
 /// An error a command reports to the user: a message, how to fix it, and the exit code it causes.
@@ -48,6 +49,7 @@ struct CLIError: Error, Sendable, Hashable {
   static func from(_ error: any Error) -> CLIError {
     switch error {
     case let error as CLIError: return error
+    case let error as AgentError: return error.cliError
     case let error as CatalogError:
       let isUserFile = !error.file.hasPrefix("built-in")
       return .failure(

@@ -52,7 +52,7 @@ struct CommandLineParser: Sendable {
         if spec.valueName != nil {
           if let inlineValue {
             value = inlineValue
-          } else if index < words.count, !Self.looksLikeOption(words[index]) {
+          } else if index < words.count, spec.allowsDashValue || !Self.looksLikeOption(words[index]) {
             value = words[index]
             index += 1
           } else {
@@ -79,7 +79,7 @@ struct CommandLineParser: Sendable {
       if !configuration.subcommands.isEmpty, positionals.isEmpty, !onlyPositionals {
         guard let subcommand = configuration.subcommand(named: word) else {
           throw CLIError.unknownCommand(
-            word, choices: configuration.subcommands.map { $0.configuration.name },
+            word, choices: configuration.visibleSubcommands.map { $0.configuration.name },
             helpCommand: "\(path.commandName) --help")
         }
         path.append(subcommand)

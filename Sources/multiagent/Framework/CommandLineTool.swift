@@ -52,7 +52,7 @@ enum CommandLineTool {
       let configuration = path.last!.configuration
       guard let subcommand = configuration.subcommand(named: word) else {
         throw CLIError.unknownCommand(
-          word, choices: configuration.subcommands.map { $0.configuration.name },
+          word, choices: configuration.visibleSubcommands.map { $0.configuration.name },
           helpCommand: "\(path.commandName) --help")
       }
       path.append(subcommand)

@@ -26,9 +26,9 @@ enum HelpFormatter {
     text += "\nGLOBAL OPTIONS:\n"
     for option in GlobalOptions.all { text += row(option.spec.helpLabel, option.spec.help) }
 
-    if !configuration.subcommands.isEmpty {
+    if !configuration.visibleSubcommands.isEmpty {
       text += "\nSUBCOMMANDS:\n"
-      for subcommand in configuration.subcommands {
+      for subcommand in configuration.visibleSubcommands {
         var label = subcommand.configuration.name
         if let fallback = configuration.defaultSubcommand,
           ObjectIdentifier(fallback) == ObjectIdentifier(subcommand)

@@ -10,6 +10,8 @@ struct OptionSpec: Sendable, Hashable {
   var help: String
   /// Whether the option may be given more than once (each occurrence adds a value).
   var isRepeatable: Bool = false
+  /// Whether the next word is taken as the value even when it starts with `-` (`--arg --verbose`).
+  var allowsDashValue: Bool = false
 
   /// `--timeout` (or `-h, --help` in help text).
   var displayName: String { "--\(long)" }
@@ -52,10 +54,11 @@ struct Option<Value: Sendable>: OptionDeclaration {
   /// Declares `--long <valueName>` with a conversion from text.
   init(
     _ long: String, short: Character? = nil, valueName: String, help: String, repeatable: Bool = false,
-    expected: String, convert: @escaping @Sendable (String) -> Value?
+    allowsDashValue: Bool = false, expected: String, convert: @escaping @Sendable (String) -> Value?
   ) {
     spec = OptionSpec(
-      long: long, short: short, valueName: valueName, help: help, isRepeatable: repeatable)
+      long: long, short: short, valueName: valueName, help: help, isRepeatable: repeatable,
+      allowsDashValue: allowsDashValue)
     self.convert = convert
     self.expected = expected
   }
@@ -63,10 +66,13 @@ struct Option<Value: Sendable>: OptionDeclaration {
 
 extension Option where Value == String {
   /// Declares `--long <valueName>` whose value is any non-empty text.
-  init(_ long: String, short: Character? = nil, valueName: String, help: String, repeatable: Bool = false) {
+  init(
+    _ long: String, short: Character? = nil, valueName: String, help: String, repeatable: Bool = false,
+    allowsDashValue: Bool = false
+  ) {
     self.init(
       long, short: short, valueName: valueName, help: help, repeatable: repeatable,
-      expected: "a non-empty value"
+      allowsDashValue: allowsDashValue, expected: "a non-empty value"
     ) { $0.isEmpty ? nil : $0 }
   }
 }

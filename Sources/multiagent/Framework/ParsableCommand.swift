@@ -42,12 +42,14 @@ struct CommandConfiguration: Sendable {
   var subcommands: [any ParsableCommand.Type]
   /// The subcommand run when none is named (`providers` runs `providers list`).
   var defaultSubcommand: (any ParsableCommand.Type)?
+  /// Whether help and error messages leave the command out (internal commands such as `__supervise`).
+  var isHidden: Bool
 
   /// Declares a command.
   init(
     name: String, abstract: String, discussion: String? = nil, options: [any OptionDeclaration] = [],
     arguments: [Argument] = [], subcommands: [any ParsableCommand.Type] = [],
-    defaultSubcommand: (any ParsableCommand.Type)? = nil
+    defaultSubcommand: (any ParsableCommand.Type)? = nil, isHidden: Bool = false
   ) {
     self.name = name
     self.abstract = abstract
@@ -56,11 +58,17 @@ struct CommandConfiguration: Sendable {
     self.arguments = arguments
     self.subcommands = subcommands
     self.defaultSubcommand = defaultSubcommand
+    self.isHidden = isHidden
   }
 
   /// The subcommand called `name`, if any.
   func subcommand(named name: String) -> (any ParsableCommand.Type)? {
     subcommands.first { $0.configuration.name == name }
+  }
+
+  /// The subcommands help and error messages list (hidden ones left out).
+  var visibleSubcommands: [any ParsableCommand.Type] {
+    subcommands.filter { !$0.configuration.isHidden }
   }
 }
 

@@ -1,0 +1,254 @@
+import Foundation
+import MultiAgent
+import ProviderKit
+
+extension AgentError {
+  /// What the user sees: the error's code and message; usage problems exit 2, a timeout 124.
+  var cliError: CLIError {
+    let exitCode: ExitCode
+    switch code {
+    case .unknownProvider, .invalidName, .missingPrompt: exitCode = .usage
+    case .timedOut: exitCode = .timedOut
+    default: exitCode = .failure
+    }
+    return CLIError(code: code.rawValue, message: message, hint: nil, exitCode: exitCode)
+  }
+}
+
+extension CommandContext {
+  /// The agent manager of the state home (created if needed), after a reconcile pass that repairs
+  /// whatever a crash left behind.
+  ///
+  /// Supervisors are started as `multiagent __supervise --home <home> [--adopt] <id>`.
+  func agentManager(reconciling: Bool = true) throws -> AgentManager {
+    let home = self.home.path
+    let manager = try AgentManager(home: self.home) { id, adopt in
+      ["__supervise", "--home", home] + (adopt ? ["--adopt"] : []) + [id]
+    }
+    if reconciling { manager.reconcile() }
+    return manager
+  }
+}
+
+/// Shared options and output of the agent commands.
+enum AgentOutput {
+  /// The `<name>` argument of the commands that act on one agent.
+  static let agentArgument = Argument(name: "name", help: "The agent's name (or id).")
+
+  /// `--timeout S` of the commands that wait.
+  static let timeout = Option<Double>.seconds(
+    "timeout", help: "Give up after this many seconds (exit 124); the agent is left running.")
+
+  /// Writes `value` as one line of compact JSON on standard output.
+  static func writeJSON(_ value: JSONValue, to console: Console) {
+    var text = JSONWriter.string(value)
+    text.withUTF8 { writeBytes($0) }
+    writeBytes([UInt8(ascii: "\n")])
+  }
+
+  /// Writes the records as one JSON array on standard output.
+  ///
+  /// Large lists are serialized in chunks on all cores (each chunk with `JSONWriter`) and written
+  /// in order: 10,000 records take a few tens of milliseconds.
+  static func writeJSONArray(_ records: [AgentRecord]) {
+    let chunkCount = records.count < 2_000 ? 1 : min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
+    let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
+    var chunks = [String](repeating: "", count: chunkCount)
+    chunks.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let output = buffer
+      DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+        let start = chunk * chunkSize
+        let end = min(start + chunkSize, records.count)
+        guard start < end else { return }
+        output[chunk] = JSONWriter.string(.array(records[start..<end].map(\.jsonValue)))
+      }
+    }
+    var first = true
+    writeBytes([UInt8(ascii: "[")])
+    for var chunk in chunks where chunk.utf8.count > 2 {
+      // Each chunk is `[…]`: write what is between the brackets.
+      if !first { writeBytes([UInt8(ascii: ",")]) }
+      first = false
+      chunk.withUTF8 { writeBytes(UnsafeBufferPointer(rebasing: $0.dropFirst().dropLast())) }
+    }
+    writeBytes(Array("]\n".utf8))
+  }
+
+  /// Writes raw bytes to standard output, unbuffered.
+  static func writeBytes(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { writeBytes($0) }
+  }
+
+  private static func writeBytes(_ buffer: UnsafeBufferPointer<UInt8>) {
+    var remaining = UnsafeRawBufferPointer(buffer)
+    while !remaining.isEmpty {
+      let written = write(STDOUT_FILENO, remaining.baseAddress, remaining.count)
+      if written < 0, errno == EINTR { continue }
+      if written <= 0 { return }
+      remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
+    }
+  }
+
+  /// The exit code of an agent that stopped moving: 0 completed, 3 waiting for input, 1 otherwise.
+  static func exitCode(for status: AgentStatus) -> ExitCode {
+    switch status {
+    case .completed: .success
+    case .waitingForInput: .waitingForInput
+    default: .failure
+    }
+  }
+
+  /// Reports a settled agent the way `wait` does (its status, or the record with `--json`) and
+  /// returns the matching exit code.
+  static func reportSettled(_ record: AgentRecord, context: CommandContext) -> ExitCode {
+    if context.json {
+      writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(record.status.rawValue + "\n")
+      if record.status != .completed, let error = record.error {
+        context.console.writeError("\(record.name): \(error)\n")
+      }
+      if record.status == .waitingForInput {
+        context.console.writeError("see `multiagent questions \(record.name)`\n")
+      }
+    }
+    return exitCode(for: record.status)
+  }
+
+  /// Prints the agent's log as it grows — event lines, NDJSON events with `--json`, or the raw bytes
+  /// — until it is no longer queued, starting or running, then prints the rest.
+  ///
+  /// - Returns: the record once it settled.
+  /// - Throws: ``AgentError`` (`timed_out` after `timeout`, `not_found` when it was deleted).
+  static func followLog(
+    of record: AgentRecord, manager: AgentManager, raw: Bool, context: CommandContext, follow: Bool,
+    timeout: Duration? = nil
+  ) async throws(AgentError) -> AgentRecord {
+    var reader = manager.logReader(for: record)
+    var printer = EventPrinter(json: context.json, console: context.console)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var lastReconcile = start
+    while true {
+      // The status is read before the log: once it is settled, everything is in the log.
+      let current = try manager.agent(record.id)
+      let active = follow && [.queued, .starting, .running].contains(current.status)
+      if raw {
+        while case let bytes = reader.rawBytes(), !bytes.isEmpty { writeBytes(bytes) }
+      } else {
+        for event in reader.events(final: !active) { printer.print(event) }
+      }
+      if !active { return current }
+      if let timeout, clock.now - start >= timeout {
+        throw AgentError(.timedOut, "\(current.name) is still \(current.status.rawValue) after \(timeout)")
+      }
+      if clock.now - lastReconcile > .seconds(2) {
+        manager.reconcile()
+        lastReconcile = clock.now
+      }
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+
+  /// `42s`, `5m`, `3h`, `2d`: how long ago `date` was.
+  static func age(since date: Date, now: Date = Date()) -> String {
+    let seconds = max(0, Int(now.timeIntervalSince(date)))
+    switch seconds {
+    case ..<60: return "\(seconds)s"
+    case ..<3600: return "\(seconds / 60)m"
+    case ..<86_400: return "\(seconds / 3600)h"
+    default: return "\(seconds / 86_400)d"
+    }
+  }
+
+  /// A time as ISO 8601 UTC (`2026-01-02T03:04:05Z`).
+  static func timestamp(_ date: Date) -> String {
+    date.formatted(.iso8601)
+  }
+
+  /// A pending question as JSON (the shape of `pending_questions` in a record).
+  static func json(_ question: PendingQuestion) -> JSONValue {
+    var object = JSONObject()
+    if let header = question.header {
+      object.keys.append("header")
+      object.values.append(.string(header))
+    }
+    object.keys += ["id", "options", "question"]
+    object.values += [
+      .string(question.id), .array(question.options.map { .string($0) }), .string(question.question),
+    ]
+    return .object(object)
+  }
+
+  /// Pending questions as text: `q1: question` and an indented line of options.
+  static func text(of questions: [PendingQuestion]) -> String {
+    var text = ""
+    for question in questions {
+      if let header = question.header, !header.isEmpty { text += "[\(header)] " }
+      text += "\(question.id): \(question.question)\n"
+      if !question.options.isEmpty {
+        text += "    options: " + question.options.joined(separator: " | ") + "\n"
+      }
+    }
+    return text
+  }
+}
+
+/// Prints normalized events: one human line per event, or one JSON object per line with `--json`.
+struct EventPrinter {
+  let json: Bool
+  let console: Console
+  private let encoder: JSONEncoder
+
+  init(json: Bool, console: Console) {
+    self.json = json
+    self.console = console
+    encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  }
+
+  /// Prints one event.
+  mutating func print(_ event: AgentEvent) {
+    if json {
+      if let data = try? encoder.encode(event) {
+        console.write(String(decoding: data, as: UTF8.self) + "\n")
+      }
+    } else if let line = Self.text(of: event) {
+      console.write(line + "\n")
+    }
+  }
+
+  /// The event as text for people; `nil` for nothing worth a line.
+  static func text(of event: AgentEvent) -> String? {
+    switch event.kind {
+    case .sessionStarted(let id): return "[session \(id)]"
+    case .assistantText(let text): return text
+    case .toolUse(_, let name, let input): return "[tool \(name)] \(clip(input))"
+    case .toolResult(_, let output, let isError):
+      return "[\(isError ? "tool error" : "tool result")] \(clip(output))"
+    case .usage(let usage):
+      var parts: [String] = []
+      if let tokens = usage.inputTokens { parts.append("input \(tokens)") }
+      if let tokens = usage.cachedInputTokens { parts.append("cached \(tokens)") }
+      if let tokens = usage.outputTokens { parts.append("output \(tokens)") }
+      if let cost = usage.costUSD { parts.append("$" + String(format: "%.4f", cost)) }
+      return parts.isEmpty ? nil : "[usage] " + parts.joined(separator: ", ")
+    case .retrying(let attempt, let maxAttempts, let message):
+      let count = attempt.map { " \($0)" + (maxAttempts.map { "/\($0)" } ?? "") } ?? ""
+      return "[retrying\(count)] \(message)"
+    case .exhausted(let resetAt, let message):
+      return "[usage limit] \(message)" + (resetAt.map { " (resets \(AgentOutput.timestamp($0)))" } ?? "")
+    case .question(let questions):
+      return "[questions]\n" + AgentOutput.text(of: questions).trimmingCharacters(in: .newlines)
+    case .result(let text, let isError):
+      return "[\(isError ? "error result" : "result")] \(text ?? "")"
+    case .error(let message): return "[error] \(message)"
+    case .raw(let text): return text
+    }
+  }
+
+  private static func clip(_ text: String, to limit: Int = 300) -> String {
+    let flat = text.replacingOccurrences(of: "\n", with: " ")
+    return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
+  }
+}

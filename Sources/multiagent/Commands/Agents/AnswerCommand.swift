@@ -1,0 +1,110 @@
+import Foundation
+import MultiAgent
+import ProviderKit
+
+/// `multiagent answer NAME …`: answers an agent's questions and resumes its session.
+struct AnswerCommand: ParsableCommand {
+  static let answer = Option<String>(
+    "answer", valueName: "id=text", help: "The answer to one question, e.g. --answer q1=yes (repeatable).",
+    repeatable: true)
+  static let answersFile = Option<String>(
+    "answers-file", valueName: "file", help: "A JSON object of answers: {\"q1\":\"yes\",\"q2\":\"…\"}.")
+  static let wait = Flag("wait", help: "Wait until the agent finishes or asks again; exit like `wait`.")
+  static let text = Argument(
+    name: "text", help: "One free-text answer to all the questions (instead of --answer).", arity: .variadic)
+
+  static let configuration = CommandConfiguration(
+    name: "answer",
+    abstract: "Answer an agent's pending questions; it resumes the same session.",
+    discussion: """
+      Give every question an answer (--answer ID=TEXT, or --answers-file), or one free-text answer.
+      The answers are formatted into one prompt that quotes each question, and the provider's session
+      is resumed with it, in the same worktree, appending to the same log. Only an agent that is
+      waiting_for_input can be answered.
+      """,
+    options: [answer, answersFile, wait, AgentOutput.timeout],
+    arguments: [AgentOutput.agentArgument, text]
+  )
+
+  let reference: String
+  let pairs: [String]
+  let file: String?
+  let freeText: String
+  let waits: Bool
+  let timeout: Duration?
+
+  init(arguments: ParsedArguments) throws {
+    reference = arguments.argument(AgentOutput.agentArgument) ?? ""
+    pairs = try arguments.values(Self.answer)
+    file = try arguments.value(Self.answersFile)
+    freeText = arguments.arguments(Self.text).joined(separator: " ")
+    waits = arguments.isSet(Self.wait)
+    timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
+    let given = [!pairs.isEmpty, file != nil, !freeText.isEmpty].filter { $0 }.count
+    if given == 0 {
+      throw CLIError.usage(
+        "missing_answer", "missing answers",
+        hint: "usage: multiagent answer NAME --answer q1=TEXT … | --answers-file FILE | \"free text\"")
+    }
+    if given > 1 {
+      throw CLIError.usage(
+        "conflicting_options", "give answers one way: --answer, --answers-file or free text")
+    }
+    if timeout != nil && !waits {
+      throw CLIError.usage("conflicting_options", "--timeout needs --wait")
+    }
+  }
+
+  func run(context: CommandContext) async throws -> ExitCode {
+    let answers = try readAnswers()
+    let manager = try context.agentManager()
+    let record = try manager.answer(reference, answers)
+    if waits {
+      if !context.json { context.console.write(record.name + "\n") }
+      let settled = try await manager.wait(record.id, timeout: timeout)
+      return AgentOutput.reportSettled(settled, context: context)
+    }
+    if context.json {
+      AgentOutput.writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(record.name + "\n")
+    }
+    return .success
+  }
+
+  private func readAnswers() throws -> Answers {
+    if !freeText.isEmpty { return .freeText(freeText) }
+    var byID: [String: String] = [:]
+    if let file {
+      guard let data = FileManager.default.contents(atPath: file) else {
+        throw AgentError(.invalidPath, "cannot read the answers file \(file)")
+      }
+      let object: JSONObject
+      do {
+        guard let parsed = try JSONParser.parse(Array(data)).objectValue else {
+          throw AgentError(
+            .invalidAnswer, "the answers file \(file) must hold a JSON object like {\"q1\":\"yes\"}")
+        }
+        object = parsed
+      } catch let error as AgentError { throw error } catch {
+        throw AgentError(.invalidAnswer, "the answers file \(file) is not valid JSON: \(error)")
+      }
+      for (key, value) in zip(object.keys, object.values) {
+        guard let text = value.stringValue else {
+          throw AgentError(.invalidAnswer, "the answer to \(key) in \(file) must be a string")
+        }
+        byID[key] = text
+      }
+      if byID.isEmpty { throw AgentError(.invalidAnswer, "the answers file \(file) holds no answers") }
+      return .byID(byID)
+    }
+    for pair in pairs {
+      guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+        throw CLIError.usage(
+          "invalid_value", "invalid answer \"\(pair.prefix(80))\": expected ID=TEXT, e.g. --answer q1=yes")
+      }
+      byID[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+    }
+    return .byID(byID)
+  }
+}

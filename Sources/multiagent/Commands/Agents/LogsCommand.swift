@@ -1,0 +1,39 @@
+import MultiAgent
+import ProviderKit
+
+/// `multiagent logs NAME`: the agent's output, as events parsed from its log, or the raw bytes.
+struct LogsCommand: ParsableCommand {
+  static let follow = Flag(
+    "follow", short: "f", help: "Keep printing while the agent is starting or running.")
+  static let raw = Flag("raw", help: "Print the raw log bytes instead of parsed events.")
+
+  static let configuration = CommandConfiguration(
+    name: "logs",
+    abstract: "Show an agent's output: parsed events, or the raw log with --raw.",
+    discussion: """
+      The log <home>/agents/<id>/output.log is re-parsed from its start with the provider's parser:
+      one line per event, or with --json one JSON event per line (NDJSON). --follow keeps going until
+      the agent is no longer starting or running.
+      """,
+    options: [follow, raw],
+    arguments: [AgentOutput.agentArgument]
+  )
+
+  let reference: String
+  let follows: Bool
+  let raw: Bool
+
+  init(arguments: ParsedArguments) {
+    reference = arguments.argument(AgentOutput.agentArgument) ?? ""
+    follows = arguments.isSet(Self.follow)
+    raw = arguments.isSet(Self.raw)
+  }
+
+  func run(context: CommandContext) async throws -> ExitCode {
+    let manager = try context.agentManager()
+    let record = try manager.agent(reference)
+    _ = try await AgentOutput.followLog(
+      of: record, manager: manager, raw: raw, context: context, follow: follows)
+    return .success
+  }
+}

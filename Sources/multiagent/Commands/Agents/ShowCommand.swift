@@ -1,0 +1,74 @@
+import Foundation
+import MultiAgent
+import ProviderKit
+
+/// `multiagent show NAME`: everything multiagent knows about one agent.
+struct ShowCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    name: "show",
+    abstract: "Show one agent: status, session, worktree, result or questions.",
+    discussion: "With --json, the agent's record.",
+    arguments: [AgentOutput.agentArgument]
+  )
+
+  let reference: String
+
+  init(arguments: ParsedArguments) {
+    reference = arguments.argument(AgentOutput.agentArgument) ?? ""
+  }
+
+  func run(context: CommandContext) async throws -> ExitCode {
+    let manager = try context.agentManager()
+    let record = try manager.agent(reference)
+    if context.json {
+      AgentOutput.writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(Self.text(of: record, paths: manager.paths(record)))
+    }
+    return .success
+  }
+
+  /// The record as `key: value` lines (empty values left out).
+  static func text(of record: AgentRecord, paths: AgentPaths) -> String {
+    var rows: [(String, String)] = [
+      ("name", record.name), ("id", record.id), ("provider", record.provider),
+      ("status", record.status.rawValue),
+    ]
+    func add(_ key: String, _ value: String?) {
+      if let value, !value.isEmpty { rows.append((key, value)) }
+    }
+    add("account", record.account)
+    add("model", record.model)
+    add("task", record.taskID)
+    add("parent", record.parentID)
+    add("session", record.sessionID)
+    add("worktree", record.worktreePath)
+    add(
+      "branch",
+      record.branch.map { branch in branch + (record.baseRef.map { " (from \($0.prefix(12)))" } ?? "") })
+    add("cwd", record.cwd)
+    add("log", paths.outputLog)
+    add(
+      "created",
+      AgentOutput.timestamp(record.createdAt) + " (\(AgentOutput.age(since: record.createdAt)) ago)")
+    add("started", record.startedAt.map(AgentOutput.timestamp))
+    add("finished", record.finishedAt.map(AgentOutput.timestamp))
+    add("dismissed", record.dismissedAt.map(AgentOutput.timestamp))
+    add("pid", record.cli.map { String($0.pid) })
+    add("exit", record.exitCode.map { "code \($0)" } ?? record.exitSignal.map { "signal \($0)" })
+    if !record.extraArguments.isEmpty { add("arguments", record.extraArguments.joined(separator: " ")) }
+    add("prompt", record.promptSummary)
+    add("result", record.result)
+    add("error", record.error)
+    let width = (rows.map(\.0.count).max() ?? 0) + 2
+    var text = rows.map { ($0.0 + ":").padding(to: width) + $0.1 }.joined(separator: "\n") + "\n"
+    if !record.pendingQuestions.isEmpty {
+      text +=
+        "questions:\n"
+        + AgentOutput.text(of: record.pendingQuestions).split(separator: "\n").map {
+          "  " + $0
+        }.joined(separator: "\n") + "\n"
+    }
+    return text
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import MultiAgent
+import ProviderKit
+
+/// `multiagent spawn --provider P [options] PROMPT…`: starts an agent and returns at once.
+struct SpawnCommand: ParsableCommand {
+  static let provider = Option<String>(
+    "provider", short: "p", valueName: "name", help: "The provider to run (see `multiagent providers`).")
+  static let name = Option<String>(
+    "name", valueName: "name", help: "The agent's name (default: a generated one like bold-otter).")
+  static let cwd = Option<String>(
+    "cwd", valueName: "dir", help: "The repository (or, with --no-worktree, the directory) to work in.")
+  static let base = Option<String>(
+    "base", valueName: "ref", help: "The commit the agent's branch starts from (default: HEAD).")
+  static let noWorktree = Flag(
+    "no-worktree", help: "Run in --cwd itself instead of a new worktree (need not be a git repository).")
+  static let input = Option<String>(
+    "input", valueName: "file", help: "A context file to copy into the agent's state dir (repeatable).",
+    repeatable: true)
+  static let model = Option<String>(
+    "model", valueName: "model", help: "The model, for providers with a model flag.")
+  static let arg = Option<String>(
+    "arg", valueName: "arg",
+    help: "An extra argument for the provider's CLI (repeatable; --arg --flag works).",
+    repeatable: true, allowsDashValue: true, expected: "an argument"
+  ) { $0 }
+  static let task = Option<String>("task", valueName: "id", help: "A task id of yours, kept with the agent.")
+  static let parent = Option<String>(
+    "parent", valueName: "agent",
+    help: "The agent that spawns this one (name or id; e.g. $MULTIAGENT_AGENT_ID).")
+  static let promptFile = Option<String>(
+    "prompt-file", valueName: "file", help: "Read the prompt from this file.")
+  static let wait = Flag("wait", help: "Wait until the agent finishes or asks questions; exit like `wait`.")
+  static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
+  static let prompt = Argument(
+    name: "prompt", help: "The task, as words joined by spaces, or - to read it from stdin.", arity: .variadic
+  )
+
+  static let configuration = CommandConfiguration(
+    name: "spawn",
+    abstract: "Start an agent on a provider; returns at once and prints its name.",
+    discussion: """
+      The agent runs the provider's CLI headless, in a new git worktree <home>/worktrees/<name> on
+      branch multiagent/<name> (from --base, default HEAD of the repository containing --cwd), under a
+      supervisor process that keeps going after this command exits. With --no-worktree it runs in
+      --cwd itself. With --json the agent's record is printed.
+
+      Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error.
+      """,
+    options: [
+      provider, name, cwd, base, noWorktree, input, model, arg, task, parent, promptFile, wait,
+      AgentOutput.timeout, follow,
+    ],
+    arguments: [prompt]
+  )
+
+  let providerName: String
+  let agentName: String?
+  let directory: String?
+  let baseRef: String?
+  let useWorktree: Bool
+  let inputs: [String]
+  let modelName: String?
+  let extraArguments: [String]
+  let taskID: String?
+  let parentReference: String?
+  let promptFilePath: String?
+  let promptWords: [String]
+  let waits: Bool
+  let follows: Bool
+  let timeout: Duration?
+
+  init(arguments: ParsedArguments) throws {
+    guard let provider = try arguments.value(Self.provider) else {
+      throw CLIError.usage(
+        "missing_option", "missing --provider", hint: "usage: multiagent spawn --provider NAME PROMPT…")
+    }
+    providerName = provider
+    agentName = try arguments.value(Self.name)
+    directory = try arguments.value(Self.cwd)
+    baseRef = try arguments.value(Self.base)
+    useWorktree = !arguments.isSet(Self.noWorktree)
+    inputs = try arguments.values(Self.input)
+    modelName = try arguments.value(Self.model)
+    extraArguments = try arguments.values(Self.arg)
+    taskID = try arguments.value(Self.task)
+    parentReference = try arguments.value(Self.parent)
+    promptFilePath = try arguments.value(Self.promptFile)
+    promptWords = arguments.arguments(Self.prompt)
+    waits = arguments.isSet(Self.wait)
+    follows = arguments.isSet(Self.follow)
+    timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
+    if waits && follows {
+      throw CLIError.usage("conflicting_options", "--wait and --follow cannot be used together")
+    }
+    if timeout != nil && !waits && !follows {
+      throw CLIError.usage("conflicting_options", "--timeout needs --wait or --follow")
+    }
+    if !useWorktree && baseRef != nil {
+      throw CLIError.usage("conflicting_options", "--base needs a worktree; drop --no-worktree or --base")
+    }
+    if promptFilePath != nil && !promptWords.isEmpty {
+      throw CLIError.usage(
+        "conflicting_options", "give the prompt either as words or with --prompt-file, not both")
+    }
+  }
+
+  func run(context: CommandContext) async throws -> ExitCode {
+    // Validate what needs no state first, so a mistake leaves nothing behind.
+    let registry = try context.providerRegistry()
+    _ = try registry.requireProvider(providerName)
+    if let agentName, let problem = AgentNames.problem(with: agentName) {
+      throw AgentError(.invalidName, problem)
+    }
+    let prompt = try readPrompt()
+    guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+      throw AgentError(
+        .missingPrompt,
+        "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
+    }
+
+    let manager = try context.agentManager()
+    let parentID = try parentReference.map { reference throws(AgentError) in try manager.agent(reference).id }
+    let record = try manager.spawn(
+      SpawnOptions(
+        provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
+        useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
+        taskID: taskID, parentID: parentID))
+
+    if waits {
+      if !context.json { context.console.write(record.name + "\n") }
+      let settled = try await manager.wait(record.id, timeout: timeout)
+      return AgentOutput.reportSettled(settled, context: context)
+    }
+    if context.json {
+      AgentOutput.writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(record.name + "\n")
+    }
+    if follows {
+      let settled = try await AgentOutput.followLog(
+        of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)
+      return AgentOutput.exitCode(for: settled.status)
+    }
+    return .success
+  }
+
+  /// The prompt from the words, `-` (stdin) or `--prompt-file`.
+  private func readPrompt() throws -> String {
+    if let promptFilePath {
+      guard let data = FileManager.default.contents(atPath: promptFilePath) else {
+        throw AgentError(.invalidPath, "cannot read the prompt file \(promptFilePath)")
+      }
+      return String(decoding: data, as: UTF8.self)
+    }
+    if promptWords == ["-"] {
+      return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+    return promptWords.joined(separator: " ")
+  }
+}
