@@ -22,10 +22,12 @@ let package = Package(
       dependencies: ["ProviderKit"],
       plugins: ["EmbedProviderCatalog"]
     ),
-    .target(name: "Credentials", dependencies: ["ProviderKit", "CSQLite"]),
+    // The state database (SQLite, WAL, migrations) shared by accounts and agents.
+    .target(name: "StateStore", dependencies: ["CSQLite"]),
+    .target(name: "Credentials", dependencies: ["ProviderKit", "StateStore"]),
     .target(
       name: "MultiAgent",
-      dependencies: ["ProviderKit", "Providers", "Credentials", "CSQLite", "CMultiAgentShims"]
+      dependencies: ["ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims"]
     ),
     .executableTarget(name: "multiagent", dependencies: ["MultiAgent"]),
 
@@ -66,7 +68,7 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "CLITests", dependencies: ["MultiAgent", "TestSupport"]),
-    .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "TestSupport"]),
+    .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "StateStore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+@testable import StateStore
 import Foundation
 import ProviderKit
 import Synchronization

@@ -1,3 +1,4 @@
+import StateStore
 import ProviderKit
 
 #if canImport(FoundationEssentials)

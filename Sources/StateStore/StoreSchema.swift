@@ -1,18 +1,18 @@
 /// One step of the database schema, applied once, in order, inside the migration transaction.
-struct StoreMigration: Sendable {
+package struct StoreMigration: Sendable {
   /// The schema version after this step (`PRAGMA user_version`); steps are numbered 1, 2, 3, …
-  let version: Int
+  package let version: Int
   /// Applies the step. Runs inside a `BEGIN IMMEDIATE` transaction with every other pending step.
-  let apply: @Sendable (SQLiteConnection) throws(StoreError) -> Void
+  package let apply: @Sendable (SQLiteConnection) throws(StoreError) -> Void
 
   /// A step that runs `sql` (one or more statements, no parameters).
-  init(version: Int, sql: String) {
+  package init(version: Int, sql: String) {
     self.version = version
     self.apply = { (connection) throws(StoreError) in try connection.execute(sql) }
   }
 
   /// A step that runs arbitrary code (for data transformations SQL alone cannot express).
-  init(version: Int, apply: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Void) {
+  package init(version: Int, apply: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Void) {
     self.version = version
     self.apply = apply
   }
@@ -20,18 +20,18 @@ struct StoreMigration: Sendable {
 
 /// The database schema, as an ordered list of migrations. To change it, append a step; never edit
 /// a step that has shipped (databases in the field have already run it).
-enum StoreSchema {
+package enum StoreSchema {
   /// `PRAGMA application_id` of a multiagent database ("MAgt"), so that another application's SQLite
   /// file is refused instead of being written into.
-  static let applicationID: Int32 = 0x4D41_6774
+  package static let applicationID: Int32 = 0x4D41_6774
 
   /// Every step, in order.
-  static let migrations: [StoreMigration] = [
+  package static let migrations: [StoreMigration] = [
     StoreMigration(version: 1, sql: version1)
   ]
 
   /// The schema version this build writes.
-  static var currentVersion: Int { migrations.last?.version ?? 0 }
+  package static var currentVersion: Int { migrations.last?.version ?? 0 }
 
   /// Agents and their status-change (and other) events.
   ///

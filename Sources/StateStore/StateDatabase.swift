@@ -8,9 +8,9 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: the connection (and its cached statements) is only touched while `lock`
 /// is held, in ``read(_:)`` and ``write(_:)``.
-final class StateDatabase: @unchecked Sendable {
+package final class StateDatabase: @unchecked Sendable {
   /// The database file.
-  let path: String
+  package let path: String
   private let lock = Mutex(())
   private let connection: SQLiteConnection
 
@@ -21,7 +21,7 @@ final class StateDatabase: @unchecked Sendable {
   ///   - path: the database file; its folder must exist.
   ///   - busyTimeout: how long SQLite waits for a lock on each attempt.
   ///   - retryLimit: how long to keep retrying a locked database after that.
-  init(path: String, busyTimeout: Duration = .seconds(15), retryLimit: Duration = .seconds(60))
+  package init(path: String, busyTimeout: Duration = .seconds(15), retryLimit: Duration = .seconds(60))
     throws(StoreError)
   {
     let connection = try SQLiteConnection.open(path: path, busyTimeout: busyTimeout, retryLimit: retryLimit)
@@ -32,7 +32,7 @@ final class StateDatabase: @unchecked Sendable {
 
   /// Runs `body`, which only reads, under the lock. Repeats it while the database is busy, so it
   /// must have no effects besides reading.
-  func read<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+  package func read<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
     try lock.withLock { _ throws(StoreError) -> T in
       try connection.retryingWhileBusy { () throws(StoreError) -> T in try body(connection) }
     }
@@ -40,14 +40,14 @@ final class StateDatabase: @unchecked Sendable {
 
   /// Runs `body` in one `BEGIN IMMEDIATE` transaction under the lock; rolls back when it throws.
   /// `body` runs once: only acquiring the lock and committing are retried.
-  func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+  package func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
     try lock.withLock { _ throws(StoreError) -> T in
       try connection.immediateTransaction { () throws(StoreError) -> T in try body(connection) }
     }
   }
 
   /// The schema version of the file (`PRAGMA user_version`).
-  var schemaVersion: Int {
+  package var schemaVersion: Int {
     get throws(StoreError) {
       try read { (connection) throws(StoreError) -> Int in try Self.userVersion(connection) }
     }
@@ -58,7 +58,7 @@ final class StateDatabase: @unchecked Sendable {
   /// Applies every pending migration in one `BEGIN IMMEDIATE` transaction. Many processes may open
   /// a fresh file at once: each re-reads the version once it holds the write lock, so exactly one
   /// of them migrates and the others find nothing to do.
-  static func migrate(_ connection: SQLiteConnection, to target: Int = StoreSchema.currentVersion)
+  package static func migrate(_ connection: SQLiteConnection, to target: Int = StoreSchema.currentVersion)
     throws(StoreError)
   {
     let version = try connection.retryingWhileBusy { () throws(StoreError) -> Int in

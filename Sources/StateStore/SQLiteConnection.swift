@@ -17,14 +17,14 @@ import CSQLite
 ///
 /// Not thread-safe by itself: ``StateDatabase`` keeps it behind a mutex, which is why it is opened
 /// with `SQLITE_OPEN_NOMUTEX` (SQLite's own per-call mutex made listing 10,000 agents twice as slow).
-final class SQLiteConnection {
+package final class SQLiteConnection {
   /// The database file.
-  let path: String
+  package let path: String
   /// The `sqlite3` handle.
-  let handle: OpaquePointer
+  package let handle: OpaquePointer
   /// How long to keep retrying an operation that finds the database locked, beyond SQLite's own
   /// busy timeout for each attempt.
-  let retryLimit: Duration
+  package let retryLimit: Duration
   private var statements: [String: SQLiteStatement] = [:]
 
   private init(path: String, handle: OpaquePointer, retryLimit: Duration) {
@@ -44,7 +44,7 @@ final class SQLiteConnection {
   ///   - path: the database file; its folder must exist.
   ///   - busyTimeout: how long SQLite itself waits for a lock on each attempt.
   ///   - retryLimit: how long to keep retrying after that.
-  static func open(path: String, busyTimeout: Duration, retryLimit: Duration) throws(StoreError)
+  package static func open(path: String, busyTimeout: Duration, retryLimit: Duration) throws(StoreError)
     -> SQLiteConnection
   {
     try createPrivateFile(path)
@@ -110,7 +110,7 @@ final class SQLiteConnection {
   // MARK: Statements
 
   /// The cached prepared statement for `sql`, prepared on first use.
-  func statement(_ sql: String) throws(StoreError) -> SQLiteStatement {
+  package func statement(_ sql: String) throws(StoreError) -> SQLiteStatement {
     if let statement = statements[sql] { return statement }
     var prepared: OpaquePointer?
     let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
@@ -123,14 +123,14 @@ final class SQLiteConnection {
   }
 
   /// Runs `body` with the cached statement for `sql`, then resets it (also when `body` throws).
-  func with<T>(_ sql: String, _ body: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> T {
+  package func with<T>(_ sql: String, _ body: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> T {
     let statement = try statement(sql)
     defer { statement.reset() }
     return try body(statement)
   }
 
   /// Runs `sql` (a statement without parameters) and maps each row with `row`.
-  func query<T>(_ sql: String, row: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> [T] {
+  package func query<T>(_ sql: String, row: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> [T] {
     try with(sql) { (statement) throws(StoreError) -> [T] in
       var rows: [T] = []
       while try statement.step() { rows.append(try row(statement)) }
@@ -139,7 +139,7 @@ final class SQLiteConnection {
   }
 
   /// Runs `sql`, which may hold several statements and must not need parameters (schema, pragmas).
-  func execute(_ sql: String) throws(StoreError) {
+  package func execute(_ sql: String) throws(StoreError) {
     var message: UnsafeMutablePointer<CChar>?
     let result = sqlite3_exec(handle, sql, nil, nil, &message)
     guard result == SQLITE_OK else {
@@ -152,22 +152,22 @@ final class SQLiteConnection {
   }
 
   /// An error for `result` with the connection's current SQLite message.
-  func error(_ result: Int32, _ context: String) -> StoreError {
+  package func error(_ result: Int32, _ context: String) -> StoreError {
     StoreError(
       result: result, sqliteMessage: String(cString: sqlite3_errmsg(handle)), path: path, context: context)
   }
 
   /// The number of rows the last INSERT, UPDATE or DELETE changed.
-  var changes: Int { Int(sqlite3_changes(handle)) }
+  package var changes: Int { Int(sqlite3_changes(handle)) }
 
   /// The rowid of the last INSERT.
-  var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+  package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
   // MARK: Transactions and retries
 
   /// Runs `body` in a `BEGIN IMMEDIATE` transaction: it holds the write lock from the start, so
   /// nothing it reads can change before it commits. Rolls back when `body` throws.
-  func immediateTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+  package func immediateTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
     try retryingWhileBusy { () throws(StoreError) in try execute("BEGIN IMMEDIATE") }
     do {
       let value = try body()
@@ -182,7 +182,7 @@ final class SQLiteConnection {
   }
 
   /// Rolls back the open transaction, if any.
-  func rollback() {
+  package func rollback() {
     if sqlite3_get_autocommit(handle) == 0 {
       _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
     }
@@ -192,7 +192,7 @@ final class SQLiteConnection {
   /// doubling delay (1 ms up to 100 ms) between attempts, for at most ``retryLimit``.
   ///
   /// Only for operations that are safe to repeat: reads, `BEGIN`, `COMMIT`, idempotent pragmas.
-  func retryingWhileBusy<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
+  package func retryingWhileBusy<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: retryLimit)
     var delay: UInt32 = 1_000

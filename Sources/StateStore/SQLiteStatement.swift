@@ -4,14 +4,14 @@ import CSQLite
 ///
 /// Not thread-safe: it belongs to one ``SQLiteConnection`` and is used under that connection's lock.
 /// Columns and parameters are numbered from 0 here (SQLite numbers parameters from 1).
-final class SQLiteStatement {
+package final class SQLiteStatement {
   /// The `sqlite3_stmt`.
-  let handle: OpaquePointer
+  package let handle: OpaquePointer
   /// The SQL text, for error messages.
-  let sql: String
+  package let sql: String
   private let path: String
 
-  init(handle: OpaquePointer, sql: String, path: String) {
+  package init(handle: OpaquePointer, sql: String, path: String) {
     self.handle = handle
     self.sql = sql
     self.path = path
@@ -22,7 +22,7 @@ final class SQLiteStatement {
   // MARK: Binding (parameter index from 0)
 
   /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: String?, at index: Int32) {
+  package func bind(_ value: String?, at index: Int32) {
     guard var value else {
       sqlite3_bind_null(handle, index + 1)
       return
@@ -40,7 +40,7 @@ final class SQLiteStatement {
   }
 
   /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Int64?, at index: Int32) {
+  package func bind(_ value: Int64?, at index: Int32) {
     guard let value else {
       sqlite3_bind_null(handle, index + 1)
       return
@@ -49,22 +49,22 @@ final class SQLiteStatement {
   }
 
   /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Int32?, at index: Int32) {
+  package func bind(_ value: Int32?, at index: Int32) {
     bind(value.map { Int64($0) }, at: index)
   }
 
   /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Int?, at index: Int32) {
+  package func bind(_ value: Int?, at index: Int32) {
     bind(value.map { Int64($0) }, at: index)
   }
 
   /// Binds `value` as 0 or 1.
-  func bind(_ value: Bool, at index: Int32) {
+  package func bind(_ value: Bool, at index: Int32) {
     sqlite3_bind_int64(handle, index + 1, value ? 1 : 0)
   }
 
   /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Double?, at index: Int32) {
+  package func bind(_ value: Double?, at index: Int32) {
     guard let value else {
       sqlite3_bind_null(handle, index + 1)
       return
@@ -75,7 +75,7 @@ final class SQLiteStatement {
   // MARK: Stepping
 
   /// Runs the statement to its next row: `true` when a row is available, `false` when done.
-  func step() throws(StoreError) -> Bool {
+  package func step() throws(StoreError) -> Bool {
     let result = sqlite3_step(handle)
     switch result {
     case SQLITE_ROW: return true
@@ -88,12 +88,12 @@ final class SQLiteStatement {
   }
 
   /// Runs the statement to completion, ignoring any rows.
-  func run() throws(StoreError) {
+  package func run() throws(StoreError) {
     while try step() {}
   }
 
   /// Resets the statement for its next use and unbinds all parameters.
-  func reset() {
+  package func reset() {
     sqlite3_reset(handle)
     sqlite3_clear_bindings(handle)
   }
@@ -101,34 +101,34 @@ final class SQLiteStatement {
   // MARK: Reading columns (index from 0)
 
   /// Whether column `index` of the current row is NULL.
-  func isNull(_ index: Int32) -> Bool {
+  package func isNull(_ index: Int32) -> Bool {
     sqlite3_column_type(handle, index) == SQLITE_NULL
   }
 
   /// Column `index` as text, or nil when NULL.
-  func string(_ index: Int32) -> String? {
+  package func string(_ index: Int32) -> String? {
     guard let text = sqlite3_column_text(handle, index) else { return nil }
     let count = Int(sqlite3_column_bytes(handle, index))
     return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
   }
 
   /// Column `index` as an integer, or nil when NULL.
-  func int64(_ index: Int32) -> Int64? {
+  package func int64(_ index: Int32) -> Int64? {
     isNull(index) ? nil : sqlite3_column_int64(handle, index)
   }
 
   /// Column `index` as a floating-point number, or nil when NULL.
-  func double(_ index: Int32) -> Double? {
+  package func double(_ index: Int32) -> Double? {
     isNull(index) ? nil : sqlite3_column_double(handle, index)
   }
 
   /// Column `index` as a boolean (non-zero is true; NULL is false).
-  func bool(_ index: Int32) -> Bool {
+  package func bool(_ index: Int32) -> Bool {
     sqlite3_column_int64(handle, index) != 0
   }
 
   /// The first words of `sql`, for error messages.
-  static func summary(_ sql: String) -> String {
+  package static func summary(_ sql: String) -> String {
     let words = sql.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(4)
     return "\"" + words.joined(separator: " ") + (words.count == 4 ? " …\"" : "\"")
   }
