@@ -85,19 +85,26 @@ package final class SQLiteConnection {
   /// Creates `path` with mode 0600 when missing, and narrows an existing file to 0600.
   ///
   /// SQLite creates the `-wal` and `-shm` files with the mode of the database file, so they follow.
+  ///
+  /// - Important: An existing database file is never opened here. Closing any descriptor of a file
+  ///   drops every POSIX lock this process holds on it (fcntl semantics), so opening and closing the
+  ///   file while another connection of this process is open would silently release that
+  ///   connection's locks: another process could then checkpoint and delete the WAL under it.
   private static func createPrivateFile(_ path: String) throws(StoreError) {
-    let descriptor = systemOpen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-      let reason = String(cString: strerror(errno))
-      throw StoreError(
-        code: .cannotOpen,
-        message: "cannot open the database (\(reason)); check that its folder exists and is writable",
-        path: path)
-    }
-    defer { close(descriptor) }
     var status = stat()
-    if fstat(descriptor, &status) == 0, status.st_mode & 0o777 != 0o600, status.st_uid == getuid() {
-      _ = fchmod(descriptor, 0o600)
+    if stat(path, &status) != 0 {
+      let descriptor = systemOpen(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+      if descriptor >= 0 {
+        close(descriptor)
+      } else if errno != EEXIST {
+        let reason = String(cString: strerror(errno))
+        throw StoreError(
+          code: .cannotOpen,
+          message: "cannot open the database (\(reason)); check that its folder exists and is writable",
+          path: path)
+      }
+    } else if status.st_mode & 0o777 != 0o600, status.st_uid == getuid() {
+      _ = chmod(path, 0o600)
     }
     for suffix in ["-wal", "-shm"] {
       var sidecar = stat()
