@@ -27,7 +27,8 @@ package enum StoreSchema {
 
   /// Every step, in order.
   package static let migrations: [StoreMigration] = [
-    StoreMigration(version: 1, sql: version1)
+    StoreMigration(version: 1, sql: version1),
+    StoreMigration(version: 2, sql: version2),
   ]
 
   /// The schema version this build writes.
@@ -91,5 +92,40 @@ package enum StoreSchema {
       data TEXT
     );
     CREATE INDEX events_by_agent ON events(agent_id, id);
+    """
+
+  /// Accounts (provider subscriptions and keys), their history, and whether an agent's account was
+  /// pinned by the user.
+  ///
+  /// - `secret` is the only column that may hold secret text (an API key or token; NULL for an
+  ///   account whose credential file lives in its config dir).
+  /// - Labels are unique per provider, ignoring ASCII case.
+  /// - Deleting an account deletes its events.
+  private static let version2 = """
+    CREATE TABLE accounts (
+      id TEXT PRIMARY KEY NOT NULL,
+      provider TEXT NOT NULL,
+      label TEXT NOT NULL COLLATE NOCASE,
+      kind TEXT NOT NULL,
+      status TEXT NOT NULL,
+      exhausted_until REAL,
+      last_used_at REAL,
+      recent_error_count INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      config_directory TEXT NOT NULL,
+      created_at REAL NOT NULL,
+      secret TEXT,
+      UNIQUE (provider, label)
+    );
+    CREATE INDEX accounts_by_provider ON accounts(provider);
+    CREATE TABLE account_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      time REAL NOT NULL,
+      type TEXT NOT NULL,
+      message TEXT
+    );
+    CREATE INDEX account_events_by_account ON account_events(account_id, id);
+    ALTER TABLE agents ADD COLUMN account_pinned INTEGER NOT NULL DEFAULT 0;
     """
 }

@@ -18,6 +18,8 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     case worktree = "worktree"
     /// No agent has that name or id.
     case notFound = "not_found"
+    /// No account of the provider has that id or label, or it cannot be used.
+    case unknownAccount = "unknown_account"
     /// The agent is not in a state that allows the operation.
     case invalidState = "invalid_state"
     /// The answers do not fit the pending questions.

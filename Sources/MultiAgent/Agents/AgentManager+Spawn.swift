@@ -28,6 +28,11 @@ extension AgentManager {
         "\(provider.definition.binary) (the \(provider.name) CLI) is not on PATH; install it, or set "
           + "\"binary\" for \(provider.name) in \(home.providersFile)")
     }
+    var accountID: String?
+    if let reference = options.account {
+      let account = try AccountBroker(home: home).resolve(reference, provider: provider.name)
+      accountID = account.id
+    }
     let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -65,11 +70,11 @@ extension AgentManager {
     let branch = options.useWorktree ? "multiagent/" + name : nil
     let sessionID = provider.newPinnedSessionID()
     var record = AgentRecord(
-      id: id, name: name, provider: provider.name, model: options.model, taskID: options.taskID,
+      id: id, name: name, provider: provider.name, account: accountID, model: options.model, taskID: options.taskID,
       parentID: options.parentID, status: .starting, promptSummary: Self.summary(prompt), cwd: cwd,
       worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
       createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
-      extraArguments: options.extraArguments)
+      extraArguments: options.extraArguments, accountPinned: accountID != nil && !options.rotate)
     do { record = try store.create(record) } catch {
       if error.code == .nameTaken {
         throw AgentError(.nameTaken, "an agent named \(name) already exists; choose another --name")

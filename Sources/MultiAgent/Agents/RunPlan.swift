@@ -13,6 +13,23 @@ struct RunPlan: Codable, Sendable, Hashable {
   var prompt: String
   /// The session to pin (spawn, for pinned providers) or to resume.
   var sessionID: String?
+  /// The user-level request this run carries (the task or the answers), when `prompt` wraps it in a
+  /// continuation after an account switch; `nil` means `prompt` itself.
+  var request: String? = nil
+
+  /// The request without any continuation wrapping.
+  var underlyingRequest: String { request ?? prompt }
+
+  /// The plan that continues this one on another account after a usage limit cut it off.
+  func continuation(sessionID: String?) -> RunPlan {
+    let request = underlyingRequest
+    let prompt =
+      "Your previous turn was cut off because the account's usage limit was reached; the conversation "
+      + "now continues on another account. Carry on exactly where you left off. The interrupted request was:\n\n"
+      + request
+    return RunPlan(kind: sessionID == nil ? .spawn : .resume, prompt: sessionID == nil ? request : prompt,
+      sessionID: sessionID, request: sessionID == nil ? nil : request)
+  }
 
   func write(to path: String) throws {
     let data = try JSONEncoder().encode(self)

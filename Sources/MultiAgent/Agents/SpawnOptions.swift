@@ -22,13 +22,19 @@ public struct SpawnOptions: Sendable, Hashable {
   public var taskID: String?
   /// The agent that spawned this one.
   public var parentID: String?
+  /// The account to run on (id or label); `nil` picks the least recently used available one.
+  public var account: String?
+  /// With ``account``: rotate to other accounts when it is exhausted (otherwise it is pinned).
+  public var rotate: Bool
 
   /// Creates options.
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
     useWorktree: Bool = true, inputFiles: [String] = [], model: String? = nil, extraArguments: [String] = [],
-    taskID: String? = nil, parentID: String? = nil
+    taskID: String? = nil, parentID: String? = nil, account: String? = nil, rotate: Bool = false
   ) {
+    self.account = account
+    self.rotate = rotate
     self.provider = provider
     self.prompt = prompt
     self.name = name

@@ -21,6 +21,7 @@ extension AgentRecord {
     case createdWorktree = "created_worktree"
     case createdBranch = "created_branch"
     case extraArguments = "extra_arguments"
+    case accountPinned = "account_pinned"
     case supervisor, cli
     case exitCode = "exit_code"
     case exitSignal = "exit_signal"
@@ -71,7 +72,8 @@ extension AgentRecord {
       finishedAt: try c.decodeIfPresent(Double.self, forKey: .finishedAt).map(
         Date.init(timeIntervalSince1970:)),
       dismissedAt: try c.decodeIfPresent(Double.self, forKey: .dismissedAt).map(
-        Date.init(timeIntervalSince1970:))
+        Date.init(timeIntervalSince1970:)),
+      accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false
     )
   }
 
@@ -96,6 +98,7 @@ extension AgentRecord {
     try c.encode(createdWorktree, forKey: .createdWorktree)
     try c.encode(createdBranch, forKey: .createdBranch)
     try c.encode(extraArguments, forKey: .extraArguments)
+    try c.encode(accountPinned, forKey: .accountPinned)
     try c.encode(supervisor.map(SnakeCaseProcess.init), forKey: .supervisor)
     try c.encode(cli.map(SnakeCaseProcess.init), forKey: .cli)
     try c.encode(exitCode, forKey: .exitCode)

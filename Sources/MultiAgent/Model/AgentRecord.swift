@@ -72,6 +72,8 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   public var finishedAt: Date?
   /// When the user dismissed it (hidden from `list` unless `--all`).
   public var dismissedAt: Date?
+  /// Whether the user pinned ``account`` (`spawn --account` without `--rotate`): no rotation then.
+  public var accountPinned: Bool
 
   /// Creates a record; everything not given is empty.
   public init(
@@ -83,8 +85,9 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
     exitCode: Int32? = nil, exitSignal: Int32? = nil, parseOffset: Int64 = 0,
     pendingQuestions: [PendingQuestion] = [], result: String? = nil, error: String? = nil,
     createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
-    dismissedAt: Date? = nil
+    dismissedAt: Date? = nil, accountPinned: Bool = false
   ) {
+    self.accountPinned = accountPinned
     self.id = id
     self.name = name
     self.provider = provider

@@ -13,7 +13,7 @@ enum AgentColumn: Int32, CaseIterable {
   case worktreePath, branch, baseRef, createdWorktree, createdBranch, extraArguments
   case supervisorPID, supervisorStartTime, supervisorSpawnID, cliPID, cliStartTime, cliSpawnID
   case exitCode, exitSignal, parseOffset, pendingQuestions, result, error
-  case createdAt, updatedAt, startedAt, finishedAt, dismissedAt
+  case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned
 
   /// The SQL column name.
   var name: String {
@@ -52,6 +52,7 @@ enum AgentColumn: Int32, CaseIterable {
     case .startedAt: "started_at"
     case .finishedAt: "finished_at"
     case .dismissedAt: "dismissed_at"
+    case .accountPinned: "account_pinned"
     }
   }
 }
@@ -96,6 +97,7 @@ enum AgentRows {
     statement.bind(record.baseRef, at: at(.baseRef))
     statement.bind(record.createdWorktree, at: at(.createdWorktree))
     statement.bind(record.createdBranch, at: at(.createdBranch))
+    statement.bind(record.accountPinned, at: at(.accountPinned))
     statement.bind(
       record.extraArguments.isEmpty
         ? nil : JSONWriter.string(.array(record.extraArguments.map { .string($0) })),
@@ -170,7 +172,8 @@ enum AgentRows {
       exitSignal: integer(.exitSignal).map { Int32(truncatingIfNeeded: $0) },
       parseOffset: integer(.parseOffset) ?? 0, pendingQuestions: pendingQuestions, result: text(.result),
       error: text(.error), createdAt: createdAt, updatedAt: time(.updatedAt) ?? createdAt,
-      startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt))
+      startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
+      accountPinned: row.bool(AgentColumn.accountPinned.rawValue))
   }
 
   // MARK: Events

@@ -30,6 +30,11 @@ struct SpawnCommand: ParsableCommand {
     help: "The agent that spawns this one (name or id; e.g. $MULTIAGENT_AGENT_ID).")
   static let promptFile = Option<String>(
     "prompt-file", valueName: "file", help: "Read the prompt from this file.")
+  static let account = Option<String>(
+    "account", valueName: "id",
+    help: "Run on this account (id or label); it is not rotated unless --rotate is also given.")
+  static let rotate = Flag(
+    "rotate", help: "With --account: start there, but rotate to other accounts when it is exhausted.")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks questions; exit like `wait`.")
   static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
   static let prompt = Argument(
@@ -48,7 +53,7 @@ struct SpawnCommand: ParsableCommand {
       Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error.
       """,
     options: [
-      provider, name, cwd, base, noWorktree, input, model, arg, task, parent, promptFile, wait,
+      provider, name, cwd, base, noWorktree, input, model, arg, task, parent, promptFile, account, rotate, wait,
       AgentOutput.timeout, follow,
     ],
     arguments: [prompt]
@@ -65,6 +70,8 @@ struct SpawnCommand: ParsableCommand {
   let taskID: String?
   let parentReference: String?
   let promptFilePath: String?
+  let accountReference: String?
+  let rotates: Bool
   let promptWords: [String]
   let waits: Bool
   let follows: Bool
@@ -86,6 +93,11 @@ struct SpawnCommand: ParsableCommand {
     taskID = try arguments.value(Self.task)
     parentReference = try arguments.value(Self.parent)
     promptFilePath = try arguments.value(Self.promptFile)
+    accountReference = try arguments.value(Self.account)
+    rotates = arguments.isSet(Self.rotate)
+    if rotates && accountReference == nil {
+      throw CLIError.usage("conflicting_options", "--rotate needs --account")
+    }
     promptWords = arguments.arguments(Self.prompt)
     waits = arguments.isSet(Self.wait)
     follows = arguments.isSet(Self.follow)
@@ -125,7 +137,7 @@ struct SpawnCommand: ParsableCommand {
       SpawnOptions(
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
-        taskID: taskID, parentID: parentID))
+        taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates))
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }

@@ -1,3 +1,4 @@
+import Foundation
 import MultiAgent
 
 /// `multiagent __supervise [--adopt] ID`: the detached supervisor of one agent (internal, hidden).
@@ -22,7 +23,20 @@ struct SuperviseCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    defer { Self.reportResourceUsage() }
     try Supervisor(home: context.home, agentID: id, adopt: adopts).run()
     return .success
+  }
+
+  /// One line in the supervisor's log with its own CPU time and peak memory, which the lifecycle
+  /// benchmark reads (`scripts/bench-lifecycle.py`).
+  static func reportResourceUsage() {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return }
+    let cpu =
+      Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+      + Double(usage.ru_stime.tv_usec) / 1e6
+    let line = "multiagent supervisor: cpu_seconds=\(cpu) max_rss_kb=\(usage.ru_maxrss)\n"
+    FileHandle.standardError.write(Data(line.utf8))
   }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import StateStore
+
+/// How accounts take turns: least recently used first, an exhausted account sits out until its
+/// reset (or a default cooldown when the CLI printed none), and the earliest reset tells a waiting
+/// agent when to try again.
+public struct RotationPolicy: Sendable {
+  /// How long an exhausted account sits out when the CLI printed no reset time: one hour.
+  public static let defaultCooldown: TimeInterval = 3600
+
+  /// The accounts.
+  public let store: AccountStore
+  /// How long an exhausted account sits out when no reset time is known.
+  public var cooldown: TimeInterval
+
+  /// A policy over `store`'s accounts.
+  public init(store: AccountStore, cooldown: TimeInterval = RotationPolicy.defaultCooldown) {
+    self.store = store
+    self.cooldown = cooldown
+  }
+
+  /// When an account exhausted at `now` frees up: the reported reset when it is still ahead, else
+  /// `now` plus the cooldown (a reset already past would make the account fail again at once).
+  public func resetTime(reported: Date?, now: Date) -> Date {
+    if let reported, reported > now { return reported }
+    return now.addingTimeInterval(cooldown)
+  }
+
+  /// Parks the account until ``resetTime(reported:now:)`` (never earlier than a later reset it
+  /// already waits for) and records why.
+  ///
+  /// - Throws: ``StoreError`` (`notFound`, …).
+  @discardableResult
+  public func markExhausted(accountID: String, reportedReset: Date?, reason: String?, now: Date)
+    throws(StoreError)
+    -> Account
+  {
+    try store.markExhausted(
+      id: accountID, until: resetTime(reported: reportedReset, now: now), reason: reason, at: now)
+  }
+
+  /// The usable account (``Account/isUsable(at:)``) not in `excluding` that was used least recently
+  /// (never-used ones first, then the oldest), or nil.
+  public static func leastRecentlyUsed(_ accounts: [Account], excluding: Set<String> = [], now: Date)
+    -> Account?
+  {
+    accounts.filter { !excluding.contains($0.id) && $0.isUsable(at: now) }.min { left, right in
+      let l = left.lastUsedAt ?? .distantPast
+      let r = right.lastUsedAt ?? .distantPast
+      if l != r { return l < r }
+      if left.createdAt != right.createdAt { return left.createdAt < right.createdAt }
+      return left.id < right.id
+    }
+  }
+
+  /// The account to use for `provider`: the least recently used usable one not in `excluding`.
+  /// An exhausted account whose reset has passed is made available again on the way.
+  ///
+  /// - Returns: the account, or nil when the provider has no accounts at all (the CLI then runs with
+  ///   the user's own environment).
+  /// - Throws: ``CredentialError``: `allExhausted` (with ``CredentialError/earliestReset``) when it has
+  ///   accounts but none is usable; `noAccount` when every one is disabled; `io` for a database
+  ///   failure.
+  public func select(provider: String, excluding: Set<String> = [], now: Date) throws(CredentialError)
+    -> Account?
+  {
+    let accounts = try Self.io { () throws(StoreError) in try store.list(provider: provider) }
+    guard !accounts.isEmpty else { return nil }
+    if let chosen = Self.leastRecentlyUsed(accounts, excluding: excluding, now: now) {
+      return try revived(chosen, now: now)
+    }
+    if accounts.allSatisfy({ $0.status == .disabled }) {
+      throw CredentialError(
+        .noAccount,
+        "every \(provider) account is disabled; turn one on with `multiagent accounts enable REF`")
+    }
+    let reset = Self.earliestReset(of: accounts, now: now)
+    var message = "no \(provider) account is usable: "
+    if let reset {
+      message += "every one is exhausted or disabled; the first frees up at \(Self.describe(reset, now: now))"
+    } else {
+      message += "the others are exhausted or disabled"
+    }
+    throw CredentialError(.allExhausted, message, earliestReset: reset)
+  }
+
+  /// The account to switch to after `current` hit its limit: ``select(provider:excluding:now:)``
+  /// without `current`.
+  ///
+  /// - Throws: see ``select(provider:excluding:now:)``.
+  public func nextAccount(after current: String?, provider: String, now: Date) throws(CredentialError)
+    -> Account?
+  {
+    try select(provider: provider, excluding: current.map { [$0] } ?? [], now: now)
+  }
+
+  /// When the first exhausted (not disabled) account of `provider` frees up, or nil when none is
+  /// exhausted.
+  ///
+  /// - Throws: ``StoreError``.
+  public func earliestReset(provider: String) throws(StoreError) -> Date? {
+    Self.earliestReset(of: try store.list(provider: provider), now: nil)
+  }
+
+  /// The earliest reset among exhausted accounts (only those still ahead of `now`, when given).
+  static func earliestReset(of accounts: [Account], now: Date?) -> Date? {
+    accounts.filter { $0.status == .exhausted }.compactMap(\.exhaustedUntil)
+      .filter { reset in now.map { reset > $0 } ?? true }.min()
+  }
+
+  /// The account, made available when it was exhausted and its reset has passed.
+  func revived(_ account: Account, now: Date) throws(CredentialError) -> Account {
+    guard account.status == .exhausted else { return account }
+    return try Self.io { () throws(StoreError) in
+      try store.clearExhaustion(id: account.id, at: now, message: "its reset time passed")
+    }
+  }
+
+  /// `2026-01-02T15:04:05Z (in 2h13m)`.
+  static func describe(_ date: Date, now: Date) -> String {
+    let seconds = max(0, Int(date.timeIntervalSince(now).rounded(.up)))
+    let span =
+      seconds >= 3600
+      ? "\(seconds / 3600)h\(String(format: "%02d", seconds % 3600 / 60))m"
+      : seconds >= 60 ? "\(seconds / 60)m" : "\(seconds)s"
+    return "\(date.formatted(.iso8601)) (in \(span))"
+  }
+
+  /// Runs a store operation, reporting its failure as a ``CredentialError`` with code `io`.
+  static func io<T>(_ operation: () throws(StoreError) -> T) throws(CredentialError) -> T {
+    do {
+      return try operation()
+    } catch {
+      throw CredentialError(.io, "cannot read or update the accounts: \(error.description)")
+    }
+  }
+}

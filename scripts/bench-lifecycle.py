@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Lifecycle benchmark: prints figures, asserts nothing.
+
+1. `multiagent spawn --wait --no-worktree` vs the bare CLI command on the same prompt, with the real
+   claude and codex against the fake model server: median wall times and their ratio (target <= 1.10).
+2. Supervisor CPU seconds and peak RSS per agent run, as each supervisor reports them in its log
+   (target RSS <= 20 MB).
+3. `multiagent --json list --all` wall time with 10,000 agents in the database (target <= 100 ms).
+
+Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH]
+Builds the release binary first unless --binary is given. Needs the real CLIs
+(scripts/install-real-clis.sh).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(argv, env, cwd=None, check=True):
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if check and proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv[:6])}… exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return elapsed, proc
+
+
+def start_server(workdir):
+    script = os.path.join(workdir, "script.json")
+    with open(script, "w") as f:
+        json.dump({"default": [{"text": "OK", "repeat": "forever"}]}, f)
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "scripts", "fake_model_server.py"), "--script", script,
+         "--port", "0", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline().split()
+    if len(line) != 2 or line[0] != "LISTENING":
+        sys.exit("bench: the fake model server did not start")
+    return server, int(line[1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--agents", type=int, default=10000)
+    ap.add_argument("--binary")
+    args = ap.parse_args()
+
+    if args.binary:
+        binary = args.binary
+    else:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "multiagent"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        binary = os.path.join(ROOT, ".build", "release", "multiagent")
+    cache = os.environ.get("MULTIAGENT_CLI_CACHE", os.path.expanduser("~/.cache/multiagent-clis"))
+    bin_dir = os.path.join(cache, "bin")
+    for cli in ("claude", "codex"):
+        if not os.access(os.path.join(bin_dir, cli), os.X_OK):
+            sys.exit(f"bench: {cli} is not installed; run scripts/install-real-clis.sh")
+
+    work = tempfile.mkdtemp(prefix="multiagent-bench-")
+    server, port = start_server(work)
+    try:
+        base_env = {"HOME": os.path.join(work, "user"), "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+                    "TZ": "UTC"}
+        os.makedirs(base_env["HOME"])
+        ws = os.path.join(work, "ws")
+        os.makedirs(ws)
+        prompt = "Say OK."
+        codex_flags = ["-c", 'model="gpt-5.5"', "-c", 'model_provider="fake"', "-c", 'model_providers.fake.name="Fake"',
+                       "-c", f'model_providers.fake.base_url="http://127.0.0.1:{port}/v1"',
+                       "-c", 'model_providers.fake.wire_api="responses"',
+                       "-c", "model_providers.fake.requires_openai_auth=true",
+                       "-c", "model_providers.fake.request_max_retries=0",
+                       "-c", "model_providers.fake.stream_max_retries=0",
+                       "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false",
+                       "--disable", "plugins"]
+        home = os.path.join(work, "home")
+        os.makedirs(home)
+        with open(os.path.join(home, "providers.json"), "w") as f:
+            json.dump({"providers": {"codex": {"arguments": ["--json", "--skip-git-repo-check",
+                       "--dangerously-bypass-approvals-and-sandbox"] + codex_flags}}}, f)
+
+        setups = {
+            "claude": dict(
+                env={"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "bench",
+                     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "CLAUDE_CODE_MAX_RETRIES": "0",
+                     "IS_SANDBOX": "1", "CLAUDE_CONFIG_DIR": os.path.join(work, "claude-config")},
+                bare=lambda: ["claude", "-p", "--output-format", "stream-json", "--verbose",
+                              "--dangerously-skip-permissions", "--session-id", str(uuid.uuid4()), prompt]),
+            "codex": dict(
+                env={"CODEX_API_KEY": "bench", "CODEX_HOME": os.path.join(work, "codex-home")},
+                bare=lambda: ["codex", "exec", "--json", "--skip-git-repo-check",
+                              "--dangerously-bypass-approvals-and-sandbox"] + codex_flags + [prompt]),
+        }
+        print(f"multiagent lifecycle benchmark ({args.runs} runs each, medians)\n")
+        print(f"{'provider':10} {'bare CLI s':>11} {'spawn --wait s':>15} {'ratio':>7} "
+              f"{'supervisor cpu s':>17} {'supervisor RSS MB':>18}")
+        for name, setup in setups.items():
+            env = dict(base_env, **setup["env"])
+            for key in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
+                if key in env:
+                    os.makedirs(env[key], exist_ok=True)
+            run(setup["bare"](), env, cwd=ws)  # warm-up: first-run setup of the config dir
+            bare = [run(setup["bare"](), env, cwd=ws)[0] for _ in range(args.runs)]
+            spawned, cpu, rss = [], [], []
+            for i in range(args.runs):
+                agent = f"bench-{name}-{i}"
+                elapsed, _ = run([binary, "--home", home, "spawn", "--provider", name, "--no-worktree",
+                                  "--cwd", ws, "--name", agent, "--wait", prompt], env)
+                spawned.append(elapsed)
+                _, shown = run([binary, "--home", home, "--json", "show", agent], env)
+                agent_id = json.loads(shown.stdout)["id"]
+                log = os.path.join(home, "agents", agent_id, "supervisor.log")
+                deadline = time.time() + 10
+                usage = None
+                while time.time() < deadline and usage is None:
+                    text = open(log).read() if os.path.exists(log) else ""
+                    usage = re.search(r"cpu_seconds=([0-9.]+) max_rss_kb=([0-9]+)", text)
+                    if usage is None:
+                        time.sleep(0.05)
+                if usage:
+                    cpu.append(float(usage.group(1)))
+                    rss.append(int(usage.group(2)) / 1024)
+            ratio = statistics.median(spawned) / statistics.median(bare)
+            print(f"{name:10} {statistics.median(bare):11.3f} {statistics.median(spawned):15.3f} {ratio:7.2f} "
+                  f"{statistics.median(cpu) if cpu else float('nan'):17.3f} "
+                  f"{max(rss) if rss else float('nan'):18.1f}")
+
+        # list --json with many agents.
+        list_home = os.path.join(work, "list-home")
+        run([binary, "--home", list_home, "list"], base_env)
+        db = sqlite3.connect(os.path.join(list_home, "state.db"))
+        now = time.time()
+        db.executemany(
+            "INSERT INTO agents (id, name, provider, status, prompt_summary, cwd, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"{i:016x}", f"agent-{i}", "claude" if i % 2 else "codex",
+              ("completed", "failed", "waiting_for_input", "stopped")[i % 4],
+              f"Fix the flaky test number {i} in the parser module", "/repo", now - i, now - i)
+             for i in range(args.agents)])
+        db.commit()
+        db.close()
+        times = [run([binary, "--home", list_home, "--json", "list", "--all"], base_env)[0]
+                 for _ in range(args.runs)]
+        print(f"\nlist --json with {args.agents} agents: {statistics.median(times) * 1000:.1f} ms (median), "
+              f"{min(times) * 1000:.1f} ms (best)")
+        print("\ntargets: ratio <= 1.10 with --no-worktree; supervisor RSS <= 20 MB; list <= 100 ms")
+    finally:
+        server.stdin.close()
+        server.terminate()
+        server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
