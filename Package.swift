@@ -69,6 +69,7 @@ let package = Package(
     ),
     .testTarget(name: "CLITests", dependencies: ["MultiAgent", "TestSupport"]),
     .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "StateStore", "TestSupport"]),
+    .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "StateStore", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@
 """Scripted fake model server for running the real `claude` and `codex` CLIs offline.
 
 Speaks the wire formats of the Anthropic Messages API (claude) and the OpenAI
-Responses API (codex). Standard library only. See scripts/README.md for the
+Responses API (codex), plus an OAuth token endpoint (refresh_token grants). Standard library only. See scripts/README.md for the
 script format, the control endpoints and the request log format.
 
 Usage:
@@ -24,7 +24,7 @@ import traceback
 import uuid
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 # --------------------------------------------------------------------------------------
 # Script state
@@ -75,6 +75,18 @@ def validate_script(script):
             raise ScriptError(f"keys.{k} must be a list of steps")
         for i, s in enumerate(steps):
             _validate_step(s, f"keys.{k}[{i}]")
+    oauth = script.get("oauth", {})
+    if not isinstance(oauth, dict):
+        raise ScriptError("oauth must be an object of refresh_token -> reply")
+    for token, reply in oauth.items():
+        if not isinstance(reply, dict):
+            raise ScriptError(f"oauth.{token} must be a JSON object")
+        if not isinstance(reply.get("status", 200), int) or isinstance(reply.get("status", 200), bool):
+            raise ScriptError(f"oauth.{token}: status must be an integer")
+        if "error" in reply and not isinstance(reply["error"], str):
+            raise ScriptError(f"oauth.{token}: error must be a string (an OAuth error code)")
+        if "delay_ms" in reply and not isinstance(reply["delay_ms"], (int, float)):
+            raise ScriptError(f"oauth.{token}: delay_ms must be a number")
     default = script.get("default", [])
     if not isinstance(default, list):
         raise ScriptError("default must be a list of steps")
@@ -109,6 +121,7 @@ class State:
         self.lock = threading.Lock()
         self.script = validate_script(script)
         self.queues = {}
+        self.used_refresh_tokens = set()
         self.requests = []
         self.seq = 0
         self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
@@ -118,6 +131,7 @@ class State:
         with self.lock:
             self.script = script
             self.queues = {}
+            self.used_refresh_tokens = set()
 
     def next_step(self, key):
         """Consume and return the next step for `key` (None when the queue is empty)."""
@@ -128,6 +142,27 @@ class State:
                 steps = keys[key] if key is not None and key in keys else self.script.get("default", [])
                 q = self.queues[key] = Queue(steps)
             return q.next()
+
+    def oauth_reply(self, refresh_token):
+        """(status, body, entry) for a refresh: the scripted reply, spent unless reusable."""
+        with self.lock:
+            entry = self.script.get("oauth", {}).get(refresh_token) if isinstance(refresh_token, str) else None
+            if entry is None:
+                return 400, {"error": "invalid_grant",
+                             "error_description": "Refresh token not found or invalid"}, None
+            if refresh_token in self.used_refresh_tokens:
+                return 400, {"error": "invalid_grant",
+                             "error_description": "Refresh token has already been used"}, entry
+            if not entry.get("reusable"):
+                self.used_refresh_tokens.add(refresh_token)
+        entry = copy.deepcopy(entry)
+        if "error" in entry:
+            body = {"error": entry["error"]}
+            if "error_description" in entry:
+                body["error_description"] = entry["error_description"]
+            return int(entry.get("status", 400)), body, entry
+        body = {k: v for k, v in entry.items() if k not in OAUTH_CONTROL_KEYS}
+        return int(entry.get("status", 200)), body, entry
 
     def record(self, api, path, key, step, body):
         with self.lock:
@@ -156,6 +191,9 @@ STATE = None  # set in main()
 VERBOSE = False
 
 ERROR_KINDS = {"usage_limit", "rate_limit", "server_error", "overloaded", "auth"}
+
+# Keys of an "oauth" reply that steer the fake server and are not sent back.
+OAUTH_CONTROL_KEYS = {"reusable", "status", "delay_ms"}
 
 # --------------------------------------------------------------------------------------
 # Helpers
@@ -587,6 +625,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._anthropic_messages(path)
             if path == "/v1/responses" and m == "POST":
                 return self._openai_responses(path)
+            if path == "/oauth/token" and m == "POST":
+                return self._oauth_token(path)
             # drain any body so keep-alive stays in sync
             try:
                 self._read_body()
@@ -618,6 +658,33 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, ScriptError) as e:
             return self._send_json(400, {"error": {"type": "invalid_script", "message": str(e)}})
         return self._send_json(200, {"ok": True})
+
+    # ---- oauth
+
+    def _oauth_token(self, path):
+        """A token endpoint: refresh_token grants answered from the script's "oauth" map."""
+        try:
+            raw = self._read_body()
+            ctype = (self.headers.get("Content-Type") or "").lower()
+            if "application/x-www-form-urlencoded" in ctype:
+                body = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+            else:
+                body = json.loads(raw.decode("utf-8"))
+                if not isinstance(body, dict):
+                    raise ValueError("request body must be a JSON object")
+        except (ValueError, UnicodeDecodeError, zlib.error) as e:
+            STATE.record("oauth", path, None, None, None)
+            return self._send_json(400, {"error": "invalid_request", "error_description": f"invalid body: {e}"})
+        token = body.get("refresh_token")
+        if body.get("grant_type") != "refresh_token" or not isinstance(token, str):
+            STATE.record("oauth", path, token if isinstance(token, str) else None, None, body)
+            return self._send_json(400, {"error": "unsupported_grant_type",
+                                         "error_description": "only refresh_token grants are supported"})
+        status, reply, entry = STATE.oauth_reply(token)
+        STATE.record("oauth", path, token, entry, body)
+        if entry and entry.get("delay_ms"):
+            time.sleep(entry["delay_ms"] / 1000.0)
+        return self._send_json(status, reply)
 
     # ---- anthropic
 
