@@ -29,7 +29,8 @@ let package = Package(
       name: "MultiAgent",
       dependencies: ["ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims"]
     ),
-    .executableTarget(name: "multiagent", dependencies: ["MultiAgent"]),
+    .executableTarget(
+      name: "multiagent", dependencies: ["MultiAgent", "Credentials", "StateStore", "ProviderKit", "Providers"]),
 
     // System SQLite (sqlite3.h, pkg-config sqlite3) and a C shim for libc symbols Swift cannot reach.
     .systemLibrary(
@@ -67,9 +68,10 @@ let package = Package(
       dependencies: ["ProviderKit", "Providers", "TestSupport"],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["MultiAgent", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["MultiAgent", "Credentials", "StateStore", "TestSupport"]),
     .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "StateStore", "TestSupport"]),
-    .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "StateStore", "TestSupport"]),
+    .testTarget(
+      name: "CredentialsTests", dependencies: ["Credentials", "StateStore", "ProviderKit", "Providers", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

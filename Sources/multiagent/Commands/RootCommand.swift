@@ -13,7 +13,7 @@ struct RootCommand: ParsableCommand {
       SpawnCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ResultCommand.self,
       QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, StopCommand.self, DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
-      ProvidersCommand.self, HelpCommand.self, SuperviseCommand.self,
+      ProvidersCommand.self, AccountsCommand.self, HelpCommand.self, SuperviseCommand.self,
     ]
   )
 

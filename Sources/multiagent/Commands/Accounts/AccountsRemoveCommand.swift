@@ -1,0 +1,46 @@
+import Credentials
+import Foundation
+import MultiAgent
+
+/// `multiagent accounts remove REF`: forgets an account and deletes its config dir.
+struct AccountsRemoveCommand: ParsableCommand {
+  static let force = Flag("force", help: "Remove it even while agents that are not done run on it.")
+
+  static let configuration = CommandConfiguration(
+    name: "remove",
+    abstract: "Remove an account, its secret and its config dir.",
+    discussion:
+      "Refused while an agent that is not completed, failed, stopped or crashed uses it, unless --force.",
+    options: [AccountOutput.provider, force],
+    arguments: [AccountOutput.reference]
+  )
+
+  let reference: String
+  let providerName: String?
+  let forced: Bool
+
+  init(arguments: ParsedArguments) throws {
+    reference = arguments.argument(AccountOutput.reference) ?? ""
+    providerName = try arguments.value(AccountOutput.provider)
+    forced = arguments.isSet(Self.force)
+  }
+
+  func run(context: CommandContext) async throws -> ExitCode {
+    let store = try AccountOutput.store(context)
+    let account = try AccountOutput.account(reference, provider: providerName, in: store)
+    let active = try AccountOutput.mappingErrors { try store.activeAgentCount(using: account) }
+    if active > 0, !forced {
+      throw CLIError.failure(
+        "account_in_use",
+        "\(AccountOutput.name(of: account)) is used by \(active) agent\(active == 1 ? "" : "s") that "
+          + "\(active == 1 ? "is" : "are") not done",
+        hint: "stop or wait for them (see 'multiagent list'), or pass --force")
+    }
+    _ = try AccountOutput.mappingErrors { try store.remove(id: account.id) }
+    try AccountOutput.mappingErrors {
+      try AccountFiles.removeDirectory(of: account, accountsDirectory: store.accountsDirectory)
+    }
+    try AccountOutput.report(account, verb: "removed", context: context)
+    return .success
+  }
+}
