@@ -59,16 +59,23 @@ public enum CLIRunner {
   ///   - directory: the working directory (default: the test process's).
   ///   - timeout: how long to wait before killing it and failing.
   public static func run(
-    _ arguments: [String], environment: [String: String], directory: URL? = nil, timeout: TimeInterval = 60
+    _ arguments: [String], environment: [String: String], directory: URL? = nil, timeout: TimeInterval = 60,
+    standardInput: String? = nil
   ) throws -> Result {
     let process = Process()
     process.executableURL = try executable()
     process.arguments = arguments
     process.environment = environment
     if let directory { process.currentDirectoryURL = directory }
-    process.standardInput = FileHandle.nullDevice
     // Files, not pipes: a child the CLI leaves behind can never block the test on a full pipe.
     let scratch = try TemporaryDirectory(prefix: "cli-run")
+    if let standardInput {
+      let inputURL = scratch.url.appending(path: "stdin")
+      try Data(standardInput.utf8).write(to: inputURL)
+      process.standardInput = try FileHandle(forReadingFrom: inputURL)
+    } else {
+      process.standardInput = FileHandle.nullDevice
+    }
     let stdoutURL = scratch.url.appending(path: "stdout")
     let stderrURL = scratch.url.appending(path: "stderr")
     _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
