@@ -147,3 +147,99 @@ import Testing
       resetTolerance: 60)
   }
 }
+
+/// When every account is exhausted the agent waits as `waiting_for_account` and resumes by itself at
+/// the earliest reset; a 5xx/overloaded storm never parks an account.
+@Suite(.serialized) struct AccountWaitingRealCLITests {
+  let directory: TemporaryDirectory
+  let home: String
+  let workspace: String
+
+  init() throws {
+    directory = try TemporaryDirectory(prefix: "waiting")
+    home = directory.path("home")
+    workspace = directory.path("ws")
+    try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+  }
+
+  func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
+    -> CLIRunner.Result
+  {
+    try CLIRunner.run(["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
+  }
+
+  func claudeEnvironment(_ server: FakeModelServer, retries: Int = 0) -> [String: String] {
+    [
+      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+      "CLAUDE_CODE_MAX_RETRIES": String(retries), "DISABLE_AUTOUPDATER": "1",
+    ]
+  }
+
+  func addAccounts(_ environment: [String: String]) throws {
+    for (label, token) in [("A", "tok-wait-a"), ("B", "tok-wait-b")] {
+      let added = try multiagent(["accounts", "add", "claude", "--label", label, "--token-stdin"], environment, input: token)
+      #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
+    }
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func allAccountsExhaustedWaitsThenResumesByItselfAtTheReset() throws {
+    let reset = Int(Date().timeIntervalSince1970) + 6
+    let done = "printf '%s' '{\"status\":\"done\",\"result\":\"Done after waiting.\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
+    let steps = """
+      [{"error": "usage_limit", "resets_at": \(reset)}, {"shell": \(JSONWriter.string(.string(done)))}, {"text": "Done."}]
+      """
+    let server = try FakeModelServer(
+      script: #"{"keys": {"tok-wait-a": \#(steps), "tok-wait-b": \#(steps)}}"#, directory: directory.url)
+    defer { server.stop() }
+    let environment = claudeEnvironment(server)
+    try addAccounts(environment)
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "patient", "Finish the job."],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+
+    // Both accounts hit their limit: the agent waits for one.
+    var sawWaiting = false
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline {
+      let record = try multiagent(["--json", "show", "patient"], environment).json() as? [String: Any]
+      let status = record?["status"] as? String
+      if status == "waiting_for_account" { sawWaiting = true }
+      if status == "completed" || status == "failed" || sawWaiting { break }
+      Thread.sleep(forTimeInterval: 0.2)
+    }
+    #expect(sawWaiting)
+    let accounts = try #require(try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
+    #expect(accounts.filter { $0["status"] as? String == "exhausted" }.count == 2)
+
+    // No user command: the supervisor's timer resumes it at the reset.
+    let waited = try multiagent(["wait", "patient", "--timeout", "120"], environment)
+    #expect(waited.exitCode == 0, "wait: \(waited.stdout) \(waited.stderr)")
+    let final = try #require(try multiagent(["--json", "show", "patient"], environment).json() as? [String: Any])
+    #expect(final["status"] as? String == "completed")
+    #expect(final["result"] as? String == "Done after waiting.")
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aServerErrorStormNeverParksAnAccount() throws {
+    let server = try FakeModelServer(
+      script: #"""
+        {"keys": {"tok-wait-a": [{"error": "overloaded", "repeat": 2}, {"error": "server_error", "repeat": 5}]}}
+        """#, directory: directory.url)
+    defer { server.stop() }
+    let environment = claudeEnvironment(server, retries: 1)
+    try addAccounts(environment)
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "stormy", "--account", "A",
+       "--wait", "--timeout", "120", "Work through the storm."], environment)
+    #expect(spawn.exitCode == 1, "spawn: \(spawn.stdout) \(spawn.stderr)")
+    let record = try #require(try multiagent(["--json", "show", "stormy"], environment).json() as? [String: Any])
+    #expect(record["status"] as? String == "failed")
+    let accounts = try #require(try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
+    #expect(accounts.allSatisfy { $0["status"] as? String == "available" }, "\(accounts)")
+    let events = try multiagent(["events", "--agent", "stormy"], environment)
+    #expect(!events.stdout.contains("account_exhausted"))
+  }
+}

@@ -19,6 +19,12 @@ struct OutputFollower {
     self.readOffset = offset
   }
 
+  /// Starts a fresh parser for the next run of the CLI (parsers keep per-run state, such as which
+  /// usage limits they already reported), keeping the position in the log.
+  mutating func startRun(with parser: any OutputParser) {
+    self.parser = parser
+  }
+
   /// The start of the first byte not yet part of a parsed line.
   var committedOffset: Int64 { splitter.resumeOffset }
 

@@ -238,6 +238,9 @@ struct SupervisedRun {
     let launchable: Set<AgentStatus> = [.starting, .running, .waitingForAccount]
     // Someone may have stopped the agent meanwhile.
     guard let status = try store.agent(id: agentID)?.status, launchable.contains(status) else { return nil }
+    // Lines of earlier runs are all parsed; this run gets a parser of its own.
+    try commit(follower.poll(final: true))
+    follower.startRun(with: provider.makeParser(context: ParserContext()))
     let cli: ProcessIdentity
     do { cli = try launcher.launch(configuration) } catch {
       _ = try fail("cannot start \(command.executable): \(error.message)")
