@@ -87,7 +87,7 @@ extension AgentManager {
         reconcile(agentID: id)
         lastReconcile = ContinuousClock.now
       }
-      try? await Task.sleep(for: .milliseconds(100))
+      try? await Task.sleep(for: .milliseconds(20))
     }
   }
 }

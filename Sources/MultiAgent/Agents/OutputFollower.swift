@@ -10,6 +10,8 @@ struct OutputFollower {
   private var parser: any OutputParser
   private var splitter: LineSplitter
   private var readOffset: Int64
+  /// The log, kept open between polls (it is append-only; a poll reads what was added).
+  private var handle: FileHandle?
 
   /// Follows `path` from `offset` with a fresh parser.
   init(path: String, offset: Int64, parser: any OutputParser) {
@@ -32,8 +34,8 @@ struct OutputFollower {
   /// a newline is parsed too (the writer has exited).
   mutating func poll(final: Bool = false) -> [AgentEvent] {
     var events: [AgentEvent] = []
-    if let handle = FileHandle(forReadingAtPath: path) {
-      defer { try? handle.close() }
+    if handle == nil { handle = FileHandle(forReadingAtPath: path) }
+    if let handle {
       do {
         try handle.seek(toOffset: UInt64(readOffset))
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

@@ -276,7 +276,7 @@ struct SupervisedRun {
         exit = try launcher.exitStatusIfExited(cli.pid)
         exited = exit != nil
       } catch { exited = true }
-      if !exited { Thread.sleep(forTimeInterval: 0.05) }
+      if !exited { Thread.sleep(forTimeInterval: 0.01) }
     }
     let events = follower.poll(final: true)
     inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
