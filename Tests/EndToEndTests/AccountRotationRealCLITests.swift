@@ -87,6 +87,12 @@ import Testing
     let events = try multiagent(["events", "--agent", "rotating"], environment)
     #expect(events.stdout.contains("account_switched") || events.stdout.contains("moved"), "\(events.stdout)")
 
+    // …and shows in `show` and `logs`.
+    let text = try multiagent(["show", "rotating"], environment)
+    #expect(text.stdout.contains("account_switched"), "\(text.stdout)")
+    let logs = try multiagent(["logs", "rotating"], environment)
+    #expect(logs.stdout.contains("continuing on account B"), "\(logs.stdout)")
+
     // A later spawn goes straight to B.
     let before = requests.count
     let second = try multiagent(

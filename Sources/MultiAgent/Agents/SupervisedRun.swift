@@ -123,6 +123,11 @@ struct SupervisedRun {
   ) throws {
     let previous = record.account.flatMap { accounts.account(id: $0) }
     let from = previous?.configDirectory ?? accounts.userConfigDirectory(for: provider.definition)
+    if let previous {
+      noteInLog(
+        "[multiagent] account \(previous.label) (\(previous.id)) is parked; continuing on account "
+          + "\(account.label) (\(account.id))")
+    }
     guard plan.kind == .resume, let session = plan.sessionID, let from else {
       if previous != nil {
         try? store.appendEvent(
@@ -148,6 +153,15 @@ struct SupervisedRun {
         agentID: agentID, type: "account_switched",
         message: "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
     }
+  }
+
+  /// Appends one plain line to the output log between two runs of the CLI, so that `logs` (and
+  /// `logs --raw`) show where the agent changed accounts. Parsers keep it as a raw line.
+  private func noteInLog(_ line: String) {
+    guard let handle = FileHandle(forWritingAtPath: paths.outputLog) else { return }
+    defer { try? handle.close() }
+    _ = try? handle.seekToEnd()
+    try? handle.write(contentsOf: Data((line + "\n").utf8))
   }
 
   /// Parks the agent as `waiting_for_account` until an account is usable again (or it is stopped).

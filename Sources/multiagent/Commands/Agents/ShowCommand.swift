@@ -24,6 +24,17 @@ struct ShowCommand: ParsableCommand {
       AgentOutput.writeJSON(record.jsonValue, to: context.console)
     } else {
       context.console.write(Self.text(of: record, paths: manager.paths(record)))
+      // Account changes (usage limits, switches) matter when reading an agent's story.
+      let accountEvents = ((try? manager.store.events(agentID: record.id)) ?? []).filter {
+        $0.type.rawValue.hasPrefix("account_")
+      }
+      if !accountEvents.isEmpty {
+        context.console.write("accounts:\n")
+        for event in accountEvents {
+          context.console.write(
+            "  \(AgentOutput.timestamp(event.time))  \(event.type.rawValue)  \(event.message ?? "")\n")
+        }
+      }
     }
     return .success
   }
