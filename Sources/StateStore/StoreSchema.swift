@@ -29,6 +29,7 @@ package enum StoreSchema {
   package static let migrations: [StoreMigration] = [
     StoreMigration(version: 1, sql: version1),
     StoreMigration(version: 2, sql: version2),
+    StoreMigration(version: 3, sql: version3),
   ]
 
   /// The schema version this build writes.
@@ -127,5 +128,16 @@ package enum StoreSchema {
     );
     CREATE INDEX account_events_by_account ON account_events(account_id, id);
     ALTER TABLE agents ADD COLUMN account_pinned INTEGER NOT NULL DEFAULT 0;
+    """
+
+  /// Sub-agents: each agent's secret token, as a hash, and whether it outlives its parent's end.
+  ///
+  /// - `token_hash` is the SHA-256 (lowercase hex) of the agent's `MULTIAGENT_TOKEN`; the token itself
+  ///   is never stored here. NULL for agents created before this version (they hold no token).
+  /// - `detached_from_parent` is 1 for agents spawned with `--detach-from-parent`: they keep running
+  ///   when their parent completes or fails.
+  private static let version3 = """
+    ALTER TABLE agents ADD COLUMN token_hash TEXT;
+    ALTER TABLE agents ADD COLUMN detached_from_parent INTEGER NOT NULL DEFAULT 0;
     """
 }

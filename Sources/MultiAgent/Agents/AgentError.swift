@@ -34,6 +34,9 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     case process = "process"
     /// The provider catalog is invalid.
     case catalog = "invalid_catalog"
+    /// The caller may not do this: an agent's token acts only on the agents it spawned, and a wrong
+    /// or missing token never falls back to the user's authority (the CLI exits 77).
+    case forbidden = "forbidden"
   }
 
   /// What kind of failure.

@@ -37,6 +37,10 @@ extension AgentManager {
 
   private func reconcile(_ record: AgentRecord, into report: inout ReconcileReport) {
     let inspector = ProcessInspector()
+    // A spawn in progress records the agent before it makes its worktree, and its supervisor within
+    // moments after (an agent may be spawning children while other commands reconcile).
+    let spawning = record.status == .starting && record.supervisor == nil
+    if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
       if let cli = record.cli, inspector.isAlive(cli) {
         Task { _ = await ProcessTerminator().terminate(cli, grace: .seconds(2)) }
@@ -45,7 +49,10 @@ extension AgentManager {
       let applied = try? store.transition(
         id: record.id, from: [.starting, .running, .waitingForInput], to: .crashed, message: reason
       ) { $0.error = reason }
-      if applied?.applied == true { report.worktreeGone.append(record.name) }
+      if applied?.applied == true {
+        report.worktreeGone.append(record.name)
+        FamilyCascade(store: store).parentSettled(record.id)
+      }
       return
     }
     guard record.status == .starting || record.status == .running else { return }
@@ -86,6 +93,7 @@ extension AgentManager {
         _ = try Supervisor.settle(store: store, id: record.id, exit: nil, paths: paths)
       }
       report.settled.append(record.name)
+      FamilyCascade(store: store).parentSettled(record.id)
     } catch {
       try? store.update(id: record.id) { $0.supervisor = dead }
     }

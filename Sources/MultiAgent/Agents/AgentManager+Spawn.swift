@@ -3,11 +3,37 @@ import ProviderKit
 
 extension AgentManager {
   /// Starts an agent: validates everything first, then records it, makes its worktree and state
-  /// directory, writes its prompt, and starts its supervisor. Returns at once.
+  /// directory, writes its prompt and its secret token, and starts its supervisor. Returns at once.
+  ///
+  /// With an agent's ``authority``, the new agent is that agent's child (``SpawnOptions/parentID``
+  /// may only name it). A parent must exist and not have finished.
   ///
   /// - Returns: the agent's record (status `starting`).
   /// - Throws: ``AgentError`` saying what is wrong; nothing is left half-made.
   public func spawn(_ options: SpawnOptions) throws(AgentError) -> AgentRecord {
+    var options = options
+    if let agentID = authority.agentID {
+      if let parentID = options.parentID, parentID != agentID {
+        throw AgentError(
+          .forbidden, "an agent can spawn only its own children, not children of another agent")
+      }
+      options.parentID = agentID
+    }
+    if options.detachFromParent && options.parentID == nil {
+      throw AgentError(
+        .invalidState, "--detach-from-parent needs a parent (--parent, or spawn from inside an agent)")
+    }
+    if let parentID = options.parentID {
+      let parent = try storeCall { try store.agent(id: parentID) }
+      guard let parent else {
+        throw AgentError(.notFound, "parent agent \(parentID.prefix(80)) does not exist")
+      }
+      guard !parent.status.isTerminal else {
+        throw AgentError(
+          .invalidState,
+          "parent agent \(parent.name) is \(parent.status.rawValue); a finished agent cannot get children")
+      }
+    }
     // 1. Validate everything before anything is created.
     let provider: any AgentProvider
     do { provider = try registry.provider(named: options.provider) } catch {
@@ -74,18 +100,26 @@ extension AgentManager {
       parentID: options.parentID, status: .starting, promptSummary: Self.summary(prompt), cwd: cwd,
       worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
       createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
-      extraArguments: options.extraArguments, accountPinned: accountID != nil && !options.rotate)
-    do { record = try store.create(record) } catch {
-      if error.code == .nameTaken {
+      extraArguments: options.extraArguments, accountPinned: accountID != nil && !options.rotate,
+      detachedFromParent: options.detachFromParent)
+    let token = AgentToken.generate()
+    do {
+      record = try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true)
+    } catch {
+      switch error.code {
+      case .nameTaken:
         throw AgentError(.nameTaken, "an agent named \(name) already exists; choose another --name")
+      case .notFound: throw AgentError(.notFound, error.message)
+      case .constraint: throw AgentError(.invalidState, error.message)
+      default: throw AgentError(.store, error.description)
       }
-      throw AgentError(.store, error.description)
     }
 
     // 3. Make its files and worktree; undo everything if any step fails.
     let paths = AgentPaths(home: home, id: id)
     do {
       try FileSystem.makePrivateDirectory(paths.directory)
+      try FileSystem.writeSecure(Data(token.utf8), to: paths.token)
       if let repository, let worktreePath, let branch, let baseCommit {
         try FileSystem.makePrivateDirectory(home.worktreesDirectory)
         do {

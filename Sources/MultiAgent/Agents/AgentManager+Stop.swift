@@ -68,26 +68,4 @@ extension AgentManager {
     }
     return try storeCall { try store.update(id: record.id) { $0.dismissedAt = $0.dismissedAt ?? Date() } }
   }
-
-  /// Waits until the agent finishes or needs input.
-  ///
-  /// - Returns: the record then.
-  /// - Throws: ``AgentError/Code/timedOut`` after `timeout`, leaving the agent untouched.
-  public func wait(_ reference: String, timeout: Duration? = nil) async throws(AgentError) -> AgentRecord {
-    let start = ContinuousClock.now
-    var lastReconcile = start
-    let id = try agent(reference).id
-    while true {
-      let record = try agent(id)
-      if record.status.isTerminal || record.status == .waitingForInput { return record }
-      if let timeout, ContinuousClock.now - start >= timeout {
-        throw AgentError(.timedOut, "\(record.name) is still \(record.status.rawValue) after \(timeout)")
-      }
-      if ContinuousClock.now - lastReconcile > .seconds(2) {
-        reconcile(agentID: id)
-        lastReconcile = ContinuousClock.now
-      }
-      try? await Task.sleep(for: .milliseconds(20))
-    }
-  }
 }

@@ -12,41 +12,70 @@ public final class AgentManager: Sendable {
   public let registry: ProviderRegistry
   /// The store.
   public let store: AgentStore
+  /// Whose authority the lookups and operations run with (see ``Authority``).
+  public let authority: Authority
   /// How supervisors are started: the argv after the executable, given the agent id.
   let supervisorArguments: @Sendable (String, Bool) -> [String]
 
   /// Opens the manager for `home`, creating the home (0700) if needed.
   ///
-  /// - Parameter supervisorArguments: the arguments that make the running executable supervise an
-  ///   agent (`["__supervise", "--home", home, id]` for the `multiagent` CLI).
+  /// - Parameters:
+  ///   - authority: whose authority it acts with: an agent's sees and acts on its children only.
+  ///   - supervisorArguments: the arguments that make the running executable supervise an
+  ///     agent (`["__supervise", "--home", home, id]` for the `multiagent` CLI).
   /// - Throws: ``AgentError`` when the home, the catalog or the store cannot be opened.
   public init(
-    home: StateHome,
+    home: StateHome, authority: Authority = .user,
     supervisorArguments: @escaping @Sendable (_ agentID: String, _ adopt: Bool) -> [String]
   ) throws(AgentError) {
     self.home = home
+    self.authority = authority
     self.supervisorArguments = supervisorArguments
     do { try home.create() } catch { throw AgentError(.invalidPath, error.description) }
     do { registry = try home.providerRegistry() } catch { throw AgentError(.catalog, error.description) }
     do { store = try AgentStore(home: home) } catch { throw AgentError(.store, error.description) }
   }
 
+  private init(copying other: AgentManager, authority: Authority) {
+    home = other.home
+    registry = other.registry
+    store = other.store
+    supervisorArguments = other.supervisorArguments
+    self.authority = authority
+  }
+
+  /// The same manager acting with `authority` (resolve it with ``Authority/resolve(environment:store:)``).
+  public func scoped(to authority: Authority) -> AgentManager {
+    authority == self.authority ? self : AgentManager(copying: self, authority: authority)
+  }
+
+  /// This manager with the user's authority, for cascades the caller's authority already allowed.
+  var unscoped: AgentManager { scoped(to: .user) }
+
   // MARK: Lookups
 
-  /// The agent called `reference` (a name or an id).
+  /// The agent called `reference` (a name or an id), if ``authority`` may act on it.
   ///
-  /// - Throws: ``AgentError/Code/notFound`` naming it.
-  public func agent(_ reference: String) throws(AgentError) -> AgentRecord {
+  /// - Parameter allowSelf: whether an agent may name itself (only `show` allows it).
+  /// - Throws: ``AgentError/Code/notFound`` naming it; ``AgentError/Code/forbidden`` when it exists
+  ///   but is not a child of the agent acting.
+  public func agent(_ reference: String, allowSelf: Bool = false) throws(AgentError) -> AgentRecord {
     let found: AgentRecord?
     do { found = try store.agent(idOrName: reference) } catch { throw AgentError(.store, error.description) }
     guard let found else {
       throw AgentError(.notFound, "no agent named \"\(reference.prefix(80))\"; `multiagent list --all` shows them")
     }
+    try authority.check(found, reference: reference, allowSelf: allowSelf)
     return found
   }
 
-  /// Agents matching `filter`.
+  /// Agents matching `filter`; for an agent's authority, only its children.
   public func list(_ filter: AgentStore.Filter = AgentStore.Filter()) throws(AgentError) -> [AgentRecord] {
+    var filter = filter
+    if let agentID = authority.agentID {
+      if let parentID = filter.parentID, parentID != agentID { return [] }
+      filter.parentID = agentID
+    }
     do { return try store.list(filter) } catch { throw AgentError(.store, error.description) }
   }
 
@@ -59,6 +88,12 @@ public final class AgentManager: Sendable {
     let paths = AgentPaths(home: home, id: id)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: ProcessIdentity.spawnIDVariable)
+    // A spawn run inside an agent must not hand that agent's identity and token to the child's
+    // supervisor (nor, through it, to the child's CLI).
+    let agentVariables = [
+      Authority.agentIDVariable, Authority.tokenVariable, QuestionProtocol.signalFileVariable,
+    ]
+    for variable in agentVariables { environment.removeValue(forKey: variable) }
     do {
       let identity = try ProcessLauncher().launchCurrentExecutableDetached(
         arguments: supervisorArguments(id, adopt), environment: environment, logFile: paths.supervisorLog,

@@ -22,4 +22,7 @@ public struct AgentPaths: Sendable, Hashable {
   public var supervisorLog: String { directory + "/supervisor.log" }
   /// Context files copied in with `--input`.
   public var inputs: String { directory + "/inputs" }
+  /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment
+  /// as `MULTIAGENT_TOKEN`; the database keeps only its SHA-256.
+  public var token: String { directory + "/token" }
 }

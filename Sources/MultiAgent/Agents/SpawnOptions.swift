@@ -22,6 +22,9 @@ public struct SpawnOptions: Sendable, Hashable {
   public var taskID: String?
   /// The agent that spawned this one.
   public var parentID: String?
+  /// Whether the agent keeps running when its parent completes or fails (it is still stopped and
+  /// deleted with its parent).
+  public var detachFromParent: Bool
   /// The account to run on (id or label); `nil` picks the least recently used available one.
   public var account: String?
   /// With ``account``: rotate to other accounts when it is exhausted (otherwise it is pinned).
@@ -31,8 +34,10 @@ public struct SpawnOptions: Sendable, Hashable {
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
     useWorktree: Bool = true, inputFiles: [String] = [], model: String? = nil, extraArguments: [String] = [],
-    taskID: String? = nil, parentID: String? = nil, account: String? = nil, rotate: Bool = false
+    taskID: String? = nil, parentID: String? = nil, account: String? = nil, rotate: Bool = false,
+    detachFromParent: Bool = false
   ) {
+    self.detachFromParent = detachFromParent
     self.account = account
     self.rotate = rotate
     self.provider = provider

@@ -209,9 +209,12 @@ struct SupervisedRun {
   ) throws -> Ending? {
     let workingDirectory = record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory
     var environment = [
-      "MULTIAGENT_AGENT_ID": agentID, QuestionProtocol.signalFileVariable: paths.signalFile,
+      Authority.agentIDVariable: agentID, QuestionProtocol.signalFileVariable: paths.signalFile,
       StateHome.environmentVariable: home.path,
     ]
+    // The agent's token (read from its 0600 file: the store has only its hash) lets the agent act on
+    // the agents it spawns; it reaches the CLI's environment only.
+    if let token = AgentToken.read(from: paths.token) { environment[Authority.tokenVariable] = token }
     environment.merge(credentials?.environment ?? [:]) { _, new in new }
     let request = CommandRequest(
       prompt: plan.prompt, workingDirectory: workingDirectory, model: record.model,
@@ -242,6 +245,7 @@ struct SupervisedRun {
     }
     var inherited = ProcessInfo.processInfo.environment
     inherited.removeValue(forKey: ProcessIdentity.spawnIDVariable)
+    inherited.removeValue(forKey: Authority.tokenVariable)
     let resolved = command.resolvedEnvironment(inheriting: inherited)
     // The definition may name alternatives (`agent` for `cursor-agent`): use the one installed.
     let executable = ProviderInspector(environment: resolved).locate(provider.definition) ?? command.executable
@@ -281,6 +285,7 @@ struct SupervisedRun {
     let expectedSession = plan.kind == .resume ? plan.sessionID : nil
     var exit: ExitStatus?
     var exited = false
+    var stopWatch = StopWatch()
     while !exited {
       let events = follower.poll()
       inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
@@ -290,7 +295,11 @@ struct SupervisedRun {
         exit = try launcher.exitStatusIfExited(cli.pid)
         exited = exit != nil
       } catch { exited = true }
-      if !exited { Thread.sleep(forTimeInterval: 0.01) }
+      if !exited {
+        // The CLI is our unreaped child here, so its pid (and group id) cannot have been reused.
+        enforceStop(cli, &stopWatch)
+        Thread.sleep(forTimeInterval: 0.01)
+      }
     }
     let events = follower.poll(final: true)
     inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
@@ -303,16 +312,41 @@ struct SupervisedRun {
   private mutating func followAdopted(_ cli: ProcessIdentity) throws -> Ending {
     var ending = Ending()
     let inspector = ProcessInspector()
+    var stopWatch = StopWatch()
     while inspector.isAlive(cli) {
       let events = follower.poll()
       inspect(events, expectedSession: nil, cli: cli, into: &ending)
       try commit(events)
+      enforceStop(cli, &stopWatch)
       Thread.sleep(forTimeInterval: 0.1)
     }
     let events = follower.poll(final: true)
     inspect(events, expectedSession: nil, cli: cli, into: &ending)
     try commit(events)
     return ending
+  }
+
+  /// When the supervisor last looked at the agent's status, and when it found it stopped.
+  struct StopWatch {
+    var lastCheck = ContinuousClock.now
+    var stoppedSince: ContinuousClock.Instant?
+  }
+
+  /// Every 250 ms, checks whether someone settled the agent while its CLI runs (stopped by the user,
+  /// or with its parent): then sends SIGTERM to the CLI's process group at once, and SIGKILL a minute
+  /// later. Whoever stopped it normally ends the processes sooner; this covers a stopper that died
+  /// midway (a parent's supervisor killed while stopping its children).
+  private func enforceStop(_ cli: ProcessIdentity, _ watch: inout StopWatch) {
+    let now = ContinuousClock.now
+    guard now - watch.lastCheck >= .milliseconds(250), cli.pid > 1 else { return }
+    watch.lastCheck = now
+    if let since = watch.stoppedSince {
+      if now - since >= .seconds(60) { kill(-cli.pid, SIGKILL) }
+      return
+    }
+    guard let status = try? store.agent(id: agentID)?.status, status.isTerminal else { return }
+    watch.stoppedSince = now
+    kill(-cli.pid, SIGTERM)
   }
 
   /// Notes a usage limit (parking the account at once, so that other spawns avoid it) and a resumed

@@ -30,7 +30,9 @@ public struct Supervisor: Sendable {
     self.adopt = adopt
   }
 
-  /// Supervises the agent until it settles.
+  /// Supervises the agent until it settles. When it settles terminal, its children still alive are
+  /// stopped (see ``FamilyCascade``): all of them when it was stopped, otherwise those not spawned
+  /// with `--detach-from-parent`.
   ///
   /// - Returns: the agent's status when it settled.
   /// - Throws: ``AgentError`` when the agent cannot be found or its state cannot be read.
@@ -40,6 +42,7 @@ public struct Supervisor: Sendable {
     guard let record = try store.agent(id: agentID) else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
+    defer { FamilyCascade(store: store).parentSettled(agentID) }
     let registry: ProviderRegistry
     do { registry = try home.providerRegistry() } catch {
       return try fail(store, "cannot load providers: \(error)")

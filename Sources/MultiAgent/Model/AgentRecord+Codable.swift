@@ -33,6 +33,7 @@ extension AgentRecord {
     case startedAt = "started_at"
     case finishedAt = "finished_at"
     case dismissedAt = "dismissed_at"
+    case detachedFromParent = "detached_from_parent"
   }
 
   /// Decodes a record; missing optional keys are nil, and times are seconds since 1970.
@@ -73,7 +74,8 @@ extension AgentRecord {
         Date.init(timeIntervalSince1970:)),
       dismissedAt: try c.decodeIfPresent(Double.self, forKey: .dismissedAt).map(
         Date.init(timeIntervalSince1970:)),
-      accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false
+      accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false,
+      detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false
     )
   }
 
@@ -112,6 +114,7 @@ extension AgentRecord {
     try c.encode(startedAt?.timeIntervalSince1970, forKey: .startedAt)
     try c.encode(finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
     try c.encode(dismissedAt?.timeIntervalSince1970, forKey: .dismissedAt)
+    try c.encode(detachedFromParent, forKey: .detachedFromParent)
   }
 }
 

@@ -74,6 +74,9 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   public var dismissedAt: Date?
   /// Whether the user pinned ``account`` (`spawn --account` without `--rotate`): no rotation then.
   public var accountPinned: Bool
+  /// Whether it keeps running when its parent completes or fails (`spawn --detach-from-parent`);
+  /// stopping or deleting the parent still stops or deletes it.
+  public var detachedFromParent: Bool
 
   /// Creates a record; everything not given is empty.
   public init(
@@ -85,9 +88,10 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
     exitCode: Int32? = nil, exitSignal: Int32? = nil, parseOffset: Int64 = 0,
     pendingQuestions: [PendingQuestion] = [], result: String? = nil, error: String? = nil,
     createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
-    dismissedAt: Date? = nil, accountPinned: Bool = false
+    dismissedAt: Date? = nil, accountPinned: Bool = false, detachedFromParent: Bool = false
   ) {
     self.accountPinned = accountPinned
+    self.detachedFromParent = detachedFromParent
     self.id = id
     self.name = name
     self.provider = provider

@@ -13,7 +13,7 @@ enum AgentColumn: Int32, CaseIterable {
   case worktreePath, branch, baseRef, createdWorktree, createdBranch, extraArguments
   case supervisorPID, supervisorStartTime, supervisorSpawnID, cliPID, cliStartTime, cliSpawnID
   case exitCode, exitSignal, parseOffset, pendingQuestions, result, error
-  case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned
+  case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned, detachedFromParent
 
   /// The SQL column name.
   var name: String {
@@ -53,6 +53,7 @@ enum AgentColumn: Int32, CaseIterable {
     case .finishedAt: "finished_at"
     case .dismissedAt: "dismissed_at"
     case .accountPinned: "account_pinned"
+    case .detachedFromParent: "detached_from_parent"
     }
   }
 }
@@ -98,6 +99,7 @@ enum AgentRows {
     statement.bind(record.createdWorktree, at: at(.createdWorktree))
     statement.bind(record.createdBranch, at: at(.createdBranch))
     statement.bind(record.accountPinned, at: at(.accountPinned))
+    statement.bind(record.detachedFromParent, at: at(.detachedFromParent))
     statement.bind(
       record.extraArguments.isEmpty
         ? nil : JSONWriter.string(.array(record.extraArguments.map { .string($0) })),
@@ -173,7 +175,8 @@ enum AgentRows {
       parseOffset: integer(.parseOffset) ?? 0, pendingQuestions: pendingQuestions, result: text(.result),
       error: text(.error), createdAt: createdAt, updatedAt: time(.updatedAt) ?? createdAt,
       startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
-      accountPinned: row.bool(AgentColumn.accountPinned.rawValue))
+      accountPinned: row.bool(AgentColumn.accountPinned.rawValue),
+      detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue))
   }
 
   // MARK: Events

@@ -87,12 +87,21 @@ public final class AgentStore: Sendable {
 
   /// Stores a new agent and appends its `created` event.
   ///
+  /// - Parameters:
+  ///   - record: the agent.
+  ///   - tokenHash: the SHA-256 (hex) of the agent's secret token, kept in `token_hash` (never in
+  ///     the record, so never in `--json` output).
+  ///   - requireLiveParent: refuse a parent that is completed, failed, stopped or crashed; checked in
+  ///     the same transaction as the insert, so a parent being stopped never gains a child afterwards.
   /// - Returns: the record as stored.
   /// - Throws: ``StoreError`` with code `nameTaken` when another agent has this name (ignoring ASCII
-  ///   case), `idTaken` for a duplicate id, `notFound` when the parent does not exist,
-  ///   `invalidValue` for an empty id, name or provider.
+  ///   case), `idTaken` for a duplicate id, `notFound` when the parent does not exist, `constraint`
+  ///   when `requireLiveParent` and the parent has finished, `invalidValue` for an empty id, name or
+  ///   provider.
   @discardableResult
-  public func create(_ record: AgentRecord) throws(StoreError) -> AgentRecord {
+  public func create(
+    _ record: AgentRecord, tokenHash: String? = nil, requireLiveParent: Bool = false
+  ) throws(StoreError) -> AgentRecord {
     let path = path
     var record = Self.normalized(record)
     for (value, what) in [(record.id, "id"), (record.name, "name"), (record.provider, "provider")]
@@ -106,12 +115,29 @@ public final class AgentStore: Sendable {
       guard try Self.fetch(id: stored.id, connection) == nil else {
         throw StoreError(code: .idTaken, message: "an agent with id \(stored.id) already exists", path: path)
       }
-      if let parentID = stored.parentID, try Self.fetch(id: parentID, connection) == nil {
-        throw StoreError(code: .notFound, message: "parent agent \(parentID) does not exist", path: path)
+      if let parentID = stored.parentID {
+        guard let parent = try Self.fetch(id: parentID, connection) else {
+          throw StoreError(code: .notFound, message: "parent agent \(parentID) does not exist", path: path)
+        }
+        if requireLiveParent, parent.status.isTerminal {
+          throw StoreError(
+            code: .constraint,
+            message:
+              "parent agent \(parent.name) is \(parent.status.rawValue); a finished agent cannot get children",
+            path: path)
+        }
       }
       try connection.with(AgentRows.insert) { (statement) throws(StoreError) in
         AgentRows.bind(stored, to: statement)
         try statement.run()
+      }
+      if let tokenHash {
+        try connection.with("UPDATE agents SET token_hash = ? WHERE id = ?") {
+          (statement) throws(StoreError) in
+          statement.bind(tokenHash, at: 0)
+          statement.bind(stored.id, at: 1)
+          try statement.run()
+        }
       }
       _ = try Self.insertEvent(
         StoredEvent(
@@ -132,6 +158,17 @@ public final class AgentStore: Sendable {
       try connection.with(AgentRows.selectByName) { (statement) throws(StoreError) -> AgentRecord? in
         statement.bind(name, at: 0)
         return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
+      }
+    }
+  }
+
+  /// The SHA-256 (hex) of agent `id`'s token; nil when the agent does not exist or has no token.
+  public func tokenHash(id: String) throws(StoreError) -> String? {
+    try database.read { (connection) throws(StoreError) -> String? in
+      try connection.with("SELECT token_hash FROM agents WHERE id = ?") {
+        (statement) throws(StoreError) -> String? in
+        statement.bind(id, at: 0)
+        return try statement.step() ? statement.string(0) : nil
       }
     }
   }

@@ -10,7 +10,8 @@ struct RootCommand: ParsableCommand {
       124 timed out.
       """,
     subcommands: [
-      SpawnCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, ResultCommand.self,
+      SpawnCommand.self, ListCommand.self, TreeCommand.self, ShowCommand.self, LogsCommand.self,
+      ResultCommand.self,
       QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, StopCommand.self, DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
       ProvidersCommand.self, AccountsCommand.self, HelpCommand.self, SuperviseCommand.self,

@@ -3,12 +3,14 @@ import MultiAgent
 import ProviderKit
 
 extension AgentError {
-  /// What the user sees: the error's code and message; usage problems exit 2, a timeout 124.
+  /// What the user sees: the error's code and message; usage problems exit 2, a timeout 124, an
+  /// agent's token acting outside its children 77.
   var cliError: CLIError {
     let exitCode: ExitCode
     switch code {
     case .unknownProvider, .invalidName, .missingPrompt: exitCode = .usage
     case .timedOut: exitCode = .timedOut
+    case .forbidden: exitCode = .forbidden
     default: exitCode = .failure
     }
     return CLIError(code: code.rawValue, message: message, hint: nil, exitCode: exitCode)
@@ -16,15 +18,19 @@ extension AgentError {
 }
 
 extension CommandContext {
-  /// The agent manager of the state home (created if needed), after a reconcile pass that repairs
-  /// whatever a crash left behind.
+  /// The agent manager of the state home (created if needed), acting with the authority the
+  /// environment carries (`MULTIAGENT_AGENT_ID` + `MULTIAGENT_TOKEN`: that agent's, limited to its
+  /// children; neither: the user's), after a reconcile pass that repairs whatever a crash left behind.
   ///
   /// Supervisors are started as `multiagent __supervise --home <home> [--adopt] <id>`.
+  ///
+  /// - Throws: ``AgentError/Code/forbidden`` for an agent id without its valid token.
   func agentManager(reconciling: Bool = true) throws -> AgentManager {
     let home = self.home.path
-    let manager = try AgentManager(home: self.home) { id, adopt in
+    let unscoped = try AgentManager(home: self.home) { id, adopt in
       ["__supervise", "--home", home] + (adopt ? ["--adopt"] : []) + [id]
     }
+    let manager = unscoped.scoped(to: try Authority.resolve(environment: environment, store: unscoped.store))
     if reconciling { manager.reconcile() }
     return manager
   }

@@ -26,6 +26,7 @@ struct CleanupCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
+    try manager.authority.requireUser("cleanup")
     let report = await manager.cleanup(dryRun: isDryRun)
     if context.json {
       let processes: [JSONValue] = report.processes.map {

@@ -7,8 +7,12 @@ struct DeleteCommand: ParsableCommand {
 
   static let configuration = CommandConfiguration(
     name: "delete",
-    abstract: "Delete an agent: stop it, remove its worktree, branch, logs and record.",
-    discussion: "Only what multiagent created is removed; a branch it did not create is never touched.",
+    abstract: "Delete an agent and its descendants: stop them, remove worktrees, branches, logs and records.",
+    discussion: """
+      Every agent it spawned, and theirs, is deleted first. Only what multiagent created is removed; a
+      branch it did not create is never touched. With --json: {"deleted","descendants":[names],"id",
+      "kept_branch","name"}.
+      """,
     options: [keepBranch],
     arguments: [AgentOutput.agentArgument]
   )
@@ -24,20 +28,27 @@ struct DeleteCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
-    try await manager.delete(record.id, keepBranch: keepsBranch)
+    let descendants = try await manager.deleteTree(record.id, keepBranch: keepsBranch).filter {
+      $0.id != record.id
+    }
     if context.json {
       AgentOutput.writeJSON(
         .object(
           JSONObject(
-            keys: ["deleted", "id", "kept_branch", "name"],
+            keys: ["deleted", "descendants", "id", "kept_branch", "name"],
             values: [
-              .bool(true), .string(record.id),
+              .bool(true), .array(descendants.map { .string($0.name) }), .string(record.id),
               keepsBranch && record.createdBranch ? record.branch.map { .string($0) } ?? .null : .null,
               .string(record.name),
             ])), to: context.console)
     } else {
       var line = "deleted \(record.name)"
       if keepsBranch, record.createdBranch, let branch = record.branch { line += " (kept branch \(branch))" }
+      if !descendants.isEmpty {
+        line +=
+          " and \(descendants.count) descendant\(descendants.count == 1 ? "" : "s"): "
+          + descendants.map(\.name).joined(separator: ", ")
+      }
       context.console.write(line + "\n")
     }
     return .success

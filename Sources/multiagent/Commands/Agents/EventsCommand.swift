@@ -13,7 +13,8 @@ struct EventsCommand: ParsableCommand {
     discussion: """
       With --json, one event per line (NDJSON): {"id","agent_id","time","type","from_status",
       "to_status","message","data"}. --follow keeps printing new events until interrupted; with
-      --agent it ends once that agent is completed, failed, stopped or crashed.
+      --agent it ends once that agent is completed, failed, stopped or crashed. Inside an agent, only
+      its children's events.
       """,
     options: [follow, agent]
   )
@@ -40,11 +41,13 @@ struct EventsCommand: ParsableCommand {
         try agentID.map { id throws(AgentError) in try manager.agent(id).status.isTerminal } ?? false
       let events = try manager.storeEvents(agentID: agentID, afterID: lastID)
       for event in events {
+        lastID = event.id
         if names[event.agentID] == nil, let record = try? manager.agent(event.agentID) {
           names[event.agentID] = record.name
         }
+        // An agent's token sees the events of its children only (`names` holds just those).
+        if !manager.authority.isUser && names[event.agentID] == nil { continue }
         print(event, name: names[event.agentID], context: context)
-        lastID = event.id
       }
       if !follows || finished { return .success }
       if clock.now - lastReconcile > .seconds(2) {

@@ -9,6 +9,7 @@ struct ListCommand: ParsableCommand {
     "status", valueName: "status",
     help: "Only agents in this status (repeatable, or a comma-separated list).", repeatable: true)
   static let provider = Option<String>("provider", valueName: "name", help: "Only agents of this provider.")
+  static let tree = Flag("tree", help: "Order parents before their children and indent names by depth.")
 
   static let configuration = CommandConfiguration(
     name: "list",
@@ -16,17 +17,20 @@ struct ListCommand: ParsableCommand {
     discussion: """
       Columns: NAME PROVIDER ACCOUNT STATUS AGE TASK. Dismissed agents are hidden unless --all.
       Statuses: \(AgentStatus.allCases.map(\.rawValue).joined(separator: ", ")).
-      With --json, an array of agent records (oldest first).
+      With --json, an array of agent records (oldest first; with --tree, in tree order). Inside an
+      agent, only the agents it spawned. `multiagent tree` draws the tree.
       """,
-    options: [all, status, provider]
+    options: [all, status, provider, tree]
   )
 
   let includeDismissed: Bool
   let statuses: Set<AgentStatus>?
   let providerName: String?
+  let asTree: Bool
 
   init(arguments: ParsedArguments) throws {
     includeDismissed = arguments.isSet(Self.all)
+    asTree = arguments.isSet(Self.tree)
     providerName = try arguments.value(Self.provider)
     let words = try arguments.values(Self.status).flatMap { $0.split(separator: ",") }.map {
       $0.trimmingCharacters(in: .whitespaces)
@@ -45,8 +49,23 @@ struct ListCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    let records = try manager.list(
+    var records = try manager.list(
       AgentStore.Filter(statuses: statuses, provider: providerName, includeDismissed: includeDismissed))
+    var depths: [String: Int] = [:]
+    if asTree {
+      // The tree of every agent shown (a filtered-out parent makes its children roots).
+      let shown = Set(records.map(\.id))
+      let ordered = try manager.tree(includeDismissed: includeDismissed).flatMap(\.flattened)
+      var depth: [String: Int] = [:]
+      var result: [AgentRecord] = []
+      for (_, record) in ordered where shown.contains(record.id) {
+        // Indented under its parent only when the parent is shown too.
+        depth[record.id] = record.parentID.flatMap { depth[$0] }.map { $0 + 1 } ?? 0
+        result.append(record)
+      }
+      records = result
+      depths = depth
+    }
     if context.json {
       AgentOutput.writeJSONArray(records)
       return .success
@@ -55,7 +74,8 @@ struct ListCommand: ParsableCommand {
     let now = Date()
     for record in records {
       table.append([
-        record.name, record.provider, record.account ?? "-", record.status.rawValue,
+        String(repeating: "  ", count: depths[record.id] ?? 0) + record.name, record.provider,
+        record.account ?? "-", record.status.rawValue,
         AgentOutput.age(since: record.createdAt, now: now),
         record.taskID ?? "-",
       ])

@@ -18,6 +18,7 @@ struct ReconcileCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager(reconciling: false)
+    try manager.authority.requireUser("reconcile")
     let report = manager.reconcile()
     if context.json {
       AgentOutput.writeJSON(

@@ -7,7 +7,7 @@ struct ShowCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     name: "show",
     abstract: "Show one agent: status, session, worktree, result or questions.",
-    discussion: "With --json, the agent's record.",
+    discussion: "With --json, the agent's record. Inside an agent: one of its children, or itself.",
     arguments: [AgentOutput.agentArgument]
   )
 
@@ -19,7 +19,7 @@ struct ShowCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    let record = try manager.agent(reference)
+    let record = try manager.agent(reference, allowSelf: true)
     if context.json {
       AgentOutput.writeJSON(record.jsonValue, to: context.console)
     } else {
@@ -51,7 +51,7 @@ struct ShowCommand: ParsableCommand {
     add("account", record.account)
     add("model", record.model)
     add("task", record.taskID)
-    add("parent", record.parentID)
+    add("parent", record.parentID.map { $0 + (record.detachedFromParent ? " (detached)" : "") })
     add("session", record.sessionID)
     add("worktree", record.worktreePath)
     add(

@@ -27,7 +27,10 @@ struct SpawnCommand: ParsableCommand {
   static let task = Option<String>("task", valueName: "id", help: "A task id of yours, kept with the agent.")
   static let parent = Option<String>(
     "parent", valueName: "agent",
-    help: "The agent that spawns this one (name or id; e.g. $MULTIAGENT_AGENT_ID).")
+    help: "The agent that spawns this one (name or id; implicit inside an agent).")
+  static let detachFromParent = Flag(
+    "detach-from-parent",
+    help: "Keep running when the parent completes or fails (stopping or deleting the parent still does).")
   static let promptFile = Option<String>(
     "prompt-file", valueName: "file", help: "Read the prompt from this file.")
   static let account = Option<String>(
@@ -50,11 +53,17 @@ struct SpawnCommand: ParsableCommand {
       supervisor process that keeps going after this command exits. With --no-worktree it runs in
       --cwd itself. With --json the agent's record is printed.
 
-      Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error.
+      Run inside an agent (MULTIAGENT_AGENT_ID and MULTIAGENT_TOKEN set, as multiagent sets them for
+      every agent's CLI), the new agent is that agent's child; from a terminal, --parent names one.
+      A child is stopped when its parent completes or fails, unless spawned with --detach-from-parent,
+      and always when its parent is stopped or deleted.
+
+      Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
+      77 forbidden (a token that is not the agent's, or --parent naming another agent).
       """,
     options: [
-      provider, name, cwd, base, noWorktree, input, model, arg, task, parent, promptFile, account, rotate, wait,
-      AgentOutput.timeout, follow,
+      provider, name, cwd, base, noWorktree, input, model, arg, task, parent, detachFromParent, promptFile,
+      account, rotate, wait, AgentOutput.timeout, follow,
     ],
     arguments: [prompt]
   )
@@ -69,6 +78,7 @@ struct SpawnCommand: ParsableCommand {
   let extraArguments: [String]
   let taskID: String?
   let parentReference: String?
+  let detaches: Bool
   let promptFilePath: String?
   let accountReference: String?
   let rotates: Bool
@@ -92,6 +102,7 @@ struct SpawnCommand: ParsableCommand {
     extraArguments = try arguments.values(Self.arg)
     taskID = try arguments.value(Self.task)
     parentReference = try arguments.value(Self.parent)
+    detaches = arguments.isSet(Self.detachFromParent)
     promptFilePath = try arguments.value(Self.promptFile)
     accountReference = try arguments.value(Self.account)
     rotates = arguments.isSet(Self.rotate)
@@ -132,12 +143,22 @@ struct SpawnCommand: ParsableCommand {
     }
 
     let manager = try context.agentManager()
-    let parentID = try parentReference.map { reference throws(AgentError) in try manager.agent(reference).id }
+    // Inside an agent the parent is that agent; --parent may only name it (the manager checks).
+    let parentID =
+      try parentReference.map { reference throws(AgentError) in
+        try manager.agent(reference, allowSelf: true).id
+      } ?? manager.authority.agentID
+    if detaches && parentID == nil {
+      throw CLIError.usage(
+        "conflicting_options",
+        "--detach-from-parent needs a parent: give --parent, or spawn from inside an agent")
+    }
     let record = try manager.spawn(
       SpawnOptions(
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
-        taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates))
+        taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
+        detachFromParent: detaches))
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }

@@ -8,9 +8,12 @@ struct StopCommand: ParsableCommand {
 
   static let configuration = CommandConfiguration(
     name: "stop",
-    abstract: "Stop an agent (SIGTERM to its process group, SIGKILL after a grace period).",
-    discussion:
-      "The worktree and branch are kept; `multiagent delete` removes them. With --json, the record.",
+    abstract:
+      "Stop an agent and its descendants (SIGTERM to their process groups, SIGKILL after a grace period).",
+    discussion: """
+      Every agent it spawned, and theirs (--detach-from-parent ones too), is stopped with it. Worktrees
+      and branches are kept; `multiagent delete` removes them. With --json, the agent's record.
+      """,
     options: [grace],
     arguments: [AgentOutput.agentArgument]
   )
@@ -25,11 +28,18 @@ struct StopCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    let record = try await manager.stop(reference, grace: graceDuration)
+    let stopped = try await manager.stopTree(reference, grace: graceDuration)
+    let record = stopped.agent
     if context.json {
       AgentOutput.writeJSON(record.jsonValue, to: context.console)
     } else {
-      context.console.write("stopped \(record.name)\n")
+      var line = "stopped \(record.name)"
+      if !stopped.descendants.isEmpty {
+        line +=
+          " and \(stopped.descendants.count) descendant\(stopped.descendants.count == 1 ? "" : "s"): "
+          + stopped.descendants.map(\.name).joined(separator: ", ")
+      }
+      context.console.write(line + "\n")
     }
     return .success
   }

@@ -23,6 +23,11 @@ struct SuperviseCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    // Supervisors are started with no agent's identity in their environment; an agent may not run one.
+    for variable in [Authority.agentIDVariable, Authority.tokenVariable]
+    where !(context.environment[variable] ?? "").isEmpty {
+      throw AgentError(.forbidden, "__supervise is for multiagent itself; an agent may not run it")
+    }
     defer { Self.reportResourceUsage() }
     try Supervisor(home: context.home, agentID: id, adopt: adopts).run()
     return .success

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Parents and children: finding an agent's descendants, and stopping them with it.
+///
+/// The rules: stopping or deleting an agent stops or deletes all its descendants first; an agent
+/// that settles completed, failed or crashed stops its children still alive, except those spawned
+/// with `--detach-from-parent` (their own descendants go with each stopped child). A descendant is
+/// always marked `stopped` in the store before its processes are signalled, parents before
+/// children, and the store refuses a child for a finished parent in the same transaction that
+/// inserts it, so a parent being stopped gains no child that the cascade misses.
+struct FamilyCascade {
+  let store: AgentStore
+
+  /// The statuses of agents still alive.
+  static let live: Set<AgentStatus> = Set(AgentStatus.allCases.filter { !$0.isTerminal })
+
+  /// The agents below `id` among `records`, parents before children (breadth first), oldest first
+  /// among siblings.
+  static func descendants(of id: String, in records: [AgentRecord]) -> [AgentRecord] {
+    let children = childrenByParent(records)
+    var result: [AgentRecord] = []
+    var seen: Set<String> = [id]
+    var queue = children[id] ?? []
+    var index = 0
+    while index < queue.count {
+      let record = queue[index]
+      index += 1
+      guard seen.insert(record.id).inserted else { continue }
+      result.append(record)
+      queue += children[record.id] ?? []
+    }
+    return result
+  }
+
+  /// `records` grouped by parent id, each group in the order of `records`.
+  static func childrenByParent(_ records: [AgentRecord]) -> [String: [AgentRecord]] {
+    var children: [String: [AgentRecord]] = [:]
+    for record in records {
+      if let parent = record.parentID { children[parent, default: []].append(record) }
+    }
+    return children
+  }
+
+  /// Marks every live descendant of `parentID` stopped, parents first — with `onlyAttached`, only
+  /// the subtrees of the children not spawned with `--detach-from-parent` — and repeats until none
+  /// is left alive, so a child created during the pass is caught too.
+  ///
+  /// - Returns: the records it marked, as stored.
+  func stopDescendants(of parentID: String, onlyAttached: Bool, message: String) -> [AgentRecord] {
+    var marked: [AgentRecord] = []
+    var tried: Set<String> = []
+    while true {
+      guard let all = try? store.list(.all) else { return marked }
+      var targets: [AgentRecord] = []
+      for child in all where child.parentID == parentID && !(onlyAttached && child.detachedFromParent) {
+        targets.append(child)
+        targets += Self.descendants(of: child.id, in: all)
+      }
+      let pending = targets.filter { !$0.status.isTerminal && !tried.contains($0.id) }
+      if pending.isEmpty { return marked }
+      for record in pending {
+        tried.insert(record.id)
+        let transition = try? store.transition(id: record.id, from: Self.live, to: .stopped, message: message)
+        {
+          $0.error = message
+        }
+        if let transition, transition.applied { marked.append(transition.record) }
+      }
+    }
+  }
+
+  /// After agent `agentID` settled: when it is terminal, stops its live children — all of them when
+  /// it was stopped, otherwise those not detached from it — with their descendants, and ends their
+  /// processes (SIGTERM, SIGKILL after `grace`). Blocks; used by supervisors and reconcile.
+  func parentSettled(_ agentID: String, grace: Duration = .seconds(5)) {
+    guard let record = try? store.agent(id: agentID), record.status.isTerminal,
+      let children = try? store.count(AgentStore.Filter(parentID: agentID, includeDismissed: true)),
+      children > 0
+    else { return }
+    let message =
+      record.status == .stopped
+      ? "stopped with its parent \(record.name)"
+      : "stopped: its parent \(record.name) is \(record.status.rawValue)"
+    let marked = stopDescendants(of: agentID, onlyAttached: record.status != .stopped, message: message)
+    Self.terminateBlocking(marked, grace: grace)
+  }
+
+  /// Ends the CLI process groups (and sessions) of `records` together: SIGTERM, up to `grace` for
+  /// all to exit, then SIGKILL (up to 5 s more). Blocks the calling thread. A recorded leader whose
+  /// pid now names another process (different start time) is left alone.
+  static func terminateBlocking(_ records: [AgentRecord], grace: Duration) {
+    let inspector = ProcessInspector()
+    let control = SystemProcessControl()
+    let groups = Set(
+      records.compactMap(\.cli).filter { identity in
+        guard identity.pid > 1 else { return false }
+        if let leader = inspector.snapshot(of: identity.pid), leader.startTime != identity.startTime {
+          return false
+        }
+        return true
+      }.map(\.pid))
+    guard !groups.isEmpty else { return }
+    func members() -> [ProcessSnapshot] {
+      inspector.table.allSnapshots().filter {
+        !$0.isZombie && (groups.contains($0.processGroupID) || groups.contains($0.sessionID))
+      }
+    }
+    func signal(_ number: Int32, _ members: [ProcessSnapshot]) {
+      // Only groups that still have members: an empty group's id may name a new process by now.
+      for group in Set(members.map(\.processGroupID)) where group > 1 { _ = control.send(number, to: -group) }
+      for member in members where member.pid > 1 { _ = control.send(number, to: member.pid) }
+    }
+    var remaining = members()
+    guard !remaining.isEmpty else { return }
+    signal(SignalNumber.terminate, remaining)
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: grace)
+    while !remaining.isEmpty && clock.now < deadline {
+      Thread.sleep(forTimeInterval: 0.02)
+      remaining = members()
+    }
+    let killDeadline = clock.now.advanced(by: .seconds(5))
+    while !remaining.isEmpty && clock.now < killDeadline {
+      signal(SignalNumber.kill, remaining)
+      Thread.sleep(forTimeInterval: 0.02)
+      remaining = members()
+    }
+  }
+}

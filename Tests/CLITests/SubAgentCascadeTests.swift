@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Cascades: deleting a parent deletes its descendants and their worktrees; a parent that completes
+/// stops its children still running, except those spawned with `--detach-from-parent`.
+@Suite struct SubAgentCascadeTests {
+  @Test func deleteCascadesAndRemovesTheChildrensWorktrees() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent("lead", children: ["kid-a", "kid-b=d"])
+    let leadID = try #require(try world.waitUntilRunning(lead)["id"] as? String)
+    let kids = try family.waitForChildren(["kid-a", "kid-b=d"])
+    for name in [lead, "kid-a", "kid-b"] {
+      #expect(FileManager.default.fileExists(atPath: world.home + "/worktrees/" + name))
+    }
+    #expect(try world.record("kid-b")["detached_from_parent"] as? Bool == true)
+
+    let deleted = try world.run(["--json", "delete", lead])
+    #expect(deleted.exitCode == 0, "\(deleted.stderr)")
+    #expect(Set(try deleted.jsonObject()["descendants"] as? [String] ?? []) == ["kid-a", "kid-b"])
+    #expect(try world.records().isEmpty)
+    #expect(world.leftovers().agents.isEmpty)
+    #expect(world.leftovers().worktrees.isEmpty)
+    let branches = try world.branches()
+    #expect(!branches.contains { $0.hasPrefix("multiagent/") }, "\(branches)")
+    let everyone = [leadID] + Array(kids.values)
+    #expect(eventually(timeout: 5) { everyone.allSatisfy { processes(ofAgent: $0).isEmpty } })
+  }
+
+  @Test func aParentThatCompletesStopsItsChildrenUnlessDetached() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent("lead", children: ["kid-a", "kid-d=d"])
+    try world.waitUntilRunning(lead)
+    let kids = try family.waitForChildren(["kid-a", "kid-d=d"])
+
+    try family.openParentGate()
+    #expect(try world.run(["wait", lead, "--timeout", "30"]).exitCode == 0)
+    let attached = try world.waitForRecord("kid-a", timeout: 20, "stopped") {
+      $0["status"] as? String == "stopped"
+    }
+    #expect((attached["error"] as? String)?.contains("lead") == true, "\(attached)")
+    #expect(eventually(timeout: 10) { processes(ofAgent: kids["kid-a"]!).isEmpty })
+    #expect(try world.record("kid-d")["status"] as? String == "running")
+    #expect(!processes(ofAgent: kids["kid-d"]!).isEmpty)
+    let tree = try world.run(["tree"]).stdout
+    #expect(tree == "lead (completed)\n├─ kid-a (stopped)\n└─ kid-d (running, detached)\n", "\(tree)")
+
+    try world.openGate()
+    #expect(try world.run(["wait", "kid-d", "--timeout", "30"]).exitCode == 0)
+  }
+}
