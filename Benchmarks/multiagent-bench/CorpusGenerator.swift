@@ -39,8 +39,10 @@ struct CorpusGenerator {
   }
 
   private static let words = [
-    "the", "test", "fails", "because", "flaky", "timeout", "in", "CI", "I'll", "check", "file", "Sources/App/main.swift",
-    "function", "returns", "nil", "when", "the", "cache", "is", "cold", "—", "naïve", "résumé", "✓", "🚀", "\"quoted\"",
+    "the", "test", "fails", "because", "flaky", "timeout", "in", "CI", "I'll", "check", "file",
+    "Sources/App/main.swift",
+    "function", "returns", "nil", "when", "the", "cache", "is", "cold", "—", "naïve", "résumé", "✓", "🚀",
+    "\"quoted\"",
     "path\\to", "tab\there",
   ]
 
@@ -88,7 +90,8 @@ struct CorpusGenerator {
     } else {
       switch index % 3 {
       case 0:
-        return #"{"type":"item.completed","item":{"id":"item_\#(index)","type":"agent_message","text":"\#(text)"}}"#
+        return
+          #"{"type":"item.completed","item":{"id":"item_\#(index)","type":"agent_message","text":"\#(text)"}}"#
       case 1:
         return
           #"{"type":"item.completed","item":{"id":"item_\#(index)","type":"command_execution","command":"/bin/bash -lc 'rg -n \"\#(index)\" Sources'","aggregated_output":"\#(text)","exit_code":0,"status":"completed"}}"#

@@ -32,9 +32,11 @@ enum PythonBaseline {
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0,
-      let rate = Double(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+      let rate = Double(
+        String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     else {
-      throw NSError(domain: "multiagent-bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "python3 baseline failed"])
+      throw NSError(
+        domain: "multiagent-bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "python3 baseline failed"])
     }
     return rate
   }

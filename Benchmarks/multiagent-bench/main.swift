@@ -38,7 +38,8 @@ try FileManager.default.createDirectory(atPath: options.workDirectory, withInter
 print("multiagent-bench: parse throughput, \(options.megabytes) MB per dialect, best of \(options.runs) runs")
 print("")
 print(
-  "dialect".padding(toLength: 20, withPad: " ", startingAt: 0) + "   swift MB/s   events/s      python json.loads MB/s   ratio")
+  "dialect".padding(toLength: 20, withPad: " ", startingAt: 0)
+    + "   swift MB/s   events/s      python json.loads MB/s   ratio")
 for (providerName, dialect) in [("claude", "claude-stream-json"), ("codex", "codex-exec-json")] {
   let provider = try registry.provider(named: providerName)
   let path = "\(options.workDirectory)/\(providerName).jsonl"
@@ -65,7 +66,9 @@ for (providerName, dialect) in [("claude", "claude-stream-json"), ("codex", "cod
   let pythonRate = try PythonBaseline.measure(path: path, runs: options.runs)
   print(
     dialect.padding(toLength: 20, withPad: " ", startingAt: 0)
-      + String(format: "   %9.1f   %10.0f      %22.1f   %5.2fx", swiftRate, Double(events) / best, pythonRate, swiftRate / pythonRate))
+      + String(
+        format: "   %9.1f   %10.0f      %22.1f   %5.2fx", swiftRate, Double(events) / best, pythonRate,
+        swiftRate / pythonRate))
 }
 print("")
 print("target: swift MB/s ≥ 2× python json.loads MB/s (events/s counts normalized events produced)")

@@ -143,12 +143,16 @@ public struct CatalogProvider: AgentProvider {
   }
 
   /// See ``AgentProvider/spawnCommand(for:sessionID:)``.
-  public func spawnCommand(for request: CommandRequest, sessionID: String?) throws(ProviderError) -> CommandSpec {
+  public func spawnCommand(for request: CommandRequest, sessionID: String?) throws(ProviderError)
+    -> CommandSpec
+  {
     try spawnCommandFromDefinition(for: request, sessionID: sessionID)
   }
 
   /// See ``AgentProvider/resumeCommand(for:sessionID:)``.
-  public func resumeCommand(for request: CommandRequest, sessionID: String) throws(ProviderError) -> CommandSpec {
+  public func resumeCommand(for request: CommandRequest, sessionID: String) throws(ProviderError)
+    -> CommandSpec
+  {
     try resumeCommandFromDefinition(for: request, sessionID: sessionID)
   }
 

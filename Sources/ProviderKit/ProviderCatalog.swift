@@ -58,7 +58,9 @@ public enum ProviderCatalog {
   }
 
   /// Reads the user's catalog file at `path`, if it exists, and merges it over `builtin`.
-  public static func definitions(builtin: String, userFile path: String?) throws(CatalogError) -> [ProviderDefinition] {
+  public static func definitions(builtin: String, userFile path: String?) throws(CatalogError)
+    -> [ProviderDefinition]
+  {
     guard let path, FileManager.default.fileExists(atPath: path) else {
       return try definitions(builtin: builtin)
     }
@@ -95,7 +97,8 @@ public enum ProviderCatalog {
     let valid =
       !name.isEmpty && name.count <= 40
       && name.utf8.allSatisfy {
-        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+          || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
           || $0 == UInt8(ascii: "-")
       } && name.first != "-"
     if !valid {
@@ -117,7 +120,9 @@ public enum ProviderCatalog {
     return result
   }
 
-  private static func decode(name: String, entry: JSONValue, file: String) throws(CatalogError) -> ProviderDefinition {
+  private static func decode(name: String, entry: JSONValue, file: String) throws(CatalogError)
+    -> ProviderDefinition
+  {
     guard case .object(var object) = entry else {
       throw CatalogError(file: file, provider: name, message: "an entry must be a JSON object")
     }

@@ -17,7 +17,9 @@ public struct ProviderRegistry: Sendable {
       guard let factory = dialects[definition.dialect] else {
         throw CatalogError(
           file: origin(definition.name), provider: definition.name, field: "dialect",
-          message: "unknown dialect \"\(definition.dialect)\" (known: \(dialects.keys.sorted().joined(separator: ", ")))")
+          message:
+            "unknown dialect \"\(definition.dialect)\" (known: \(dialects.keys.sorted().joined(separator: ", ")))"
+        )
       }
       providersByName[definition.name] = CatalogProvider(definition: definition, parserFactory: factory)
     }

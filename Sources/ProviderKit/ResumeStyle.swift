@@ -34,7 +34,8 @@ extension ResumeStyle: Codable {
     case "subcommand": self = .subcommand(try c.decodeNonEmpty([String].self, forKey: .subcommand))
     default:
       throw DecodingError.dataCorruptedError(
-        forKey: .style, in: c, debugDescription: "invalid value \"\(style)\" (expected flag, subcommand or none)")
+        forKey: .style, in: c,
+        debugDescription: "invalid value \"\(style)\" (expected flag, subcommand or none)")
     }
   }
 

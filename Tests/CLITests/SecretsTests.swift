@@ -10,7 +10,8 @@ import Testing
 
   @Test func accountSecretsNeverLeakIntoArgvOutputOrDatabase() throws {
     let world = try LifecycleSandbox()
-    let added = try world.run(["accounts", "add", "fake", "--label", "work", "--token-stdin"], input: Self.token)
+    let added = try world.run(
+      ["accounts", "add", "fake", "--label", "work", "--token-stdin"], input: Self.token)
     #expect(added.exitCode == 0, "\(added.stderr)")
     let name = try world.spawn("@gate keep the secret", name: "secretive")
     let record = try world.waitUntilRunning(name)
@@ -37,7 +38,8 @@ import Testing
     try world.openGate()
     #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
     for arguments in [
-      ["--json", "list", "--all"], ["--json", "show", name], ["--json", "logs", name], ["logs", name, "--raw"],
+      ["--json", "list", "--all"], ["--json", "show", name], ["--json", "logs", name],
+      ["logs", name, "--raw"],
       ["--json", "events"], ["events"], ["--json", "accounts", "list"], ["accounts", "show", "work"],
       ["--json", "accounts", "show", "work"], ["show", name],
     ] {

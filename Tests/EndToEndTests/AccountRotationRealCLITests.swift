@@ -32,11 +32,13 @@ import Testing
   func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
     -> CLIRunner.Result
   {
-    try CLIRunner.run(["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
+    try CLIRunner.run(
+      ["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
   }
 
   static func script(keyA: String, keyB: String, reset: Int) -> String {
-    let done = "printf '%s' '{\"status\":\"done\",\"result\":\"Finished on the second account.\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
+    let done =
+      "printf '%s' '{\"status\":\"done\",\"result\":\"Finished on the second account.\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
     return """
       {"keys": {
         \(JSONWriter.string(.string(keyA))): [
@@ -56,14 +58,19 @@ import Testing
     resetTolerance: TimeInterval
   ) throws {
     let spawn = try multiagent(
-      ["spawn", "--provider", provider, "--cwd", repository, "--name", "rotating", "--account", "A", "--rotate",
-       "Do the two-step task."], environment)
+      [
+        "spawn", "--provider", provider, "--cwd", repository, "--name", "rotating", "--account", "A",
+        "--rotate",
+        "Do the two-step task.",
+      ], environment)
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
     let waited = try multiagent(["wait", "rotating", "--timeout", "150"], environment)
     #expect(waited.exitCode == 0, "wait: \(waited.stdout) \(waited.stderr)")
 
-    let shown = try #require(try multiagent(["--json", "show", "rotating"], environment).json() as? [String: Any])
-    let accounts = try #require(try multiagent(["--json", "accounts", "list", provider], environment).json() as? [[String: Any]])
+    let shown = try #require(
+      try multiagent(["--json", "show", "rotating"], environment).json() as? [String: Any])
+    let accounts = try #require(
+      try multiagent(["--json", "accounts", "list", provider], environment).json() as? [[String: Any]])
     let a = try #require(accounts.first { $0["label"] as? String == "A" })
     let b = try #require(accounts.first { $0["label"] as? String == "B" })
     #expect(shown["status"] as? String == "completed")
@@ -96,8 +103,10 @@ import Testing
     // A later spawn goes straight to B.
     let before = requests.count
     let second = try multiagent(
-      ["spawn", "--provider", provider, "--cwd", repository, "--no-worktree", "--name", "after", "--wait",
-       "--timeout", "150", "Say OK."], environment)
+      [
+        "spawn", "--provider", provider, "--cwd", repository, "--no-worktree", "--name", "after", "--wait",
+        "--timeout", "150", "Say OK.",
+      ], environment)
     #expect(second.exitCode == 0, "second spawn: \(second.stderr)")
     let later = try server.requests().dropFirst(before)
     #expect(!later.isEmpty)
@@ -118,12 +127,14 @@ import Testing
     ]
     environment["DISABLE_AUTOUPDATER"] = "1"
     for (label, token) in [("A", "sk-ant-oat01-token-a"), ("B", "sk-ant-oat01-token-b")] {
-      let added = try multiagent(["accounts", "add", "claude", "--label", label, "--token-stdin"], environment, input: token)
+      let added = try multiagent(
+        ["accounts", "add", "claude", "--label", label, "--token-stdin"], environment, input: token)
       #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
       #expect(!added.stdout.contains(token))
     }
     try rotate(
-      provider: "claude", environment: environment, server: server, keyB: "sk-ant-oat01-token-b", reset: reset,
+      provider: "claude", environment: environment, server: server, keyB: "sk-ant-oat01-token-b",
+      reset: reset,
       resetTolerance: 1)
   }
 
@@ -137,14 +148,16 @@ import Testing
     let arguments =
       ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
       + RealCLIs.codexArguments(server: server)
-    let catalog = #"{"providers":{"codex":{"arguments":\#(JSONWriter.string(.array(arguments.map { .string($0) })))}}}"#
+    let catalog =
+      #"{"providers":{"codex":{"arguments":\#(JSONWriter.string(.array(arguments.map { .string($0) })))}}}"#
     try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
     let environment = [
       "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
       "TZ": "UTC", "KEY_A": "sk-key-a", "KEY_B": "sk-key-b",
     ]
     for (label, variable) in [("A", "KEY_A"), ("B", "KEY_B")] {
-      let added = try multiagent(["accounts", "add", "codex", "--label", label, "--api-key-env", variable], environment)
+      let added = try multiagent(
+        ["accounts", "add", "codex", "--label", label, "--api-key-env", variable], environment)
       #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
     }
     // Codex prints the reset as a wall-clock minute ("try again at 9:12 PM.").
@@ -171,7 +184,8 @@ import Testing
   func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
     -> CLIRunner.Result
   {
-    try CLIRunner.run(["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
+    try CLIRunner.run(
+      ["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
   }
 
   func claudeEnvironment(_ server: FakeModelServer, retries: Int = 0) -> [String: String] {
@@ -184,7 +198,8 @@ import Testing
 
   func addAccounts(_ environment: [String: String]) throws {
     for (label, token) in [("A", "tok-wait-a"), ("B", "tok-wait-b")] {
-      let added = try multiagent(["accounts", "add", "claude", "--label", label, "--token-stdin"], environment, input: token)
+      let added = try multiagent(
+        ["accounts", "add", "claude", "--label", label, "--token-stdin"], environment, input: token)
       #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
     }
   }
@@ -192,7 +207,8 @@ import Testing
   @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
   func allAccountsExhaustedWaitsThenResumesByItselfAtTheReset() throws {
     let reset = Int(Date().timeIntervalSince1970) + 6
-    let done = "printf '%s' '{\"status\":\"done\",\"result\":\"Done after waiting.\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
+    let done =
+      "printf '%s' '{\"status\":\"done\",\"result\":\"Done after waiting.\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
     let steps = """
       [{"error": "usage_limit", "resets_at": \(reset)}, {"shell": \(JSONWriter.string(.string(done)))}, {"text": "Done."}]
       """
@@ -202,7 +218,10 @@ import Testing
     let environment = claudeEnvironment(server)
     try addAccounts(environment)
     let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "patient", "Finish the job."],
+      [
+        "spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "patient",
+        "Finish the job.",
+      ],
       environment)
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
 
@@ -217,13 +236,15 @@ import Testing
       Thread.sleep(forTimeInterval: 0.2)
     }
     #expect(sawWaiting)
-    let accounts = try #require(try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
+    let accounts = try #require(
+      try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
     #expect(accounts.filter { $0["status"] as? String == "exhausted" }.count == 2)
 
     // No user command: the supervisor's timer resumes it at the reset.
     let waited = try multiagent(["wait", "patient", "--timeout", "120"], environment)
     #expect(waited.exitCode == 0, "wait: \(waited.stdout) \(waited.stderr)")
-    let final = try #require(try multiagent(["--json", "show", "patient"], environment).json() as? [String: Any])
+    let final = try #require(
+      try multiagent(["--json", "show", "patient"], environment).json() as? [String: Any])
     #expect(final["status"] as? String == "completed")
     #expect(final["result"] as? String == "Done after waiting.")
   }
@@ -238,12 +259,17 @@ import Testing
     let environment = claudeEnvironment(server, retries: 1)
     try addAccounts(environment)
     let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "stormy", "--account", "A",
-       "--wait", "--timeout", "120", "Work through the storm."], environment)
+      [
+        "spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "stormy", "--account",
+        "A",
+        "--wait", "--timeout", "120", "Work through the storm.",
+      ], environment)
     #expect(spawn.exitCode == 1, "spawn: \(spawn.stdout) \(spawn.stderr)")
-    let record = try #require(try multiagent(["--json", "show", "stormy"], environment).json() as? [String: Any])
+    let record = try #require(
+      try multiagent(["--json", "show", "stormy"], environment).json() as? [String: Any])
     #expect(record["status"] as? String == "failed")
-    let accounts = try #require(try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
+    let accounts = try #require(
+      try multiagent(["--json", "accounts", "list"], environment).json() as? [[String: Any]])
     #expect(accounts.allSatisfy { $0["status"] as? String == "available" }, "\(accounts)")
     let events = try multiagent(["events", "--agent", "stormy"], environment)
     #expect(!events.stdout.contains("account_exhausted"))

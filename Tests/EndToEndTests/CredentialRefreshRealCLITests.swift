@@ -50,28 +50,35 @@ import Testing
         """#, directory: directory.url)
     defer { server.stop() }
     let env = environment(server)
-    let file = try credentialsFile("a.json", access: "at-stale", refresh: "rt-good", expiresAt: Date().timeIntervalSince1970 - 60)
-    let added = try multiagent(["accounts", "add", "claude", "--label", "A", "--credentials-file", file], env)
+    let file = try credentialsFile(
+      "a.json", access: "at-stale", refresh: "rt-good", expiresAt: Date().timeIntervalSince1970 - 60)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--credentials-file", file], env)
     #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
 
     let spawned = try multiagent(
-      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "fresh", "--wait",
-       "--timeout", "120", "Say hello."], env)
+      [
+        "spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "fresh", "--wait",
+        "--timeout", "120", "Say hello.",
+      ], env)
     #expect(spawned.exitCode == 0, "spawn: \(spawned.stdout) \(spawned.stderr)")
 
     let requests = try server.requests()
     #expect(requests.filter { $0["api"]?.stringValue == "oauth" }.count == 1)
-    #expect(requests.contains { $0["api"]?.stringValue == "anthropic" && $0["key"]?.stringValue == "at-fresh" })
+    #expect(
+      requests.contains { $0["api"]?.stringValue == "anthropic" && $0["key"]?.stringValue == "at-fresh" })
     #expect(!requests.contains { $0["key"]?.stringValue == "at-stale" })
 
-    let accounts = try #require(try multiagent(["--json", "accounts", "list"], env).json() as? [[String: Any]])
+    let accounts = try #require(
+      try multiagent(["--json", "accounts", "list"], env).json() as? [[String: Any]])
     let configDirectory = try #require(accounts.first?["config_directory"] as? String)
     let stored = configDirectory + "/.credentials.json"
     let text = try String(contentsOfFile: stored, encoding: .utf8)
     #expect(text.contains("at-fresh") && text.contains("rt-next"))
     let mode = try FileManager.default.attributesOfItem(atPath: stored)[.posixPermissions] as? Int
     #expect(mode == 0o600)
-    let directoryMode = try FileManager.default.attributesOfItem(atPath: configDirectory)[.posixPermissions] as? Int
+    let directoryMode =
+      try FileManager.default.attributesOfItem(atPath: configDirectory)[.posixPermissions] as? Int
     #expect(directoryMode == 0o700)
   }
 
@@ -84,17 +91,26 @@ import Testing
         """#, directory: directory.url)
     defer { server.stop() }
     let env = environment(server)
-    let a = try credentialsFile("a.json", access: "at-a", refresh: "rt-revoked", expiresAt: Date().timeIntervalSince1970 - 60)
-    let b = try credentialsFile("b.json", access: "at-b", refresh: "rt-b", expiresAt: Date().timeIntervalSince1970 + 86_400)
-    #expect(try multiagent(["accounts", "add", "claude", "--label", "A", "--credentials-file", a], env).exitCode == 0)
-    #expect(try multiagent(["accounts", "add", "claude", "--label", "B", "--credentials-file", b], env).exitCode == 0)
+    let a = try credentialsFile(
+      "a.json", access: "at-a", refresh: "rt-revoked", expiresAt: Date().timeIntervalSince1970 - 60)
+    let b = try credentialsFile(
+      "b.json", access: "at-b", refresh: "rt-b", expiresAt: Date().timeIntervalSince1970 + 86_400)
+    #expect(
+      try multiagent(["accounts", "add", "claude", "--label", "A", "--credentials-file", a], env).exitCode
+        == 0)
+    #expect(
+      try multiagent(["accounts", "add", "claude", "--label", "B", "--credentials-file", b], env).exitCode
+        == 0)
 
     let spawned = try multiagent(
-      ["spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "fallback", "--wait",
-       "--timeout", "120", "Say hello."], env)
+      [
+        "spawn", "--provider", "claude", "--no-worktree", "--cwd", workspace, "--name", "fallback", "--wait",
+        "--timeout", "120", "Say hello.",
+      ], env)
     #expect(spawned.exitCode == 0, "spawn: \(spawned.stdout) \(spawned.stderr)")
     let record = try #require(try multiagent(["--json", "show", "fallback"], env).json() as? [String: Any])
-    let accounts = try #require(try multiagent(["--json", "accounts", "list"], env).json() as? [[String: Any]])
+    let accounts = try #require(
+      try multiagent(["--json", "accounts", "list"], env).json() as? [[String: Any]])
     let accountA = try #require(accounts.first { $0["label"] as? String == "A" })
     let accountB = try #require(accounts.first { $0["label"] as? String == "B" })
     #expect(record["account"] as? String == accountB["id"] as? String)

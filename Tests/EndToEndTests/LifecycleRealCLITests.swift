@@ -49,7 +49,8 @@ import Testing
     try CLIRunner.run(["--home", home] + arguments, environment: environment, timeout: 180)
   }
 
-  func runLoop(provider: String, name: String, environment: [String: String], server: FakeModelServer) throws {
+  func runLoop(provider: String, name: String, environment: [String: String], server: FakeModelServer) throws
+  {
     let spawn = try multiagent(
       ["spawn", "--provider", provider, "--cwd", repository, "--name", name, "Paint the fence."], environment)
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
@@ -87,7 +88,8 @@ import Testing
 
   @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
   func claudeQuestionsAnswerResumeComplete() throws {
-    let server = try FakeModelServer(script: #"{"keys": {"key-life": \#(Self.script)}}"#, directory: directory.url)
+    let server = try FakeModelServer(
+      script: #"{"keys": {"key-life": \#(Self.script)}}"#, directory: directory.url)
     defer { server.stop() }
     var environment = RealCLIs.claudeEnvironment(server: server, key: "key-life")
     environment["HOME"] = directory.path("user")
@@ -99,7 +101,8 @@ import Testing
 
   @Test(.enabled(if: RealCLIs.hasCodex, RealCLIs.skipReason))
   func codexQuestionsAnswerResumeComplete() throws {
-    let server = try FakeModelServer(script: #"{"keys": {"key-life": \#(Self.script)}}"#, directory: directory.url)
+    let server = try FakeModelServer(
+      script: #"{"keys": {"key-life": \#(Self.script)}}"#, directory: directory.url)
     defer { server.stop() }
     // Point codex at the fake server through the user's providers.json: the override path users have.
     let arguments =
@@ -114,14 +117,17 @@ import Testing
             .object(
               JSONObject(
                 keys: ["codex"],
-                values: [.object(JSONObject(keys: ["arguments"], values: [.array(arguments.map { .string($0) })]))]))
+                values: [
+                  .object(JSONObject(keys: ["arguments"], values: [.array(arguments.map { .string($0) })]))
+                ]))
           ])))
     try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
     let environment = [
       "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
       "CODEX_HOME": directory.path("codex-home"), "CODEX_API_KEY": "key-life", "TZ": "UTC",
     ]
-    try FileManager.default.createDirectory(atPath: directory.path("codex-home"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: directory.path("codex-home"), withIntermediateDirectories: true)
     try runLoop(provider: "codex", name: "fence-codex", environment: environment, server: server)
   }
 }

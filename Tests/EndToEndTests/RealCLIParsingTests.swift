@@ -19,11 +19,15 @@ import Testing
   }
 
   var baseEnvironment: [String: String] {
-    ["HOME": directory.path("home"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin", "TZ": "UTC"]
+    [
+      "HOME": directory.path("home"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC",
+    ]
   }
 
   func parse(_ output: [UInt8], with provider: any AgentProvider, now: Date = Date()) -> [AgentEvent] {
-    var parser = provider.makeParser(context: ParserContext(now: { now }, timeZone: TimeZone(identifier: "UTC")!))
+    var parser = provider.makeParser(
+      context: ParserContext(now: { now }, timeZone: TimeZone(identifier: "UTC")!))
     var splitter = LineSplitter()
     var events: [AgentEvent] = []
     for line in splitter.feed(output) + [splitter.finish()].compactMap({ $0 }) {
@@ -59,7 +63,8 @@ import Testing
     let environment = RealCLIs.claudeEnvironment(server: server, key: "key-claude")
     let sessionID = try #require(claude.newPinnedSessionID())
     let spawn = try claude.spawnCommand(
-      for: request("Please write the marker file.", environment: environment, configDir: directory.path("cfg")),
+      for: request(
+        "Please write the marker file.", environment: environment, configDir: directory.path("cfg")),
       sessionID: sessionID)
 
     let first = try CommandRunner.run(spawn, environment: baseEnvironment)
@@ -67,7 +72,9 @@ import Testing
     let events = parse(first.stdout, with: claude).map(\.kind)
     #expect(events.first == .sessionStarted(id: sessionID))
     #expect(
-      events.contains { if case .toolUse(_, "Bash", let input) = $0 { input.contains("echo e2e-claude") } else { false } })
+      events.contains {
+        if case .toolUse(_, "Bash", let input) = $0 { input.contains("echo e2e-claude") } else { false }
+      })
     #expect(events.contains { if case .toolResult(_, _, false) = $0 { true } else { false } })
     #expect(events.contains(.assistantText("Marker written.")))
     #expect(events.contains { if case .usage = $0 { true } else { false } })
@@ -107,7 +114,9 @@ import Testing
     let output = try CommandRunner.run(command, environment: baseEnvironment)
     #expect(output.exitCode == 1)
     let events = parse(output.stdout, with: claude).map(\.kind)
-    let exhausted = events.compactMap { if case .exhausted(let at, let message) = $0 { (at, message) } else { nil } }
+    let exhausted = events.compactMap {
+      if case .exhausted(let at, let message) = $0 { (at, message) } else { nil }
+    }
     #expect(exhausted.count == 1)
     #expect(exhausted.first?.0 == Date(timeIntervalSince1970: TimeInterval(reset)))
     #expect(events.contains { if case .result(_, true) = $0 { true } else { false } })
@@ -150,7 +159,9 @@ import Testing
     let environment = ["CODEX_API_KEY": "key-codex"]
     let extra = RealCLIs.codexArguments(server: server)
     let spawn = try codex.spawnCommand(
-      for: request("Please write the marker file.", environment: environment, extra: extra, configDir: directory.path("codex")),
+      for: request(
+        "Please write the marker file.", environment: environment, extra: extra,
+        configDir: directory.path("codex")),
       sessionID: nil)
     let first = try CommandRunner.run(spawn, environment: baseEnvironment)
     #expect(first.exitCode == 0, "stderr: \(first.stderr)")
@@ -159,7 +170,10 @@ import Testing
       Issue.record("first event is not the session: \(events.first.map { "\($0)" } ?? "none")")
       return
     }
-    #expect(events.contains { if case .toolUse(_, _, let input) = $0 { input.contains("echo e2e-codex") } else { false } })
+    #expect(
+      events.contains {
+        if case .toolUse(_, _, let input) = $0 { input.contains("echo e2e-codex") } else { false }
+      })
     #expect(events.contains { if case .toolResult(_, _, false) = $0 { true } else { false } }, "\(events)")
     #expect(events.contains(.assistantText("Marker written.")))
     #expect(events.contains { if case .usage = $0 { true } else { false } })
@@ -168,7 +182,8 @@ import Testing
     #expect(marker == "e2e-codex\n")
 
     let resume = try codex.resumeCommand(
-      for: request("Are you still there?", environment: environment, extra: extra, configDir: directory.path("codex")),
+      for: request(
+        "Are you still there?", environment: environment, extra: extra, configDir: directory.path("codex")),
       sessionID: threadID)
     let second = try CommandRunner.run(resume, environment: baseEnvironment)
     #expect(second.exitCode == 0, "stderr: \(second.stderr)")
@@ -217,7 +232,9 @@ import Testing
       $0 == "model_providers.fake.stream_max_retries=0" ? "model_providers.fake.stream_max_retries=2" : $0
     }
     let command = try codex.spawnCommand(
-      for: request("hello", environment: ["CODEX_API_KEY": "key-retry"], extra: extra, configDir: directory.path("codex-retry")),
+      for: request(
+        "hello", environment: ["CODEX_API_KEY": "key-retry"], extra: extra,
+        configDir: directory.path("codex-retry")),
       sessionID: nil)
     let output = try CommandRunner.run(command, environment: baseEnvironment)
     #expect(output.exitCode == 0, "stderr: \(output.stderr)")

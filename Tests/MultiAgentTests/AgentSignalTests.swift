@@ -38,7 +38,8 @@ import Testing
   }
 
   @Test func errorSignal() throws {
-    #expect(try AgentSignal.read(at: write(#"{"status":"error","error":"no network"}"#)) == .error("no network"))
+    #expect(
+      try AgentSignal.read(at: write(#"{"status":"error","error":"no network"}"#)) == .error("no network"))
   }
 
   @Test func missingFileIsNoSignal() throws {
@@ -52,7 +53,10 @@ import Testing
     (#"{"status":"finished"}"#, "unknown status"),
     (#"{"status":"questions","questions":[]}"#, "non-empty array"),
     (#"{"status":"questions","questions":[{"id":"../x","question":"q"}]}"#, "invalid id"),
-    (#"{"status":"questions","questions":[{"id":"a","question":"q"},{"id":"a","question":"r"}]}"#, "used twice"),
+    (
+      #"{"status":"questions","questions":[{"id":"a","question":"q"},{"id":"a","question":"r"}]}"#,
+      "used twice"
+    ),
     (#"{"status":"questions","questions":[{"question":"  "}]}"#, "is empty"),
     (#"{"status":"error"}"#, "non-empty \"error\""),
     (#"{"status":"done","result":42}"#, "must be a string"),
@@ -118,7 +122,8 @@ import Testing
   }
 
   @Test func freeTextAnswersEverything() {
-    let prompt = QuestionProtocol.answerPrompt(questions: questions, freeText: "Use SQLite and drop the old API")
+    let prompt = QuestionProtocol.answerPrompt(
+      questions: questions, freeText: "Use SQLite and drop the old API")
     #expect(prompt.contains("q1: Which database?"))
     #expect(prompt.contains("The answer: Use SQLite and drop the old API"))
   }

@@ -7,7 +7,8 @@ import Testing
 /// Two connections in one process (a supervisor has one for agents and one for accounts) must keep
 /// their SQLite locks: another process closing its last connection must not take the WAL away.
 @Suite struct StoreLockingTests {
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs /usr/bin/sqlite3"))
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs /usr/bin/sqlite3"))
   func aSecondConnectionDoesNotDropTheFirstOnesLocks() throws {
     let directory = try TemporaryDirectory(prefix: "locks")
     let path = directory.path("state.db")

@@ -39,7 +39,9 @@ import Testing
     let sub = repository + "/sub"
     try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
     let root = try worktrees.repositoryRoot(containing: sub)
-    #expect(URL(fileURLWithPath: root).resolvingSymlinksInPath() == URL(fileURLWithPath: repository).resolvingSymlinksInPath())
+    #expect(
+      URL(fileURLWithPath: root).resolvingSymlinksInPath()
+        == URL(fileURLWithPath: repository).resolvingSymlinksInPath())
     let base = try worktrees.resolveCommit("HEAD", in: root)
     let path = directory.path("worktrees/brave-otter")
     try worktrees.add(repository: root, path: path, branch: "multiagent/brave-otter", base: base)
@@ -55,7 +57,9 @@ import Testing
   }
 
   @Test func aBranchWeDidNotCreateIsNeverDeleted() throws {
-    let error = #expect(throws: WorktreeError.self) { try worktrees.deleteBranch("user-branch", in: repository) }
+    let error = #expect(throws: WorktreeError.self) {
+      try worktrees.deleteBranch("user-branch", in: repository)
+    }
     #expect(error?.message.contains("did not create") == true)
     #expect(worktrees.branchExists("user-branch", in: repository))
   }
@@ -69,7 +73,9 @@ import Testing
   }
 
   @Test func unknownBaseIsAClearError() {
-    let error = #expect(throws: WorktreeError.self) { try worktrees.resolveCommit("no-such-ref", in: repository) }
+    let error = #expect(throws: WorktreeError.self) {
+      try worktrees.resolveCommit("no-such-ref", in: repository)
+    }
     #expect(error?.code == .invalidRef)
     #expect(throws: WorktreeError.self) { try worktrees.resolveCommit("--help", in: repository) }
   }

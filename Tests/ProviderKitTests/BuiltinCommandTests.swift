@@ -32,7 +32,8 @@ import Testing
     Expectation(
       provider: "codex",
       spawn: [
-        "codex", "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt,
+        "codex", "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
+        prompt,
       ],
       resume: [
         "codex", "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
@@ -43,14 +44,16 @@ import Testing
       provider: "gemini",
       spawn: ["gemini", "--output-format", "stream-json", "--approval-mode", "yolo", "-p", prompt],
       resume: [
-        "gemini", "--output-format", "stream-json", "--approval-mode", "yolo", "--resume", "SESSION", "-p", answers,
+        "gemini", "--output-format", "stream-json", "--approval-mode", "yolo", "--resume", "SESSION", "-p",
+        answers,
       ],
       configDirVariable: "GEMINI_CLI_HOME"),
     Expectation(
       provider: "cursor",
       spawn: ["cursor-agent", "-p", "--output-format", "stream-json", "--force", "--trust", prompt],
       resume: [
-        "cursor-agent", "-p", "--output-format", "stream-json", "--force", "--trust", "--resume", "SESSION", answers,
+        "cursor-agent", "-p", "--output-format", "stream-json", "--force", "--trust", "--resume", "SESSION",
+        answers,
       ],
       configDirVariable: "CURSOR_CONFIG_DIR"),
     Expectation(
@@ -60,7 +63,9 @@ import Testing
     Expectation(
       provider: "amp",
       spawn: ["amp", "--execute", "--stream-json", "--dangerously-allow-all"],
-      resume: ["amp", "--execute", "--stream-json", "--dangerously-allow-all", "threads", "continue", "SESSION"],
+      resume: [
+        "amp", "--execute", "--stream-json", "--dangerously-allow-all", "threads", "continue", "SESSION",
+      ],
       stdinPrompt: true),
     Expectation(
       provider: "opencode",
@@ -74,18 +79,21 @@ import Testing
     Expectation(
       provider: "copilot",
       spawn: [
-        "copilot", "--output-format", "json", "--allow-all-tools", "--no-ask-user", "--session-id", pinned, "-p",
+        "copilot", "--output-format", "json", "--allow-all-tools", "--no-ask-user", "--session-id", pinned,
+        "-p",
         prompt,
       ],
       resume: [
-        "copilot", "--output-format", "json", "--allow-all-tools", "--no-ask-user", "--resume=SESSION", "-p", answers,
+        "copilot", "--output-format", "json", "--allow-all-tools", "--no-ask-user", "--resume=SESSION", "-p",
+        answers,
       ],
       configDirVariable: "COPILOT_HOME"),
     Expectation(
       provider: "droid",
       spawn: ["droid", "exec", "--output-format", "stream-json", "--skip-permissions-unsafe", prompt],
       resume: [
-        "droid", "exec", "--output-format", "stream-json", "--skip-permissions-unsafe", "--session-id", "SESSION",
+        "droid", "exec", "--output-format", "stream-json", "--skip-permissions-unsafe", "--session-id",
+        "SESSION",
         answers,
       ]),
     Expectation(
@@ -172,11 +180,13 @@ import Testing
   @Test func modelAndExtraArgumentsComeBeforeTheResumeSubcommand() throws {
     let codex = try Self.registry().provider(named: "codex")
     let request = CommandRequest(
-      prompt: "go on", workingDirectory: "/w", model: "gpt-5.5", extraArguments: ["-c", "analytics.enabled=false"])
+      prompt: "go on", workingDirectory: "/w", model: "gpt-5.5",
+      extraArguments: ["-c", "analytics.enabled=false"])
     let command = try codex.resumeCommand(for: request, sessionID: "0199-abc")
     #expect(
       command.arguments == [
-        "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--model", "gpt-5.5",
+        "exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--model",
+        "gpt-5.5",
         "-c", "analytics.enabled=false", "resume", "0199-abc", "go on",
       ])
   }
@@ -223,6 +233,7 @@ import Testing
   @Test func unknownProviderNamesTheValidChoices() throws {
     let error = #expect(throws: ProviderError.self) { try Self.registry().provider(named: "claud") }
     #expect(error?.code == .unknownProvider)
-    #expect(error?.message.contains("claude, codex, copilot, cursor, droid, gemini, kimi, opencode, qwen") == true)
+    #expect(
+      error?.message.contains("claude, codex, copilot, cursor, droid, gemini, kimi, opencode, qwen") == true)
   }
 }

@@ -7,7 +7,8 @@ import Testing
     let log = Array("first\nsecond line\r\n\nlast".utf8)
     var whole = LineSplitter()
     let expected = whole.feed(log) + [whole.finish()].compactMap { $0 }
-    #expect(expected.map { String(decoding: $0.bytes, as: UTF8.self) } == ["first", "second line", "", "last"])
+    #expect(
+      expected.map { String(decoding: $0.bytes, as: UTF8.self) } == ["first", "second line", "", "last"])
     #expect(expected.map(\.offset) == [0, 6, 19, 20])
 
     for chunkSize in 1...7 {

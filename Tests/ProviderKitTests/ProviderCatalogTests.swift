@@ -16,7 +16,8 @@ import Testing
     let definitions = try BuiltinProviders.definitions()
     #expect(
       definitions.map(\.name) == [
-        "amp", "auggie", "claude", "codex", "copilot", "cursor", "droid", "gemini", "kimi", "opencode", "qwen",
+        "amp", "auggie", "claude", "codex", "copilot", "cursor", "droid", "gemini", "kimi", "opencode",
+        "qwen",
       ])
     for definition in definitions {
       #expect(BuiltinDialects.all[definition.dialect] != nil, "no parser for \(definition.dialect)")
@@ -102,7 +103,9 @@ import Testing
   }
 
   @Test func misspelledFieldIsAnError() {
-    let error = #expect(throws: CatalogError.self) { try merged(#"{"providers":{"claude":{"binnary":"x"}}}"#) }
+    let error = #expect(throws: CatalogError.self) {
+      try merged(#"{"providers":{"claude":{"binnary":"x"}}}"#)
+    }
     #expect(error?.field == "binnary")
   }
 

@@ -29,14 +29,17 @@ public enum RealCLIs {
   public static var hasCodex: Bool { path("codex") != nil }
 
   /// The message shown when a real-CLI test is skipped.
-  public static let skipReason: Comment = "real CLI not installed: run scripts/install-real-clis.sh (.ci/run does)"
+  public static let skipReason: Comment =
+    "real CLI not installed: run scripts/install-real-clis.sh (.ci/run does)"
 
   /// Environment for the real Claude CLI talking only to a local fake server.
   ///
   /// - Parameters:
   ///   - server: the fake model server.
   ///   - key: the API key, or the OAuth token when `oauth` is true (then it prints subscriber limits).
-  public static func claudeEnvironment(server: FakeModelServer, key: String, oauth: Bool = false) -> [String: String] {
+  public static func claudeEnvironment(server: FakeModelServer, key: String, oauth: Bool = false) -> [String:
+    String]
+  {
     var environment = [
       "ANTHROPIC_BASE_URL": server.baseURL,
       "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -61,4 +64,3 @@ public enum RealCLIs {
     ]
   }
 }
-

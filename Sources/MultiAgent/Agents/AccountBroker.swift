@@ -31,11 +31,13 @@ struct AccountBroker: Sendable {
     guard let found = (try? store?.account(reference: reference, provider: provider)) ?? nil else {
       throw AgentError(
         .unknownAccount,
-        "\(provider) has no account \"\(reference.prefix(80))\"; `multiagent accounts list \(provider)` shows them")
+        "\(provider) has no account \"\(reference.prefix(80))\"; `multiagent accounts list \(provider)` shows them"
+      )
     }
     if found.status == .disabled {
       throw AgentError(
-        .unknownAccount, "\(provider) account \"\(found.label)\" is disabled; `multiagent accounts enable \(found.id)`")
+        .unknownAccount,
+        "\(provider) account \"\(found.label)\" is disabled; `multiagent accounts enable \(found.id)`")
     }
     return found
   }
@@ -46,8 +48,12 @@ struct AccountBroker: Sendable {
     throws(CredentialError) -> Account?
   {
     guard let handler else { return nil }
-    if let pinned { return try handler.select(provider: provider, pinned: pinned, excluding: excluding, now: now) }
-    if let current, !excluding.contains(current), let account = account(id: current), account.isUsable(at: now) {
+    if let pinned {
+      return try handler.select(provider: provider, pinned: pinned, excluding: excluding, now: now)
+    }
+    if let current, !excluding.contains(current), let account = account(id: current),
+      account.isUsable(at: now)
+    {
       return try handler.select(provider: provider, pinned: current, excluding: excluding, now: now)
     }
     return try handler.select(provider: provider, pinned: nil, excluding: excluding, now: now)
@@ -57,7 +63,9 @@ struct AccountBroker: Sendable {
   func anyUsable(provider: String, pinned: String?, now: Date) -> Bool {
     guard let store else { return false }
     let accounts = (try? store.list(provider: provider)) ?? []
-    if let pinned { return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) } }
+    if let pinned {
+      return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
+    }
     return accounts.contains { $0.isUsable(at: now) }
   }
 
@@ -80,7 +88,8 @@ struct AccountBroker: Sendable {
   }
 
   /// Moves session `sessionID`'s transcript between two config dirs.
-  func port(sessionID: String, provider: ProviderDefinition, from: String, to: String) throws(CredentialError) {
+  func port(sessionID: String, provider: ProviderDefinition, from: String, to: String) throws(CredentialError)
+  {
     _ = try SessionPorter().port(sessionID: sessionID, provider: provider, from: from, to: to)
   }
 }

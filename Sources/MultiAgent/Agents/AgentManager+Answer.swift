@@ -25,7 +25,8 @@ extension AgentManager {
     }
     if case .none = provider.definition.resume {
       throw AgentError(
-        .resumeUnsupported, "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
+        .resumeUnsupported,
+        "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
     }
     let prompt: String
     switch answers {
@@ -37,19 +38,22 @@ extension AgentManager {
     case .byID(let byID):
       do {
         prompt = try QuestionProtocol.answerPrompt(
-          questions: record.pendingQuestions, answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+          questions: record.pendingQuestions,
+          answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
       } catch { throw AgentError(.invalidAnswer, error.message) }
     }
     let paths = AgentPaths(home: home, id: record.id)
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
-      throw AgentError(.invalidState, "the worktree \(worktree) of \(record.name) is gone; it cannot be resumed")
+      throw AgentError(
+        .invalidState, "the worktree \(worktree) of \(record.name) is gone; it cannot be resumed")
     }
     do {
       try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
     } catch { throw AgentError(.invalidPath, "cannot write the run plan: \(error)") }
     let transition = try storeCall {
       try store.transition(
-        id: record.id, from: [.waitingForInput], to: .starting, message: "answered; resuming session \(sessionID)",
+        id: record.id, from: [.waitingForInput], to: .starting,
+        message: "answered; resuming session \(sessionID)",
         data: .object(JSONObject(keys: ["prompt"], values: [.string(prompt)]))
       ) { record in
         record.pendingQuestions = []
@@ -61,7 +65,8 @@ extension AgentManager {
     }
     guard transition.applied else {
       throw AgentError(
-        .invalidState, "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
+        .invalidState,
+        "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
     }
     try startSupervisor(for: record.id)
     return try agent(record.id)

@@ -58,7 +58,8 @@ enum RunOutcome {
       let text = result.isEmpty ? record.result : result
       return Settlement(status: .completed, result: text, error: nil, questions: [], message: "completed")
     case .success(.error(let message)?):
-      return Settlement(status: .failed, result: nil, error: message, questions: [], message: "the agent reported an error")
+      return Settlement(
+        status: .failed, result: nil, error: message, questions: [], message: "the agent reported an error")
     case .success(nil):
       break
     }
@@ -69,10 +70,12 @@ enum RunOutcome {
     }
     switch exit {
     case .exited(0)? where record.error == nil:
-      return Settlement(status: .completed, result: record.result, error: nil, questions: [], message: "completed")
+      return Settlement(
+        status: .completed, result: record.result, error: nil, questions: [], message: "completed")
     case .exited(let code)?:
       let error = record.error ?? "\(record.provider) exited with code \(code)"
-      return Settlement(status: .failed, result: nil, error: error, questions: [], message: "exited with code \(code)")
+      return Settlement(
+        status: .failed, result: nil, error: error, questions: [], message: "exited with code \(code)")
     case .signaled(let number)?:
       let reason = "\(record.provider) was killed by signal \(number)\(signalName(number))"
       return Settlement(status: .crashed, result: nil, error: reason, questions: [], message: reason)

@@ -27,7 +27,8 @@ struct RunPlan: Codable, Sendable, Hashable {
       "Your previous turn was cut off because the account's usage limit was reached; the conversation "
       + "now continues on another account. Carry on exactly where you left off. The interrupted request was:\n\n"
       + request
-    return RunPlan(kind: sessionID == nil ? .spawn : .resume, prompt: sessionID == nil ? request : prompt,
+    return RunPlan(
+      kind: sessionID == nil ? .spawn : .resume, prompt: sessionID == nil ? request : prompt,
       sessionID: sessionID, request: sessionID == nil ? nil : request)
   }
 

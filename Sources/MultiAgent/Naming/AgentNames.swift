@@ -1,15 +1,19 @@
 /// Agent names: readable adjective-animal names, or the user's `--name`, validated.
 public enum AgentNames {
   static let adjectives = [
-    "amber", "bold", "brave", "bright", "calm", "clever", "cosmic", "crisp", "daring", "eager", "fancy", "fierce",
+    "amber", "bold", "brave", "bright", "calm", "clever", "cosmic", "crisp", "daring", "eager", "fancy",
+    "fierce",
     "gentle", "golden", "happy", "humble", "jolly", "keen", "lively", "lucky", "mellow", "merry", "mighty",
     "nimble", "noble", "plucky", "proud", "quick", "quiet", "rapid", "rustic", "shiny", "silent", "snappy",
     "steady", "sunny", "swift", "tidy", "vivid", "witty", "zesty",
   ]
   static let animals = [
-    "otter", "falcon", "badger", "heron", "lynx", "panda", "koala", "beaver", "bison", "crane", "dingo", "eagle",
-    "ferret", "gecko", "ibis", "jackal", "kiwi", "lemur", "marmot", "newt", "ocelot", "owl", "puffin", "quail",
-    "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "fox", "wolf", "hare", "moose", "orca",
+    "otter", "falcon", "badger", "heron", "lynx", "panda", "koala", "beaver", "bison", "crane", "dingo",
+    "eagle",
+    "ferret", "gecko", "ibis", "jackal", "kiwi", "lemur", "marmot", "newt", "ocelot", "owl", "puffin",
+    "quail",
+    "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "fox", "wolf", "hare", "moose",
+    "orca",
   ]
 
   /// Whether `name` is valid: `[a-z0-9][a-z0-9-]{0,62}`.

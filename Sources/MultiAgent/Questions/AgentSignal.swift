@@ -58,20 +58,23 @@ public enum AgentSignal: Sendable, Hashable {
       }
       return .done(result: result?.stringValue ?? "")
     case "error":
-      guard let message = object["error"]?.stringValue ?? object["message"]?.stringValue, !message.isEmpty else {
+      guard let message = object["error"]?.stringValue ?? object["message"]?.stringValue, !message.isEmpty
+      else {
         throw SignalError("\(source): an error signal needs a non-empty \"error\" string")
       }
       return .error(message)
     case "questions":
       return .questions(try questions(object["questions"], source: source))
     case let other?:
-      throw SignalError("\(source): unknown status \"\(other.prefix(40))\" (expected done, questions or error)")
+      throw SignalError(
+        "\(source): unknown status \"\(other.prefix(40))\" (expected done, questions or error)")
     case nil:
       throw SignalError("\(source): missing \"status\" (expected done, questions or error)")
     }
   }
 
-  private static func questions(_ value: JSONValue?, source: String) throws(SignalError) -> [PendingQuestion] {
+  private static func questions(_ value: JSONValue?, source: String) throws(SignalError) -> [PendingQuestion]
+  {
     guard let items = value?.arrayValue, !items.isEmpty else {
       throw SignalError("\(source): \"questions\" must be a non-empty array")
     }
@@ -91,7 +94,8 @@ public enum AgentSignal: Sendable, Hashable {
         text = question
         if let given = object["id"] {
           guard let given = given.stringValue, isValidID(given) else {
-            throw SignalError("\(source): question \(index + 1) has an invalid id (use letters, digits, - or _)")
+            throw SignalError(
+              "\(source): question \(index + 1) has an invalid id (use letters, digits, - or _)")
           }
           id = given
         }

@@ -53,12 +53,15 @@ public struct Worktrees: Sendable {
         .branchExists, "branch \(branch) already exists in \(repository); choose another --name or delete it")
     }
     if FileManager.default.fileExists(atPath: path) {
-      throw WorktreeError(.pathExists, "\(path) already exists; run `multiagent cleanup` or choose another --name")
+      throw WorktreeError(
+        .pathExists, "\(path) already exists; run `multiagent cleanup` or choose another --name")
     }
     let output = try run(["worktree", "add", "--quiet", "-b", branch, path, base], in: repository)
     guard output.status == 0 else {
       try? remove(repository: repository, path: path)
-      throw WorktreeError(.gitFailed, "git worktree add failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+      throw WorktreeError(
+        .gitFailed,
+        "git worktree add failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
   }
 
