@@ -287,6 +287,17 @@ struct JSONParserTests {
       let expected = String(validating: bytes, as: UTF8.self) != nil
       let actual = bytes.withUnsafeBufferPointer { JSONByteParser.isValidUTF8($0) }
       #expect(actual == expected, "\(bytes)")
+      let vectorized = bytes.withUnsafeBufferPointer { JSONByteParser.isValidUTF8Vectorized($0) }
+      #expect(vectorized == expected, "vectorized: \(bytes)")
+      // The same bytes at every position of a sixteen-byte block, and straddling blocks.
+      if bytes.count <= 4 {
+        for padding in [14, 29] {
+          let padded =
+            [UInt8](repeating: 0x61, count: padding) + bytes + [UInt8](repeating: 0x62, count: padding % 7)
+          let result = padded.withUnsafeBufferPointer { JSONByteParser.isValidUTF8Vectorized($0) }
+          if result != expected { Issue.record("vectorized, padded by \(padding): \(bytes)") }
+        }
+      }
     }
     // Every one- and two-byte sequence.
     for first in 0...255 {
@@ -312,9 +323,9 @@ struct JSONParserTests {
       Array("a".utf8), Array("abcdefgh".utf8), Array("é".utf8), Array("€".utf8), Array("🎉".utf8),
       Array("日本".utf8), [0x80], [0xE2, 0x82], [0xF4, 0x90], [0xED, 0xA0, 0x80], [0xC0, 0xAF],
     ]
-    for _ in 0..<20_000 {
+    for iteration in 0..<20_000 {
       var bytes: [UInt8] = []
-      for _ in 0..<Int.random(in: 0...12, using: &generator) {
+      for _ in 0..<Int.random(in: 0...(iteration % 4 == 0 ? 40 : 12), using: &generator) {
         bytes += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
       }
       check(bytes)

@@ -112,6 +112,21 @@ import Testing
     #expect(events.results.map(\.isError) == [false, true, true])
   }
 
+  /// Claude's lines are parsed without the members the reader never uses (see
+  /// `ClaudeCompatibleStream.unreadMembers`); an error line written out as JSON still has them all.
+  @Test func errorLineWithoutMessageIsWrittenOutWhole() throws {
+    let line = #"{"type":"error","uuid":"u-1","parent_tool_use_id":null,"code":7,"session_id":"s1"}"#
+    let events = try parse("claude", line, context: context("claude", now: now))
+    #expect(events.errors == [line])
+  }
+
+  /// Skipped members are still checked: a line that is not valid JSON stays raw.
+  @Test func invalidSkippedMemberKeepsTheLineRaw() throws {
+    let line = #"{"type":"user","uuid":"u-\x","message":{"role":"user","content":[]}}"#
+    let events = try parse("claude", line, context: context("claude", now: now))
+    #expect(events.raws == [line])
+  }
+
   @Test func everyDialectOfTheCatalogHasAParser() throws {
     for definition in try BuiltinProviders.definitions() {
       #expect(BuiltinDialects.all[definition.dialect] != nil, "\(definition.name) uses \(definition.dialect)")

@@ -47,6 +47,49 @@ public enum JSONParser {
     }.get()
   }
 
+  /// Parses exactly one JSON value like `parse(_:)`, leaving out the object members `filter` names
+  /// (see ``JSONMemberFilter``). Accepts and rejects exactly what `parse(_:)` does, with the same
+  /// errors.
+  public static func parse(
+    _ bytes: UnsafeRawBufferPointer,
+    skipping filter: JSONMemberFilter
+  ) throws(JSONParseError) -> JSONValue {
+    guard let base = bytes.baseAddress, !bytes.isEmpty else {
+      throw JSONParseError(offset: 0, reason: "unexpected end of input")
+    }
+    return try withExtendedLifetime(filter.compiled) { () throws(JSONParseError) -> JSONValue in
+      var parser = JSONByteParser(
+        bytes: base.assumingMemoryBound(to: UInt8.self),
+        count: bytes.count,
+        filter: filter.compiled.tables
+      )
+      return try parser.parseDocument()
+    }
+  }
+
+  /// Parses exactly one JSON value, leaving out the object members `filter` names (see
+  /// `parse(_:skipping:)` on raw bytes).
+  ///
+  /// Offsets in errors count from the slice's first element.
+  public static func parse(
+    _ bytes: ArraySlice<UInt8>,
+    skipping filter: JSONMemberFilter
+  ) throws(JSONParseError) -> JSONValue {
+    try bytes.withUnsafeBytes { raw in
+      Result { () throws(JSONParseError) in try parse(raw, skipping: filter) }
+    }.get()
+  }
+
+  /// Parses exactly one JSON value, leaving out the object members `filter` names (see
+  /// `parse(_:skipping:)` on raw bytes).
+  public static func parse(_ bytes: [UInt8], skipping filter: JSONMemberFilter) throws(JSONParseError)
+    -> JSONValue
+  {
+    try bytes.withUnsafeBytes { raw in
+      Result { () throws(JSONParseError) in try parse(raw, skipping: filter) }
+    }.get()
+  }
+
   /// Parses exactly one JSON value (surrounding whitespace allowed; trailing garbage is an error).
   ///
   /// Offsets in errors are UTF-8 byte offsets into `text`.
@@ -65,6 +108,8 @@ public enum JSONParser {
 struct JSONParserFrame {
   var valueStart: Int
   var keyStart: Int
+  /// The level of the member filter that applies to this object, or -1.
+  var filter: Int = -1
 }
 
 /// The parsing state for one document. Reads `bytes[0 ..< end]` only; every access is preceded by
@@ -82,6 +127,12 @@ struct JSONByteParser: ~Copyable {
   var frames = JSONParserStack<JSONParserFrame>(initialCapacity: 8)
   /// Where strings with escapes are decoded.
   var scratch = JSONParserByteBuffer()
+  /// The member filter's tables, if any (see ``JSONMemberFilter``); kept alive by the caller.
+  let filter: JSONMemberFilter.Compiled.Tables?
+  /// The filter level for an object that is the value of the member just read (-1: none).
+  var pendingFilter = -1
+  /// The open containers of a value being skipped (`true` for objects), innermost last.
+  var skipped = JSONParserStack<Bool>(initialCapacity: 16)
 
   /// ASCII codes the parser dispatches on.
   enum ASCII {
@@ -105,13 +156,16 @@ struct JSONByteParser: ~Copyable {
     static let closeBrace: UInt8 = 0x7D
   }
 
-  init(bytes: UnsafePointer<UInt8>, count: Int) {
+  init(bytes: UnsafePointer<UInt8>, count: Int, filter: JSONMemberFilter.Compiled.Tables? = nil) {
     self.bytes = bytes
     self.end = count
+    self.filter = filter
   }
 
   /// Parses the whole input as one JSON value.
   mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+    // Set for a member the filter skips: its value was checked, and is not stored.
+    var drop = false
     nextValue: while true {
       var value: JSONValue
       skipWhitespace()
@@ -128,9 +182,15 @@ struct JSONByteParser: ~Copyable {
           position &+= 1
           value = .object(JSONObject())
         } else {
-          frames.push(JSONParserFrame(valueStart: values.count, keyStart: keys.count))
-          try parseMemberName()
-          continue nextValue
+          let level =
+            frames.count == 0
+            ? (filter == nil ? -1 : 0)
+            : (frames.top.filter >= 0 && frames.top.keyStart >= 0 ? pendingFilter : -1)
+          frames.push(JSONParserFrame(valueStart: values.count, keyStart: keys.count, filter: level))
+          if try parseMemberName(filter: level) { continue nextValue }
+          try skipValue()
+          value = .null
+          drop = true
         }
       case ASCII.openBracket:
         try checkDepth()
@@ -167,7 +227,11 @@ struct JSONByteParser: ~Copyable {
           }
           return value
         }
-        values.push(consume value)
+        if drop {
+          drop = false
+        } else {
+          values.push(consume value)
+        }
         skipWhitespace()
         guard position < end else { throw unexpectedEnd() }
         let byte = bytes[position]
@@ -176,8 +240,11 @@ struct JSONByteParser: ~Copyable {
           if byte == ASCII.comma {
             position &+= 1
             skipWhitespace()
-            try parseMemberName()
-            continue nextValue
+            if try parseMemberName(filter: frame.filter) { continue nextValue }
+            try skipValue()
+            value = .null
+            drop = true
+            continue
           }
           guard byte == ASCII.closeBrace else { throw unexpectedByte("expected ',' or '}' in object") }
           position &+= 1
@@ -212,10 +279,11 @@ struct JSONByteParser: ~Copyable {
     }
   }
 
-  /// Throws if an array or object starting at the position would be nested too deeply.
+  /// Throws if an array or object starting at the position would be nested too deeply (with
+  /// `extra` containers open beyond ``frames``).
   @inline(__always)
-  func checkDepth() throws(JSONParseError) {
-    guard frames.count < JSONParser.maximumDepth else {
+  func checkDepth(extra: Int = 0) throws(JSONParseError) {
+    guard frames.count &+ extra < JSONParser.maximumDepth else {
       throw JSONParseError(
         offset: position,
         reason: "nesting deeper than \(JSONParser.maximumDepth) arrays and objects"
@@ -223,17 +291,25 @@ struct JSONByteParser: ~Copyable {
     }
   }
 
-  /// Parses `"name"` and the `:` after it, leaving the position at the member's value.
+  /// Parses `"name"` and the `:` after it, leaving the position at the member's value. In an object
+  /// the member filter applies to (`filter` is its level, else -1), returns `false` for a member
+  /// to skip, whose name is then not stored.
   @inline(__always)
-  mutating func parseMemberName() throws(JSONParseError) {
+  mutating func parseMemberName(filter level: Int) throws(JSONParseError) -> Bool {
     guard position < end else { throw unexpectedEnd() }
     guard bytes[position] == ASCII.quote else { throw unexpectedByte("expected a member name string") }
     position &+= 1
-    keys.push(try parseString())
+    var keep = true
+    if level < 0 {
+      keys.push(try parseString())
+    } else {
+      keep = try parseFilteredMemberName(level: level)
+    }
     skipWhitespace()
     guard position < end else { throw unexpectedEnd() }
     guard bytes[position] == ASCII.colon else { throw unexpectedByte("expected ':' after member name") }
     position &+= 1
+    return keep
   }
 
   /// Checks for `true`, `false` or `null` at the position (whose first byte is already known) and

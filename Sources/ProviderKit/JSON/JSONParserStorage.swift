@@ -50,6 +50,8 @@ struct JSONParserStack<Element>: ~Copyable {
   @inline(__always)
   mutating func popArray(from start: Int) -> [Element] {
     let moved = count &- start
+    // A filtered object may have had no member stored at all, before any push.
+    guard moved > 0 else { return [] }
     let source = storage.unsafelyUnwrapped + start
     count = start
     // Array literals allocate through an inlined path with cached type metadata; every other way
@@ -109,7 +111,8 @@ struct JSONParserByteBuffer: ~Copyable {
   private var storage: UnsafeMutablePointer<UInt8>?
   /// The number of bytes written.
   var count = 0
-  private var capacity = 0
+  /// The number of bytes that fit without growing.
+  private(set) var capacity = 0
 
   init() {}
 
@@ -120,6 +123,15 @@ struct JSONParserByteBuffer: ~Copyable {
   /// The bytes written so far. Valid until the next mutation.
   var bytes: UnsafeBufferPointer<UInt8> {
     UnsafeBufferPointer(start: storage, count: count)
+  }
+
+  /// The start of the storage. Valid until the next growth; only after ``reserve(_:)``.
+  var base: UnsafeMutablePointer<UInt8> { storage.unsafelyUnwrapped }
+
+  /// Makes room for at least `extra` more bytes after ``count``.
+  @inline(__always)
+  mutating func reserve(_ extra: Int) {
+    if capacity &- count < extra { grow(toFit: extra) }
   }
 
   /// Appends `length` bytes starting at `source`.

@@ -2,9 +2,14 @@
 //
 // Strings are scanned eight bytes at a time (SWAR) for the three bytes that end a plain run: `"`,
 // `\` and control characters (below 0x20), noting on the way whether any byte is non-ASCII. A string
-// without escapes — the common case — is then validated (only if non-ASCII) and copied into a
-// `String` in one step (see JSONParserUTF8.swift). A string with escapes is decoded into the
-// parser's reused scratch buffer, run by run, and validated at the end.
+// without escapes — the common case — is then validated (only if non-ASCII, sixteen bytes at a
+// time: see JSONParserUTF8.swift) and copied into a `String` in one step. A string with escapes is
+// decoded into the parser's reused scratch buffer: each run is copied a word at a time as it is
+// scanned, one-character escapes are decoded by table lookup (no jump to mispredict on text where
+// `\n`, `\"` and `\\` alternate), and the result is validated at the end.
+//
+// Invalid UTF-8 is reported only once the string is complete, so an unterminated string, a control
+// character or a bad escape further on is what gets reported.
 
 extension JSONByteParser {
   /// Parses a string whose opening quote has been consumed, leaving the position after the closing
@@ -20,16 +25,42 @@ extension JSONByteParser {
     let byte = bytes[stop]
     if byte == ASCII.quote {
       position = stop &+ 1
-      return try makeString(
-        UnsafeBufferPointer(start: bytes + start, count: stop &- start),
-        isASCII: highBits & 0x8080_8080_8080_8080 == 0,
-        at: start
-      )
+      let utf8 = UnsafeBufferPointer(start: bytes + start, count: stop &- start)
+      let isASCII = highBits & 0x8080_8080_8080_8080 == 0
+      guard isASCII || Self.isValidUTF8Vectorized(utf8) else { throw invalidUTF8(at: start) }
+      return makeString(utf8, isASCII: isASCII)
     }
     if byte == ASCII.backslash {
       return try parseEscapedString(start: start, firstEscape: stop, highBits: highBits)
     }
     throw controlCharacter(at: stop)
+  }
+
+  /// Checks a string whose opening quote has been consumed exactly as ``parseString()`` does (same
+  /// errors), without making a `String`, leaving the position after the closing quote.
+  mutating func skipString() throws(JSONParseError) {
+    let start = position
+    var index = start
+    var highBits: UInt64 = 0
+    while true {
+      let stop = findSpecialByte(from: index, highBits: &highBits)
+      guard stop < end else {
+        throw JSONParseError(offset: start &- 1, reason: "unterminated string")
+      }
+      let byte = bytes[stop]
+      if byte == ASCII.quote {
+        position = stop &+ 1
+        // Escapes decode to valid UTF-8 (ASCII, or whole sequences) that cannot complete or start
+        // a sequence in the raw bytes around them, so checking the raw runs one by one is the same
+        // check as checking the decoded string.
+        guard highBits & 0x8080_8080_8080_8080 == 0 || Self.isValidUTF8(runsOf: start..<stop, in: self) else {
+          throw invalidUTF8(at: start)
+        }
+        return
+      }
+      guard byte == ASCII.backslash else { throw controlCharacter(at: stop) }
+      index = try skipEscape(at: stop, stringStart: start)
+    }
   }
 
   /// The offset of the first `"`, `\` or control byte at or after `start`, or `end` if none.
@@ -81,6 +112,10 @@ extension JSONByteParser {
     )
   }
 
+  func invalidUTF8(at offset: Int) -> JSONParseError {
+    JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
+  }
+
   /// Parses the rest of a string that contains an escape at `firstEscape`.
   @inline(never)
   mutating func parseEscapedString(
@@ -91,58 +126,157 @@ extension JSONByteParser {
     var highBits = initialHighBits
     scratch.count = 0
     scratch.append(bytes + start, count: firstEscape &- start)
+    // Decoding writes through `out` with at least `room` bytes free (one escape adds at most four,
+    // one copied word eight); `scratch.count` is brought up to date before the buffer grows.
+    scratch.reserve(64)
+    var base = scratch.base
+    var out = scratch.count
+    var room = scratch.capacity &- out
     var index = firstEscape
+    let raw = UnsafeRawPointer(bytes)
     while true {
       // bytes[index] is a backslash.
       index &+= 1
       guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
       let escaped = bytes[index]
       index &+= 1
-      switch escaped {
-      case ASCII.quote, ASCII.backslash, ASCII.slash: scratch.append(escaped)
-      case 0x62: scratch.append(0x08)  // b
-      case 0x66: scratch.append(0x0C)  // f
-      case 0x6E: scratch.append(0x0A)  // n
-      case 0x72: scratch.append(0x0D)  // r
-      case 0x74: scratch.append(0x09)  // t
-      case 0x75:  // u
-        let unit = try hexQuad(at: index)
-        index &+= 4
-        var scalar = unit
-        if unit & 0xF800 == 0xD800 {
-          scalar = 0xFFFD  // unpaired surrogate, unless a low surrogate escape follows a high one
-          if unit < 0xDC00, end &- index >= 6, bytes[index] == ASCII.backslash,
-            bytes[index &+ 1] == 0x75
-          {
-            let low = try hexQuad(at: index &+ 2)
-            if low & 0xFC00 == 0xDC00 {
-              scalar = 0x10000 &+ ((unit &- 0xD800) &<< 10) &+ (low &- 0xDC00)
-              index &+= 6
-            }
-          }
-        }
+      if room < 16 {
+        scratch.count = out
+        scratch.reserve(64)
+        base = scratch.base
+        room = scratch.capacity &- out
+      }
+      let decoded = Self.simpleEscape(escaped)
+      if decoded != 0 {
+        base[out] = decoded
+        out &+= 1
+        room &-= 1
+      } else if escaped == 0x75 {  // u
+        let scalar = try unicodeEscape(at: &index)
         if scalar >= 0x80 { highBits |= 0x80 }
+        scratch.count = out
         scratch.appendUTF8(scalar)
-      default:
+        base = scratch.base
+        out = scratch.count
+        room = scratch.capacity &- out
+      } else {
         throw JSONParseError(offset: index &- 2, reason: "invalid escape sequence in string")
       }
 
-      let runStart = index
-      let stop = findSpecialByte(from: runStart, highBits: &highBits)
-      guard stop < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
-      scratch.append(bytes + runStart, count: stop &- runStart)
-      let byte = bytes[stop]
-      if byte == ASCII.quote {
-        position = stop &+ 1
-        return try makeString(
-          scratch.bytes,
-          isASCII: highBits & 0x8080_8080_8080_8080 == 0,
-          at: start
-        )
+      // Copy the run up to the next special byte eight bytes at a time: each word is stored
+      // whole, and the output moves on by the bytes that belong to the run.
+      while end &- index >= 8 {
+        if room < 8 {
+          scratch.count = out
+          scratch.reserve(64)
+          base = scratch.base
+          room = scratch.capacity &- out
+        }
+        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        UnsafeMutableRawPointer(base + out).storeBytes(of: word.littleEndian, as: UInt64.self)
+        let mask = Self.specialByteMask(word)
+        if mask != 0 {
+          let lowest = mask & (0 &- mask)
+          highBits |= word & ((lowest &>> 7) &- 1)
+          let run = mask.trailingZeroBitCount &>> 3
+          index &+= run
+          out &+= run
+          room &-= run
+          break
+        }
+        highBits |= word
+        index &+= 8
+        out &+= 8
+        room &-= 8
       }
-      guard byte == ASCII.backslash else { throw controlCharacter(at: stop) }
-      index = stop
+      scratch.count = out
+      if end &- index < 8 {
+        // Fewer than eight bytes were left.
+        while index < end {
+          let byte = bytes[index]
+          if byte == ASCII.quote || byte == ASCII.backslash || byte < ASCII.space { break }
+          highBits |= UInt64(byte)
+          scratch.append(byte)
+          index &+= 1
+        }
+        base = scratch.base
+        out = scratch.count
+        room = scratch.capacity &- out
+        guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
+      }
+      let byte = bytes[index]
+      if byte == ASCII.quote {
+        position = index &+ 1
+        let isASCII = highBits & 0x8080_8080_8080_8080 == 0
+        guard isASCII || Self.isValidUTF8Vectorized(scratch.bytes) else { throw invalidUTF8(at: start) }
+        return makeString(scratch.bytes, isASCII: isASCII)
+      }
+      guard byte == ASCII.backslash else { throw controlCharacter(at: index) }
     }
+  }
+
+  /// The byte a one-character escape (the character after the backslash) stands for, or 0 for
+  /// `u` and invalid escapes. A table lookup: a `switch` here compiles to an indirect jump, which
+  /// mispredicts on text where `\n`, `\"` and `\\` alternate.
+  @inline(__always)
+  static func simpleEscape(_ escaped: UInt8) -> UInt8 {
+    guard escaped < 0x80 else { return 0 }
+    return escapeTable.utf8Start[Int(escaped)]
+  }
+
+  /// ``simpleEscape(_:)`` for the ASCII range: the decoded byte at the escape character's index.
+  static var escapeTable: StaticString {
+    """
+    \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\
+    \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\
+    \0\0\u{22}\0\0\0\0\0\0\0\0\0\0\0\0\u{2F}\
+    \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\
+    \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\
+    \0\0\0\0\0\0\0\0\0\0\0\0\u{5C}\0\0\0\
+    \0\0\u{8}\0\0\0\u{C}\0\0\0\0\0\0\0\u{A}\0\
+    \0\0\u{D}\0\u{9}\0\0\0\0\0\0\0\0\0\0\0
+    """
+  }
+
+  /// Checks the escape at `offset` (a backslash) in the string whose contents start at
+  /// `stringStart` as ``parseEscapedString`` does, and returns the offset after it.
+  @inline(never)
+  func skipEscape(at offset: Int, stringStart: Int) throws(JSONParseError) -> Int {
+    var index = offset &+ 1
+    guard index < end else {
+      throw JSONParseError(offset: stringStart &- 1, reason: "unterminated string")
+    }
+    let escaped = bytes[index]
+    index &+= 1
+    if Self.simpleEscape(escaped) == 0 {
+      guard escaped == 0x75 else {
+        throw JSONParseError(offset: index &- 2, reason: "invalid escape sequence in string")
+      }
+      _ = try unicodeEscape(at: &index)
+    }
+    return index
+  }
+
+  /// Decodes the `\u` escape whose hex digits start at `index` (and a low surrogate escape after a
+  /// high one), moving `index` past what it read.
+  @inline(__always)
+  func unicodeEscape(at index: inout Int) throws(JSONParseError) -> UInt32 {
+    let unit = try hexQuad(at: index)
+    index &+= 4
+    var scalar = unit
+    if unit & 0xF800 == 0xD800 {
+      scalar = 0xFFFD  // unpaired surrogate, unless a low surrogate escape follows a high one
+      if unit < 0xDC00, end &- index >= 6, bytes[index] == ASCII.backslash,
+        bytes[index &+ 1] == 0x75
+      {
+        let low = try hexQuad(at: index &+ 2)
+        if low & 0xFC00 == 0xDC00 {
+          scalar = 0x10000 &+ ((unit &- 0xD800) &<< 10) &+ (low &- 0xDC00)
+          index &+= 6
+        }
+      }
+    }
+    return scalar
   }
 
   /// The value of the four hex digits at `offset` (after `\u`).

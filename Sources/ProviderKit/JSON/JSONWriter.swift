@@ -14,7 +14,31 @@ public enum JSONWriter {
     var output: [UInt8] = []
     output.reserveCapacity(256)
     write(value, to: &output)
-    return String(decoding: output, as: UTF8.self)
+    return output.withUnsafeBufferPointer { utf8 in
+      if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+        // Safe: the output is valid UTF-8 — the strings' own bytes, and ASCII around them — so it
+        // need not be validated again; `isASCII` is exact.
+        return String(copying: UTF8Span(unchecked: Span(_unsafeElements: utf8), isKnownASCII: isASCII(utf8)))
+      }
+      return String(decoding: utf8, as: UTF8.self)
+    }
+  }
+
+  /// Whether every byte of `utf8` is below 0x80, eight bytes at a time.
+  static func isASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = utf8.baseAddress else { return true }
+    let raw = UnsafeRawPointer(base)
+    var high: UInt64 = 0
+    var index = 0
+    while utf8.count &- index >= 8 {
+      high |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+      index &+= 8
+    }
+    while index < utf8.count {
+      high |= UInt64(base[index])
+      index &+= 1
+    }
+    return high & 0x8080_8080_8080_8080 == 0
   }
 
   static func write(_ value: JSONValue, to output: inout [UInt8]) {
@@ -60,27 +84,36 @@ public enum JSONWriter {
 
   static func writeString(_ string: String, to output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    let handled: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
-      writeEscaped(utf8, to: &output)
-    }
-    if handled == nil {
-      writeEscaped(Array(string.utf8), to: &output)
-    }
+    var string = string
+    string.withUTF8 { writeEscaped($0, to: &output) }
     output.append(UInt8(ascii: "\""))
   }
 
-  /// Appends `utf8`, escaping what RFC 8259 requires, copying unescaped runs in one go.
-  static func writeEscaped(_ utf8: some Collection<UInt8>, to output: inout [UInt8]) {
+  /// Appends `utf8`, escaping what RFC 8259 requires, copying unescaped runs in one go. Runs are
+  /// found eight bytes at a time.
+  static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+    guard let base = utf8.baseAddress else { return }
     let hexDigits: StaticString = "0123456789abcdef"
-    var runStart = utf8.startIndex
-    var index = runStart
-    while index != utf8.endIndex {
-      let byte = utf8[index]
+    let raw = UnsafeRawPointer(base)
+    let count = utf8.count
+    var runStart = 0
+    var index = 0
+    while index < count {
+      if count &- index >= 8 {
+        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        let mask = JSONByteParser.specialByteMask(word)
+        if mask == 0 {
+          index &+= 8
+          continue
+        }
+        index &+= mask.trailingZeroBitCount &>> 3
+      }
+      let byte = base[index]
       guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
-        utf8.formIndex(after: &index)
+        index &+= 1
         continue
       }
-      output.append(contentsOf: utf8[runStart..<index])
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
       output.append(UInt8(ascii: "\\"))
       switch byte {
       case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
@@ -97,9 +130,9 @@ public enum JSONWriter {
           output.append(digits[Int(byte & 0xF)])
         }
       }
-      utf8.formIndex(after: &index)
+      index &+= 1
       runStart = index
     }
-    output.append(contentsOf: utf8[runStart..<index])
+    output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
   }
 }

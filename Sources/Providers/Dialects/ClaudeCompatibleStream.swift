@@ -21,9 +21,39 @@ struct ClaudeCompatibleStream: Sendable {
     exhaustion = ExhaustionMonitor(context: context)
   }
 
+  /// Members of Claude's lines this reader never looks at, and never writes out (see
+  /// ``handle(_:into:filteredFrom:)``): identifiers, bookkeeping, the copy of a tool's output in
+  /// `tool_use_result`, the tool and command lists of `system/init`, per-model usage of `result`,
+  /// and in `message` everything but `model` and `content`. Parsing skips them (still checking
+  /// them), which saves building what would be thrown away.
+  static let unreadMembers = JSONMemberFilter(
+    skipping: [
+      // Every line.
+      "uuid", "parent_tool_use_id", "timestamp", "request_id",
+      // user: a second copy of the tool's output.
+      "tool_use_result",
+      // system/init.
+      "cwd", "tools", "mcp_servers", "model", "permissionMode", "slash_commands", "terminal_slash_commands",
+      "apiKeySource", "claude_code_version", "output_style", "agents", "skills", "plugins", "memory_paths",
+      "fast_mode_state", "fast_mode_disabled_reason",
+      // result.
+      "duration_ms", "duration_api_ms", "num_turns", "stop_reason", "modelUsage", "permission_denials",
+      "subagent_stats", "safety_stops",
+    ],
+    children: [
+      "message": JSONMemberFilter(
+        skipping: [
+          "id", "type", "role", "stop_reason", "stop_sequence", "stop_details", "usage", "container",
+          "context_management",
+        ])
+    ])
+
   /// Reads one line. Returns `false` when the object is not a Claude-compatible line (it has no
-  /// `type`), so the caller can keep it as `raw`.
-  mutating func handle(_ object: JSONObject, into events: inout EventList) -> Bool {
+  /// `type`), so the caller can keep it as `raw`. When `object` was parsed from `line` with
+  /// ``unreadMembers`` left out, `line` is given, to be read whole for a line written out as JSON.
+  mutating func handle(
+    _ object: JSONObject, into events: inout EventList, filteredFrom line: ArraySlice<UInt8>? = nil
+  ) -> Bool {
     session.observe(object.string("session_id"), into: &events)
     guard let type = object.string("type") else { return false }
     switch type {
@@ -33,7 +63,7 @@ struct ClaudeCompatibleStream: Sendable {
     case "system":
       if object.string("subtype") == "api_retry" { events.append(Self.retry(object)) }
     case "rate_limit_event": rateLimit(object, into: &events)
-    case "error": errorLine(object, into: &events)
+    case "error": errorLine(object, into: &events, filteredFrom: line)
     default: break  // stream_event, prompt_suggestion, …: nothing to report
     }
     return true
@@ -191,10 +221,19 @@ struct ClaudeCompatibleStream: Sendable {
   }
 
   /// `{"type":"error","message":…}` or `{"type":"error","error":{"message":…}}`.
-  private mutating func errorLine(_ object: JSONObject, into events: inout EventList) {
-    let message = Self.errorMessage(object) ?? JSONWriter.string(.object(object))
+  private mutating func errorLine(
+    _ object: JSONObject, into events: inout EventList, filteredFrom line: ArraySlice<UInt8>?
+  ) {
+    let message =
+      Self.errorMessage(object) ?? JSONWriter.string(.object(Self.whole(object, filteredFrom: line)))
     events.append(.error(message: message))
     events.append(exhaustion.check(message))
+  }
+
+  /// `object` with the members ``unreadMembers`` left out, when it was parsed from `line` with them.
+  static func whole(_ object: JSONObject, filteredFrom line: ArraySlice<UInt8>?) -> JSONObject {
+    guard let line, case .object(let whole) = DialectLine.read(line) else { return object }
+    return whole
   }
 
   /// The message of an error object in its common shapes.

@@ -20,10 +20,12 @@ public struct ClaudeStreamJSONParser: OutputParser {
   /// Parses one line of Claude-compatible stream-json.
   public mutating func parse(line: ArraySlice<UInt8>, offset: Int64) -> [AgentEvent] {
     var events = EventList(offset: offset)
-    switch DialectLine.read(line) {
+    switch DialectLine.read(line, skipping: ClaudeCompatibleStream.unreadMembers) {
     case .blank: return []
     case .object(let object):
-      if !stream.handle(object, into: &events) { events.append(.raw(DialectLine.text(of: line))) }
+      if !stream.handle(object, into: &events, filteredFrom: line) {
+        events.append(.raw(DialectLine.text(of: line)))
+      }
     case .unreadable: stream.exhaustion.unreadableLine(line, into: &events)
     }
     return events.events

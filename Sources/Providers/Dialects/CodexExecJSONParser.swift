@@ -162,9 +162,18 @@ public struct CodexExecJSONParser: OutputParser {
   /// The tool call an item stands for, if it is one.
   static func toolUse(_ item: JSONObject) -> (name: String, input: String)? {
     func input(_ members: [(String, JSONValue?)]) -> String {
-      var object = JSONObject()
-      for (key, value) in members { if let value { object[key] = value } }
-      return JSONWriter.string(.object(object))
+      // The names are distinct: build the object's arrays directly, sized once.
+      var keys: [String] = []
+      var values: [JSONValue] = []
+      keys.reserveCapacity(members.count)
+      values.reserveCapacity(members.count)
+      for (key, value) in members {
+        if let value {
+          keys.append(key)
+          values.append(value)
+        }
+      }
+      return JSONWriter.string(.object(JSONObject(keys: keys, values: values)))
     }
     switch item.string("type") {
     case "command_execution":

@@ -11,15 +11,20 @@ enum DialectLine {
   /// truncated output, binary garbage). Such a line becomes a `raw` event so that no byte is lost.
   case unreadable
 
-  /// Reads `line`, parsing it as JSON at most once.
-  static func read(_ line: ArraySlice<UInt8>) -> DialectLine {
+  /// Reads `line`, parsing it as JSON at most once. With a `filter`, the members it names are left
+  /// out of the object (the line is accepted or rejected all the same).
+  static func read(_ line: ArraySlice<UInt8>, skipping filter: JSONMemberFilter? = nil) -> DialectLine {
     var index = line.startIndex
     while index < line.endIndex, isJSONWhitespace(line[index]) { index += 1 }
     guard index < line.endIndex else { return .blank }
     // Every JSON dialect prints objects; anything else is not worth a parse attempt, which keeps
     // a 20 MB line of garbage cheap.
     guard line[index] == UInt8(ascii: "{") else { return .unreadable }
-    guard case .object(let object)? = try? JSONParser.parse(line[index...]) else { return .unreadable }
+    let parsed =
+      if let filter { try? JSONParser.parse(line[index...], skipping: filter) } else {
+        try? JSONParser.parse(line[index...])
+      }
+    guard case .object(let object)? = parsed else { return .unreadable }
     return .object(object)
   }
 
@@ -48,6 +53,9 @@ struct EventList {
 
   /// Appends an event of `kind`.
   mutating func append(_ kind: AgentEvent.Kind) {
+    // Lines often yield two events (a tool call and its result, usage and the result): room for
+    // two at once saves growing the array for the second.
+    if events.isEmpty { events.reserveCapacity(2) }
     events.append(AgentEvent(offset: offset, kind: kind))
   }
 

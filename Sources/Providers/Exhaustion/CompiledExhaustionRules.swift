@@ -26,6 +26,8 @@ final class CompiledExhaustionRules: Sendable {
 
   /// The rules, in definition order.
   let rules: [Rule]
+  /// A literal pre-filter: rules whose literal a text lacks are not run on it.
+  let literals: RequiredLiterals
 
   private init(_ rules: [ExhaustionRule]) {
     self.rules = rules.map { rule in
@@ -33,6 +35,8 @@ final class CompiledExhaustionRules: Sendable {
         regex: try? NSRegularExpression(pattern: rule.pattern, options: [.caseInsensitive]),
         pattern: rule.pattern, reset: rule.reset)
     }
+    // Only compiled patterns are filtered: the literal fallback of an invalid one is not a regex.
+    literals = RequiredLiterals(patterns: self.rules.map { $0.regex == nil ? nil : $0.pattern })
   }
 
   /// Limit texts are short; a longer text is only searched in its first characters, which bounds
@@ -44,7 +48,13 @@ final class CompiledExhaustionRules: Sendable {
     guard !rules.isEmpty, !text.isEmpty else { return nil }
     let searched =
       text.utf8.count > Self.searchedPrefixLength ? String(text.prefix(Self.searchedPrefixLength)) : text
-    return rules.firstIndex { $0.matches(searched) }
+    let occurring = literals.occurring(in: searched)
+    for (index, rule) in rules.enumerated() {
+      let bit = literals.ruleBits[index]
+      if bit != 0 && occurring & bit == 0 { continue }
+      if rule.matches(searched) { return index }
+    }
+    return nil
   }
 
   private static let cache = Mutex<[[ExhaustionRule]: CompiledExhaustionRules]>([:])
