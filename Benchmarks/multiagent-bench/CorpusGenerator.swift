@@ -73,7 +73,11 @@ struct CorpusGenerator {
 
   private func synthetic(_ index: Int, _ generator: inout SeededGenerator) -> String {
     let length = 8 + Int(generator.next() % 600)
-    let text = escaped(prose(length, &generator))
+    let plain = prose(length, &generator)
+    let text = escaped(plain)
+    // Shorter fields are cut before escaping, so that every line stays valid JSON.
+    let short = escaped(String(plain.prefix(80)))
+    let medium = escaped(String(plain.prefix(200)))
     let session = "f33b544c-686b-4629-b82e-ed9a4fb11267"
     if dialect == "claude" {
       switch index % 3 {
@@ -82,10 +86,10 @@ struct CorpusGenerator {
           #"{"type":"assistant","message":{"id":"msg_01\#(index)","type":"message","role":"assistant","model":"claude-opus-5-5","content":[{"type":"text","text":"\#(text)"}],"stop_reason":null,"usage":{"input_tokens":\#(index % 900),"cache_creation_input_tokens":0,"cache_read_input_tokens":1200,"output_tokens":42}},"parent_tool_use_id":null,"session_id":"\#(session)","uuid":"8919f785-ed91-450e-b510-\#(index)"}"#
       case 1:
         return
-          #"{"type":"assistant","message":{"id":"msg_01\#(index)","type":"message","role":"assistant","model":"claude-opus-5-5","content":[{"type":"tool_use","id":"toolu_01\#(index)","name":"Bash","input":{"command":"grep -rn \"\#(index)\" Sources | head","description":"\#(text.prefix(80))"}}],"stop_reason":null,"usage":{"input_tokens":3,"output_tokens":77}},"parent_tool_use_id":null,"session_id":"\#(session)","uuid":"u-\#(index)"}"#
+          #"{"type":"assistant","message":{"id":"msg_01\#(index)","type":"message","role":"assistant","model":"claude-opus-5-5","content":[{"type":"tool_use","id":"toolu_01\#(index)","name":"Bash","input":{"command":"grep -rn \"\#(index)\" Sources | head","description":"\#(short)"}}],"stop_reason":null,"usage":{"input_tokens":3,"output_tokens":77}},"parent_tool_use_id":null,"session_id":"\#(session)","uuid":"u-\#(index)"}"#
       default:
         return
-          #"{"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01\#(index)","type":"tool_result","content":"\#(text)","is_error":false}]},"parent_tool_use_id":null,"session_id":"\#(session)","uuid":"u-\#(index)","tool_use_result":{"stdout":"\#(text.prefix(200))","stderr":"","interrupted":false}}"#
+          #"{"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01\#(index)","type":"tool_result","content":"\#(text)","is_error":false}]},"parent_tool_use_id":null,"session_id":"\#(session)","uuid":"u-\#(index)","tool_use_result":{"stdout":"\#(medium)","stderr":"","interrupted":false}}"#
       }
     } else {
       switch index % 3 {
