@@ -2,12 +2,13 @@ import Dispatch
 import Foundation
 import ProviderKit
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
-
-/// The OAuth token endpoint: one synchronous POST through URLSession, with a timeout, whose failures
-/// become ``CredentialError`` `.refreshFailed` messages without any token text.
+/// The OAuth token endpoint: one synchronous POST with a timeout, whose failures become
+/// ``CredentialError`` `.refreshFailed` messages without any token text.
+///
+/// The request goes through the system's `curl` (argv only, never a shell; the body, which holds the
+/// refresh token, on its standard input, never in argv) rather than URLSession: linking
+/// FoundationNetworking would load libcurl and some forty more libraries into every `multiagent`
+/// process and every agent's supervisor, for a request that happens rarely.
 enum TokenEndpoint {
   /// Posts `fields` (JSON object or form body per `encoding`) and returns the JSON object of a 2xx reply.
   ///
@@ -20,21 +21,20 @@ enum TokenEndpoint {
     func failure(_ detail: String) -> CredentialError {
       CredentialError(.refreshFailed, "\(provider) token refresh failed: \(redact(detail, secrets))")
     }
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-    request.httpMethod = "POST"
-    request.setValue("application/json", forHTTPHeaderField: "Accept")
+    var headers = ["Accept: application/json"]
+    let body: String
     switch encoding.lowercased() {
     case "form":
-      request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-      request.httpBody = Data(formBody(fields).utf8)
+      headers.append("Content-Type: application/x-www-form-urlencoded")
+      body = formBody(fields)
     default:
-      request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+      headers.append("Content-Type: application/json")
       let object = JSONObject(keys: fields.map(\.0), values: fields.map { .string($0.1) })
-      request.httpBody = Data(JSONWriter.string(.object(object)).utf8)
+      body = JSONWriter.string(.object(object))
     }
 
     let reply: HTTPReply
-    switch send(request, timeout: timeout) {
+    switch send(url: url, headers: headers, body: Array(body.utf8), timeout: timeout) {
     case .success(let value): reply = value
     case .failure(.timedOut): throw failure("no answer from \(origin(of: url)) within \(Int(timeout)) s")
     case .failure(.transport(let text)): throw failure("cannot reach \(origin(of: url)): \(text)")
@@ -104,51 +104,59 @@ enum TokenEndpoint {
     case transport(String)
   }
 
-  /// Holds the completion handler's result for the waiting thread.
-  private final class ReplyBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Result<HTTPReply, TransportFailure>?
-    func set(_ value: Result<HTTPReply, TransportFailure>) {
-      lock.lock()
-      defer { lock.unlock() }
-      stored = value
+  /// Posts `body` to `url` with `curl` and waits for the reply, at most `timeout`.
+  static func send(url: URL, headers: [String], body: [UInt8], timeout: TimeInterval)
+    -> Result<HTTPReply, TransportFailure>
+  {
+    let seconds = String(max(1, Int(timeout.rounded(.up))))
+    var arguments = [
+      "curl", "-q", "--silent", "--show-error", "--proto", "=http,https", "--max-time", seconds,
+      "--request", "POST", "--data-binary", "@-", "--output", "-", "--write-out", "\n%{http_code}",
+    ]
+    for header in headers { arguments += ["--header", header] }
+    arguments.append(url.absoluteString)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["CURL_HOME"] = "/nonexistent"  // no user .curlrc can change the request
+    process.environment = environment
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    do { try process.run() } catch {
+      return .failure(.transport("cannot run curl (\(error.localizedDescription)); install curl to refresh tokens"))
     }
-    var value: Result<HTTPReply, TransportFailure>? {
-      lock.lock()
-      defer { lock.unlock() }
-      return stored
+    let writer = input.fileHandleForWriting
+    try? writer.write(contentsOf: Data(body))
+    try? writer.close()
+    nonisolated(unsafe) var errorText = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+      errorText = errors.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
     }
-  }
-
-  /// Sends `request` and waits for the reply, at most `timeout` (plus a little slack).
-  static func send(_ request: URLRequest, timeout: TimeInterval) -> Result<HTTPReply, TransportFailure> {
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.timeoutIntervalForResource = timeout
-    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    configuration.urlCache = nil
-    configuration.httpCookieStorage = nil
-    configuration.httpShouldSetCookies = false
-    let session = URLSession(configuration: configuration)
-    defer { session.finishTasksAndInvalidate() }
-    let box = ReplyBox()
-    let done = DispatchSemaphore(value: 0)
-    let task = session.dataTask(with: request) { data, response, error in
-      if let error {
-        let code = (error as? URLError)?.code
-        box.set(.failure(code == .timedOut ? .timedOut : .transport(error.localizedDescription)))
-      } else if let http = response as? HTTPURLResponse {
-        box.set(.success(HTTPReply(status: http.statusCode, body: [UInt8](data ?? Data()))))
-      } else {
-        box.set(.failure(.transport("not an HTTP response")))
-      }
-      done.signal()
-    }
-    task.resume()
-    guard done.wait(timeout: .now() + timeout + 5) == .success, let result = box.value else {
-      task.cancel()
+    let reply = [UInt8](output.fileHandleForReading.readDataToEndOfFile())
+    group.wait()
+    process.waitUntilExit()
+    switch process.terminationStatus {
+    case 0:
+      // The body, then a newline and the three-digit status written by --write-out.
+      guard let newline = reply.lastIndex(of: UInt8(ascii: "\n")),
+        let status = Int(String(decoding: reply[(newline + 1)...], as: UTF8.self))
+      else { return .failure(.transport("curl printed no HTTP status")) }
+      return .success(HTTPReply(status: status, body: Array(reply[..<newline])))
+    case 28:
       return .failure(.timedOut)
+    case 127:
+      return .failure(.transport("curl is not installed; install curl to refresh tokens"))
+    default:
+      let text = String(decoding: errorText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      return .failure(.transport(text.isEmpty ? "curl exited with status \(process.terminationStatus)" : text))
     }
-    return result
   }
 }
