@@ -10,13 +10,16 @@ extension AgentManager {
     public var settled: [String] = []
     /// Agents settled as crashed because their worktree vanished.
     public var worktreeGone: [String] = []
+    /// Queued agents started because a slot was free (ids).
+    public var started: [String] = []
   }
 
   /// Repairs the world after a crash or restart; run at the start of every command.
   ///
   /// A supervisor that is gone (pid, start time and spawn id checked, so a reused pid never fools
   /// it) is replaced when its CLI still runs; otherwise the agent is settled from its log (parsed
-  /// from the stored offset) and signal file. An agent whose worktree vanished is crashed.
+  /// from the stored offset) and signal file. An agent whose worktree vanished is crashed. Then the
+  /// queued agents that fit the limits are started.
   @discardableResult
   public func reconcile() -> ReconcileReport {
     var report = ReconcileReport()
@@ -26,6 +29,8 @@ extension AgentManager {
         AgentStore.Filter(statuses: [.starting, .running, .waitingForInput], includeDismissed: true))
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
+    // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.
+    report.started = startQueued()
     return report
   }
 
@@ -78,7 +83,8 @@ extension AgentManager {
       let provider = try registry.provider(named: record.provider)
       let paths = AgentPaths(home: home, id: record.id)
       var follower = OutputFollower(
-        path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext()))
+        path: paths.outputLog, offset: record.parseOffset,
+        parser: provider.makeParser(context: ParserContext()))
       let events = follower.poll(final: true)
       let offset = follower.committedOffset
       try store.update(id: record.id) { current in
@@ -88,7 +94,9 @@ extension AgentManager {
       }
       if record.cli == nil && record.status == .starting {
         let reason = "the supervisor exited before starting \(record.provider)"
-        try store.transition(id: record.id, from: [.starting], to: .crashed, message: reason) { $0.error = reason }
+        try store.transition(id: record.id, from: [.starting], to: .crashed, message: reason) {
+          $0.error = reason
+        }
       } else {
         _ = try Supervisor.settle(store: store, id: record.id, exit: nil, paths: paths)
       }

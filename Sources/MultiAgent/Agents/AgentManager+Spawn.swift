@@ -8,9 +8,15 @@ extension AgentManager {
   /// With an agent's ``authority``, the new agent is that agent's child (``SpawnOptions/parentID``
   /// may only name it). A parent must exist and not have finished.
   ///
-  /// - Returns: the agent's record (status `starting`).
-  /// - Throws: ``AgentError`` saying what is wrong; nothing is left half-made.
-  public func spawn(_ options: SpawnOptions) throws(AgentError) -> AgentRecord {
+  /// When the limits of `<home>/config.json` (see ``SchedulingLimits``) leave no slot free, the
+  /// agent is recorded as `queued` with its files and run plan made, and no supervisor; it starts
+  /// when a slot frees (see ``startQueued(overrides:)``).
+  ///
+  /// - Parameter maxRunning: the global limit to use for this agent instead of the configured one.
+  /// - Returns: the agent's record (status `starting`, or `queued`).
+  /// - Throws: ``AgentError`` saying what is wrong (an invalid `config.json` too); nothing is left
+  ///   half-made.
+  public func spawn(_ options: SpawnOptions, maxRunning: Int? = nil) throws(AgentError) -> AgentRecord {
     var options = options
     if let agentID = authority.agentID {
       if let parentID = options.parentID, parentID != agentID {
@@ -84,7 +90,14 @@ extension AgentManager {
       } catch { throw AgentError(.worktree, error.message) }
     }
 
-    // 2. Record it (the unique name is claimed here, atomically).
+    let limits = try schedulingLimits()
+    if let maxRunning, maxRunning < 1 {
+      throw AgentError(.invalidState, "--max-running must be at least 1")
+    }
+    let scheduled = maxRunning != nil || !limits.isUnlimited
+
+    // 2. Record it (the unique name is claimed here, atomically). Under limits it is recorded as
+    // queued, and admitted (or left queued) once its run plan is written.
     let id = AgentRecord.newID()
     let name: String
     if let chosen = options.name {
@@ -96,8 +109,10 @@ extension AgentManager {
     let branch = options.useWorktree ? "multiagent/" + name : nil
     let sessionID = provider.newPinnedSessionID()
     var record = AgentRecord(
-      id: id, name: name, provider: provider.name, account: accountID, model: options.model, taskID: options.taskID,
-      parentID: options.parentID, status: .starting, promptSummary: Self.summary(prompt), cwd: cwd,
+      id: id, name: name, provider: provider.name, account: accountID, model: options.model,
+      taskID: options.taskID,
+      parentID: options.parentID, status: scheduled ? .queued : .starting,
+      promptSummary: Self.summary(prompt), cwd: cwd,
       worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
       createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
       extraArguments: options.extraArguments, accountPinned: accountID != nil && !options.rotate,
@@ -140,8 +155,19 @@ extension AgentManager {
       }
       let fullPrompt = task + QuestionProtocol.preamble(signalFile: paths.signalFile)
       try FileSystem.writeSecure(Data(fullPrompt.utf8), to: paths.prompt)
+      if let maxRunning {
+        try FileSystem.writeSecure(Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: id))
+      }
+      // The run plan comes last: a queued agent with one is ready to be started by anyone.
       try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID).write(to: paths.runPlan)
-      try startSupervisor(for: id)
+      if scheduled {
+        startQueued()
+        if let current = try? store.agent(id: id), current.status == .crashed {
+          throw AgentError(.process, current.error ?? "cannot start the supervisor")
+        }
+      } else {
+        try startSupervisor(for: id)
+      }
     } catch {
       undoSpawn(record, repository: repository)
       if let error = error as? AgentError { throw error }

@@ -42,7 +42,11 @@ public struct Supervisor: Sendable {
     guard let record = try store.agent(id: agentID) else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
-    defer { FamilyCascade(store: store).parentSettled(agentID) }
+    defer {
+      FamilyCascade(store: store).parentSettled(agentID)
+      // Its slot is free now (it settled, or waits for an answer): start what the queue allows.
+      AgentManager.startQueued(home: home)
+    }
     let registry: ProviderRegistry
     do { registry = try home.providerRegistry() } catch {
       return try fail(store, "cannot load providers: \(error)")
@@ -59,19 +63,24 @@ public struct Supervisor: Sendable {
   }
 
   private func fail(_ store: AgentStore, _ message: String) throws -> AgentStatus {
-    try store.transition(id: agentID, from: [.starting, .running, .waitingForAccount], to: .failed, message: message) {
+    try store.transition(
+      id: agentID, from: [.starting, .running, .waitingForAccount], to: .failed, message: message
+    ) {
       $0.error = message
     }
     return try store.agent(id: agentID)?.status ?? .failed
   }
 
   /// Settles the agent after its CLI exited (`exit` is `nil` when nobody saw how).
-  static func settle(store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths) throws -> AgentStatus {
+  static func settle(store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths) throws
+    -> AgentStatus
+  {
     let signal = Result { () throws(SignalError) in try AgentSignal.read(at: paths.signalFile) }
     guard let record = try store.agent(id: id) else { return .failed }
     let settlement = RunOutcome.settle(record, exit: exit, signal: signal)
     let transition = try store.transition(
-      id: id, from: [.starting, .running, .waitingForAccount], to: settlement.status, message: settlement.message
+      id: id, from: [.starting, .running, .waitingForAccount], to: settlement.status,
+      message: settlement.message
     ) { record in
       record.result = settlement.result
       record.error = settlement.error

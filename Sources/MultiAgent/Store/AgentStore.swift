@@ -285,6 +285,46 @@ public final class AgentStore: Sendable {
     }
   }
 
+  /// Starts queued agents, race-free across processes: in one write transaction, reads the agents
+  /// holding a slot (`starting`, `running`) and the queued ones (FIFO: by creation time, then id),
+  /// lets `choose` pick which queued agents to admit, and moves each of those from `queued` to
+  /// `starting` (compare-and-set: an agent another process admitted or stopped meanwhile is not
+  /// queued any more, so it is never admitted twice).
+  ///
+  /// - Parameter choose: given the agents holding a slot and the queue, the ids to admit; it runs
+  ///   while the database is locked for writing, so it must be quick and must not call the store.
+  /// - Returns: the records admitted, now `starting`, in the order chosen.
+  public func admitQueued(
+    message: String, _ choose: (_ holding: [AgentRecord], _ queue: [AgentRecord]) -> [String]
+  ) throws(StoreError) -> [AgentRecord] {
+    try database.write { (connection) throws(StoreError) -> [AgentRecord] in
+      var holding: [AgentRecord] = []
+      var queue: [AgentRecord] = []
+      let sql = AgentRows.select + " WHERE status IN (?, ?, ?)"
+      try connection.with(sql) { (statement) throws(StoreError) in
+        statement.bind(AgentStatus.queued.rawValue, at: 0)
+        statement.bind(AgentStatus.starting.rawValue, at: 1)
+        statement.bind(AgentStatus.running.rawValue, at: 2)
+        while try statement.step() {
+          let record = try AgentRows.record(statement, path: connection.path)
+          if record.status == .queued { queue.append(record) } else { holding.append(record) }
+        }
+      }
+      guard !queue.isEmpty else { return [] }
+      queue.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+      let byID = Dictionary(queue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+      var admitted: [AgentRecord] = []
+      for id in choose(holding, queue) {
+        guard let current = byID[id], !admitted.contains(where: { $0.id == id }) else { continue }
+        var record = current
+        record.status = .starting
+        admitted.append(
+          try Self.save(record, replacing: current, message: message, data: nil, connection).record)
+      }
+      return admitted
+    }
+  }
+
   // MARK: Events
 
   /// The agent's events with an id above `afterID`, oldest first, at most `limit` (all when nil).

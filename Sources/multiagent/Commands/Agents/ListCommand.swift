@@ -17,7 +17,8 @@ struct ListCommand: ParsableCommand {
     discussion: """
       Columns: NAME PROVIDER ACCOUNT STATUS AGE TASK. Dismissed agents are hidden unless --all.
       Statuses: \(AgentStatus.allCases.map(\.rawValue).joined(separator: ", ")).
-      With --json, an array of agent records (oldest first; with --tree, in tree order). Inside an
+      A queued agent shows its place in the queue as "queued (#N)" (1 starts next); with --json it has
+      "queue_position". With --json, an array of agent records (oldest first; with --tree, in tree order). Inside an
       agent, only the agents it spawned. `multiagent tree` draws the tree.
       """,
     options: [all, status, provider, tree]
@@ -66,8 +67,22 @@ struct ListCommand: ParsableCommand {
       records = result
       depths = depth
     }
+    let positions = records.contains { $0.status == .queued } ? try manager.queuePositions() : [:]
     if context.json {
-      AgentOutput.writeJSONArray(records)
+      guard !positions.isEmpty else {
+        AgentOutput.writeJSONArray(records)
+        return .success
+      }
+      // Queued agents carry their place in the queue (1 = next to start).
+      AgentOutput.writeJSON(
+        .array(
+          records.map { record in
+            guard let position = positions[record.id], case .object(var object) = record.jsonValue else {
+              return record.jsonValue
+            }
+            object["queue_position"] = .number(Double(position))
+            return .object(object)
+          }), to: context.console)
       return .success
     }
     var table = TextTable(["NAME", "PROVIDER", "ACCOUNT", "STATUS", "AGE", "TASK"])
@@ -75,7 +90,7 @@ struct ListCommand: ParsableCommand {
     for record in records {
       table.append([
         String(repeating: "  ", count: depths[record.id] ?? 0) + record.name, record.provider,
-        record.account ?? "-", record.status.rawValue,
+        record.account ?? "-", positions[record.id].map { "queued (#\($0))" } ?? record.status.rawValue,
         AgentOutput.age(since: record.createdAt, now: now),
         record.taskID ?? "-",
       ])

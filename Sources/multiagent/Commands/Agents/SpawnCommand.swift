@@ -40,6 +40,12 @@ struct SpawnCommand: ParsableCommand {
     "rotate", help: "With --account: start there, but rotate to other accounts when it is exhausted.")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks questions; exit like `wait`.")
   static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
+  static let maxRunning = Option<Int>(
+    "max-running", valueName: "n",
+    help: "Start at once only if fewer than N agents are starting or running (else queue it); "
+      + "overrides limits.maxRunning of <home>/config.json for this agent.",
+    expected: "a whole number of at least 1"
+  ) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
   static let prompt = Argument(
     name: "prompt", help: "The task, as words joined by spaces, or - to read it from stdin.", arity: .variadic
   )
@@ -53,6 +59,11 @@ struct SpawnCommand: ParsableCommand {
       supervisor process that keeps going after this command exits. With --no-worktree it runs in
       --cwd itself. With --json the agent's record is printed.
 
+      Limits in <home>/config.json ({"limits": {"maxRunning": 2, "perProvider": {"claude": 1},
+      "perAccount": {"<account id>": 1}}}) or --max-running cap how many agents are starting or
+      running at once; a spawn over a limit is recorded as queued and starts, oldest first, when a
+      slot frees (waiting_for_input and waiting_for_account hold no slot).
+
       Run inside an agent (MULTIAGENT_AGENT_ID and MULTIAGENT_TOKEN set, as multiagent sets them for
       every agent's CLI), the new agent is that agent's child; from a terminal, --parent names one.
       A child is stopped when its parent completes or fails, unless spawned with --detach-from-parent,
@@ -63,7 +74,7 @@ struct SpawnCommand: ParsableCommand {
       """,
     options: [
       provider, name, cwd, base, noWorktree, input, model, arg, task, parent, detachFromParent, promptFile,
-      account, rotate, wait, AgentOutput.timeout, follow,
+      account, rotate, wait, AgentOutput.timeout, follow, maxRunning,
     ],
     arguments: [prompt]
   )
@@ -86,6 +97,7 @@ struct SpawnCommand: ParsableCommand {
   let waits: Bool
   let follows: Bool
   let timeout: Duration?
+  let maxRunningLimit: Int?
 
   init(arguments: ParsedArguments) throws {
     guard let provider = try arguments.value(Self.provider) else {
@@ -113,6 +125,7 @@ struct SpawnCommand: ParsableCommand {
     waits = arguments.isSet(Self.wait)
     follows = arguments.isSet(Self.follow)
     timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
+    maxRunningLimit = try arguments.value(Self.maxRunning)
     if waits && follows {
       throw CLIError.usage("conflicting_options", "--wait and --follow cannot be used together")
     }
@@ -158,7 +171,7 @@ struct SpawnCommand: ParsableCommand {
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
         taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
-        detachFromParent: detaches))
+        detachFromParent: detaches), maxRunning: maxRunningLimit)
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
