@@ -124,27 +124,38 @@ enum AgentOutput {
   /// Prints the agent's log as it grows — event lines, NDJSON events with `--json`, or the raw bytes
   /// — until it is no longer queued, starting or running, then prints the rest.
   ///
+  /// With `children` (and `follow`, not `raw`), the parsed events of its descendants are printed too
+  /// as they appear — each line prefixed `[child-name] `, or each JSON object with an `"agent"` key —
+  /// including those spawned while following, until none of the family is queued, starting or running.
+  ///
   /// - Returns: the record once it settled.
   /// - Throws: ``AgentError`` (`timed_out` after `timeout`, `not_found` when it was deleted).
   static func followLog(
     of record: AgentRecord, manager: AgentManager, raw: Bool, context: CommandContext, follow: Bool,
-    timeout: Duration? = nil
+    timeout: Duration? = nil, children: Bool = false
   ) async throws(AgentError) -> AgentRecord {
+    let live: Set<AgentStatus> = [.queued, .starting, .running]
     var reader = manager.logReader(for: record)
     var printer = EventPrinter(json: context.json, console: context.console)
+    var family = FamilyLogs(
+      manager: manager, parentID: record.id, json: context.json, console: context.console)
+    let withFamily = children && follow && !raw
     let clock = ContinuousClock()
     let start = clock.now
     var lastReconcile = start
+    var parentDone = false
     while true {
       // The status is read before the log: once it is settled, everything is in the log.
       let current = try manager.agent(record.id)
-      let active = follow && [.queued, .starting, .running].contains(current.status)
+      let active = follow && live.contains(current.status)
       if raw {
         while case let bytes = reader.rawBytes(), !bytes.isEmpty { writeBytes(bytes) }
-      } else {
+      } else if !parentDone {
         for event in reader.events(final: !active) { printer.print(event) }
+        parentDone = !active
       }
-      if !active { return current }
+      let familyActive = withFamily && family.poll(refresh: !active)
+      if !active && !familyActive { return current }
       if let timeout, clock.now - start >= timeout {
         throw AgentError(.timedOut, "\(current.name) is still \(current.status.rawValue) after \(timeout)")
       }
@@ -153,6 +164,50 @@ enum AgentOutput {
         lastReconcile = clock.now
       }
       try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+
+  /// The logs of an agent's descendants, followed together (see ``followLog(of:manager:raw:context:follow:timeout:children:)``).
+  private struct FamilyLogs {
+    let manager: AgentManager
+    let parentID: String
+    let json: Bool
+    let console: Console
+    private var members: [(id: String, reader: AgentLogReader, printer: EventPrinter, done: Bool)] = []
+    private var lastRefresh: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+
+    init(manager: AgentManager, parentID: String, json: Bool, console: Console) {
+      self.manager = manager
+      self.parentID = parentID
+      self.json = json
+      self.console = console
+    }
+
+    /// Picks up new descendants (every 500 ms, or now with `refresh`), prints what their logs gained,
+    /// and tells whether any of them is still queued, starting or running.
+    mutating func poll(refresh: Bool) -> Bool {
+      if refresh || lastRefresh.map({ clock.now - $0 >= .milliseconds(500) }) ?? true {
+        lastRefresh = clock.now
+        let tree = (try? manager.tree(parentID, includeDismissed: true)) ?? []
+        for (_, record) in tree.first?.flattened.dropFirst() ?? []
+        where !members.contains(where: { $0.id == record.id }) {
+          members.append(
+            (
+              record.id, manager.logReader(for: record),
+              EventPrinter(json: json, console: console, agent: record.name), false
+            ))
+        }
+      }
+      var active = false
+      for index in members.indices where !members[index].done {
+        // The status is read before the log, as for the parent.
+        let status = (try? manager.agent(members[index].id))?.status
+        let running = status.map { [.queued, .starting, .running].contains($0) } ?? false
+        for event in members[index].reader.events(final: !running) { members[index].printer.print(event) }
+        if running { active = true } else { members[index].done = true }
+      }
+      return active
     }
   }
 
@@ -201,14 +256,20 @@ enum AgentOutput {
 }
 
 /// Prints normalized events: one human line per event, or one JSON object per line with `--json`.
+///
+/// With `agent` (another agent's events shown in a parent's log), each human line is prefixed
+/// `[agent] ` and each JSON object gets an `"agent"` key.
 struct EventPrinter {
   let json: Bool
   let console: Console
+  /// The name of the agent whose events these are, when not the agent followed.
+  let agent: String?
   private let encoder: JSONEncoder
 
-  init(json: Bool, console: Console) {
+  init(json: Bool, console: Console, agent: String? = nil) {
     self.json = json
     self.console = console
+    self.agent = agent
     encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
   }
@@ -217,10 +278,22 @@ struct EventPrinter {
   mutating func print(_ event: AgentEvent) {
     if json {
       if let data = try? encoder.encode(event) {
-        console.write(String(decoding: data, as: UTF8.self) + "\n")
+        var text = String(decoding: data, as: UTF8.self)
+        if let agent, text.hasPrefix("{") {
+          // Keys are sorted and "agent" sorts first: it goes right after the brace.
+          let key = "\"agent\":" + JSONWriter.string(.string(agent))
+          text = "{" + key + (text == "{}" ? "" : ",") + text.dropFirst()
+        }
+        console.write(text + "\n")
       }
     } else if let line = Self.text(of: event) {
-      console.write(line + "\n")
+      if let agent {
+        console.write(
+          line.split(separator: "\n", omittingEmptySubsequences: false).map { "[\(agent)] \($0)" }
+            .joined(separator: "\n") + "\n")
+      } else {
+        console.write(line + "\n")
+      }
     }
   }
 

@@ -11,10 +11,12 @@ struct EventsCommand: ParsableCommand {
     name: "events",
     abstract: "Show stored agent events (creation, status changes), oldest first.",
     discussion: """
-      With --json, one event per line (NDJSON): {"id","agent_id","time","type","from_status",
-      "to_status","message","data"}. --follow keeps printing new events until interrupted; with
-      --agent it ends once that agent is completed, failed, stopped or crashed. Inside an agent, only
-      its children's events.
+      With --json, one event per line (NDJSON), each with a "type": stored events
+      {"id","agent_id","time","type","from_status","to_status","message","data"}, and derived ones
+      (never stored): "child_completed" for a parent when a child finishes, and with --follow a
+      "heartbeat" every 5 s for each starting or running agent (see the README's "Events stream").
+      --follow keeps printing new events until interrupted; with --agent it ends once that agent is
+      completed, failed, stopped or crashed. Inside an agent, only its children's events.
       """,
     options: [follow, agent]
   )
@@ -30,24 +32,15 @@ struct EventsCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
     let agentID = try agentReference.map { reference throws(AgentError) in try manager.agent(reference).id }
-    var names = try Dictionary(
-      manager.list(.all).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-    var lastID: Int64 = 0
+    var reader = try LiveEventReader(manager: manager, agentID: agentID)
     let clock = ContinuousClock()
     var lastReconcile = clock.now
     while true {
       // Read the agent's status before its events: once it is terminal, its last events are stored.
       let finished =
         try agentID.map { id throws(AgentError) in try manager.agent(id).status.isTerminal } ?? false
-      let events = try manager.storeEvents(agentID: agentID, afterID: lastID)
-      for event in events {
-        lastID = event.id
-        if names[event.agentID] == nil, let record = try? manager.agent(event.agentID) {
-          names[event.agentID] = record.name
-        }
-        // An agent's token sees the events of its children only (`names` holds just those).
-        if !manager.authority.isUser && names[event.agentID] == nil { continue }
-        print(event, name: names[event.agentID], context: context)
+      for event in try reader.poll(heartbeats: follows && !finished) {
+        print(event, reader: reader, context: context)
       }
       if !follows || finished { return .success }
       if clock.now - lastReconcile > .seconds(2) {
@@ -58,28 +51,32 @@ struct EventsCommand: ParsableCommand {
     }
   }
 
-  private func print(_ event: StoredEvent, name: String?, context: CommandContext) {
+  /// Prints one event: a line for people, or one JSON object per line with `--json`.
+  private func print(_ event: LiveEvent, reader: LiveEventReader, context: CommandContext) {
     if context.json {
       AgentOutput.writeJSON(event.jsonValue, to: context.console)
       return
     }
-    var line = "\(AgentOutput.timestamp(event.time))  \(name ?? event.agentID)  \(event.type.rawValue)"
-    switch (event.fromStatus, event.toStatus) {
-    case (let from?, let to?): line += "  \(from.rawValue) -> \(to.rawValue)"
-    case (nil, let to?): line += "  \(to.rawValue)"
-    default: break
+    var line: String
+    switch event {
+    case .stored(let event):
+      line = "\(AgentOutput.timestamp(event.time))  \(reader.name(of: event.agentID) ?? event.agentID)"
+      line += "  \(event.type.rawValue)"
+      switch (event.fromStatus, event.toStatus) {
+      case (let from?, let to?): line += "  \(from.rawValue) -> \(to.rawValue)"
+      case (nil, let to?): line += "  \(to.rawValue)"
+      default: break
+      }
+      if let message = event.message, !message.isEmpty { line += "  \(message)" }
+    case .heartbeat(let beat):
+      line = "\(AgentOutput.timestamp(beat.time))  heartbeat \(beat.name) \(beat.status.rawValue)"
+      line +=
+        " (age \(AgentOutput.age(since: beat.time.addingTimeInterval(-Double(beat.ageSeconds)), now: beat.time)))"
+    case .childCompleted(let done):
+      line = "\(AgentOutput.timestamp(done.time))  \(done.parentName ?? done.parentID)  child_completed"
+      line += "  \(done.childName) \(done.status.rawValue)"
+      if let error = done.error, !error.isEmpty { line += ": \(error)" }
     }
-    if let message = event.message, !message.isEmpty { line += "  \(message)" }
     context.console.write(line + "\n")
-  }
-}
-
-extension AgentManager {
-  /// Stored events after `afterID`, of one agent or of all.
-  fileprivate func storeEvents(agentID: String?, afterID: Int64) throws(AgentError) -> [StoredEvent] {
-    do {
-      if let agentID { return try store.events(agentID: agentID, afterID: afterID) }
-      return try store.events(afterID: afterID)
-    } catch { throw AgentError(.store, error.description) }
   }
 }

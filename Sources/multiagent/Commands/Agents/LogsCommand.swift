@@ -13,7 +13,9 @@ struct LogsCommand: ParsableCommand {
     discussion: """
       The log <home>/agents/<id>/output.log is re-parsed from its start with the provider's parser:
       one line per event, or with --json one JSON event per line (NDJSON). --follow keeps going until
-      the agent is no longer starting or running.
+      the agent is no longer starting or running, and shows its descendants' events as they appear
+      (spawned while following too), each line prefixed [child-name] (with --json, an "agent" key),
+      until none of them is queued, starting or running either.
       """,
     options: [follow, raw],
     arguments: [AgentOutput.agentArgument]
@@ -33,7 +35,7 @@ struct LogsCommand: ParsableCommand {
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
     _ = try await AgentOutput.followLog(
-      of: record, manager: manager, raw: raw, context: context, follow: follows)
+      of: record, manager: manager, raw: raw, context: context, follow: follows, children: true)
     return .success
   }
 }
