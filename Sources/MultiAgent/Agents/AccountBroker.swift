@@ -78,7 +78,12 @@ struct AccountBroker: Sendable {
   }
 
   /// Parks an account until `until`.
+  ///
+  /// A reset already past (CLIs print minutes, clocks drift) still parks the account for a minute,
+  /// so a limit never makes the supervisor relaunch the CLI on the same account in a tight loop.
   func markExhausted(_ id: String, until: Date, reason: String) {
+    let now = Date()
+    let until = until > now ? until : now.addingTimeInterval(60)
     _ = try? store?.markExhausted(id: id, until: until, reason: reason)
   }
 

@@ -47,9 +47,8 @@ extension AgentManager {
       throw AgentError(
         .invalidState, "the worktree \(worktree) of \(record.name) is gone; it cannot be resumed")
     }
-    do {
-      try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
-    } catch { throw AgentError(.invalidPath, "cannot write the run plan: \(error)") }
+    // The status changes first and the plan is written after, so that of two answers racing only
+    // the one whose change applied writes the plan its supervisor runs.
     let transition = try storeCall {
       try store.transition(
         id: record.id, from: [.waitingForInput], to: .starting,
@@ -67,6 +66,15 @@ extension AgentManager {
       throw AgentError(
         .invalidState,
         "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
+    }
+    do {
+      try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
+    } catch {
+      let message = "cannot write the run plan: \(error)"
+      _ = try? store.transition(id: record.id, from: [.starting], to: .failed, message: message) {
+        $0.error = message
+      }
+      throw AgentError(.invalidPath, message)
     }
     try startSupervisor(for: record.id)
     return try agent(record.id)

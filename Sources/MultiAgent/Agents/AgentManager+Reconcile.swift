@@ -26,7 +26,8 @@ extension AgentManager {
     let active: [AgentRecord]
     do {
       active = try store.list(
-        AgentStore.Filter(statuses: [.starting, .running, .waitingForInput], includeDismissed: true))
+        AgentStore.Filter(
+          statuses: [.starting, .running, .waitingForInput, .waitingForAccount], includeDismissed: true))
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
     // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.
@@ -48,7 +49,8 @@ extension AgentManager {
     if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
       if let cli = record.cli, inspector.isAlive(cli) {
-        Task { _ = await ProcessTerminator().terminate(cli, grace: .seconds(2)) }
+        // Synchronously: a short-lived command would exit before a detached task ran.
+        FamilyCascade.terminateBlocking([record], grace: .seconds(2))
       }
       let reason = "the worktree \(worktree) vanished"
       let applied = try? store.transition(
@@ -58,6 +60,20 @@ extension AgentManager {
         report.worktreeGone.append(record.name)
         FamilyCascade(store: store).parentSettled(record.id)
       }
+      return
+    }
+    if record.status == .waitingForAccount {
+      // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
+      if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
+      let dead = record.supervisor
+      let claimed =
+        (try? store.update(id: record.id) { current in
+          guard current.supervisor == dead, current.status == .waitingForAccount else {
+            throw AgentError(.invalidState, "changed")
+          }
+          current.supervisor = ProcessIdentity(pid: 0, startTime: 0, spawnID: "reconciling")
+        }) != nil
+      if claimed, (try? startSupervisor(for: record.id)) != nil { report.adopted.append(record.name) }
       return
     }
     guard record.status == .starting || record.status == .running else { return }

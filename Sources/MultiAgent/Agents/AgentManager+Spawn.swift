@@ -132,6 +132,7 @@ extension AgentManager {
 
     // 3. Make its files and worktree; undo everything if any step fails.
     let paths = AgentPaths(home: home, id: id)
+    var madeWorktree = false
     do {
       try FileSystem.makePrivateDirectory(paths.directory)
       try FileSystem.writeSecure(Data(token.utf8), to: paths.token)
@@ -139,6 +140,7 @@ extension AgentManager {
         try FileSystem.makePrivateDirectory(home.worktreesDirectory)
         do {
           try worktrees.add(repository: repository, path: worktreePath, branch: branch, base: baseCommit)
+          madeWorktree = true
         } catch { throw AgentError(.worktree, error.message) }
       }
       var task = prompt
@@ -159,7 +161,7 @@ extension AgentManager {
         try FileSystem.writeSecure(Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: id))
       }
       // The run plan comes last: a queued agent with one is ready to be started by anyone.
-      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID).write(to: paths.runPlan)
+      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID, isFirstTurn: true).write(to: paths.runPlan)
       if scheduled {
         startQueued()
         if let current = try? store.agent(id: id), current.status == .crashed {
@@ -169,13 +171,16 @@ extension AgentManager {
         try startSupervisor(for: id)
       }
     } catch {
-      undoSpawn(record, repository: repository)
+      undoSpawn(record, repository: madeWorktree ? repository : nil)
       if let error = error as? AgentError { throw error }
       throw AgentError(.invalidPath, "cannot prepare the agent: \(error.localizedDescription)")
     }
     return (try? store.agent(id: id)) ?? record
   }
 
+  /// Removes what a failed spawn made. `repository` is given only when this spawn created the
+  /// worktree and its branch: a branch that was there before (say, kept by `delete --keep-branch`)
+  /// is never touched.
   private func undoSpawn(_ record: AgentRecord, repository: String?) {
     let worktrees = Worktrees()
     if let repository, let path = record.worktreePath, FileSystem.exists(path) {

@@ -16,6 +16,12 @@ struct RunPlan: Codable, Sendable, Hashable {
   /// The user-level request this run carries (the task or the answers), when `prompt` wraps it in a
   /// continuation after an account switch; `nil` means `prompt` itself.
   var request: String? = nil
+  /// Whether this run carries the agent's first request (its task), not a later turn: only then may
+  /// it start afresh on another account when the session's transcript cannot move.
+  var isFirstTurn: Bool? = nil
+
+  /// ``isFirstTurn``, absent meaning no.
+  var firstTurn: Bool { isFirstTurn ?? false }
 
   /// The request without any continuation wrapping.
   var underlyingRequest: String { request ?? prompt }
@@ -29,7 +35,7 @@ struct RunPlan: Codable, Sendable, Hashable {
       + request
     return RunPlan(
       kind: sessionID == nil ? .spawn : .resume, prompt: sessionID == nil ? request : prompt,
-      sessionID: sessionID, request: sessionID == nil ? nil : request)
+      sessionID: sessionID, request: sessionID == nil ? nil : request, isFirstTurn: isFirstTurn)
   }
 
   func write(to path: String) throws {

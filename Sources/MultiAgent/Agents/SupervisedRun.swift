@@ -69,6 +69,8 @@ struct SupervisedRun {
         try waitForAccount(until: until, reason: reason)
         plan = current
         continue
+      case .unusable(let reason):
+        return try fail("no usable \(provider.name) account: \(reason)")
       }
       plan = current
       ending = try launchAndFollow(current, record: record, credentials: prepared)
@@ -82,6 +84,7 @@ struct SupervisedRun {
     case noAccounts
     case ready(PreparedCredentials)
     case wait(until: Date?, reason: String)
+    case unusable(String)
   }
 
   /// Picks the account for the next run; when it differs from the last one, moves the session over.
@@ -89,29 +92,36 @@ struct SupervisedRun {
     guard accounts.hasAccounts(provider: provider.name) else { return .noAccounts }
     let now = Date()
     var excluded: Set<String> = []
+    var lastFailure: String?
+    let pinned = record.accountPinned ? record.account : nil
     while true {
       let account: Account
       do {
         guard
           let chosen = try accounts.select(
-            provider: provider.name, current: record.account, pinned: record.accountPinned ? record.account : nil,
-            excluding: excluded, now: now)
+            provider: provider.name, current: record.account, pinned: pinned, excluding: excluded, now: now)
         else { return .noAccounts }
         account = chosen
       } catch let error where error.code == .allExhausted {
+        // Every account left was excluded because its credentials failed: waiting will not help.
+        if let lastFailure { return .unusable(lastFailure) }
         return .wait(until: error.earliestReset, reason: error.message)
       } catch {
-        throw AgentError(.invalidState, error.message)
+        return .unusable(lastFailure ?? error.message)
       }
       let prepared: PreparedCredentials
       do { prepared = try accounts.prepare(account, provider: provider.definition, now: now) } catch {
-        // A refresh that failed marks the account; the next one is tried.
+        // A refresh that failed marks the account; the next one is tried (never the pinned one again).
         try? store.appendEvent(agentID: agentID, type: "account_error", message: error.message)
+        if pinned != nil { return .unusable(error.message) }
         excluded.insert(account.id)
+        lastFailure = error.message
         continue
       }
       if account.id != record.account {
-        try moveSession(to: account, prepared: prepared, record: record, plan: &plan)
+        do { try moveSession(to: account, prepared: prepared, record: record, plan: &plan) } catch {
+          return .unusable("\(error)")
+        }
       }
       try store.update(id: agentID) { $0.account = account.id }
       return .ready(prepared)
@@ -143,11 +153,18 @@ struct SupervisedRun {
         message: "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
           + "to account \(account.label) (\(account.id))")
     } catch {
+      // A conversation with turns that cannot move must not silently restart on the new account.
+      guard plan.firstTurn else {
+        throw AgentError(
+          .invalidState,
+          "session \(session) cannot move to account \(account.label): \(error.message); answer again once "
+            + "account \(previous?.label ?? "the previous account") is usable, or pin the agent with --account")
+      }
       // No transcript to move (the limit hit before the first turn was saved): start the request
       // afresh on the new account, pinning the same id where the provider pins one.
       plan = RunPlan(
         kind: .spawn, prompt: plan.underlyingRequest,
-        sessionID: provider.definition.sessionID.source == .pinned ? session : nil)
+        sessionID: provider.definition.sessionID.source == .pinned ? session : nil, isFirstTurn: true)
       try plan.write(to: paths.runPlan)
       try? store.appendEvent(
         agentID: agentID, type: "account_switched",
@@ -307,6 +324,11 @@ struct SupervisedRun {
     inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
     try commit(events)
     ending.exit = exit
+    // Background processes the agent left in its process group must not outlive its run.
+    if var leftover = try store.agent(id: agentID) {
+      leftover.cli = cli
+      FamilyCascade.terminateBlocking([leftover], grace: .seconds(2))
+    }
     return ending
   }
 

@@ -1,0 +1,41 @@
+import Foundation
+import MultiAgent
+import TestSupport
+import Testing
+
+/// Regressions found in review: failures must settle, and nothing of the user's is ever removed.
+@Suite struct LifecycleRegressionTests {
+  @Test func aFailedSpawnNeverDeletesABranchThatWasThereBefore() throws {
+    let world = try LifecycleSandbox()
+    // A branch kept from an earlier agent (`delete --keep-branch`) with the user's commit on it.
+    _ = try LifecycleSandbox.git(["branch", "multiagent/keepme"], in: world.repository)
+    let result = try world.run(["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "keepme", "work"])
+    #expect(result.exitCode != 0)
+    #expect(result.stderr.contains("already exists"), "\(result.stderr)")
+    #expect(try world.branches().contains("multiagent/keepme"))
+    #expect(try world.records().isEmpty)
+  }
+
+  @Test func aPinnedAccountWhoseRefreshFailsFailsTheAgentInsteadOfLooping() throws {
+    let world = try LifecycleSandbox()
+    let server = try FakeModelServer(
+      script: #"{"oauth": {"rt-dead": {"error": "invalid_grant", "status": 400}}}"#, directory: world.sandbox.root.url)
+    defer { server.stop() }
+    let credentials = world.sandbox.root.path("creds.json")
+    let expired = Int((Date().timeIntervalSince1970 - 60) * 1000)
+    try Data(
+      #"{"claudeAiOauth":{"accessToken":"at-old","refreshToken":"rt-dead","expiresAt":\#(expired)}}"#.utf8
+    ).write(to: URL(fileURLWithPath: credentials))
+    #expect(try world.run(["accounts", "add", "fake", "--label", "only", "--credentials-file", credentials]).exitCode == 0)
+    let result = try world.sandbox.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "pinned", "--account", "only", "--wait",
+       "--timeout", "60", "work"],
+      extraEnvironment: ["MULTIAGENT_OAUTH_TOKEN_URL_FAKE": server.baseURL + "/oauth/token"])
+    #expect(result.exitCode == 1, "\(result.stdout) \(result.stderr)")
+    let record = try world.record("pinned")
+    #expect(record["status"] as? String == "failed")
+    #expect((record["error"] as? String)?.contains("refresh") == true, "\(record)")
+    // One refresh attempt, not a storm.
+    #expect(try server.requests().filter { $0["api"]?.stringValue == "oauth" }.count == 1)
+  }
+}
