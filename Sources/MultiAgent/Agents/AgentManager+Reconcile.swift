@@ -94,6 +94,12 @@ extension AgentManager {
       if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
       return
     }
+    // The run hit a usage limit its supervisor did not get to act on: a new supervisor continues it
+    // on the next account (it adopts, finds the CLI gone, and picks up the limit).
+    if FileSystem.exists(AgentPaths(home: home, id: record.id).exhaustion), record.cli != nil {
+      if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
+      return
+    }
     // Nobody is running: parse what is left of the log and settle.
     do {
       let provider = try registry.provider(named: record.provider)

@@ -20,6 +20,9 @@ public struct AgentPaths: Sendable, Hashable {
   public var standardInput: String { directory + "/stdin.txt" }
   /// The supervisor's own diagnostics.
   public var supervisorLog: String { directory + "/supervisor.log" }
+  /// The usage limit the current run hit (reset time and message), kept until the next run starts so
+  /// that a supervisor that dies before continuing on the next account does not lose it.
+  public var exhaustion: String { directory + "/exhaustion.json" }
   /// Context files copied in with `--input`.
   public var inputs: String { directory + "/inputs" }
   /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment

@@ -257,6 +257,7 @@ struct SupervisedRun {
 
     // A signal left by an earlier run must not be mistaken for this run's.
     unlink(paths.signalFile)
+    unlink(paths.exhaustion)
     var input = ProcessLaunchConfiguration.Input.null
     if case .text(let text) = command.standardInput {
       try FileSystem.writeSecure(Data(text.utf8), to: paths.standardInput)
@@ -335,6 +336,8 @@ struct SupervisedRun {
   /// Follows a CLI this process did not start (its supervisor died), until it is gone.
   private mutating func followAdopted(_ cli: ProcessIdentity) throws -> Ending {
     var ending = Ending()
+    // The previous supervisor may have seen a usage limit it did not get to act on.
+    ending.exhaustion = Self.readExhaustion(paths.exhaustion)
     let inspector = ProcessInspector()
     var stopWatch = StopWatch()
     while inspector.isAlive(cli) {
@@ -382,6 +385,7 @@ struct SupervisedRun {
       case .exhausted(let resetAt, let message):
         if ending.exhaustion == nil {
           ending.exhaustion = (resetAt, message)
+          Self.writeExhaustion(resetAt: resetAt, message: message, to: paths.exhaustion)
           if let account = try? store.agent(id: agentID)?.account {
             accounts.markExhausted(
               account, until: resetAt ?? Date().addingTimeInterval(RotationPolicy.defaultCooldown), reason: message)
@@ -398,6 +402,19 @@ struct SupervisedRun {
         break
       }
     }
+  }
+
+  static func writeExhaustion(resetAt: Date?, message: String, to path: String) {
+    var object = JSONObject(keys: ["message"], values: [.string(message)])
+    if let resetAt { object["reset_at"] = .number(resetAt.timeIntervalSince1970) }
+    try? FileSystem.writeSecure(Data(JSONWriter.string(.object(object)).utf8), to: path)
+  }
+
+  static func readExhaustion(_ path: String) -> (resetAt: Date?, message: String)? {
+    guard let data = FileManager.default.contents(atPath: path),
+      let value = try? JSONParser.parse(Array(data)), let message = value["message"]?.stringValue
+    else { return nil }
+    return (value["reset_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)), message)
   }
 
   /// Stores what the parsed lines changed together with the offset after them, in one transaction:
