@@ -39,3 +39,33 @@ import Testing
     #expect(try server.requests().filter { $0["api"]?.stringValue == "oauth" }.count == 1)
   }
 }
+
+/// A supervisor killed after its CLI hit a usage limit: the rotation still happens.
+@Suite struct RotationAfterSupervisorCrashTests {
+  @Test func aUsageLimitSurvivesTheSupervisorBeingKilled() throws {
+    let world = try LifecycleSandbox()
+    for (label, token) in [("limited", "tok-limited"), ("fine", "tok-fine")] {
+      #expect(try world.run(["accounts", "add", "fake", "--label", label, "--token-stdin"], input: token).exitCode == 0)
+    }
+    _ = try world.spawn("work", name: "survivor", extra: ["--account", "limited", "--rotate"])
+    // The limit is seen (the account is parked) while the CLI still runs.
+    #expect(
+      try eventually(timeout: 30) {
+        let accounts = try world.run(["--json", "accounts", "list"]).stdout
+        return accounts.contains("\"exhausted\"")
+      })
+    let record = try world.record("survivor")
+    let supervisor = try #require((record["supervisor"] as? [String: Any])?["pid"] as? Int)
+    kill(pid_t(supervisor), SIGKILL)
+    try world.openGate()
+    let waited = try world.run(["wait", "survivor", "--timeout", "60"])
+    #expect(waited.exitCode == 0, "\(waited.stdout) \(waited.stderr)")
+    let final = try world.record("survivor")
+    let accounts = try #require(
+      try JSONSerialization.jsonObject(with: Data(world.run(["--json", "accounts", "list"]).stdout.utf8))
+        as? [[String: Any]])
+    let fine = try #require(accounts.first { $0["label"] as? String == "fine" })
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["account"] as? String == fine["id"] as? String)
+  }
+}

@@ -17,7 +17,9 @@ import TestSupport
 ///   answered", signals done with `answered: <the answer lines>`);
 /// - `@gate`: prints its first lines, waits (up to 60 s) for the file ``gate`` to exist, then prints
 ///   more lines and finishes as above;
-/// - `@fail`: prints to stderr and exits 3 without a signal.
+/// - `@fail`: prints to stderr and exits 3 without a signal;
+/// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token): reports a usage limit, waits
+///   for the gate, and exits 1 like Claude does after a limit.
 ///
 /// Each run records its working directory and argv (NUL-separated) in `calls/<n>` next to the
 /// script, `n` counting up from 1.
@@ -230,6 +232,14 @@ struct LifecycleSandbox {
     case "$prompt" in
       *@fail*) echo "fake: something broke" >&2; exit 3 ;;
     esac
+    if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then
+      reset=$(( $(date +%s) + 7200 ))
+      echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$reset,\"rateLimitType\":\"five_hour\"},\"session_id\":\"$session\"}"
+      i=0
+      while [ ! -e "$here/gate" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+      echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"api_error_status\":429,\"result\":\"API Error: Request rejected (429)\",\"session_id\":\"$session\"}"
+      exit 1
+    fi
     case "$prompt" in
       *@gate*)
         i=0
