@@ -45,6 +45,10 @@ extension AgentManager {
     let inspector = ProcessInspector()
     // A spawn in progress records the agent before it makes its worktree, and its supervisor within
     // moments after (an agent may be spawning children while other commands reconcile).
+    // A starting agent whose spawner (or supervisor) is alive is being set up: leave it alone.
+    if record.status == .starting, record.cli == nil, let owner = record.supervisor, inspector.isAlive(owner) {
+      return
+    }
     let spawning = record.status == .starting && record.supervisor == nil
     if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {

@@ -115,8 +115,12 @@ extension AgentManager {
       promptSummary: Self.summary(prompt), cwd: cwd,
       worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
       createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
-      extraArguments: options.extraArguments, accountPinned: accountID != nil && !options.rotate,
-      detachedFromParent: options.detachFromParent)
+      extraArguments: options.extraArguments,
+      // Until its supervisor runs, the spawning process stands in for it: reconcile leaves an agent
+      // alone while this process lives (a slow `git worktree add` is not a crash), and repairs it
+      // when this process died half-way.
+      supervisor: scheduled ? nil : try? ProcessInspector().currentIdentity(),
+      accountPinned: accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent)
     let token = AgentToken.generate()
     do {
       record = try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true)

@@ -27,9 +27,8 @@ extension CommandContext {
   /// - Throws: ``AgentError/Code/forbidden`` for an agent id without its valid token.
   func agentManager(reconciling: Bool = true) throws -> AgentManager {
     let home = self.home.path
-    let unscoped = try AgentManager(home: self.home) { id, adopt in
-      ["__supervise", "--home", home] + (adopt ? ["--adopt"] : []) + [id]
-    }
+    let unscoped = try AgentManager(
+      home: self.home, supervisorArguments: AgentManager.cliSupervisorArguments(home: home))
     let manager = unscoped.scoped(to: try Authority.resolve(environment: environment, store: unscoped.store))
     if reconciling { manager.reconcile() }
     return manager
