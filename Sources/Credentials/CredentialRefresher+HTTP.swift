@@ -128,7 +128,8 @@ enum TokenEndpoint {
     process.standardOutput = output
     process.standardError = errors
     do { try process.run() } catch {
-      return .failure(.transport("cannot run curl (\(error.localizedDescription)); install curl to refresh tokens"))
+      return .failure(
+        .transport("cannot run curl (\(error.localizedDescription)); install curl to refresh tokens"))
     }
     let writer = input.fileHandleForWriting
     try? writer.write(contentsOf: Data(body))
@@ -156,7 +157,8 @@ enum TokenEndpoint {
       return .failure(.transport("curl is not installed; install curl to refresh tokens"))
     default:
       let text = String(decoding: errorText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      return .failure(.transport(text.isEmpty ? "curl exited with status \(process.terminationStatus)" : text))
+      return .failure(
+        .transport(text.isEmpty ? "curl exited with status \(process.terminationStatus)" : text))
     }
   }
 }

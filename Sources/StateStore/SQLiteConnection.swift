@@ -130,14 +130,18 @@ package final class SQLiteConnection {
   }
 
   /// Runs `body` with the cached statement for `sql`, then resets it (also when `body` throws).
-  package func with<T>(_ sql: String, _ body: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> T {
+  package func with<T>(_ sql: String, _ body: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError)
+    -> T
+  {
     let statement = try statement(sql)
     defer { statement.reset() }
     return try body(statement)
   }
 
   /// Runs `sql` (a statement without parameters) and maps each row with `row`.
-  package func query<T>(_ sql: String, row: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError) -> [T] {
+  package func query<T>(_ sql: String, row: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError)
+    -> [T]
+  {
     try with(sql) { (statement) throws(StoreError) -> [T] in
       var rows: [T] = []
       while try statement.step() { rows.append(try row(statement)) }

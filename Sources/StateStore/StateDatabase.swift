@@ -40,7 +40,8 @@ package final class StateDatabase: @unchecked Sendable {
 
   /// Runs `body` in one `BEGIN IMMEDIATE` transaction under the lock; rolls back when it throws.
   /// `body` runs once: only acquiring the lock and committing are retried.
-  package func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+  package func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T
+  {
     try lock.withLock { _ throws(StoreError) -> T in
       try connection.immediateTransaction { () throws(StoreError) -> T in try body(connection) }
     }

@@ -9,7 +9,9 @@ import Testing
     let world = try LifecycleSandbox()
     // A branch kept from an earlier agent (`delete --keep-branch`) with the user's commit on it.
     _ = try LifecycleSandbox.git(["branch", "multiagent/keepme"], in: world.repository)
-    let result = try world.run(["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "keepme", "work"])
+    let result = try world.run([
+      "spawn", "--provider", "fake", "--cwd", world.repository, "--name", "keepme", "work",
+    ])
     #expect(result.exitCode != 0)
     #expect(result.stderr.contains("already exists"), "\(result.stderr)")
     #expect(try world.branches().contains("multiagent/keepme"))
@@ -19,17 +21,23 @@ import Testing
   @Test func aPinnedAccountWhoseRefreshFailsFailsTheAgentInsteadOfLooping() throws {
     let world = try LifecycleSandbox()
     let server = try FakeModelServer(
-      script: #"{"oauth": {"rt-dead": {"error": "invalid_grant", "status": 400}}}"#, directory: world.sandbox.root.url)
+      script: #"{"oauth": {"rt-dead": {"error": "invalid_grant", "status": 400}}}"#,
+      directory: world.sandbox.root.url)
     defer { server.stop() }
     let credentials = world.sandbox.root.path("creds.json")
     let expired = Int((Date().timeIntervalSince1970 - 60) * 1000)
     try Data(
       #"{"claudeAiOauth":{"accessToken":"at-old","refreshToken":"rt-dead","expiresAt":\#(expired)}}"#.utf8
     ).write(to: URL(fileURLWithPath: credentials))
-    #expect(try world.run(["accounts", "add", "fake", "--label", "only", "--credentials-file", credentials]).exitCode == 0)
+    #expect(
+      try world.run(["accounts", "add", "fake", "--label", "only", "--credentials-file", credentials])
+        .exitCode == 0)
     let result = try world.sandbox.run(
-      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "pinned", "--account", "only", "--wait",
-       "--timeout", "60", "work"],
+      [
+        "spawn", "--provider", "fake", "--cwd", world.repository, "--name", "pinned", "--account", "only",
+        "--wait",
+        "--timeout", "60", "work",
+      ],
       extraEnvironment: ["MULTIAGENT_OAUTH_TOKEN_URL_FAKE": server.baseURL + "/oauth/token"])
     #expect(result.exitCode == 1, "\(result.stdout) \(result.stderr)")
     let record = try world.record("pinned")
@@ -45,7 +53,9 @@ import Testing
   @Test func aUsageLimitSurvivesTheSupervisorBeingKilled() throws {
     let world = try LifecycleSandbox()
     for (label, token) in [("limited", "tok-limited"), ("fine", "tok-fine")] {
-      #expect(try world.run(["accounts", "add", "fake", "--label", label, "--token-stdin"], input: token).exitCode == 0)
+      #expect(
+        try world.run(["accounts", "add", "fake", "--label", label, "--token-stdin"], input: token).exitCode
+          == 0)
     }
     _ = try world.spawn("work", name: "survivor", extra: ["--account", "limited", "--rotate"])
     // The limit is seen (the account is parked) while the CLI still runs.

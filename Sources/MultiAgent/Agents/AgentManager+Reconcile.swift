@@ -46,7 +46,8 @@ extension AgentManager {
     // A spawn in progress records the agent before it makes its worktree, and its supervisor within
     // moments after (an agent may be spawning children while other commands reconcile).
     // A starting agent whose spawner (or supervisor) is alive is being set up: leave it alone.
-    if record.status == .starting, record.cli == nil, let owner = record.supervisor, inspector.isAlive(owner) {
+    if record.status == .starting, record.cli == nil, let owner = record.supervisor, inspector.isAlive(owner)
+    {
       return
     }
     let spawning = record.status == .starting && record.supervisor == nil

@@ -165,7 +165,8 @@ extension AgentManager {
         try FileSystem.writeSecure(Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: id))
       }
       // The run plan comes last: a queued agent with one is ready to be started by anyone.
-      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID, isFirstTurn: true).write(to: paths.runPlan)
+      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID, isFirstTurn: true).write(
+        to: paths.runPlan)
       if scheduled {
         startQueued()
         if let current = try? store.agent(id: id), current.status == .crashed {

@@ -7,7 +7,8 @@ extension AgentManager {
   ///
   /// - Throws: ``AgentError`` when the agent has already finished.
   @discardableResult
-  public func stop(_ reference: String, grace: Duration = .seconds(5)) async throws(AgentError) -> AgentRecord {
+  public func stop(_ reference: String, grace: Duration = .seconds(5)) async throws(AgentError) -> AgentRecord
+  {
     let record = try agent(reference)
     guard !record.status.isTerminal else {
       throw AgentError(.invalidState, "\(record.name) is already \(record.status.rawValue)")
@@ -48,7 +49,9 @@ extension AgentManager {
         throw AgentError(.worktree, error.message)
       }
       if record.createdBranch, !keepBranch, let branch = record.branch {
-        do { try worktrees.deleteBranch(branch, in: repository) } catch { throw AgentError(.worktree, error.message) }
+        do { try worktrees.deleteBranch(branch, in: repository) } catch {
+          throw AgentError(.worktree, error.message)
+        }
       }
     }
     let directory = AgentPaths(home: home, id: record.id).directory
@@ -64,7 +67,8 @@ extension AgentManager {
   public func dismiss(_ reference: String) throws(AgentError) -> AgentRecord {
     let record = try agent(reference)
     guard record.status.isTerminal || record.status == .waitingForInput else {
-      throw AgentError(.invalidState, "\(record.name) is \(record.status.rawValue); stop it before dismissing it")
+      throw AgentError(
+        .invalidState, "\(record.name) is \(record.status.rawValue); stop it before dismissing it")
     }
     return try storeCall { try store.update(id: record.id) { $0.dismissedAt = $0.dismissedAt ?? Date() } }
   }

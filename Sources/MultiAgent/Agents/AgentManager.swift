@@ -63,7 +63,8 @@ public final class AgentManager: Sendable {
     let found: AgentRecord?
     do { found = try store.agent(idOrName: reference) } catch { throw AgentError(.store, error.description) }
     guard let found else {
-      throw AgentError(.notFound, "no agent named \"\(reference.prefix(80))\"; `multiagent list --all` shows them")
+      throw AgentError(
+        .notFound, "no agent named \"\(reference.prefix(80))\"; `multiagent list --all` shows them")
     }
     try authority.check(found, reference: reference, allowSelf: allowSelf)
     return found

@@ -16,7 +16,9 @@ enum FileSystem {
   /// Writes `data` atomically to `path` with mode 0600.
   static func writeSecure(_ data: Data, to path: String) throws {
     let temporary = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
+    guard
+      FileManager.default.createFile(
+        atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
     else {
       throw AgentError(.invalidPath, "cannot write \(path)")
     }

@@ -26,7 +26,9 @@ struct SupervisedRun {
     var sessionMismatch: String?
   }
 
-  init(home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider, accounts: AccountBroker) {
+  init(
+    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider, accounts: AccountBroker
+  ) {
     self.home = home
     self.agentID = agentID
     self.store = store
@@ -53,7 +55,8 @@ struct SupervisedRun {
       if let finished = ending {
         ending = nil
         if let mismatch = finished.sessionMismatch { return try fail(mismatch) }
-        if let exhaustion = finished.exhaustion, let next = try continuation(after: exhaustion, record, plan) {
+        if let exhaustion = finished.exhaustion, let next = try continuation(after: exhaustion, record, plan)
+        {
           plan = next
           continue
         }
@@ -147,10 +150,12 @@ struct SupervisedRun {
       return
     }
     do {
-      try accounts.port(sessionID: session, provider: provider.definition, from: from, to: prepared.configDirectory)
+      try accounts.port(
+        sessionID: session, provider: provider.definition, from: from, to: prepared.configDirectory)
       try? store.appendEvent(
         agentID: agentID, type: "account_switched",
-        message: "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
+        message:
+          "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
           + "to account \(account.label) (\(account.id))")
     } catch {
       // A conversation with turns that cannot move must not silently restart on the new account.
@@ -158,7 +163,8 @@ struct SupervisedRun {
         throw AgentError(
           .invalidState,
           "session \(session) cannot move to account \(account.label): \(error.message); answer again once "
-            + "account \(previous?.label ?? "the previous account") is usable, or pin the agent with --account")
+            + "account \(previous?.label ?? "the previous account") is usable, or pin the agent with --account"
+        )
       }
       // No transcript to move (the limit hit before the first turn was saved): start the request
       // afresh on the new account, pinning the same id where the provider pins one.
@@ -168,7 +174,8 @@ struct SupervisedRun {
       try plan.write(to: paths.runPlan)
       try? store.appendEvent(
         agentID: agentID, type: "account_switched",
-        message: "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
+        message:
+          "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
     }
   }
 
@@ -183,7 +190,9 @@ struct SupervisedRun {
 
   /// Parks the agent as `waiting_for_account` until an account is usable again (or it is stopped).
   private func waitForAccount(until: Date?, reason: String) throws {
-    let message = until.map { "all \(provider.name) accounts are exhausted; waiting until \($0.ISO8601Format())" } ?? reason
+    let message =
+      until.map { "all \(provider.name) accounts are exhausted; waiting until \($0.ISO8601Format())" }
+      ?? reason
     try store.transition(
       id: agentID, from: [.starting, .running, .waitingForAccount], to: .waitingForAccount, message: message
     ) { $0.error = message }
@@ -192,7 +201,9 @@ struct SupervisedRun {
     while true {
       Thread.sleep(forTimeInterval: 1)
       guard let record = try store.agent(id: agentID), record.status == .waitingForAccount else { return }
-      if accounts.anyUsable(provider: provider.name, pinned: record.accountPinned ? record.account : nil, now: Date()) {
+      if accounts.anyUsable(
+        provider: provider.name, pinned: record.accountPinned ? record.account : nil, now: Date())
+      {
         return
       }
     }
@@ -268,10 +279,12 @@ struct SupervisedRun {
     inherited.removeValue(forKey: Authority.tokenVariable)
     let resolved = command.resolvedEnvironment(inheriting: inherited)
     // The definition may name alternatives (`agent` for `cursor-agent`): use the one installed.
-    let executable = ProviderInspector(environment: resolved).locate(provider.definition) ?? command.executable
+    let executable =
+      ProviderInspector(environment: resolved).locate(provider.definition) ?? command.executable
     let configuration = ProcessLaunchConfiguration(
       executable: executable, arguments: command.arguments, environment: resolved,
-      workingDirectory: command.workingDirectory, standardInput: input, output: .appendingToFile(paths.outputLog))
+      workingDirectory: command.workingDirectory, standardInput: input,
+      output: .appendingToFile(paths.outputLog))
 
     let launchable: Set<AgentStatus> = [.starting, .running, .waitingForAccount]
     // Someone may have stopped the agent meanwhile.
@@ -379,7 +392,9 @@ struct SupervisedRun {
   /// Notes a usage limit (parking the account at once, so that other spawns avoid it) and a resumed
   /// session that came back under another id (Codex silently starts a new thread when it cannot find
   /// one: that is an error, not a quiet restart).
-  private func inspect(_ events: [AgentEvent], expectedSession: String?, cli: ProcessIdentity, into ending: inout Ending) {
+  private func inspect(
+    _ events: [AgentEvent], expectedSession: String?, cli: ProcessIdentity, into ending: inout Ending
+  ) {
     for event in events {
       switch event.kind {
       case .exhausted(let resetAt, let message):
@@ -388,7 +403,8 @@ struct SupervisedRun {
           Self.writeExhaustion(resetAt: resetAt, message: message, to: paths.exhaustion)
           if let account = try? store.agent(id: agentID)?.account {
             accounts.markExhausted(
-              account, until: resetAt ?? Date().addingTimeInterval(RotationPolicy.defaultCooldown), reason: message)
+              account, until: resetAt ?? Date().addingTimeInterval(RotationPolicy.defaultCooldown),
+              reason: message)
           }
         }
       case .sessionStarted(let id):

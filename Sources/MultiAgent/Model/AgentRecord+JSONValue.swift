@@ -32,14 +32,17 @@ extension AgentRecord {
     return .object(
       JSONObject(
         keys: [
-          "account", "account_pinned", "base_ref", "branch", "cli", "created_at", "created_branch", "created_worktree", "cwd",
-          "detached_from_parent", "dismissed_at", "error", "exit_code", "exit_signal", "extra_arguments", "finished_at", "id",
+          "account", "account_pinned", "base_ref", "branch", "cli", "created_at", "created_branch",
+          "created_worktree", "cwd",
+          "detached_from_parent", "dismissed_at", "error", "exit_code", "exit_signal", "extra_arguments",
+          "finished_at", "id",
           "model",
           "name", "parent_id", "parse_offset", "pending_questions", "prompt_summary", "provider", "result",
           "session_id", "started_at", "status", "supervisor", "task_id", "updated_at", "worktree_path",
         ],
         values: [
-          text(account), .bool(accountPinned), text(baseRef), text(branch), process(cli), .number(createdAt.timeIntervalSince1970),
+          text(account), .bool(accountPinned), text(baseRef), text(branch), process(cli),
+          .number(createdAt.timeIntervalSince1970),
           .bool(createdBranch), .bool(createdWorktree), text(cwd), .bool(detachedFromParent),
           number(dismissedAt?.timeIntervalSince1970),
           text(error), number(exitCode.map(Double.init)), number(exitSignal.map(Double.init)),
