@@ -79,3 +79,22 @@ import Testing
     #expect(final["account"] as? String == fine["id"] as? String)
   }
 }
+
+/// A resume that comes back under another session id is an error, not a quiet restart.
+@Suite struct SessionMismatchTests {
+  @Test func aResumeThatStartsANewSessionFailsTheAgent() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask which color", name: "mismatch")
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 3)
+    let session = try #require(try world.record(name)["session_id"] as? String)
+    #expect(try world.run(["answer", name, "@newsession blue"]).exitCode == 0)
+    let waited = try world.run(["wait", name, "--timeout", "60"])
+    #expect(waited.exitCode == 1, "\(waited.stdout) \(waited.stderr)")
+    let record = try world.record(name)
+    #expect(record["status"] as? String == "failed")
+    #expect(
+      (record["error"] as? String)?.contains("refusing to continue in a new conversation") == true,
+      "\(record)")
+    #expect(record["session_id"] as? String == session)
+  }
+}

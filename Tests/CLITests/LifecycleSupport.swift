@@ -18,6 +18,8 @@ import TestSupport
 /// - `@gate`: prints its first lines, waits (up to 60 s) for the file ``gate`` to exist, then prints
 ///   more lines and finishes as above;
 /// - `@fail`: prints to stderr and exits 3 without a signal;
+/// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
+///   cannot find the thread to resume);
 /// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token): reports a usage limit, waits
 ///   for the gate, and exits 1 like Claude does after a limit.
 ///
@@ -226,6 +228,9 @@ struct LifecycleSandbox {
         *) prompt="$1"; shift ;;
       esac
     done
+    case "$prompt" in
+      *@newsession*) session="new-$session" ;;
+    esac
     first=$(printf '%s\n' "$prompt" | head -n 1 | tr -d '"\\')
     echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
     echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"working on: $first\"}]},\"session_id\":\"$session\"}"
