@@ -98,3 +98,26 @@ import Testing
     #expect(record["session_id"] as? String == session)
   }
 }
+
+/// A child stopped while still queued is reported to its parent as `skipped`.
+@Suite struct SkippedChildTests {
+  @Test func aQueuedChildStoppedBeforeItRanIsSkipped() throws {
+    let world = try LifecycleSandbox()
+    try Data(#"{"limits": {"maxRunning": 1}}"#.utf8).write(
+      to: URL(fileURLWithPath: world.home + "/config.json"))
+    let parent = try world.spawn("@gate lead", name: "lead", extra: ["--no-worktree"])
+    _ = try world.waitUntilRunning(parent)
+    let child = try world.spawn(
+      "@gate follower", name: "follower", extra: ["--no-worktree", "--parent", parent])
+    #expect(try world.record(child)["status"] as? String == "queued")
+    #expect(try world.run(["stop", child]).exitCode == 0)
+    let events = try world.run(["--json", "events", "--agent", parent])
+    let lines = events.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let completion = lines.first { $0["type"] as? String == "child_completed" }
+    #expect(completion?["child"] as? String == "follower", "\(events.stdout)")
+    #expect(completion?["status"] as? String == "skipped")
+    try world.openGate()
+  }
+}

@@ -57,12 +57,18 @@ public enum LiveEvent: Sendable, Hashable {
     public var error: String?
     /// When the child's status changed.
     public var time: Date
+    /// Whether the child never ran: it was stopped while still queued.
+    public var skipped: Bool
+
+    /// `skipped` for a child stopped before it ran, else its status.
+    public var statusName: String { skipped ? "skipped" : status.rawValue }
 
     /// Creates a completion.
     public init(
       parentID: String, parentName: String?, childID: String, childName: String, status: AgentStatus,
-      error: String?, time: Date
+      error: String?, time: Date, skipped: Bool = false
     ) {
+      self.skipped = skipped
       self.parentID = parentID
       self.parentName = parentName
       self.childID = childID
@@ -102,7 +108,7 @@ public enum LiveEvent: Sendable, Hashable {
           keys: ["agent", "agent_id", "child", "child_id", "error", "status", "time", "type"],
           values: [
             text(done.parentName), .string(done.parentID), .string(done.childName), .string(done.childID),
-            text(done.error), .string(done.status.rawValue), .number(done.time.timeIntervalSince1970),
+            text(done.error), .string(done.statusName), .number(done.time.timeIntervalSince1970),
             .string(typeName),
           ]))
     }
@@ -176,7 +182,7 @@ public struct LiveEventReader {
             parentID: parentID,
             parentName: records[parentID]?.name ?? (try? manager.store.agent(id: parentID))??.name,
             childID: child.id, childName: child.name, status: status,
-            error: child.error, time: event.time)))
+            error: child.error, time: event.time, skipped: event.fromStatus == .queued)))
     }
     if heartbeats, lastHeartbeat.map({ clock.now - $0 >= interval }) ?? true {
       lastHeartbeat = clock.now

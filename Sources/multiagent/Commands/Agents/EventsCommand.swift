@@ -74,7 +74,7 @@ struct EventsCommand: ParsableCommand {
         " (age \(AgentOutput.age(since: beat.time.addingTimeInterval(-Double(beat.ageSeconds)), now: beat.time)))"
     case .childCompleted(let done):
       line = "\(AgentOutput.timestamp(done.time))  \(done.parentName ?? done.parentID)  child_completed"
-      line += "  \(done.childName) \(done.status.rawValue)"
+      line += "  \(done.childName) \(done.statusName)"
       if let error = done.error, !error.isEmpty { line += ": \(error)" }
     }
     context.console.write(line + "\n")
