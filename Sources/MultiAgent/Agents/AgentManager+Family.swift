@@ -117,10 +117,10 @@ extension AgentManager {
     let all = try storeCall { try store.list(.all) }
     var deleted: [AgentRecord] = []
     for descendant in FamilyCascade.descendants(of: record.id, in: all).reversed() {
-      try await unscoped.delete(descendant.id, keepBranch: keepBranch)
+      try await unscoped.deleteOne(descendant.id, keepBranch: keepBranch)
       deleted.append(descendant)
     }
-    try await unscoped.delete(record.id, keepBranch: keepBranch)
+    try await unscoped.deleteOne(record.id, keepBranch: keepBranch)
     deleted.append(record)
     return deleted
   }

@@ -2,25 +2,15 @@ import Foundation
 import ProviderKit
 
 extension AgentManager {
-  /// Stops an agent: marks it `stopped`, then SIGTERM to its CLI's process group and SIGKILL after
-  /// `grace`. The worktree is kept.
+  /// Stops an agent and its descendants (see ``stopTree(_:grace:)``): each is marked `stopped`,
+  /// then SIGTERM goes to their CLIs' process groups and SIGKILL after `grace`. Worktrees are kept.
   ///
-  /// - Throws: ``AgentError`` when the agent has already finished.
+  /// - Returns: the agent's record.
+  /// - Throws: ``AgentError`` when the agent and its descendants have already finished.
   @discardableResult
   public func stop(_ reference: String, grace: Duration = .seconds(5)) async throws(AgentError) -> AgentRecord
   {
-    let record = try agent(reference)
-    guard !record.status.isTerminal else {
-      throw AgentError(.invalidState, "\(record.name) is already \(record.status.rawValue)")
-    }
-    let nonTerminal = Set(AgentStatus.allCases.filter { !$0.isTerminal })
-    let transition = try storeCall {
-      try store.transition(id: record.id, from: nonTerminal, to: .stopped, message: "stopped by the user") {
-        $0.error = "stopped by the user"
-      }
-    }
-    await terminateProcesses(of: transition.record, grace: grace)
-    return try agent(record.id)
+    try await stopTree(reference, grace: grace).agent
   }
 
   /// Ends the CLI's process tree, then the supervisor if it lingers.
@@ -37,9 +27,16 @@ extension AgentManager {
     }
   }
 
-  /// Deletes an agent: stops its processes, removes its worktree, the branch multiagent created
-  /// (unless `keepBranch`), its logs and its record. Branches it did not create are never touched.
+  /// Deletes an agent and its descendants (see ``deleteTree(_:keepBranch:)``): their processes,
+  /// worktrees, the branches multiagent created (unless `keepBranch`), logs and records. Branches
+  /// multiagent did not create are never touched.
   public func delete(_ reference: String, keepBranch: Bool = false) async throws(AgentError) {
+    try await deleteTree(reference, keepBranch: keepBranch)
+  }
+
+  /// Deletes one agent (not its descendants): stops its processes, removes its worktree, the
+  /// branch multiagent created (unless `keepBranch`), its logs and its record.
+  func deleteOne(_ reference: String, keepBranch: Bool = false) async throws(AgentError) {
     let record = try agent(reference)
     await terminateProcesses(of: record, grace: .seconds(5))
     let worktrees = Worktrees()
