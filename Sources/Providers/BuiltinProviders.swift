@@ -19,10 +19,12 @@ public enum BuiltinProviders {
   ///   not valid.
   public static func registry(userCatalogPath: String? = nil) throws(CatalogError) -> ProviderRegistry {
     let definitions = try ProviderCatalog.definitions(builtin: catalogJSON, userFile: userCatalogPath)
-    let builtinNames = Set(try Self.definitions().map(\.name))
     let userFile = userCatalogPath ?? "providers.json"
+    // Only asked when a definition is invalid, so the built-in catalog is not decoded a second
+    // time on every command.
     return try ProviderRegistry(definitions: definitions, dialects: BuiltinDialects.all) { name in
-      builtinNames.contains(name) && !FileManager.default.fileExists(atPath: userFile)
+      let builtin = (try? Self.definitions().contains { $0.name == name }) == true
+      return builtin && !FileManager.default.fileExists(atPath: userFile)
         ? "built-in providers.json" : userFile
     }
   }

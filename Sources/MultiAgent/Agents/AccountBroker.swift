@@ -77,14 +77,16 @@ struct AccountBroker: Sendable {
     return try handler.prepare(account, provider: provider, now: now)
   }
 
-  /// Parks an account until `until`.
+  /// Parks an account after a usage limit, by the rotation policy: until the reported reset, or
+  /// for the cooldown when none was printed or it is already past (so a limit never relaunches the
+  /// CLI on the same account in a tight loop).
   ///
-  /// A reset already past (CLIs print minutes, clocks drift) still parks the account for a minute,
-  /// so a limit never makes the supervisor relaunch the CLI on the same account in a tight loop.
-  func markExhausted(_ id: String, until: Date, reason: String) {
-    let now = Date()
-    let until = until > now ? until : now.addingTimeInterval(60)
-    _ = try? store?.markExhausted(id: id, until: until, reason: reason)
+  /// - Returns: when the account frees up, as stored.
+  @discardableResult
+  func markExhausted(_ id: String, reportedReset: Date?, reason: String) -> Date? {
+    let account = try? handler?.policy.markExhausted(
+      accountID: id, reportedReset: reportedReset, reason: reason, now: Date())
+    return account?.exhaustedUntil
   }
 
   /// The user's own config dir for `provider` (where sessions of agents without accounts live).

@@ -143,8 +143,9 @@ extension SupervisedRun {
     guard let accountID = record.account, let plan else { return nil }
     // An agent that wrote done or questions before the limit hit has finished its turn.
     if let signal = try? AgentSignal.read(at: paths.signalFile), signal != nil { return nil }
-    let until = exhaustion.resetAt ?? Date().addingTimeInterval(RotationPolicy.defaultCooldown)
-    accounts.markExhausted(accountID, until: until, reason: exhaustion.message)
+    let until =
+      accounts.markExhausted(accountID, reportedReset: exhaustion.resetAt, reason: exhaustion.message)
+      ?? exhaustion.resetAt ?? Date()
     try? store.appendEvent(
       agentID: agentID, type: "account_exhausted",
       message: "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "

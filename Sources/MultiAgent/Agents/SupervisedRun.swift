@@ -37,8 +37,8 @@ struct SupervisedRun {
     self.paths = AgentPaths(home: home, id: agentID)
     let offset = (try? store.agent(id: agentID)?.parseOffset) ?? 0
     self.follower = OutputFollower(
-      path: paths.outputLog, offset: offset ?? 0, parser: provider.makeParser(context: ParserContext()))
-    self.committed = offset ?? 0
+      path: paths.outputLog, offset: offset, parser: provider.makeParser(context: ParserContext()))
+    self.committed = offset
   }
 
   mutating func supervise(adopt: Bool) throws -> AgentStatus {
@@ -251,9 +251,7 @@ struct SupervisedRun {
           ending.exhaustion = (resetAt, message)
           Self.writeExhaustion(resetAt: resetAt, message: message, to: paths.exhaustion)
           if let account = try? store.agent(id: agentID)?.account {
-            accounts.markExhausted(
-              account, until: resetAt ?? Date().addingTimeInterval(RotationPolicy.defaultCooldown),
-              reason: message)
+            accounts.markExhausted(account, reportedReset: resetAt, reason: message)
           }
         }
       case .sessionStarted(let id):
