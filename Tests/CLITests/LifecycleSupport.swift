@@ -69,43 +69,9 @@ struct LifecycleSandbox {
     try sandbox.run(arguments)
   }
 
-  /// What a run with standard input produced.
-  struct Output {
-    var exitCode: Int32
-    var stdout: String
-    var stderr: String
-  }
-
   /// Runs `multiagent --home <home> arguments…` with `input` on stdin.
-  func run(_ arguments: [String], input: String) throws -> Output {
-    let process = Process()
-    process.executableURL = try CLIRunner.executable()
-    process.arguments = ["--home", home] + arguments
-    process.environment = sandbox.environment
-    let scratch = try TemporaryDirectory(prefix: "cli-stdin")
-    let inputPath = scratch.path("stdin")
-    let outputPath = scratch.path("stdout")
-    let errorPath = scratch.path("stderr")
-    try input.write(toFile: inputPath, atomically: true, encoding: .utf8)
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-    let stdin = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
-    let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-    defer {
-      try? stdin.close()
-      try? stdout.close()
-      try? stderr.close()
-    }
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    process.waitUntilExit()
-    return Output(
-      exitCode: process.terminationStatus,
-      stdout: try String(contentsOfFile: outputPath, encoding: .utf8),
-      stderr: try String(contentsOfFile: errorPath, encoding: .utf8))
+  func run(_ arguments: [String], input: String) throws -> CLIRunner.Result {
+    try sandbox.run(arguments, input: input)
   }
 
   /// Spawns an agent and returns its name; fails the test when the spawn fails.

@@ -15,18 +15,7 @@ import Testing
     directory = try TemporaryDirectory(prefix: "life")
     home = directory.path("home")
     repository = directory.path("repo")
-    try FileManager.default.createDirectory(atPath: repository, withIntermediateDirectories: true)
-    for arguments in [
-      ["init", "-q", "-b", "main"], ["config", "user.email", "t@example.com"], ["config", "user.name", "T"],
-      ["commit", "-q", "--allow-empty", "-m", "init"],
-    ] {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["git"] + arguments
-      process.currentDirectoryURL = URL(fileURLWithPath: repository)
-      try process.run()
-      process.waitUntilExit()
-    }
+    try GitRepository.create(at: repository)
   }
 
   /// A shell command that writes `json` to the agent's signal file.

@@ -12,27 +12,8 @@ import Testing
   init() throws {
     directory = try TemporaryDirectory(prefix: "wt")
     repository = directory.path("repo")
-    try FileManager.default.createDirectory(atPath: repository, withIntermediateDirectories: true)
-    for arguments in [
-      ["init", "-q", "-b", "main"], ["config", "user.email", "t@example.com"], ["config", "user.name", "T"],
-      ["commit", "-q", "--allow-empty", "-m", "init"], ["branch", "user-branch"],
-    ] {
-      try Self.git(arguments, in: repository)
-    }
-  }
-
-  @discardableResult
-  static func git(_ arguments: [String], in directory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try GitRepository.create(at: repository)
+    try GitRepository.git(["branch", "user-branch"], in: repository)
   }
 
   @Test func addCreatesAWorktreeOnANewBranchAndRemoveDeletesBoth() throws {
@@ -46,7 +27,8 @@ import Testing
     let path = directory.path("worktrees/brave-otter")
     try worktrees.add(repository: root, path: path, branch: "multiagent/brave-otter", base: base)
     #expect(FileManager.default.fileExists(atPath: path + "/.git"))
-    #expect(try Self.git(["rev-parse", "--abbrev-ref", "HEAD"], in: path) == "multiagent/brave-otter\n")
+    #expect(
+      try GitRepository.git(["rev-parse", "--abbrev-ref", "HEAD"], in: path) == "multiagent/brave-otter\n")
 
     try worktrees.remove(repository: root, path: path)
     try worktrees.deleteBranch("multiagent/brave-otter", in: root)
@@ -81,7 +63,7 @@ import Testing
   }
 
   @Test func existingBranchIsRefusedAndNothingIsLeft() throws {
-    try Self.git(["branch", "multiagent/taken"], in: repository)
+    try GitRepository.git(["branch", "multiagent/taken"], in: repository)
     let path = directory.path("worktrees/taken")
     let error = #expect(throws: WorktreeError.self) {
       try worktrees.add(repository: repository, path: path, branch: "multiagent/taken", base: "HEAD")
