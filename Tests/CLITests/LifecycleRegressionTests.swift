@@ -121,3 +121,26 @@ import Testing
     try world.openGate()
   }
 }
+
+/// A later turn whose transcript cannot move to the next account fails clearly: it must not start
+/// over on the new account with only the answers and none of the conversation.
+@Suite struct UnmovableSessionTests {
+  @Test func aLimitOnALaterTurnWithoutAMovableTranscriptFails() throws {
+    let world = try LifecycleSandbox()
+    try world.openGate()
+    for (label, token) in [("first", "tok-first"), ("second", "tok-second")] {
+      #expect(
+        try world.run(["accounts", "add", "fake", "--label", label, "--token-stdin"], input: token).exitCode
+          == 0)
+    }
+    let name = try world.spawn("@ask work", name: "later", extra: ["--account", "first", "--rotate"])
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 3)
+    // The fake CLI keeps no transcript, so the session has nothing to move to "second".
+    #expect(try world.run(["answer", name, "@limit now"]).exitCode == 0)
+    let waited = try world.run(["wait", name, "--timeout", "60"])
+    #expect(waited.exitCode == 1, "\(waited.stdout) \(waited.stderr)")
+    let record = try world.record(name)
+    #expect(record["status"] as? String == "failed")
+    #expect((record["error"] as? String)?.contains("cannot move to account second") == true, "\(record)")
+  }
+}

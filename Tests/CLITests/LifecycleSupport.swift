@@ -20,8 +20,8 @@ import TestSupport
 /// - `@fail`: prints to stderr and exits 3 without a signal;
 /// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
 ///   cannot find the thread to resume);
-/// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token): reports a usage limit, waits
-///   for the gate, and exits 1 like Claude does after a limit.
+/// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token) or `@limit`: reports a usage
+///   limit, waits for the gate, and exits 1 like Claude does after a limit.
 ///
 /// Each run records its working directory and argv (NUL-separated) in `calls/<n>` next to the
 /// script, `n` counting up from 1.
@@ -203,7 +203,10 @@ struct LifecycleSandbox {
     case "$prompt" in
       *@fail*) echo "fake: something broke" >&2; exit 3 ;;
     esac
-    if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then
+    limited=""
+    if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then limited=1; fi
+    case "$prompt" in *@limit*) limited=1 ;; esac
+    if [ -n "$limited" ]; then
       reset=$(( $(date +%s) + 7200 ))
       echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$reset,\"rateLimitType\":\"five_hour\"},\"session_id\":\"$session\"}"
       i=0
