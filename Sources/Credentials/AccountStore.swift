@@ -90,6 +90,13 @@ public final class AccountStore: Sendable {
     self.accountsDirectory = accountsDirectory
   }
 
+  /// Accounts in a database this process already has open (one connection serves agents and
+  /// accounts alike).
+  package init(database: StateDatabase, accountsDirectory: String) {
+    self.database = database
+    self.accountsDirectory = accountsDirectory
+  }
+
   /// Opens `<home>/state.db`, with config dirs under `<home>/accounts` (the home must exist).
   public convenience init(home: String) throws(StoreError) {
     try self.init(databasePath: home + "/state.db", accountsDirectory: home + "/accounts")

@@ -4,31 +4,32 @@ import ProviderKit
 
 /// What the agent lifecycle needs from the accounts layer: choose, prepare, park, move sessions.
 ///
-/// Errors never carry secrets; a failure to reach the accounts store reads as "no accounts", so an
-/// agent of a provider without accounts runs with the user's own environment, as before.
+/// Errors never carry secrets; a failure to read the accounts reads as "no accounts", so an agent of
+/// a provider without accounts runs with the user's own environment, as before.
 struct AccountBroker: Sendable {
   let home: StateHome
-  let store: AccountStore?
-  let handler: CredentialHandler?
+  let store: AccountStore
+  let handler: CredentialHandler
 
-  init(home: StateHome) {
+  /// The accounts of `home`, through `agents`' open database connection.
+  init(home: StateHome, sharing agents: AgentStore) {
     self.home = home
-    let store = try? AccountStore(home: home.path)
+    let store = AccountStore(database: agents.database, accountsDirectory: home.accountsDirectory)
     self.store = store
-    self.handler = store.map { CredentialHandler(store: $0) }
+    self.handler = CredentialHandler(store: store)
   }
 
   /// Whether `provider` has any account configured.
   func hasAccounts(provider: String) -> Bool {
-    !((try? store?.list(provider: provider)) ?? []).isEmpty
+    !((try? store.list(provider: provider)) ?? []).isEmpty
   }
 
   /// The account with this id.
-  func account(id: String) -> Account? { (try? store?.account(id: id)) ?? nil }
+  func account(id: String) -> Account? { (try? store.account(id: id)) ?? nil }
 
   /// The account `reference` (id or label) of `provider`, for `spawn --account`.
   func resolve(_ reference: String, provider: String) throws(AgentError) -> Account {
-    guard let found = (try? store?.account(reference: reference, provider: provider)) ?? nil else {
+    guard let found = (try? store.account(reference: reference, provider: provider)) ?? nil else {
       throw AgentError(
         .unknownAccount,
         "\(provider) has no account \"\(reference.prefix(80))\"; `multiagent accounts list \(provider)` shows them"
@@ -47,7 +48,6 @@ struct AccountBroker: Sendable {
   func select(provider: String, current: String?, pinned: String?, excluding: Set<String>, now: Date)
     throws(CredentialError) -> Account?
   {
-    guard let handler else { return nil }
     if let pinned {
       return try handler.select(provider: provider, pinned: pinned, excluding: excluding, now: now)
     }
@@ -61,7 +61,6 @@ struct AccountBroker: Sendable {
 
   /// Whether an account can be chosen now (for an agent waiting for one).
   func anyUsable(provider: String, pinned: String?, now: Date) -> Bool {
-    guard let store else { return false }
     let accounts = (try? store.list(provider: provider)) ?? []
     if let pinned {
       return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
@@ -73,7 +72,6 @@ struct AccountBroker: Sendable {
   func prepare(_ account: Account, provider: ProviderDefinition, now: Date) throws(CredentialError)
     -> PreparedCredentials
   {
-    guard let handler else { throw CredentialError(.io, "the accounts store cannot be opened") }
     return try handler.prepare(account, provider: provider, now: now)
   }
 
@@ -84,7 +82,7 @@ struct AccountBroker: Sendable {
   /// - Returns: when the account frees up, as stored.
   @discardableResult
   func markExhausted(_ id: String, reportedReset: Date?, reason: String) -> Date? {
-    let account = try? handler?.policy.markExhausted(
+    let account = try? handler.policy.markExhausted(
       accountID: id, reportedReset: reportedReset, reason: reason, now: Date())
     return account?.exhaustedUntil
   }

@@ -62,7 +62,7 @@ extension AgentManager {
     }
     var accountID: String?
     if let reference = options.account {
-      let account = try AccountBroker(home: home).resolve(reference, provider: provider.name)
+      let account = try AccountBroker(home: home, sharing: store).resolve(reference, provider: provider.name)
       accountID = account.id
     }
     let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)

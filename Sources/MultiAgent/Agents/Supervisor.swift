@@ -58,7 +58,7 @@ public struct Supervisor: Sendable {
       try store.update(id: agentID) { $0.supervisor = me }
     }
     var run = SupervisedRun(
-      home: home, agentID: agentID, store: store, provider: provider, accounts: AccountBroker(home: home))
+      home: home, agentID: agentID, store: store, provider: provider, accounts: AccountBroker(home: home, sharing: store))
     return try run.supervise(adopt: adopt)
   }
 
