@@ -144,3 +144,14 @@ import Testing
     #expect((record["error"] as? String)?.contains("cannot move to account second") == true, "\(record)")
   }
 }
+
+/// Processes an agent leaves behind in its process group end with its run.
+@Suite struct LeftoverProcessTests {
+  @Test func backgroundProcessesDoNotOutliveTheRun() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@background work", name: "leaver", extra: ["--no-worktree"])
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
+    let id = try #require(try world.record(name)["id"] as? String)
+    #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
+  }
+}

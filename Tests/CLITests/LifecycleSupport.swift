@@ -18,6 +18,7 @@ import TestSupport
 /// - `@gate`: prints its first lines, waits (up to 60 s) for the file ``gate`` to exist, then prints
 ///   more lines and finishes as above;
 /// - `@fail`: prints to stderr and exits 3 without a signal;
+/// - `@background`: leaves a `sleep 300` running in the background when it exits;
 /// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
 ///   cannot find the thread to resume);
 /// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token) or `@limit`: reports a usage
@@ -202,6 +203,9 @@ struct LifecycleSandbox {
     echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"working on: $first\"}]},\"session_id\":\"$session\"}"
     case "$prompt" in
       *@fail*) echo "fake: something broke" >&2; exit 3 ;;
+    esac
+    case "$prompt" in
+      *@background*) sleep 300 & ;;
     esac
     limited=""
     if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then limited=1; fi
