@@ -155,3 +155,30 @@ import Testing
     #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
   }
 }
+
+/// An agent waiting for an account keeps a supervisor as its timer: a dead one is replaced.
+@Suite struct WaitingForAccountReconcileTests {
+  @Test func aDeadTimerIsReplacedByReconcile() throws {
+    let world = try LifecycleSandbox()
+    try world.openGate()
+    for (label, token) in [("a", "tok-a"), ("b", "tok-b")] {
+      #expect(
+        try world.run(["accounts", "add", "fake", "--label", label, "--token-stdin"], input: token).exitCode
+          == 0)
+    }
+    let name = try world.spawn("@limit work", name: "patient", extra: ["--no-worktree"])
+    let waiting = try world.waitForRecord(name, "waiting_for_account") {
+      $0["status"] as? String == "waiting_for_account"
+    }
+    let old = try #require((waiting["supervisor"] as? [String: Any])?["pid"] as? Int)
+    kill(pid_t(old), SIGKILL)
+    #expect(try eventually(timeout: 10) { kill(pid_t(old), 0) != 0 })
+    #expect(try world.run(["reconcile"]).exitCode == 0)
+    let record = try world.record(name)
+    #expect(record["status"] as? String == "waiting_for_account")
+    let new = try #require((record["supervisor"] as? [String: Any])?["pid"] as? Int)
+    #expect(new != old)
+    #expect(kill(pid_t(new), 0) == 0, "the new supervisor is not running")
+    _ = try world.run(["stop", name])
+  }
+}
