@@ -158,23 +158,7 @@ struct LifecycleSandbox {
   /// Runs git in `directory`; throws when it fails.
   @discardableResult
   static func git(_ arguments: [String], in directory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw CLIRunner.Failure(description: "git \(arguments.joined(separator: " ")) failed in \(directory)")
-    }
-    return String(decoding: data, as: UTF8.self)
+    try GitRepository.git(arguments, in: directory)
   }
 
   /// The fake provider CLI.
