@@ -16,18 +16,24 @@ public protocol OutputParser: Sendable {
 public struct ParserContext: Sendable {
   /// The current time, used to resolve reset times printed without a date.
   public var now: @Sendable () -> Date
-  /// The time zone used for wall-clock times printed without a zone.
-  public var timeZone: TimeZone
+  /// The time zone used for wall-clock times printed without a zone: the one given, else the
+  /// system's current zone, looked up only when a reset time is read (the lookup loads the time
+  /// zone database, which a run that never hits a limit does not need).
+  public var timeZone: TimeZone {
+    get { fixedTimeZone ?? .current }
+    set { fixedTimeZone = newValue }
+  }
+  private var fixedTimeZone: TimeZone?
   /// Exhaustion rules from the provider definition, applied to error and result texts.
   public var exhaustionRules: [ExhaustionRule]
 
-  /// Creates a context.
+  /// Creates a context; `timeZone` `nil` means the system's current zone.
   public init(
-    now: @escaping @Sendable () -> Date = { Date() }, timeZone: TimeZone = .current,
+    now: @escaping @Sendable () -> Date = { Date() }, timeZone: TimeZone? = nil,
     exhaustionRules: [ExhaustionRule] = []
   ) {
     self.now = now
-    self.timeZone = timeZone
+    self.fixedTimeZone = timeZone
     self.exhaustionRules = exhaustionRules
   }
 }

@@ -2,41 +2,53 @@ import Foundation
 import ProviderKit
 import Synchronization
 
-/// A provider's exhaustion rules with their regular expressions compiled once.
+/// A provider's exhaustion rules with their regular expressions compiled once, on first use.
 ///
 /// Compiled sets are cached by rule list for the life of the process, so making a parser per run
-/// (or per replay) costs no regex compilation after the first.
+/// (or per replay) costs no regex compilation after the first. A regex is compiled only when a text
+/// gets past the literal pre-filter of its rule: a run that prints no limit-like text never loads
+/// the regex engine (and the Unicode data it maps), which keeps a supervisor small.
 final class CompiledExhaustionRules: Sendable {
   /// One rule, ready to match.
-  struct Rule: Sendable {
-    /// The compiled pattern, or `nil` when the pattern is not a valid regular expression.
-    let regex: NSRegularExpression?
+  final class Rule: Sendable {
     /// The pattern text; matched as a case-insensitive substring when it does not compile, so a
     /// user's typo in providers.json degrades to a literal match instead of silence.
     let pattern: String
     /// How to read the reset time out of a matching text.
     let reset: ExhaustionRule.ResetFormat?
+    /// The compiled pattern once needed: `.some(nil)` when it is not a valid regular expression.
+    private let regex = Mutex<NSRegularExpression??>(nil)
+
+    init(pattern: String, reset: ExhaustionRule.ResetFormat?) {
+      self.pattern = pattern
+      self.reset = reset
+    }
+
+    /// Whether the pattern is known not to be a valid regular expression (it has been compiled).
+    var isKnownInvalid: Bool { regex.withLock { $0 == .some(nil) } }
 
     func matches(_ text: String) -> Bool {
-      guard let regex else { return text.range(of: pattern, options: .caseInsensitive) != nil }
+      let compiled = regex.withLock { cached in
+        if let cached { return cached }
+        let made = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        cached = .some(made)
+        return made
+      }
+      guard let compiled else { return text.range(of: pattern, options: .caseInsensitive) != nil }
       let range = NSRange(location: 0, length: text.utf16.count)
-      return regex.firstMatch(in: text, options: [], range: range) != nil
+      return compiled.firstMatch(in: text, options: [], range: range) != nil
     }
   }
 
   /// The rules, in definition order.
   let rules: [Rule]
-  /// A literal pre-filter: rules whose literal a text lacks are not run on it.
+  /// A literal pre-filter: rules whose literal a text lacks are not run on it. It reads every
+  /// pattern as a regular expression; a pattern found invalid (on first use) is not filtered after.
   let literals: RequiredLiterals
 
   private init(_ rules: [ExhaustionRule]) {
-    self.rules = rules.map { rule in
-      Rule(
-        regex: try? NSRegularExpression(pattern: rule.pattern, options: [.caseInsensitive]),
-        pattern: rule.pattern, reset: rule.reset)
-    }
-    // Only compiled patterns are filtered: the literal fallback of an invalid one is not a regex.
-    literals = RequiredLiterals(patterns: self.rules.map { $0.regex == nil ? nil : $0.pattern })
+    self.rules = rules.map { Rule(pattern: $0.pattern, reset: $0.reset) }
+    literals = RequiredLiterals(patterns: rules.map(\.pattern))
   }
 
   /// Limit texts are short; a longer text is only searched in its first characters, which bounds
@@ -51,7 +63,7 @@ final class CompiledExhaustionRules: Sendable {
     let occurring = literals.occurring(in: searched)
     for (index, rule) in rules.enumerated() {
       let bit = literals.ruleBits[index]
-      if bit != 0 && occurring & bit == 0 { continue }
+      if bit != 0 && occurring & bit == 0 && !rule.isKnownInvalid { continue }
       if rule.matches(searched) { return index }
     }
     return nil

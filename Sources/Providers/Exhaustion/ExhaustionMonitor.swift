@@ -19,8 +19,8 @@ struct ExhaustionMonitor: Sendable {
   static let sameResetTolerance: TimeInterval = 120
 
   private let rules: CompiledExhaustionRules
-  private let now: @Sendable () -> Date
-  private let timeZone: TimeZone
+  /// The clock and time zone (looked up only when a reset time is read).
+  private let context: ParserContext
   private var reported: [(message: String, resetAt: Date?)] = []
   /// Recent messages already reported or suppressed as repeats, newest last.
   private var considered: [String] = []
@@ -30,12 +30,11 @@ struct ExhaustionMonitor: Sendable {
   /// Creates a monitor with the context's rules, clock and time zone.
   init(context: ParserContext) {
     rules = CompiledExhaustionRules.compiled(context.exhaustionRules)
-    now = context.now
-    timeZone = context.timeZone
+    self.context = context
   }
 
   /// A reset-time parser for "now".
-  var resetTimeParser: ResetTimeParser { ResetTimeParser(now: now(), timeZone: timeZone) }
+  var resetTimeParser: ResetTimeParser { ResetTimeParser(now: context.now(), timeZone: context.timeZone) }
 
   /// A limit recognised from structured fields. When `resetAt` is unknown and `message` matches a
   /// rule with a reset format, the reset is read from the message.
