@@ -2,6 +2,10 @@
 #include <errno.h>
 #include <spawn.h>
 #include <string.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include "CMultiAgentShims.h"
 
 int multiagent_posix_spawn_setsid_flag(void) {
@@ -37,4 +41,16 @@ int multiagent_posix_spawn_file_actions_addchdir(posix_spawn_file_actions_t *act
 void multiagent_sigset_fill_all(sigset_t *set) {
   sigfillset(set);
   memset(set, 0xff, sizeof(*set));
+}
+
+int multiagent_pidfd_open(int pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+#elif defined(__linux__)
+  return (int)syscall(434, pid, 0);
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
 }

@@ -23,4 +23,8 @@ int multiagent_posix_spawn_file_actions_addchdir(posix_spawn_file_actions_t *act
 /// child of a threaded parent, and an ignored signal stays ignored across exec.
 void multiagent_sigset_fill_all(sigset_t *set);
 
+/// A descriptor that becomes readable when process `pid` exits (pidfd_open, Linux 5.3+), or -1
+/// with errno set (ENOSYS where the system has no pidfds).
+int multiagent_pidfd_open(int pid);
+
 #endif

@@ -38,7 +38,7 @@ struct OutputFollower {
     if let handle {
       do {
         try handle.seek(toOffset: UInt64(readOffset))
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
           readOffset += Int64(chunk.count)
           for line in splitter.feed(Array(chunk)) { events += parse(line) }
         }

@@ -168,6 +168,8 @@ struct SupervisedRun {
     var exit: ExitStatus?
     var exited = false
     var stopWatch = StopWatch()
+    // Output is parsed every 10 ms while the CLI runs; its exit is noticed at once.
+    let exitWatcher = ExitWatcher(pid: cli.pid)
     while !exited {
       let events = follower.poll()
       inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
@@ -180,7 +182,7 @@ struct SupervisedRun {
       if !exited {
         // The CLI is our unreaped child here, so its pid (and group id) cannot have been reused.
         enforceStop(cli, &stopWatch)
-        Thread.sleep(forTimeInterval: 0.01)
+        exitWatcher.wait(timeout: .milliseconds(10))
       }
     }
     let events = follower.poll(final: true)
@@ -202,12 +204,13 @@ struct SupervisedRun {
     ending.exhaustion = Self.readExhaustion(paths.exhaustion)
     let inspector = ProcessInspector()
     var stopWatch = StopWatch()
+    let exitWatcher = ExitWatcher(pid: cli.pid)
     while inspector.isAlive(cli) {
       let events = follower.poll()
       inspect(events, expectedSession: nil, cli: cli, into: &ending)
       try commit(events)
       enforceStop(cli, &stopWatch)
-      Thread.sleep(forTimeInterval: 0.1)
+      exitWatcher.wait(timeout: .milliseconds(100))
     }
     let events = follower.poll(final: true)
     inspect(events, expectedSession: nil, cli: cli, into: &ending)
