@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 extension AgentManager {
@@ -58,7 +59,8 @@ extension AgentManager {
   /// (finished or needs input), or until `timeout` passes; the agents are never changed.
   ///
   /// Every reference is resolved before waiting; the same agent named twice is waited on once.
-  /// Records are read every 20 ms and the agents still waited on reconciled every 2 s. An agent
+  /// Records are read after every commit to the database (at least every 20 ms) and the agents still
+  /// waited on reconciled every 2 s. An agent
   /// waiting for input that is answered meanwhile is waited on again.
   ///
   /// - Returns: what was seen; ``WaitOutcome/timedOut`` tells a timeout (or a cancelled task) apart.
@@ -76,6 +78,7 @@ extension AgentManager {
     let clock = ContinuousClock()
     let start = clock.now
     var lastReconcile = start
+    let changes = StoreChangeWatcher(databasePath: home.database)
     // Terminal records never settle differently; they are read once.
     var terminal: [String: AgentRecord] = [:]
     while true {
@@ -103,7 +106,14 @@ extension AgentManager {
         lastReconcile = clock.now
       }
       let pause = timeout.map { min(Self.waitPollInterval, $0 - elapsed) } ?? Self.waitPollInterval
-      try? await Task.sleep(for: pause)
+      // Wakes as soon as anyone commits to the database (the supervisor settling the agent); the
+      // blocking wait runs off Swift's cooperative threads.
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        DispatchQueue.global().async {
+          changes.wait(timeout: pause)
+          continuation.resume()
+        }
+      }
     }
   }
 }
