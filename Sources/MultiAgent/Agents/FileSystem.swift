@@ -13,19 +13,40 @@ enum FileSystem {
     chmod(path, 0o700)
   }
 
-  /// Writes `data` atomically to `path` with mode 0600.
+  /// Writes `data` atomically to `path` with mode 0600: into a new file created 0600 (never
+  /// readable by others, not even for a moment), then renamed over `path`. Like the database
+  /// (`synchronous=NORMAL`), it survives the writer crashing, not the machine losing power: there
+  /// is no fsync, which would cost milliseconds on every spawn.
   static func writeSecure(_ data: Data, to path: String) throws {
     let temporary = path + ".tmp-\(getpid())"
-    guard
-      FileManager.default.createFile(
-        atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
-    else {
-      throw AgentError(.invalidPath, "cannot write \(path)")
+    unlink(temporary)  // left by a crashed process that had our pid
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard descriptor >= 0 else { throw writeError(path) }
+    var written = 0
+    let complete = data.withUnsafeBytes { bytes -> Bool in
+      while written < bytes.count {
+        let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return false }
+        written += count
+      }
+      return true
+    }
+    let error = complete ? nil : writeError(path)
+    close(descriptor)
+    if let error {
+      unlink(temporary)
+      throw error
     }
     guard rename(temporary, path) == 0 else {
+      let error = writeError(path)
       unlink(temporary)
-      throw AgentError(.invalidPath, "cannot write \(path): \(String(cString: strerror(errno)))")
+      throw error
     }
+  }
+
+  private static func writeError(_ path: String) -> AgentError {
+    AgentError(.invalidPath, "cannot write \(path): \(String(cString: strerror(errno)))")
   }
 
   /// Whether something exists at `path`.
