@@ -60,7 +60,10 @@ package final class SQLiteConnection {
     // From here on the connection owns the handle and closes it, also when configuring fails.
     let connection = SQLiteConnection(path: path, handle: handle, retryLimit: retryLimit)
     sqlite3_extended_result_codes(handle, 1)
-    sqlite3_busy_timeout(handle, Int32(clamping: milliseconds(busyTimeout)))
+    // SQLite's own busy_timeout sleeps 1, 2, 5, 10… ms between tries; our transactions hold the
+    // write lock for well under a millisecond, so waiting in finer steps hands it over sooner.
+    let limit = Int(clamping: milliseconds(busyTimeout))
+    sqlite3_busy_handler(handle, busyHandler, UnsafeMutableRawPointer(bitPattern: max(limit, 1)))
     try connection.configure()
     return connection
   }
@@ -230,4 +233,19 @@ private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32
   #else
     Darwin.open(path, flags, mode)
   #endif
+}
+
+/// Waits for a lock: 100 µs, doubling up to 10 ms per try, until the connection's busy timeout
+/// (passed as the context pointer's bit pattern, in milliseconds) is used up; 0 gives up.
+private func busyHandler(_ context: UnsafeMutableRawPointer?, _ tries: Int32) -> Int32 {
+  let limitMicroseconds = Int(bitPattern: context) * 1000
+  var waited = 0
+  var delay = 100
+  for _ in 0..<Int(tries) {
+    waited += delay
+    delay = min(delay * 2, 10_000)
+    if waited >= limitMicroseconds { return 0 }
+  }
+  usleep(UInt32(delay))
+  return 1
 }
