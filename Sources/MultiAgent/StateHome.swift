@@ -1,6 +1,7 @@
 import Foundation
 import ProviderKit
 import Providers
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -61,8 +62,30 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
   ///
   /// - Throws: ``CatalogError`` naming the file, the provider and the field when the user's file is
   ///   not valid.
+  ///
+  /// Decoding the catalog is most of what a short command does before its real work, so a
+  /// process decodes it once per version of the file (its size, modification time and inode).
   public func providerRegistry() throws(CatalogError) -> ProviderRegistry {
-    try BuiltinProviders.registry(userCatalogPath: providersFile)
+    let file = providersFile
+    let signature = Self.fileSignature(file)
+    if let cached = Self.registryCache.withLock({ $0[file] }), cached.signature == signature {
+      return cached.registry
+    }
+    let registry = try BuiltinProviders.registry(userCatalogPath: file)
+    Self.registryCache.withLock { $0[file] = (signature, registry) }
+    return registry
+  }
+
+  private static let registryCache = Mutex<[String: (signature: [Int], registry: ProviderRegistry)]>([:])
+
+  /// Identifies one version of the file at `path` (empty when there is none).
+  private static func fileSignature(_ path: String) -> [Int] {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return [] }
+    return [
+      Int(info.st_size), Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec),
+      Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec),
+    ]
   }
 
   /// The path.
