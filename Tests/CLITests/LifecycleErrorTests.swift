@@ -89,6 +89,25 @@ import TestSupport
     #expect(after.worktrees.sorted() == before.worktrees.sorted())
     #expect(try world.branches() == branchesBefore)
     #expect(try world.calls().count == 1)
+    // The supervisor spawn starts ahead of validation exits unused.
+    #expect(Self.supervisorsAwaitingStart(home: world.home, within: .seconds(10)).isEmpty)
+  }
+
+  /// The pids of `__supervise --await-start` processes of `home` still running after `within`.
+  static func supervisorsAwaitingStart(home: String, within: Duration) -> [Int32] {
+    let deadline = ContinuousClock.now + within
+    while true {
+      let running = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap {
+        name -> Int32? in
+        guard let pid = Int32(name),
+          let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
+        else { return nil }
+        let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return words.contains("--await-start") && words.contains(home) ? pid : nil
+      }
+      if running.isEmpty || ContinuousClock.now >= deadline { return running }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
   }
 
   @Test func unknownProviderNamesTheValidChoices() throws {

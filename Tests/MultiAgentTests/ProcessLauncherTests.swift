@@ -120,6 +120,29 @@ struct ProcessLauncherTests {
     #expect(run.output.split(separator: "\n") == ["0", "1", "2", "3"])
   }
 
+  @Test func aPassedDescriptorBecomesDescriptorThreeAndNothingElseLeaks() throws {
+    let directory = try ProcessTesting.makeDirectory()
+    defer { ProcessTesting.remove(directory) }
+    let log = directory + "/out.log"
+    var channel: [Int32] = [-1, -1]
+    #expect(pipe(&channel) == 0)
+    var leaky: [Int32] = [-1, -1]
+    #expect(pipe(&leaky) == 0)
+    defer { leaky.forEach { close($0) } }
+    var configuration = ProcessLaunchConfiguration(
+      executable: "/bin/sh", arguments: ["-c", "read word <&3; echo \"$word\"; ls /proc/self/fd"],
+      environment: ProcessTesting.environment, output: .appendingToFile(log))
+    configuration.descriptor3 = channel[0]
+    let identity = try launcher.launch(configuration)
+    close(channel[0])
+    let word = Array("hello\n".utf8)
+    #expect(write(channel[1], word, word.count) == word.count)
+    close(channel[1])
+    #expect(try launcher.waitForExit(identity.pid) == .exited(0))
+    // The word came through descriptor 3; ls sees 0-3 plus the directory it opened.
+    #expect(ProcessTesting.read(log).split(separator: "\n") == ["hello", "0", "1", "2", "3", "4"])
+  }
+
   @Test func signalMaskAndIgnoredSignalsAreResetInTheChild() throws {
     let directory = try ProcessTesting.makeDirectory()
     defer { ProcessTesting.remove(directory) }

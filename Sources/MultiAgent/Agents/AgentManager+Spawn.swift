@@ -12,11 +12,18 @@ extension AgentManager {
   /// agent is recorded as `queued` with its files and run plan made, and no supervisor; it starts
   /// when a slot frees (see ``startQueued(overrides:)``).
   ///
-  /// - Parameter maxRunning: the global limit to use for this agent instead of the configured one.
+  /// - Parameters:
+  ///   - maxRunning: the global limit to use for this agent instead of the configured one.
+  ///   - pending: a supervisor started ahead (``prelaunchSupervisor(arguments:)``): the agent gets
+  ///     its id and it starts the CLI; without one, a supervisor is started at the end.
   /// - Returns: the agent's record (status `starting`, or `queued`).
   /// - Throws: ``AgentError`` saying what is wrong (an invalid `config.json` too); nothing is left
   ///   half-made.
-  public func spawn(_ options: SpawnOptions, maxRunning: Int? = nil) throws(AgentError) -> AgentRecord {
+  public func spawn(
+    _ options: SpawnOptions, maxRunning: Int? = nil, supervisor pending: PendingSupervisor? = nil
+  ) throws(AgentError) -> AgentRecord {
+    // A pending supervisor not told to go by the end (a failure, a queued agent) exits unused.
+    defer { pending?.cancel() }
     var options = options
     if let agentID = authority.agentID {
       if let parentID = options.parentID, parentID != agentID {
@@ -98,7 +105,7 @@ extension AgentManager {
 
     // 2. Record it (the unique name is claimed here, atomically). Under limits it is recorded as
     // queued, and admitted (or left queued) once its run plan is written.
-    let id = AgentRecord.newID()
+    let id = pending?.agentID ?? AgentRecord.newID()
     let name: String
     if let chosen = options.name {
       name = chosen
@@ -119,7 +126,8 @@ extension AgentManager {
       // Until its supervisor runs, the spawning process stands in for it: reconcile leaves an agent
       // alone while this process lives (a slow `git worktree add` is not a crash), and repairs it
       // when this process died half-way.
-      supervisor: scheduled ? nil : try? ProcessInspector().currentIdentity(),
+      // A pending supervisor is recorded at once; it waits for the word while this process works.
+      supervisor: scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
       accountPinned: accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent)
     let token = AgentToken.generate()
     do {
@@ -172,7 +180,7 @@ extension AgentManager {
         if let current = try? store.agent(id: id), current.status == .crashed {
           throw AgentError(.process, current.error ?? "cannot start the supervisor")
         }
-      } else {
+      } else if pending?.go() != true {
         try startSupervisor(for: id)
       }
     } catch {

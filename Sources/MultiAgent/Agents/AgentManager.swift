@@ -87,17 +87,10 @@ public final class AgentManager: Sendable {
 
   func startSupervisor(for id: String, adopt: Bool = false) throws(AgentError) {
     let paths = AgentPaths(home: home, id: id)
-    var environment = ProcessInfo.processInfo.environment
-    environment.removeValue(forKey: ProcessIdentity.spawnIDVariable)
-    // A spawn run inside an agent must not hand that agent's identity and token to the child's
-    // supervisor (nor, through it, to the child's CLI).
-    let agentVariables = [
-      Authority.agentIDVariable, Authority.tokenVariable, QuestionProtocol.signalFileVariable,
-    ]
-    for variable in agentVariables { environment.removeValue(forKey: variable) }
     do {
       let identity = try ProcessLauncher().launchCurrentExecutableDetached(
-        arguments: supervisorArguments(id, adopt), environment: environment, logFile: paths.supervisorLog,
+        arguments: supervisorArguments(id, adopt), environment: Self.supervisorEnvironment(),
+        logFile: paths.supervisorLog,
         workingDirectory: "/")
       try store.update(id: id) { $0.supervisor = identity }
     } catch let error as ProcessError {
@@ -105,6 +98,31 @@ public final class AgentManager: Sendable {
     } catch {
       throw AgentError(.store, "\(error)")
     }
+  }
+
+  /// This process's environment without the variables that name an agent: a spawn run inside an
+  /// agent must not hand that agent's identity and token to the child's supervisor (nor, through
+  /// it, to the child's CLI).
+  static func supervisorEnvironment() -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    let removed = [
+      ProcessIdentity.spawnIDVariable, Authority.agentIDVariable, Authority.tokenVariable,
+      QuestionProtocol.signalFileVariable,
+    ]
+    for variable in removed { environment.removeValue(forKey: variable) }
+    return environment
+  }
+
+  /// Starts the supervisor of an agent about to be spawned, before anything is validated, so that
+  /// its start-up overlaps the spawn's work; pass it to ``spawn(_:maxRunning:supervisor:)``.
+  ///
+  /// - Parameter arguments: the arguments that make the running executable wait to supervise
+  ///   agent `id` (the CLI's: ``cliPrelaunchArguments(home:)``).
+  /// - Returns: `nil` when it cannot be started (the spawn then starts one the usual way).
+  public static func prelaunchSupervisor(arguments: (_ agentID: String) -> [String]) -> PendingSupervisor? {
+    let id = AgentRecord.newID()
+    return PendingSupervisor.launch(
+      agentID: id, arguments: arguments(id), environment: supervisorEnvironment())
   }
 
   /// Maps store errors to ``AgentError``.

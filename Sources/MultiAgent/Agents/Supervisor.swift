@@ -38,7 +38,12 @@ public struct Supervisor: Sendable {
   /// - Throws: ``AgentError`` when the agent cannot be found or its state cannot be read.
   @discardableResult
   public func run() throws -> AgentStatus {
-    let store = try AgentStore(home: home)
+    try run(store: AgentStore(home: home))
+  }
+
+  /// Like ``run()``, with the store already open (see ``awaitStart(home:agentID:descriptor:)``).
+  @discardableResult
+  public func run(store: AgentStore) throws -> AgentStatus {
     guard let record = try store.agent(id: agentID) else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
@@ -54,11 +59,13 @@ public struct Supervisor: Sendable {
     guard let provider = try? registry.provider(named: record.provider) else {
       return try fail(store, "provider \(record.provider) is no longer defined")
     }
-    if let me = try? ProcessInspector().currentIdentity() {
+    // A supervisor started ahead by the spawn is already recorded: no write then.
+    if let me = try? ProcessInspector().currentIdentity(), record.supervisor != me {
       try store.update(id: agentID) { $0.supervisor = me }
     }
     var run = SupervisedRun(
-      home: home, agentID: agentID, store: store, provider: provider, accounts: AccountBroker(home: home, sharing: store))
+      home: home, agentID: agentID, store: store, provider: provider,
+      accounts: AccountBroker(home: home, sharing: store))
     return try run.supervise(adopt: adopt)
   }
 

@@ -42,7 +42,18 @@
             message: "cannot pass descriptor \(source) as \(target) to \(request.executablePath)")
         }
       }
-      try Self.closeInheritedDescriptors(&actions)
+      var firstClosed: Int32 = 3
+      if let passed = request.descriptor3 {
+        let status =
+          passed == 3 ? Self.clearCloseOnExec(passed) : posix_spawn_file_actions_adddup2(&actions, passed, 3)
+        guard status == 0 else {
+          throw ProcessError(
+            code: .spawnFailed, underlyingErrno: status,
+            message: "cannot pass descriptor \(passed) as 3 to \(request.executablePath)")
+        }
+        firstClosed = 4
+      }
+      try Self.closeInheritedDescriptors(&actions, from: firstClosed)
       if let directory = request.workingDirectory {
         let status = multiagent_posix_spawn_file_actions_addchdir(&actions, directory)
         guard status == 0 else {
@@ -224,13 +235,13 @@
       return fcntl(descriptor, F_SETFD, flags & ~FD_CLOEXEC) == 0 ? 0 : errno
     }
 
-    /// Closes every descriptor from 3 up in the child: `closefrom` as a file action (glibc 2.34+);
+    /// Closes every descriptor from `lowest` up in the child: `closefrom` as a file action (glibc 2.34+);
     /// on older glibc, a close action per descriptor open now (a descriptor opened concurrently
     /// without `O_CLOEXEC` could then still leak).
     private static func closeInheritedDescriptors(
-      _ actions: inout posix_spawn_file_actions_t
+      _ actions: inout posix_spawn_file_actions_t, from lowest: Int32
     ) throws(ProcessError) {
-      let status = multiagent_posix_spawn_file_actions_addclosefrom(&actions, 3)
+      let status = multiagent_posix_spawn_file_actions_addclosefrom(&actions, lowest)
       if status == 0 { return }
       guard status == ENOSYS, let directory = opendir("/proc/self/fd") else {
         throw ProcessError(
@@ -243,7 +254,7 @@
         let name = withUnsafeBytes(of: entry.pointee.d_name) {
           String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
         }
-        if let descriptor = Int32(name), descriptor >= 3, descriptor != own {
+        if let descriptor = Int32(name), descriptor >= lowest, descriptor != own {
           posix_spawn_file_actions_addclose(&actions, descriptor)
         }
       }

@@ -39,6 +39,9 @@ public struct ProcessLaunchConfiguration: Sendable, Hashable {
   public var standardInput: Input
   /// Where standard output and standard error go.
   public var output: Output
+  /// A descriptor of this process the child gets as its descriptor 3 (every other one beyond the
+  /// standard three is closed), e.g. the read end of a pipe the child waits on.
+  public var descriptor3: Int32?
 
   /// Creates a configuration.
   ///
@@ -73,4 +76,5 @@ struct SpawnRequest: Sendable {
   var workingDirectory: String?
   var standardInput: ProcessLaunchConfiguration.Input
   var output: ProcessLaunchConfiguration.Output
+  var descriptor3: Int32? = nil
 }

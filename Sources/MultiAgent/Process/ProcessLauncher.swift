@@ -95,7 +95,8 @@ public struct ProcessLauncher: Sendable {
     let request = SpawnRequest(
       executablePath: path, argv: [configuration.executable] + configuration.arguments,
       environment: try Self.environmentEntries(environment), workingDirectory: configuration.workingDirectory,
-      standardInput: configuration.standardInput, output: configuration.output)
+      standardInput: configuration.standardInput, output: configuration.output,
+      descriptor3: configuration.descriptor3)
     if let bad = request.argv.first(where: { $0.utf8.contains(0) }) {
       throw ProcessError(
         code: .invalidConfiguration, message: "an argument contains a NUL byte: \(bad.debugDescription)")

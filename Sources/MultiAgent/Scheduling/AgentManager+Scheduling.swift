@@ -8,6 +8,12 @@ extension AgentManager {
     { id, adopt in ["__supervise", "--home", home] + (adopt ? ["--adopt"] : []) + [id] }
   }
 
+  /// The arguments that make the `multiagent` executable wait to supervise agent `id` (see
+  /// ``prelaunchSupervisor(arguments:)``).
+  public static func cliPrelaunchArguments(home: String) -> (String) -> [String] {
+    { id in ["__supervise", "--home", home, "--await-start", id] }
+  }
+
   /// The limits of `<home>/config.json`.
   ///
   /// - Throws: ``AgentError`` naming the file and the field when it is invalid.

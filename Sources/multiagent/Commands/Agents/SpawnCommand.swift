@@ -142,6 +142,11 @@ struct SpawnCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    // The supervisor starts first and loads itself while this process validates and records the
+    // agent; it runs the CLI once told to (or exits unused when the spawn fails).
+    let pending = AgentManager.prelaunchSupervisor(
+      arguments: AgentManager.cliPrelaunchArguments(home: context.home.path))
+    defer { pending?.cancel() }
     // Validate what needs no state first, so a mistake leaves nothing behind.
     let registry = try context.providerRegistry()
     _ = try registry.requireProvider(providerName)
@@ -171,7 +176,7 @@ struct SpawnCommand: ParsableCommand {
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
         taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
-        detachFromParent: detaches), maxRunning: maxRunningLimit)
+        detachFromParent: detaches), maxRunning: maxRunningLimit, supervisor: pending)
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }

@@ -4,21 +4,25 @@ import MultiAgent
 /// `multiagent __supervise [--adopt] ID`: the detached supervisor of one agent (internal, hidden).
 struct SuperviseCommand: ParsableCommand {
   static let adopt = Flag("adopt", help: "Follow the CLI already running instead of starting one.")
+  static let awaitStart = Flag(
+    "await-start", help: "Started ahead by spawn: wait for the word on descriptor 3, then supervise.")
   static let agentID = Argument(name: "id", help: "The agent's id.")
 
   static let configuration = CommandConfiguration(
     name: "__supervise",
     abstract: "Supervise one agent's run (started by multiagent itself).",
-    options: [adopt],
+    options: [adopt, awaitStart],
     arguments: [agentID],
     isHidden: true
   )
 
   let adopts: Bool
+  let awaitsStart: Bool
   let id: String
 
   init(arguments: ParsedArguments) {
     adopts = arguments.isSet(Self.adopt)
+    awaitsStart = arguments.isSet(Self.awaitStart)
     id = arguments.argument(Self.agentID) ?? ""
   }
 
@@ -28,8 +32,16 @@ struct SuperviseCommand: ParsableCommand {
     where !(context.environment[variable] ?? "").isEmpty {
       throw AgentError(.forbidden, "__supervise is for multiagent itself; an agent may not run it")
     }
+    let supervisor = Supervisor(home: context.home, agentID: id, adopt: adopts)
+    if awaitsStart {
+      // The spawn gave up (or died) before the word: nothing was started, nothing to report.
+      guard let store = Supervisor.awaitStart(home: context.home, agentID: id) else { return .success }
+      defer { Self.reportResourceUsage() }
+      try supervisor.run(store: store)
+      return .success
+    }
     defer { Self.reportResourceUsage() }
-    try Supervisor(home: context.home, agentID: id, adopt: adopts).run()
+    try supervisor.run()
     return .success
   }
 

@@ -1,0 +1,118 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A supervisor started before its agent exists, so that its own start-up (loading the program,
+/// the provider catalog and the database) overlaps the spawn's validation and bookkeeping instead
+/// of following them: `spawn --wait` then costs little more than the bare CLI.
+///
+/// The supervisor waits on a socket (its descriptor 3) with its output going nowhere. ``go()``
+/// tells it the agent is recorded: it then logs to the agent's `supervisor.log` and runs as
+/// usual. Closing the socket without the word — ``cancel()``, the spawn failing, the spawning
+/// process dying — makes it exit having touched nothing.
+public final class PendingSupervisor: Sendable {
+  /// The id the agent must be recorded under.
+  public let agentID: String
+  /// The supervisor process.
+  public let identity: ProcessIdentity
+  /// Our end of the socket; -1 once the word was given or the wait cancelled.
+  private let socket: Mutex<Int32>
+
+  /// The word the supervisor waits for.
+  static let goWord = "go\n"
+
+  private init(agentID: String, identity: ProcessIdentity, socket: Int32) {
+    self.agentID = agentID
+    self.identity = identity
+    self.socket = Mutex(socket)
+  }
+
+  deinit { cancel() }
+
+  /// Starts the running executable with `arguments(agentID)` (for the CLI:
+  /// `__supervise --home H --await-start ID`) detached, waiting for the word.
+  ///
+  /// - Returns: `nil` when it cannot be started; the spawn then starts its supervisor afterwards.
+  static func launch(
+    agentID: String, arguments: [String], environment: [String: String]
+  ) -> PendingSupervisor? {
+    var pair: [Int32] = [-1, -1]
+    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+    else {
+      return nil
+    }
+    defer { close(pair[1]) }
+    let launcher = ProcessLauncher()
+    guard let executable = SystemProcessControl().currentExecutablePath() else {
+      close(pair[0])
+      return nil
+    }
+    var configuration = ProcessLaunchConfiguration(
+      executable: executable, arguments: arguments, environment: environment, workingDirectory: "/",
+      standardInput: .null, output: .null)
+    configuration.descriptor3 = pair[1]
+    guard let identity = try? launcher.launchDetached(configuration) else {
+      close(pair[0])
+      return nil
+    }
+    return PendingSupervisor(agentID: agentID, identity: identity, socket: pair[0])
+  }
+
+  /// Tells the supervisor its agent is ready.
+  ///
+  /// - Returns: whether it was still there to hear it (else start another one).
+  func go() -> Bool {
+    socket.withLock { descriptor in
+      guard descriptor >= 0 else { return false }
+      defer {
+        close(descriptor)
+        descriptor = -1
+      }
+      let word = Array(Self.goWord.utf8)
+      return send(descriptor, word, word.count, Int32(MSG_NOSIGNAL)) == word.count
+    }
+  }
+
+  /// Makes the supervisor exit without doing anything (the spawn failed, or the agent was queued).
+  public func cancel() {
+    socket.withLock { descriptor in
+      if descriptor >= 0 { close(descriptor) }
+      descriptor = -1
+    }
+  }
+}
+
+extension Supervisor {
+  /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog and opens the
+  /// store while the spawn runs, waits for the word on descriptor `descriptor`, then sends its
+  /// output to the agent's `supervisor.log`.
+  ///
+  /// - Returns: the opened store when the word came; `nil` when the spawn gave up (exit quietly).
+  public static func awaitStart(home: StateHome, agentID: String, descriptor: Int32 = 3) -> AgentStore? {
+    _ = try? home.providerRegistry()
+    // The database is opened ahead only when it exists: a spawn that fails must not create a home.
+    let store = FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16)
+    while received.count < 16 {
+      let count = read(descriptor, &buffer, buffer.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      received += buffer[0..<count]
+      if received.last == UInt8(ascii: "\n") { break }
+    }
+    close(descriptor)
+    guard received == Array(PendingSupervisor.goWord.utf8) else { return nil }
+    let log = open(
+      AgentPaths(home: home, id: agentID).supervisorLog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    if log >= 0 {
+      dup2(log, 1)
+      dup2(log, 2)
+      close(log)
+    }
+    return store ?? (try? AgentStore(home: home))
+  }
+}
