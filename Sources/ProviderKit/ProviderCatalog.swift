@@ -25,7 +25,46 @@ public enum ProviderCatalog {
   public static func definitions(
     builtin: String, user: (text: [UInt8], file: String)? = nil
   ) throws(CatalogError) -> [ProviderDefinition] {
-    let builtinFile = "built-in providers.json"
+    var result: [ProviderDefinition] = []
+    for pending in try pendingDefinitions(builtin: builtin, user: user) {
+      result.append(try pending.decode())
+    }
+    return result
+  }
+
+  /// Where built-in entries come from, in messages.
+  public static let builtinFile = "built-in providers.json"
+
+  /// One merged catalog entry, read and merged but not yet decoded: decoding is most of the cost of
+  /// loading the catalog, and a command usually needs one provider of the eleven.
+  public struct PendingDefinition: Sendable {
+    /// The provider's name.
+    public let name: String
+    /// The file the entry (or its last override) came from.
+    public let file: String
+    let entry: JSONValue
+
+    /// Whether the entry is the built-in one, untouched by a user file.
+    public var isBuiltin: Bool { file == ProviderCatalog.builtinFile }
+
+    /// The dialect the entry names, if it names one as a string.
+    public var dialect: String? { entry["dialect"]?.stringValue }
+
+    /// Decodes the entry.
+    ///
+    /// - Throws: ``CatalogError`` naming the file, the provider and the field.
+    public func decode() throws(CatalogError) -> ProviderDefinition {
+      try ProviderCatalog.decode(name: name, entry: entry, file: file)
+    }
+  }
+
+  /// Reads the built-in catalog and the user's, merges them and checks their shape, without
+  /// decoding the entries (see ``PendingDefinition/decode()``); sorted by name.
+  ///
+  /// - Throws: ``CatalogError`` for invalid JSON, an invalid name or `extends`.
+  public static func pendingDefinitions(
+    builtin: String, user: (text: [UInt8], file: String)? = nil
+  ) throws(CatalogError) -> [PendingDefinition] {
     var entries = try providerEntries(of: Array(builtin.utf8), file: builtinFile)
     var origin: [String: String] = Dictionary(uniqueKeysWithValues: entries.keys.map { ($0, builtinFile) })
     if let user {
@@ -50,24 +89,27 @@ public enum ProviderCatalog {
         origin[name] = user.file
       }
     }
-    var result: [ProviderDefinition] = []
-    for name in entries.keys.sorted() {
-      result.append(try decode(name: name, entry: entries[name]!, file: origin[name] ?? builtinFile))
+    return entries.keys.sorted().map {
+      PendingDefinition(name: $0, file: origin[$0] ?? builtinFile, entry: entries[$0]!)
     }
-    return result
   }
 
   /// Reads the user's catalog file at `path`, if it exists, and merges it over `builtin`.
   public static func definitions(builtin: String, userFile path: String?) throws(CatalogError)
     -> [ProviderDefinition]
   {
-    guard let path, FileManager.default.fileExists(atPath: path) else {
-      return try definitions(builtin: builtin)
-    }
+    try definitions(builtin: builtin, user: userCatalog(at: path))
+  }
+
+  /// The user's catalog file at `path`, if it exists.
+  ///
+  /// - Throws: ``CatalogError`` when it exists but cannot be read.
+  public static func userCatalog(at path: String?) throws(CatalogError) -> (text: [UInt8], file: String)? {
+    guard let path, FileManager.default.fileExists(atPath: path) else { return nil }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CatalogError(file: path, message: "cannot be read; check its permissions")
     }
-    return try definitions(builtin: builtin, user: (Array(data), path))
+    return (Array(data), path)
   }
 
   private static func providerEntries(of text: [UInt8], file: String) throws(CatalogError) -> JSONObject {

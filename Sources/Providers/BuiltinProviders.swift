@@ -18,14 +18,8 @@ public enum BuiltinProviders {
   /// - Throws: ``CatalogError`` naming the file, the provider and the field when the user's file is
   ///   not valid.
   public static func registry(userCatalogPath: String? = nil) throws(CatalogError) -> ProviderRegistry {
-    let definitions = try ProviderCatalog.definitions(builtin: catalogJSON, userFile: userCatalogPath)
-    let userFile = userCatalogPath ?? "providers.json"
-    // Only asked when a definition is invalid, so the built-in catalog is not decoded a second
-    // time on every command.
-    return try ProviderRegistry(definitions: definitions, dialects: BuiltinDialects.all) { name in
-      let builtin = (try? Self.definitions().contains { $0.name == name }) == true
-      return builtin && !FileManager.default.fileExists(atPath: userFile)
-        ? "built-in providers.json" : userFile
-    }
+    let catalog = try ProviderCatalog.pendingDefinitions(
+      builtin: catalogJSON, user: ProviderCatalog.userCatalog(at: userCatalogPath))
+    return try ProviderRegistry(catalog: catalog, dialects: BuiltinDialects.all)
   }
 }
