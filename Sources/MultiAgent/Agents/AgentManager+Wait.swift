@@ -59,8 +59,9 @@ extension AgentManager {
   /// (finished or needs input), or until `timeout` passes; the agents are never changed.
   ///
   /// Every reference is resolved before waiting; the same agent named twice is waited on once.
-  /// Records are read after every commit to the database (at least every 20 ms) and the agents still
-  /// waited on reconciled every 2 s. An agent
+  /// Records are read every 20 ms, and at once when the supervisor of the first agent still waited
+  /// on exits (it does right after settling the agent); the agents still waited on are reconciled
+  /// every 2 s. An agent
   /// waiting for input that is answered meanwhile is waited on again.
   ///
   /// - Returns: what was seen; ``WaitOutcome/timedOut`` tells a timeout (or a cancelled task) apart.
@@ -78,7 +79,9 @@ extension AgentManager {
     let clock = ContinuousClock()
     let start = clock.now
     var lastReconcile = start
-    let changes = StoreChangeWatcher(databasePath: home.database)
+    // The supervisor of the first agent still waited on: it exits right after settling the agent,
+    // so a wait on its pidfd ends the moment there is news.
+    var watched: (identity: ProcessIdentity, watcher: ExitWatcher)?
     // Terminal records never settle differently; they are read once.
     var terminal: [String: AgentRecord] = [:]
     while true {
@@ -106,13 +109,21 @@ extension AgentManager {
         lastReconcile = clock.now
       }
       let pause = timeout.map { min(Self.waitPollInterval, $0 - elapsed) } ?? Self.waitPollInterval
-      // Wakes as soon as anyone commits to the database (the supervisor settling the agent); the
-      // blocking wait runs off Swift's cooperative threads.
-      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().async {
-          changes.wait(timeout: pause)
-          continuation.resume()
+      if let supervisor = pending.first?.supervisor, supervisor.pid > 0 {
+        if watched?.identity != supervisor { watched = (supervisor, ExitWatcher(pid: supervisor.pid)) }
+      } else {
+        watched = nil
+      }
+      if let watcher = watched?.watcher {
+        // The blocking wait runs off Swift's cooperative threads.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+          DispatchQueue.global().async {
+            watcher.wait(timeout: pause)
+            continuation.resume()
+          }
         }
+      } else {
+        try? await Task.sleep(for: pause)
       }
     }
   }

@@ -10,7 +10,7 @@ import CMultiAgentShims
 /// notices an exit at once instead of at its next poll. Where pidfds are unavailable (an old kernel,
 /// another system) a wait simply sleeps for the timeout; callers check the process themselves
 /// after each wait either way, so the watcher only ever makes them notice sooner.
-final class ExitWatcher {
+final class ExitWatcher: Sendable {
   private let descriptor: Int32
 
   /// Watches process `pid`. A pid that names another process by now (the caller's check decides)
