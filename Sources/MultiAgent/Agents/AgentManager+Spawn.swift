@@ -23,7 +23,8 @@ extension AgentManager {
     _ options: SpawnOptions, maxRunning: Int? = nil, supervisor pending: PendingSupervisor? = nil
   ) throws(AgentError) -> AgentRecord {
     // A pending supervisor not told to go by the end (a failure, a queued agent) exits unused.
-    defer { pending?.cancel() }
+    var started = false
+    defer { if !started { pending?.cancel() } }
     var options = options
     if let agentID = authority.agentID {
       if let parentID = options.parentID, parentID != agentID {
@@ -180,7 +181,9 @@ extension AgentManager {
         if let current = try? store.agent(id: id), current.status == .crashed {
           throw AgentError(.process, current.error ?? "cannot start the supervisor")
         }
-      } else if pending?.go() != true {
+      } else if pending?.go() == true {
+        started = true
+      } else {
         try startSupervisor(for: id)
       }
     } catch {

@@ -61,18 +61,44 @@ public final class PendingSupervisor: Sendable {
     return PendingSupervisor(agentID: agentID, identity: identity, socket: pair[0])
   }
 
-  /// Tells the supervisor its agent is ready.
+  /// Tells the supervisor its agent is ready. The socket stays open: the supervisor closes its end
+  /// once the agent settled (see ``waitUntilSettled(timeout:)``).
   ///
   /// - Returns: whether it was still there to hear it (else start another one).
   func go() -> Bool {
     socket.withLock { descriptor in
       guard descriptor >= 0 else { return false }
-      defer {
-        close(descriptor)
-        descriptor = -1
-      }
       let word = Array(Self.goWord.utf8)
-      return send(descriptor, word, word.count, Int32(MSG_NOSIGNAL)) == word.count
+      if send(descriptor, word, word.count, Int32(MSG_NOSIGNAL)) == word.count { return true }
+      close(descriptor)
+      descriptor = -1
+      return false
+    }
+  }
+
+  /// Blocks until the supervisor reports the agent settled (or is gone), or `timeout` passes.
+  ///
+  /// - Returns: whether it did before the timeout; read the record either way.
+  public func waitUntilSettled(timeout: Duration?) -> Bool {
+    guard let descriptor = socket.withLock({ $0 >= 0 ? dup($0) : -1 }), descriptor >= 0 else { return true }
+    defer { close(descriptor) }
+    let deadline = timeout.map { ContinuousClock.now + $0 }
+    var buffer = [UInt8](repeating: 0, count: 64)
+    while true {
+      var remaining: Int32 = -1
+      if let deadline {
+        let left = deadline - ContinuousClock.now
+        if left <= .zero { return false }
+        remaining = Int32(clamping: max(left.wholeMilliseconds, 1))
+      }
+      var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&entry, 1, remaining)
+      if ready < 0 && errno == EINTR { continue }
+      if ready < 0 { return true }
+      if ready == 0 { continue }
+      // Only the end of the stream means something (the supervisor closed its end, or died).
+      let count = read(descriptor, &buffer, buffer.count)
+      if count <= 0 && !(count < 0 && errno == EINTR) { return true }
     }
   }
 
@@ -104,8 +130,10 @@ extension Supervisor {
       received += buffer[0..<count]
       if received.last == UInt8(ascii: "\n") { break }
     }
-    close(descriptor)
-    guard received == Array(PendingSupervisor.goWord.utf8) else { return nil }
+    guard received == Array(PendingSupervisor.goWord.utf8) else {
+      close(descriptor)
+      return nil
+    }
     let log = open(
       AgentPaths(home: home, id: agentID).supervisorLog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
     if log >= 0 {
@@ -114,5 +142,11 @@ extension Supervisor {
       close(log)
     }
     return store ?? (try? AgentStore(home: home))
+  }
+
+  /// Closes the socket ``awaitStart(home:agentID:descriptor:)`` kept open, which tells the spawn
+  /// (if it waits) that the agent settled.
+  public static func closeStartSocket(descriptor: Int32 = 3) {
+    close(descriptor)
   }
 }

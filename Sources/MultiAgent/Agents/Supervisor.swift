@@ -42,12 +42,17 @@ public struct Supervisor: Sendable {
   }
 
   /// Like ``run()``, with the store already open (see ``awaitStart(home:agentID:descriptor:)``).
+  ///
+  /// - Parameter settled: called once the agent has settled (or the run failed), before the
+  ///   supervisor stops its children and starts queued agents: a spawn waiting for the agent is
+  ///   told at once.
   @discardableResult
-  public func run(store: AgentStore) throws -> AgentStatus {
+  public func run(store: AgentStore, settled: () -> Void = {}) throws -> AgentStatus {
     guard let record = try store.agent(id: agentID) else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
     defer {
+      settled()
       FamilyCascade(store: store).parentSettled(agentID)
       // Its slot is free now (it settled, or waits for an answer): start what the queue allows.
       AgentManager.startQueued(home: home)

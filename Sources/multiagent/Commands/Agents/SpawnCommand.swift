@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MultiAgent
 import ProviderKit
@@ -180,7 +181,19 @@ struct SpawnCommand: ParsableCommand {
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
-      let settled = try await manager.wait(record.id, timeout: timeout)
+      // The supervisor started ahead says when the agent settled; the record tells how.
+      let started = ContinuousClock.now
+      if let pending, pending.agentID == record.id, record.status != .queued {
+        let limit = timeout
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+          DispatchQueue.global().async {
+            _ = pending.waitUntilSettled(timeout: limit)
+            continuation.resume()
+          }
+        }
+      }
+      let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
+      let settled = try await manager.wait(record.id, timeout: remaining)
       return AgentOutput.reportSettled(settled, context: context)
     }
     if context.json {

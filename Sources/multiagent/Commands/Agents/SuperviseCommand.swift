@@ -37,7 +37,8 @@ struct SuperviseCommand: ParsableCommand {
       // The spawn gave up (or died) before the word: nothing was started, nothing to report.
       guard let store = Supervisor.awaitStart(home: context.home, agentID: id) else { return .success }
       defer { Self.reportResourceUsage() }
-      try supervisor.run(store: store)
+      // Closing the socket tells a spawn --wait that the agent settled.
+      try supervisor.run(store: store) { Supervisor.closeStartSocket() }
       return .success
     }
     defer { Self.reportResourceUsage() }
