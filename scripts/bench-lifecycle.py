@@ -10,7 +10,7 @@
    once) to account B's first request at the fake server, next to the bare CLI's own start-up time
    (launch to first request) (target: failover <= start-up + 1 s).
 
-Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH]
+Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH] [--verbose]
 Builds the release binary first unless --binary is given. Needs the real CLIs
 (scripts/install-real-clis.sh).
 """
@@ -116,9 +116,10 @@ def failover(binary, base_env, work, _port, ws, bin_dir, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--agents", type=int, default=10000)
     ap.add_argument("--binary")
+    ap.add_argument("--verbose", action="store_true", help="print every run's wall time too")
     args = ap.parse_args()
 
     if args.binary:
@@ -177,9 +178,10 @@ def main():
                 if key in env:
                     os.makedirs(env[key], exist_ok=True)
             run(setup["bare"](), env, cwd=ws)  # warm-up: first-run setup of the config dir
-            bare = [run(setup["bare"](), env, cwd=ws)[0] for _ in range(args.runs)]
-            spawned, cpu, rss = [], [], []
+            bare, spawned, cpu, rss = [], [], [], []
+            # Alternated, so that drift in the machine's load hits both sides alike.
             for i in range(args.runs):
+                bare.append(run(setup["bare"](), env, cwd=ws)[0])
                 agent = f"bench-{name}-{i}"
                 elapsed, _ = run([binary, "--home", home, "spawn", "--provider", name, "--no-worktree",
                                   "--cwd", ws, "--name", agent, "--wait", prompt], env)
@@ -198,6 +200,9 @@ def main():
                     cpu.append(float(usage.group(1)))
                     rss.append(int(usage.group(2)) / 1024)
             ratio = statistics.median(spawned) / statistics.median(bare)
+            if args.verbose:
+                print(f"  {name} runs, ms: bare {sorted(round(x * 1000) for x in bare)}, "
+                      f"spawn --wait {sorted(round(x * 1000) for x in spawned)}")
             print(f"{name:10} {statistics.median(bare):11.3f} {statistics.median(spawned):15.3f} {ratio:7.2f} "
                   f"{statistics.median(cpu) if cpu else float('nan'):17.3f} "
                   f"{max(rss) if rss else float('nan'):18.1f}")

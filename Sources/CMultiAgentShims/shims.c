@@ -3,7 +3,9 @@
 #include <spawn.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 #include "CMultiAgentShims.h"
@@ -53,4 +55,27 @@ int multiagent_pidfd_open(int pid) {
   errno = ENOSYS;
   return -1;
 #endif
+}
+
+int multiagent_become_child_subreaper(void) {
+#if defined(__linux__)
+  return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+int multiagent_reap_exited_children(int keep) {
+  for (;;) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      if (errno == EINTR) continue;
+      return 0; /* ECHILD: no children at all */
+    }
+    if (info.si_pid == 0 || info.si_pid == keep) return 1;
+    while (waitpid(info.si_pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+  }
 }

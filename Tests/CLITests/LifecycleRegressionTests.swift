@@ -154,6 +154,16 @@ import Testing
     let id = try #require(try world.record(name)["id"] as? String)
     #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
   }
+
+  /// Orphans come to the supervisor (a child subreaper), so even one that left the agent's
+  /// session, which no process-group or session scan finds, ends with the run.
+  @Test func aBackgroundProcessInASessionOfItsOwnDoesNotOutliveTheRun() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@daemon work", name: "escaper", extra: ["--no-worktree"])
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
+    let id = try #require(try world.record(name)["id"] as? String)
+    #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
+  }
 }
 
 /// An agent waiting for an account keeps a supervisor as its timer: a dead one is replaced.

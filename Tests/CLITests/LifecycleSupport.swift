@@ -19,6 +19,7 @@ import TestSupport
 ///   more lines and finishes as above;
 /// - `@fail`: prints to stderr and exits 3 without a signal;
 /// - `@background`: leaves a `sleep 300` running in the background when it exits;
+/// - `@daemon`: leaves a `sleep 300` running in a session of its own (`setsid`) when it exits;
 /// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
 ///   cannot find the thread to resume);
 /// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token) or `@limit`: reports a usage
@@ -190,6 +191,7 @@ struct LifecycleSandbox {
     esac
     case "$prompt" in
       *@background*) sleep 300 & ;;
+      *@daemon*) setsid sleep 300 & ;;
     esac
     limited=""
     if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then limited=1; fi

@@ -27,4 +27,12 @@ void multiagent_sigset_fill_all(sigset_t *set);
 /// with errno set (ENOSYS where the system has no pidfds).
 int multiagent_pidfd_open(int pid);
 
+/// Makes the calling process a child subreaper (Linux PR_SET_CHILD_SUBREAPER): orphaned
+/// descendants are reparented to it instead of init. Returns 0, or -1 with errno set.
+int multiagent_become_child_subreaper(void);
+
+/// Reaps every exited child except `keep` (0: none kept), without blocking.
+/// Returns 1 when children remain (running, or `keep` itself), 0 when there are none left.
+int multiagent_reap_exited_children(int keep);
+
 #endif

@@ -88,7 +88,11 @@ struct FamilyCascade {
   /// Ends the CLI process groups (and sessions) of `records` together: SIGTERM, up to `grace` for
   /// all to exit, then SIGKILL (up to 5 s more). Blocks the calling thread. A recorded leader whose
   /// pid now names another process (different start time) is left alone.
-  static func terminateBlocking(_ records: [AgentRecord], grace: Duration) {
+  ///
+  /// - Parameter adoptedBy: a subreaper whose children are all leftovers of these runs (a
+  ///   supervisor after its CLI exited): its children, with their groups and sessions, end too —
+  ///   also those that left the CLI's session (`setsid`).
+  static func terminateBlocking(_ records: [AgentRecord], grace: Duration, adoptedBy: Int32? = nil) {
     let inspector = ProcessInspector()
     let control = SystemProcessControl()
     let groups = Set(
@@ -99,15 +103,28 @@ struct FamilyCascade {
         }
         return true
       }.map(\.pid))
-    guard !groups.isEmpty else { return }
+    guard !groups.isEmpty || adoptedBy != nil else { return }
+    // Never the caller's own group or session.
+    let own: Set<Int32> = [getpgid(0), getsid(0)]
+    var watched = groups
     func members() -> [ProcessSnapshot] {
-      inspector.table.allSnapshots().filter {
-        !$0.isZombie && (groups.contains($0.processGroupID) || groups.contains($0.sessionID))
+      let all = inspector.table.allSnapshots()
+      if let adoptedBy {
+        for child in all where child.parentPID == adoptedBy && !child.isZombie {
+          watched.formUnion([child.processGroupID, child.sessionID].filter { $0 > 1 && !own.contains($0) })
+        }
+      }
+      return all.filter {
+        !$0.isZombie
+          && (watched.contains($0.processGroupID) || watched.contains($0.sessionID)
+            || ($0.parentPID == adoptedBy && $0.pid != getpid()))
       }
     }
     func signal(_ number: Int32, _ members: [ProcessSnapshot]) {
       // Only groups that still have members: an empty group's id may name a new process by now.
-      for group in Set(members.map(\.processGroupID)) where group > 1 { _ = control.send(number, to: -group) }
+      for group in Set(members.map(\.processGroupID)) where group > 1 && !own.contains(group) {
+        _ = control.send(number, to: -group)
+      }
       for member in members where member.pid > 1 { _ = control.send(number, to: member.pid) }
     }
     var remaining = members()

@@ -112,13 +112,16 @@ public final class PendingSupervisor: Sendable {
 }
 
 extension Supervisor {
-  /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog and opens the
-  /// store while the spawn runs, waits for the word on descriptor `descriptor`, then sends its
+  /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog (and decodes
+  /// `provider`, the one the spawn names) and opens the store while the spawn runs, waits for the word on descriptor `descriptor`, then sends its
   /// output to the agent's `supervisor.log`.
   ///
   /// - Returns: the opened store when the word came; `nil` when the spawn gave up (exit quietly).
-  public static func awaitStart(home: StateHome, agentID: String, descriptor: Int32 = 3) -> AgentStore? {
-    _ = try? home.providerRegistry()
+  public static func awaitStart(
+    home: StateHome, agentID: String, provider: String? = nil, descriptor: Int32 = 3
+  ) -> AgentStore? {
+    let registry = try? home.providerRegistry()
+    if let provider { _ = try? registry?.provider(named: provider) }
     // The database is opened ahead only when it exists: a spawn that fails must not create a home.
     let store = FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
     var received: [UInt8] = []
@@ -144,7 +147,7 @@ extension Supervisor {
     return store ?? (try? AgentStore(home: home))
   }
 
-  /// Closes the socket ``awaitStart(home:agentID:descriptor:)`` kept open, which tells the spawn
+  /// Closes the socket ``awaitStart(home:agentID:provider:descriptor:)`` kept open, which tells the spawn
   /// (if it waits) that the agent settled.
   public static func closeStartSocket(descriptor: Int32 = 3) {
     close(descriptor)

@@ -182,6 +182,8 @@ struct SupervisedRun {
       if !exited {
         // The CLI is our unreaped child here, so its pid (and group id) cannot have been reused.
         enforceStop(cli, &stopWatch)
+        // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
+        if Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.pid) }
         exitWatcher.wait(timeout: .milliseconds(10))
       }
     }
@@ -189,10 +191,14 @@ struct SupervisedRun {
     inspect(events, expectedSession: expectedSession, cli: cli, into: &ending)
     try commit(events)
     ending.exit = exit
-    // Background processes the agent left in its process group must not outlive its run.
-    if var leftover = try store.agent(id: agentID) {
+    // Background processes the agent left in its process group must not outlive its run. A
+    // subreaper with no child left knows there are none (every survivor would be its descendant).
+    let mayHaveLeftovers = !Subreaper.isActive || Subreaper.reapExitedChildren()
+    if mayHaveLeftovers, var leftover = try store.agent(id: agentID) {
       leftover.cli = cli
-      FamilyCascade.terminateBlocking([leftover], grace: .seconds(2))
+      FamilyCascade.terminateBlocking(
+        [leftover], grace: .seconds(2), adoptedBy: Subreaper.isActive ? getpid() : nil)
+      if Subreaper.isActive { Subreaper.reapExitedChildren() }
     }
     return ending
   }

@@ -41,7 +41,7 @@ public struct Supervisor: Sendable {
     try run(store: AgentStore(home: home))
   }
 
-  /// Like ``run()``, with the store already open (see ``awaitStart(home:agentID:descriptor:)``).
+  /// Like ``run()``, with the store already open (see ``awaitStart(home:agentID:provider:descriptor:)``).
   ///
   /// - Parameter settled: called once the agent has settled (or the run failed), before the
   ///   supervisor stops its children and starts queued agents: a spawn waiting for the agent is

@@ -9,9 +9,9 @@ extension AgentManager {
   }
 
   /// The arguments that make the `multiagent` executable wait to supervise agent `id` (see
-  /// ``prelaunchSupervisor(arguments:)``).
-  public static func cliPrelaunchArguments(home: String) -> (String) -> [String] {
-    { id in ["__supervise", "--home", home, "--await-start", id] }
+  /// ``prelaunchSupervisor(arguments:)``), loading `provider`'s definition while it waits.
+  public static func cliPrelaunchArguments(home: String, provider: String) -> (String) -> [String] {
+    { id in ["__supervise", "--home", home, "--await-start", "--provider", provider, id] }
   }
 
   /// The limits of `<home>/config.json`.

@@ -6,23 +6,27 @@ struct SuperviseCommand: ParsableCommand {
   static let adopt = Flag("adopt", help: "Follow the CLI already running instead of starting one.")
   static let awaitStart = Flag(
     "await-start", help: "Started ahead by spawn: wait for the word on descriptor 3, then supervise.")
+  static let provider = Option<String>(
+    "provider", valueName: "name", help: "With --await-start: the provider to load while waiting.")
   static let agentID = Argument(name: "id", help: "The agent's id.")
 
   static let configuration = CommandConfiguration(
     name: "__supervise",
     abstract: "Supervise one agent's run (started by multiagent itself).",
-    options: [adopt, awaitStart],
+    options: [adopt, awaitStart, provider],
     arguments: [agentID],
     isHidden: true
   )
 
   let adopts: Bool
   let awaitsStart: Bool
+  let providerHint: String?
   let id: String
 
-  init(arguments: ParsedArguments) {
+  init(arguments: ParsedArguments) throws {
     adopts = arguments.isSet(Self.adopt)
     awaitsStart = arguments.isSet(Self.awaitStart)
+    providerHint = try arguments.value(Self.provider)
     id = arguments.argument(Self.agentID) ?? ""
   }
 
@@ -32,10 +36,16 @@ struct SuperviseCommand: ParsableCommand {
     where !(context.environment[variable] ?? "").isEmpty {
       throw AgentError(.forbidden, "__supervise is for multiagent itself; an agent may not run it")
     }
+    // Orphans of the agent's processes come to the supervisor, which reaps them and knows after a
+    // run whether anything is left.
+    Subreaper.become()
     let supervisor = Supervisor(home: context.home, agentID: id, adopt: adopts)
     if awaitsStart {
       // The spawn gave up (or died) before the word: nothing was started, nothing to report.
-      guard let store = Supervisor.awaitStart(home: context.home, agentID: id) else { return .success }
+      guard
+        let store = Supervisor.awaitStart(
+          home: context.home, agentID: id, provider: providerHint)
+      else { return .success }
       defer { Self.reportResourceUsage() }
       // Closing the socket tells a spawn --wait that the agent settled.
       try supervisor.run(store: store) { Supervisor.closeStartSocket() }
