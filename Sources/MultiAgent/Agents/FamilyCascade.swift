@@ -89,10 +89,14 @@ struct FamilyCascade {
   /// all to exit, then SIGKILL (up to 5 s more). Blocks the calling thread. A recorded leader whose
   /// pid now names another process (different start time) is left alone.
   ///
-  /// - Parameter adoptedBy: a subreaper whose children are all leftovers of these runs (a
-  ///   supervisor after its CLI exited): its children, with their groups and sessions, end too —
-  ///   also those that left the CLI's session (`setsid`).
-  static func terminateBlocking(_ records: [AgentRecord], grace: Duration, adoptedBy: Int32? = nil) {
+  /// - Parameter adopted: a subreaper (a supervisor after its CLI exited) and the agent it ran: its
+  ///   children that carry the agent's id in their environment end too, with their groups and
+  ///   sessions — also those that left the CLI's session (`setsid`). Other children are spared:
+  ///   the supervisors of agents this agent spawned (they are started without its id) come to it
+  ///   when their spawning command exits, and live on as the cascade rules say.
+  static func terminateBlocking(
+    _ records: [AgentRecord], grace: Duration, adopted: (parent: Int32, agentID: String)? = nil
+  ) {
     let inspector = ProcessInspector()
     let control = SystemProcessControl()
     let groups = Set(
@@ -103,21 +107,28 @@ struct FamilyCascade {
         }
         return true
       }.map(\.pid))
-    guard !groups.isEmpty || adoptedBy != nil else { return }
+    guard !groups.isEmpty || adopted != nil else { return }
+    let marker = Array("\(Authority.agentIDVariable)=\(adopted?.agentID ?? "")".utf8)
+    var leftBehind: Set<Int32> = []
     // Never the caller's own group or session.
     let own: Set<Int32> = [getpgid(0), getsid(0)]
     var watched = groups
     func members() -> [ProcessSnapshot] {
       let all = inspector.table.allSnapshots()
-      if let adoptedBy {
-        for child in all where child.parentPID == adoptedBy && !child.isZombie {
+      if let adopted {
+        for child in all where child.parentPID == adopted.parent && !child.isZombie {
+          guard !leftBehind.contains(child.pid) else { continue }
+          guard case .entries(let entries) = inspector.table.environment(of: child.pid),
+            entries.contains(marker)
+          else { continue }
+          leftBehind.insert(child.pid)
           watched.formUnion([child.processGroupID, child.sessionID].filter { $0 > 1 && !own.contains($0) })
         }
       }
       return all.filter {
         !$0.isZombie
           && (watched.contains($0.processGroupID) || watched.contains($0.sessionID)
-            || ($0.parentPID == adoptedBy && $0.pid != getpid()))
+            || leftBehind.contains($0.pid))
       }
     }
     func signal(_ number: Int32, _ members: [ProcessSnapshot]) {

@@ -197,7 +197,7 @@ struct SupervisedRun {
     if mayHaveLeftovers, var leftover = try store.agent(id: agentID) {
       leftover.cli = cli
       FamilyCascade.terminateBlocking(
-        [leftover], grace: .seconds(2), adoptedBy: Subreaper.isActive ? getpid() : nil)
+        [leftover], grace: .seconds(2), adopted: Subreaper.isActive ? (getpid(), agentID) : nil)
       if Subreaper.isActive { Subreaper.reapExitedChildren() }
     }
     return ending
