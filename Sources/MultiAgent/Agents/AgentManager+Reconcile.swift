@@ -25,9 +25,13 @@ extension AgentManager {
     var report = ReconcileReport()
     let active: [AgentRecord]
     do {
-      active = try store.list(
-        AgentStore.Filter(
-          statuses: [.starting, .running, .waitingForInput, .waitingForAccount], includeDismissed: true))
+      // Agents waiting for input have no process to check, only their worktree: those without one
+      // (often most of a busy home) are not even loaded.
+      active =
+        try store.list(
+          AgentStore.Filter(statuses: [.starting, .running, .waitingForAccount], includeDismissed: true))
+        + store.list(
+          AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true, withWorktreeOnly: true))
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
     // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.

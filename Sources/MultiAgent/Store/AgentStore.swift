@@ -30,16 +30,19 @@ public final class AgentStore: Sendable {
     public var parentID: String?
     /// Whether dismissed agents are included.
     public var includeDismissed: Bool
+    /// Only agents that run in a worktree of their own (all when false).
+    public var withWorktreeOnly: Bool
 
     /// A filter; the default matches every agent not dismissed.
     public init(
       statuses: Set<AgentStatus>? = nil, provider: String? = nil, parentID: String? = nil,
-      includeDismissed: Bool = false
+      includeDismissed: Bool = false, withWorktreeOnly: Bool = false
     ) {
       self.statuses = statuses
       self.provider = provider
       self.parentID = parentID
       self.includeDismissed = includeDismissed
+      self.withWorktreeOnly = withWorktreeOnly
     }
 
     /// Every agent, dismissed ones included.
@@ -441,6 +444,7 @@ public final class AgentStore: Sendable {
       conditions.append("provider = ?")
       parameters.append(provider)
     }
+    if filter.withWorktreeOnly { conditions.append("worktree_path IS NOT NULL") }
     if let parentID = filter.parentID {
       conditions.append("parent_id = ?")
       parameters.append(parentID)
