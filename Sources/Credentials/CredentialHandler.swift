@@ -54,7 +54,7 @@ public struct CredentialHandler: Sendable {
   ///   - refreshURLOverride: another OAuth token endpoint for refreshes (tests).
   ///   - cooldown: how long an account sits out when its limit printed no reset time.
   public init(
-    store: AccountStore, environment: [String: String] = ProcessInfo.processInfo.environment,
+    store: AccountStore, environment: [String: String] = ProcessEnvironment.current,
     refreshURLOverride: String? = nil, cooldown: TimeInterval = RotationPolicy.defaultCooldown
   ) {
     self.store = store

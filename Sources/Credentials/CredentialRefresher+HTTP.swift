@@ -118,7 +118,7 @@ enum TokenEndpoint {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessEnvironment.current
     environment["CURL_HOME"] = "/nonexistent"  // no user .curlrc can change the request
     process.environment = environment
     let input = Pipe()

@@ -40,7 +40,7 @@ public struct CredentialRefresher: Sendable {
   ///   - environment: where token-URL overrides are looked up.
   public init(
     requestTimeout: TimeInterval = 20, lockTimeout: TimeInterval = 90,
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessEnvironment.current
   ) {
     self.requestTimeout = requestTimeout
     self.lockTimeout = lockTimeout

@@ -19,7 +19,7 @@ public struct ProviderInspector: Sendable {
   public var environment: [String: String]
 
   /// An inspector that searches `environment["PATH"]` and passes `environment` to probed CLIs.
-  public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+  public init(environment: [String: String] = ProcessEnvironment.current) {
     self.environment = environment
     searchPath = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
   }

@@ -22,7 +22,7 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
   public let path: String
 
   /// A home at `path`; a relative path is taken relative to the current directory and `~` is expanded.
-  public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+  public init(path: String, environment: [String: String] = ProcessEnvironment.current) {
     self.path = Self.absolute(path, environment: environment)
   }
 
@@ -33,7 +33,7 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
   ///   - environment: the process environment.
   /// - Throws: ``StateHomeError`` when neither is set and the user's home directory is unknown.
   public static func resolve(
-    override: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    override: String?, environment: [String: String] = ProcessEnvironment.current
   ) throws(StateHomeError) -> StateHome {
     if let override, !override.isEmpty { return StateHome(path: override, environment: environment) }
     if let variable = environment[environmentVariable], !variable.isEmpty {

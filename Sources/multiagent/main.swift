@@ -1,4 +1,5 @@
 import Foundation
+import ProviderKit
 
 #if canImport(Glibc)
   import Glibc
@@ -7,5 +8,5 @@ import Foundation
 #endif
 
 let exitCode = await CommandLineTool.run(
-  arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+  arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
 exit(exitCode.rawValue)

@@ -89,7 +89,7 @@ struct AccountBroker: Sendable {
 
   /// The user's own config dir for `provider` (where sessions of agents without accounts live).
   func userConfigDirectory(for provider: ProviderDefinition) -> String? {
-    AccountFiles.userConfigDirectory(of: provider, environment: ProcessInfo.processInfo.environment)
+    AccountFiles.userConfigDirectory(of: provider, environment: ProcessEnvironment.current)
   }
 
   /// Moves session `sessionID`'s transcript between two config dirs.

@@ -134,7 +134,7 @@ extension AgentManager {
       report.settled.append(record.name)
       FamilyCascade(store: store).parentSettled(record.id)
     } catch {
-      try? store.update(id: record.id) { $0.supervisor = dead }
+      _ = try? store.update(id: record.id) { $0.supervisor = dead }
     }
   }
 }

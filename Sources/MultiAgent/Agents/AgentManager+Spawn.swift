@@ -60,7 +60,7 @@ extension AgentManager {
     if let name = options.name, let problem = AgentNames.problem(with: name) {
       throw AgentError(.invalidName, problem)
     }
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessEnvironment.current
     environment.merge(provider.definition.environment) { _, new in new }
     guard ProviderInspector(environment: environment).locate(provider.definition) != nil else {
       throw AgentError(

@@ -104,7 +104,7 @@ public final class AgentManager: Sendable {
   /// agent must not hand that agent's identity and token to the child's supervisor (nor, through
   /// it, to the child's CLI).
   static func supervisorEnvironment() -> [String: String] {
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessEnvironment.current
     let removed = [
       ProcessIdentity.spawnIDVariable, Authority.agentIDVariable, Authority.tokenVariable,
       QuestionProtocol.signalFileVariable,

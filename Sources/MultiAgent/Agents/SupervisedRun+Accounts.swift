@@ -41,7 +41,7 @@ extension SupervisedRun {
       let prepared: PreparedCredentials
       do { prepared = try accounts.prepare(account, provider: provider.definition, now: now) } catch {
         // A refresh that failed marks the account; the next one is tried (never the pinned one again).
-        try? store.appendEvent(agentID: agentID, type: "account_error", message: error.message)
+        _ = try? store.appendEvent(agentID: agentID, type: "account_error", message: error.message)
         if pinned != nil { return .unusable(error.message) }
         excluded.insert(account.id)
         lastFailure = error.message
@@ -69,7 +69,7 @@ extension SupervisedRun {
     }
     guard plan.kind == .resume, let session = plan.sessionID, let from else {
       if previous != nil {
-        try? store.appendEvent(
+        _ = try? store.appendEvent(
           agentID: agentID, type: "account_switched",
           message: "continuing on account \(account.label) (\(account.id))")
       }
@@ -78,7 +78,7 @@ extension SupervisedRun {
     do {
       try accounts.port(
         sessionID: session, provider: provider.definition, from: from, to: prepared.configDirectory)
-      try? store.appendEvent(
+      _ = try? store.appendEvent(
         agentID: agentID, type: "account_switched",
         message:
           "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
@@ -98,7 +98,7 @@ extension SupervisedRun {
         kind: .spawn, prompt: plan.underlyingRequest,
         sessionID: provider.definition.sessionID.source == .pinned ? session : nil, isFirstTurn: true)
       try plan.write(to: paths.runPlan)
-      try? store.appendEvent(
+      _ = try? store.appendEvent(
         agentID: agentID, type: "account_switched",
         message:
           "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
@@ -142,11 +142,11 @@ extension SupervisedRun {
   ) throws -> RunPlan? {
     guard let accountID = record.account, let plan else { return nil }
     // An agent that wrote done or questions before the limit hit has finished its turn.
-    if let signal = try? AgentSignal.read(at: paths.signalFile), signal != nil { return nil }
+    if (try? AgentSignal.read(at: paths.signalFile)) != nil { return nil }
     let until =
       accounts.markExhausted(accountID, reportedReset: exhaustion.resetAt, reason: exhaustion.message)
       ?? exhaustion.resetAt ?? Date()
-    try? store.appendEvent(
+    _ = try? store.appendEvent(
       agentID: agentID, type: "account_exhausted",
       message: "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
         + "\(until.ISO8601Format()): \(exhaustion.message)")

@@ -123,7 +123,7 @@ struct SupervisedRun {
       try FileSystem.writeSecure(Data(text.utf8), to: paths.standardInput)
       input = .file(paths.standardInput)
     }
-    var inherited = ProcessInfo.processInfo.environment
+    var inherited = ProcessEnvironment.current
     inherited.removeValue(forKey: ProcessIdentity.spawnIDVariable)
     inherited.removeValue(forKey: Authority.tokenVariable)
     let resolved = command.resolvedEnvironment(inheriting: inherited)

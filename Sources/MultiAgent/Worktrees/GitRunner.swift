@@ -1,4 +1,5 @@
 import Foundation
+import ProviderKit
 
 /// Runs `git` with an argv array (never a shell) and captures its output.
 struct GitRunner: Sendable {
@@ -18,7 +19,7 @@ struct GitRunner: Sendable {
     process.executableURL = URL(fileURLWithPath: git)
     process.arguments = prefix + arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessEnvironment.current
     // Never prompt, never page, never read the user's terminal.
     environment["GIT_TERMINAL_PROMPT"] = "0"
     environment["GIT_PAGER"] = "cat"

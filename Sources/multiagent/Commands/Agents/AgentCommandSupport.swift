@@ -56,7 +56,7 @@ enum AgentOutput {
   /// Large lists are serialized in chunks on all cores (each chunk with `JSONWriter`) and written
   /// in order: 10,000 records take a few tens of milliseconds.
   static func writeJSONArray(_ records: [AgentRecord]) {
-    let chunkCount = records.count < 2_000 ? 1 : min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
+    let chunkCount = records.count < 2_000 ? 1 : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8)
     let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
     var chunks = [String](repeating: "", count: chunkCount)
     chunks.withUnsafeMutableBufferPointer { buffer in
