@@ -2,7 +2,8 @@
 """Lifecycle benchmark: prints figures, asserts nothing.
 
 1. `multiagent spawn --wait --no-worktree` vs the bare CLI command on the same prompt, with the real
-   claude and codex against the fake model server: median wall times and their ratio (target <= 1.10).
+   claude and codex against the fake model server: median wall times and their ratio (target <= 1.10);
+   and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance).
 2. Supervisor CPU seconds and peak RSS per agent run, as each supervisor reports them in its log
    (target RSS <= 20 MB).
 3. `multiagent --json list --all` wall time with 10,000 agents in the database (target <= 100 ms).
@@ -114,6 +115,30 @@ def failover(binary, base_env, work, _port, ws, bin_dir, runs):
         print("  failover did not reach account B")
 
 
+def own_overhead(binary, base_env, work, ws, runs):
+    """multiagent's own cost per `spawn --wait`, free of the model's and the CLI's variance: a
+    stand-in `codex` that prints a thread id and a finished turn and exits, spawned vs run bare."""
+    bin_dir = os.path.join(work, "instant-bin")
+    os.makedirs(bin_dir)
+    cli = os.path.join(bin_dir, "codex")
+    with open(cli, "w") as f:
+        f.write("#!/bin/sh\n"
+                "echo '{\"type\":\"thread.started\",\"thread_id\":\"0199a213-81c0-7800-8aa1-bbab2a035a53\"}'\n"
+                "echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n")
+    os.chmod(cli, 0o755)
+    env = dict(base_env, PATH=f"{bin_dir}:/usr/bin:/bin")
+    home = os.path.join(work, "instant-home")
+    bare, spawned = [], []
+    for _ in range(runs):
+        bare.append(run([cli, "exec", "Say OK."], env, cwd=ws)[0])
+        spawned.append(run([binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree", "--cwd", ws,
+                            "--wait", "Say OK."], env)[0])
+    overhead = statistics.median(spawned) - statistics.median(bare)
+    print(f"\nmultiagent's own cost per spawn --wait (an instant stand-in CLI, {runs} runs): "
+          f"{overhead * 1000:.1f} ms (median {statistics.median(spawned) * 1000:.1f} ms vs "
+          f"{statistics.median(bare) * 1000:.1f} ms bare)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=9)
@@ -206,6 +231,8 @@ def main():
             print(f"{name:10} {statistics.median(bare):11.3f} {statistics.median(spawned):15.3f} {ratio:7.2f} "
                   f"{statistics.median(cpu) if cpu else float('nan'):17.3f} "
                   f"{max(rss) if rss else float('nan'):18.1f}")
+
+        own_overhead(binary, base_env, work, ws, args.runs * 3)
 
         # list --json with many agents.
         list_home = os.path.join(work, "list-home")

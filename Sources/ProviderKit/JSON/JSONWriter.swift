@@ -24,6 +24,16 @@ public enum JSONWriter {
     }
   }
 
+  /// The same compact JSON text as UTF-8 bytes, for writing out without a `String` in between.
+  ///
+  /// - Parameter capacity: bytes to reserve up front (a good guess saves regrowing a large buffer).
+  public static func bytes(_ value: JSONValue, reservingCapacity capacity: Int = 256) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(capacity)
+    write(value, to: &output)
+    return output
+  }
+
   /// Whether every byte of `utf8` is below 0x80, eight bytes at a time.
   static func isASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let base = utf8.baseAddress else { return true }
@@ -84,8 +94,12 @@ public enum JSONWriter {
 
   static func writeString(_ string: String, to output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    var string = string
-    string.withUTF8 { writeEscaped($0, to: &output) }
+    // Native strings expose their bytes without a copy; others (small or bridged) are copied once.
+    let done: Void? = string.utf8.withContiguousStorageIfAvailable { writeEscaped($0, to: &output) }
+    if done == nil {
+      var copy = string
+      copy.withUTF8 { writeEscaped($0, to: &output) }
+    }
     output.append(UInt8(ascii: "\""))
   }
 
