@@ -34,6 +34,11 @@ extension AgentManager {
   /// directory, see `maxRunningFile(home:id:)`) until it starts.
   @discardableResult
   public func startQueued() -> [String] {
+    // Every command reconciles, and reconciling starts what the queue allows: with nothing queued
+    // (the usual case) a read answers without taking the write lock.
+    guard (try? store.count(AgentStore.Filter(statuses: [.queued], includeDismissed: true))) != 0 else {
+      return []
+    }
     guard let limits = try? schedulingLimits() else { return [] }
     let home = home
     let admitted: [AgentRecord]
