@@ -32,8 +32,8 @@ public final class PendingSupervisor: Sendable {
 
   deinit { cancel() }
 
-  /// Starts the running executable with `arguments(agentID)` (for the CLI:
-  /// `__supervise --home H --await-start ID`) detached, waiting for the word.
+  /// Starts the running executable with `arguments` (for the CLI:
+  /// `__supervise --home H --await-start --provider P ID`) detached, waiting for the word.
   ///
   /// - Returns: `nil` when it cannot be started; the spawn then starts its supervisor afterwards.
   static func launch(
@@ -112,9 +112,10 @@ public final class PendingSupervisor: Sendable {
 }
 
 extension Supervisor {
-  /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog (and decodes
-  /// `provider`, the one the spawn names) and opens the store while the spawn runs, waits for the word on descriptor `descriptor`, then sends its
-  /// output to the agent's `supervisor.log`.
+  /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog (decoding
+  /// `provider`, the one the spawn names) and opens the store while the spawn runs, waits for the
+  /// word on `descriptor`, then sends its output to the agent's `supervisor.log`. The descriptor
+  /// stays open until ``closeStartSocket(descriptor:)``.
   ///
   /// - Returns: the opened store when the word came; `nil` when the spawn gave up (exit quietly).
   public static func awaitStart(
@@ -147,8 +148,8 @@ extension Supervisor {
     return store ?? (try? AgentStore(home: home))
   }
 
-  /// Closes the socket ``awaitStart(home:agentID:provider:descriptor:)`` kept open, which tells the spawn
-  /// (if it waits) that the agent settled.
+  /// Closes the socket ``awaitStart(home:agentID:provider:descriptor:)`` kept open, which tells
+  /// the spawn (if it waits) that the agent settled.
   public static func closeStartSocket(descriptor: Int32 = 3) {
     close(descriptor)
   }
