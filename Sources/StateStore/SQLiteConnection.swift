@@ -60,10 +60,6 @@ package final class SQLiteConnection {
     // From here on the connection owns the handle and closes it, also when configuring fails.
     let connection = SQLiteConnection(path: path, handle: handle, retryLimit: retryLimit)
     sqlite3_extended_result_codes(handle, 1)
-    // The last connection to close would checkpoint the WAL into the database and delete it, so
-    // every short command paid a checkpoint with fsync on exit and the next one re-created the
-    // WAL (fsyncing the directory). The WAL stays instead; commits checkpoint it every 1000 pages.
-    _ = multiagent_sqlite3_db_config_int(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
     // SQLite's own busy_timeout sleeps 1, 2, 5, 10… ms between tries; our transactions hold the
     // write lock for well under a millisecond, so waiting in finer steps hands it over sooner.
     let limit = Int(clamping: milliseconds(busyTimeout))
