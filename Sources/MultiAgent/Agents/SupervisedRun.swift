@@ -168,7 +168,8 @@ struct SupervisedRun {
     var exit: ExitStatus?
     var exited = false
     var stopWatch = StopWatch()
-    // Output is parsed every 10 ms while the CLI runs; its exit is noticed at once.
+    // Output is parsed every 50 ms while the CLI runs (fewer wake-ups to compete with it for the
+    // CPU); its exit is noticed at once.
     let exitWatcher = ExitWatcher(pid: cli.pid)
     while !exited {
       let events = follower.poll()
@@ -184,7 +185,7 @@ struct SupervisedRun {
         enforceStop(cli, &stopWatch)
         // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
         if Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.pid) }
-        exitWatcher.wait(timeout: .milliseconds(10))
+        exitWatcher.wait(timeout: Supervisor.pollInterval)
       }
     }
     let events = follower.poll(final: true)
