@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -54,6 +56,41 @@ import TestSupport
     #expect(log.hasPrefix(logBefore))
     #expect(log.components(separatedBy: "\"subtype\":\"init\"").count - 1 == 2)
     #expect((after["parse_offset"] as? Int) == log.utf8.count)
+  }
+
+  /// Two `answer` commands at once: exactly one resumes the agent, the other is refused, and the
+  /// resumed turn carries the winner's answer only.
+  @Test func twoAnswersAtOnceResumeTheAgentOnce() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask pick a color", name: "contested")
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 3)
+    let colors = ["red", "blue"]
+    let results = Mutex<[String: CLIRunner.Result]>([:])
+    DispatchQueue.concurrentPerform(iterations: colors.count) { index in
+      let color = colors[index]
+      if let result = try? world.run(["answer", name, "--answer", "q1=\(color) it is"]) {
+        results.withLock { $0[color] = result }
+      }
+    }
+    let outcomes = results.withLock { $0 }
+    #expect(outcomes.count == 2)
+    let winners = outcomes.filter { $0.value.exitCode == 0 }.map(\.key)
+    #expect(winners.count == 1, "\(outcomes.mapValues { "\($0.exitCode) \($0.stderr)" })")
+    let loser = try #require(outcomes.first { $0.value.exitCode != 0 })
+    #expect(loser.value.exitCode == 1)
+    // Refused before the winner's change ("not waiting for input") or at it ("answered … meanwhile").
+    let refusal = loser.value.stderr
+    #expect(
+      refusal.contains("not waiting for input") || refusal.contains("answered or changed meanwhile"),
+      "\(refusal)")
+
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 0)
+    let calls = try world.calls()
+    #expect(calls.count == 2)
+    let prompt = try #require(calls.last?.argv.last)
+    let winner = try #require(winners.first)
+    #expect(prompt.contains("\(winner) it is"))
+    #expect(!prompt.contains("\(loser.key) it is"))
   }
 
   @Test func answersFileAndFreeTextAndWait() throws {
