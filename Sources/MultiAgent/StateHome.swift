@@ -60,11 +60,11 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
 
   /// The built-in providers merged with this home's providers.json, if there is one.
   ///
-  /// - Throws: ``CatalogError`` naming the file, the provider and the field when the user's file is
-  ///   not valid.
-  ///
   /// Decoding the catalog is most of what a short command does before its real work, so a
   /// process decodes it once per version of the file (its size, modification time and inode).
+  ///
+  /// - Throws: ``CatalogError`` naming the file, the provider and the field when the user's file is
+  ///   not valid.
   public func providerRegistry() throws(CatalogError) -> ProviderRegistry {
     let file = providersFile
     let signature = Self.fileSignature(file)

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 extension AgentManager {
@@ -61,8 +60,7 @@ extension AgentManager {
   /// Every reference is resolved before waiting; the same agent named twice is waited on once.
   /// Records are read every 20 ms, and at once when the supervisor of the first agent still waited
   /// on exits (it does right after settling the agent); the agents still waited on are reconciled
-  /// every 2 s. An agent
-  /// waiting for input that is answered meanwhile is waited on again.
+  /// every 2 s. An agent waiting for input that is answered meanwhile is waited on again.
   ///
   /// - Returns: what was seen; ``WaitOutcome/timedOut`` tells a timeout (or a cancelled task) apart.
   /// - Throws: ``AgentError/Code/notFound`` for a reference that names no agent (before waiting) or
@@ -115,13 +113,7 @@ extension AgentManager {
         watched = nil
       }
       if let watcher = watched?.watcher {
-        // The blocking wait runs off Swift's cooperative threads.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-          DispatchQueue.global().async {
-            watcher.wait(timeout: pause)
-            continuation.resume()
-          }
-        }
+        await awaitBlocking { watcher.wait(timeout: pause) }
       } else {
         try? await Task.sleep(for: pause)
       }

@@ -62,7 +62,7 @@ public final class PendingSupervisor: Sendable {
   }
 
   /// Tells the supervisor its agent is ready. The socket stays open: the supervisor closes its end
-  /// once the agent settled (see ``waitUntilSettled(timeout:)``).
+  /// once the agent settled (see ``settled(within:)``).
   ///
   /// - Returns: whether it was still there to hear it (else start another one).
   func go() -> Bool {
@@ -76,10 +76,16 @@ public final class PendingSupervisor: Sendable {
     }
   }
 
+  /// Returns once the supervisor reports the agent settled (or is gone, or was never told to go),
+  /// or after `timeout`; read the record either way (``AgentManager/wait(_:timeout:)``).
+  public func settled(within timeout: Duration?) async {
+    await awaitBlocking { _ = self.waitUntilSettled(timeout: timeout) }
+  }
+
   /// Blocks until the supervisor reports the agent settled (or is gone), or `timeout` passes.
   ///
-  /// - Returns: whether it did before the timeout; read the record either way.
-  public func waitUntilSettled(timeout: Duration?) -> Bool {
+  /// - Returns: whether it did before the timeout.
+  func waitUntilSettled(timeout: Duration?) -> Bool {
     guard let descriptor = socket.withLock({ $0 >= 0 ? dup($0) : -1 }), descriptor >= 0 else { return true }
     defer { close(descriptor) }
     let deadline = timeout.map { ContinuousClock.now + $0 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import MultiAgent
 import ProviderKit
@@ -183,15 +182,7 @@ struct SpawnCommand: ParsableCommand {
       if !context.json { context.console.write(record.name + "\n") }
       // The supervisor started ahead says when the agent settled; the record tells how.
       let started = ContinuousClock.now
-      if let pending, pending.agentID == record.id, record.status != .queued {
-        let limit = timeout
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-          DispatchQueue.global().async {
-            _ = pending.waitUntilSettled(timeout: limit)
-            continuation.resume()
-          }
-        }
-      }
+      await pending?.settled(within: timeout)
       let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
       let settled = try await manager.wait(record.id, timeout: remaining)
       return AgentOutput.reportSettled(settled, context: context)
