@@ -36,6 +36,16 @@ public final class AgentManager: Sendable {
     do { store = try AgentStore(home: home) } catch { throw AgentError(.store, error.description) }
   }
 
+  /// A manager around a store this process already has open (a supervisor's), with the user's
+  /// authority and the CLI's supervisor arguments.
+  init(home: StateHome, sharing store: AgentStore) throws(AgentError) {
+    self.home = home
+    self.store = store
+    authority = .user
+    supervisorArguments = Self.cliSupervisorArguments(home: home.path)
+    do { registry = try home.providerRegistry() } catch { throw AgentError(.catalog, error.description) }
+  }
+
   private init(copying other: AgentManager, authority: Authority) {
     home = other.home
     registry = other.registry

@@ -123,7 +123,7 @@ extension SupervisedRun {
       id: agentID, from: [.starting, .running, .waitingForAccount], to: .waitingForAccount, message: message
     ) { $0.error = message }
     // Waiting for an account holds no slot (see ``SchedulingLimits``): let the queue move.
-    AgentManager.startQueued(home: home)
+    AgentManager.startQueued(home: home, store: store)
     while true {
       Thread.sleep(forTimeInterval: 1)
       guard let record = try store.agent(id: agentID), record.status == .waitingForAccount else { return }

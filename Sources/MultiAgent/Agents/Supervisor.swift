@@ -55,7 +55,7 @@ public struct Supervisor: Sendable {
       settled()
       FamilyCascade(store: store).parentSettled(agentID)
       // Its slot is free now (it settled, or waits for an answer): start what the queue allows.
-      AgentManager.startQueued(home: home)
+      AgentManager.startQueued(home: home, store: store)
     }
     let registry: ProviderRegistry
     do { registry = try home.providerRegistry() } catch {

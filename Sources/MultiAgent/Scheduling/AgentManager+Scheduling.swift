@@ -95,13 +95,9 @@ extension AgentManager {
     return positions
   }
 
-  /// Starts queued agents from inside a supervisor, whose agent just gave up its slot; errors are
-  /// ignored (the next command's reconcile retries).
-  static func startQueued(home: StateHome) {
-    guard
-      let manager = try? AgentManager(
-        home: home, supervisorArguments: cliSupervisorArguments(home: home.path))
-    else { return }
-    manager.startQueued()
+  /// Starts queued agents from inside a supervisor, whose agent just gave up its slot, on the
+  /// supervisor's own connection; errors are ignored (the next command's reconcile retries).
+  static func startQueued(home: StateHome, store: AgentStore) {
+    (try? AgentManager(home: home, sharing: store))?.startQueued()
   }
 }
