@@ -134,6 +134,18 @@ import TestSupport
     #expect(final["exit_signal"] as? Int == 9)
   }
 
+  @Test func anAgentWaitingForInputWhoseWorktreeVanishedIsCrashed() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask pick a color", name: "homeless")
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 3)
+    let worktree = try #require(try world.record(name)["worktree_path"] as? String)
+    try FileManager.default.removeItem(atPath: worktree)
+    #expect(try world.run(["list"]).exitCode == 0)
+    let settled = try world.record(name)
+    #expect(settled["status"] as? String == "crashed")
+    #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
+  }
+
   @Test func cleanupRemovesOrphansAndLeavesLiveAgentsAlone() throws {
     let world = try LifecycleSandbox()
     let live = try world.spawn("keep me", name: "live")
