@@ -1,4 +1,5 @@
 import Foundation
+import MultiAgent
 import ProviderKit
 
 #if canImport(Glibc)
@@ -6,6 +7,12 @@ import ProviderKit
 #elseif canImport(Darwin)
   import Darwin
 #endif
+
+// `multiagent __supervise <words>`: a detached supervisor this executable started for one of its
+// agents (see `CommandContext.supervision`); the library parses its own words.
+if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
+  exit(Supervisor.main(arguments: Array(CommandLine.arguments.dropFirst(2))))
+}
 
 let exitCode = await CommandLineTool.run(
   arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)

@@ -10,7 +10,7 @@ import Testing
 
   init() throws {
     directory = try TemporaryDirectory(prefix: "cascade")
-    manager = try AgentManager(home: StateHome(path: directory.path("home"))) { id, _ in [id] }
+    manager = try AgentManager(home: StateHome(path: directory.path("home")), supervision: .inProcess)
     for (id, parent) in [("p", nil), ("c", "p"), ("g", "c")] as [(String, String?)] {
       _ = try manager.store.create(
         AgentRecord(id: id, name: "agent-\(id)", provider: "claude", parentID: parent, status: .running))

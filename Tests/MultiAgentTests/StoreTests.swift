@@ -1,6 +1,7 @@
 @testable import StateStore
 import Foundation
 import ProviderKit
+import StateStore
 import TestSupport
 import Testing
 
@@ -202,9 +203,12 @@ import Testing
     #expect(events[2].message == "finished" && events[2].data?["n"]?.intValue == 2)
     #expect(events[2] == done.event)
 
-    // A status change through update is logged too.
-    try store.update(id: "t1") { $0.status = .stopped }
-    #expect(try store.events(agentID: "t1").last?.toStatus == .stopped)
+    // A status change through update goes through the same status machine, and is logged too.
+    #expect(throws: StoreError.self) { try store.update(id: "t1") { $0.status = .stopped } }
+    #expect(try store.agent(id: "t1")?.status == .completed)
+    try store.create(AgentRecord(id: "t2", name: "t2", provider: "codex", status: .running))
+    try store.update(id: "t2") { $0.status = .stopped }
+    #expect(try store.events(agentID: "t2").last?.toStatus == .stopped)
   }
 
   @Test func eventsFollowAndDeleteRemovesThem() throws {

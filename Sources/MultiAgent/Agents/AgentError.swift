@@ -1,42 +1,53 @@
-/// Why an agent operation failed: a code for scripts and exit codes, and a sentence for people.
+/// Why an agent operation failed: a code for scripts and exit codes, a sentence for people, and the
+/// lower-level error it came from, when there was one.
 public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// What kind of failure.
-  public enum Code: String, Sendable, Hashable {
+  /// What kind of failure: a stable name for scripts (`not_found`, `forbidden`, …). New codes may
+  /// be added; switch over them with a `default`.
+  public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The code's name, as printed in `--json` errors.
+    public let rawValue: String
+
+    /// A code called `rawValue`.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The name.
+    public var description: String { rawValue }
+
     /// No provider has that name.
-    case unknownProvider = "unknown_provider"
+    public static let unknownProvider = Code(rawValue: "unknown_provider")
     /// The provider's CLI is not installed.
-    case binaryNotFound = "binary_not_found"
+    public static let binaryNotFound = Code(rawValue: "binary_not_found")
     /// The agent name is not valid.
-    case invalidName = "invalid_name"
+    public static let invalidName = Code(rawValue: "invalid_name")
     /// Another agent has that name.
-    case nameTaken = "name_taken"
+    public static let nameTaken = Code(rawValue: "name_taken")
     /// The prompt is missing or empty.
-    case missingPrompt = "missing_prompt"
+    public static let missingPrompt = Code(rawValue: "missing_prompt")
     /// A path given does not exist or cannot be used.
-    case invalidPath = "invalid_path"
+    public static let invalidPath = Code(rawValue: "invalid_path")
     /// Git could not give the agent a worktree.
-    case worktree = "worktree"
+    public static let worktree = Code(rawValue: "worktree")
     /// No agent has that name or id.
-    case notFound = "not_found"
+    public static let notFound = Code(rawValue: "not_found")
     /// No account of the provider has that id or label, or it cannot be used.
-    case unknownAccount = "unknown_account"
+    public static let unknownAccount = Code(rawValue: "unknown_account")
     /// The agent is not in a state that allows the operation.
-    case invalidState = "invalid_state"
+    public static let invalidState = Code(rawValue: "invalid_state")
     /// The answers do not fit the pending questions.
-    case invalidAnswer = "invalid_answer"
+    public static let invalidAnswer = Code(rawValue: "invalid_answer")
     /// The provider cannot resume sessions.
-    case resumeUnsupported = "resume_unsupported"
+    public static let resumeUnsupported = Code(rawValue: "resume_unsupported")
     /// Waiting ran out of time.
-    case timedOut = "timed_out"
+    public static let timedOut = Code(rawValue: "timed_out")
     /// The state database failed.
-    case store = "store"
+    public static let store = Code(rawValue: "store")
     /// A process could not be started or inspected.
-    case process = "process"
+    public static let process = Code(rawValue: "process")
     /// The provider catalog is invalid.
-    case catalog = "invalid_catalog"
+    public static let catalog = Code(rawValue: "invalid_catalog")
     /// The caller may not do this: an agent's token acts only on the agents it spawned, and a wrong
     /// or missing token never falls back to the user's authority (the CLI exits 77).
-    case forbidden = "forbidden"
+    public static let forbidden = Code(rawValue: "forbidden")
   }
 
   /// What kind of failure.
@@ -44,10 +55,25 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong and how to fix it.
   public var message: String
 
+  /// The error this one was made from (a ``StoreError``, a ``ProcessError``, …), if any.
+  public var underlying: (any Error & Sendable)?
+
   /// Creates an error.
-  public init(_ code: Code, _ message: String) {
+  public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
     self.code = code
     self.message = message
+    self.underlying = underlying
+  }
+
+  /// Errors are equal when their code and message are.
+  public static func == (lhs: AgentError, rhs: AgentError) -> Bool {
+    lhs.code == rhs.code && lhs.message == rhs.message
+  }
+
+  /// Hashes the code and message.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(code)
+    hasher.combine(message)
   }
 
   /// The message.

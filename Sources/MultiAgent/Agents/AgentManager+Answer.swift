@@ -51,7 +51,7 @@ extension AgentManager {
     // the one whose change applied writes the plan its supervisor runs.
     let transition = try storeCall {
       try store.transition(
-        id: record.id, from: [.waitingForInput], to: .starting,
+        id: record.id, .answer,
         message: "answered; resuming session \(sessionID)",
         data: .object(JSONObject(keys: ["prompt"], values: [.string(prompt)]))
       ) { record in
@@ -71,7 +71,7 @@ extension AgentManager {
       try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
     } catch {
       let message = "cannot write the run plan: \(error)"
-      _ = try? store.transition(id: record.id, from: [.starting], to: .failed, message: message) {
+      _ = try? store.transition(id: record.id, .failBeforeStart, message: message) {
         $0.error = message
       }
       throw AgentError(.invalidPath, message)

@@ -73,7 +73,7 @@ extension AgentManager {
     if !record.status.isTerminal {
       let message = authority.isUser ? "stopped by the user" : "stopped by its parent"
       let transition = try storeCall {
-        try store.transition(id: record.id, from: FamilyCascade.live, to: .stopped, message: message) {
+        try store.transition(id: record.id, .stop, message: message) {
           $0.error = message
         }
       }
@@ -105,7 +105,7 @@ extension AgentManager {
     if !record.status.isTerminal {
       let message = "stopped to be deleted"
       let transition = try storeCall {
-        try store.transition(id: record.id, from: FamilyCascade.live, to: .stopped, message: message) {
+        try store.transition(id: record.id, .stop, message: message) {
           $0.error = message
         }
       }

@@ -63,7 +63,7 @@ extension AgentManager {
       }
       let reason = "the worktree \(worktree) vanished"
       let applied = try? store.transition(
-        id: record.id, from: [.starting, .running, .waitingForInput], to: .crashed, message: reason
+        id: record.id, .worktreeVanished, message: reason
       ) { $0.error = reason }
       if applied?.applied == true {
         report.worktreeGone.append(record.name)
@@ -74,15 +74,9 @@ extension AgentManager {
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
-      let dead = record.supervisor
-      let claimed =
-        (try? store.update(id: record.id) { current in
-          guard current.supervisor == dead, current.status == .waitingForAccount else {
-            throw AgentError(.invalidState, "changed")
-          }
-          current.supervisor = ProcessIdentity(pid: 0, startTime: 0, spawnID: "reconciling")
-        }) != nil
-      if claimed, (try? startSupervisor(for: record.id)) != nil { report.adopted.append(record.name) }
+      if claimRepair(of: record), (try? startSupervisor(for: record.id)) != nil {
+        report.adopted.append(record.name)
+      }
       return
     }
     guard record.status == .starting || record.status == .running else { return }
@@ -90,15 +84,7 @@ extension AgentManager {
     // A spawn or answer in progress records its supervisor within moments.
     if record.supervisor == nil && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     let dead = record.supervisor
-    // Claim the repair so that two commands reconciling at once do not both do it.
-    let claimed =
-      (try? store.update(id: record.id) { current in
-        guard current.supervisor == dead, current.status == record.status else {
-          throw AgentError(.invalidState, "changed")
-        }
-        current.supervisor = ProcessIdentity(pid: 0, startTime: 0, spawnID: "reconciling")
-      }) != nil
-    guard claimed else { return }
+    guard claimRepair(of: record) else { return }
     if let cli = record.cli, inspector.isAlive(cli) {
       if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
       return
@@ -119,22 +105,46 @@ extension AgentManager {
       let events = follower.poll(final: true)
       let offset = follower.committedOffset
       try store.update(id: record.id) { current in
-        RunOutcome.fold(events, into: &current)
+        Settlement.fold(events, into: &current)
         current.parseOffset = offset
         current.supervisor = nil
       }
       if record.cli == nil && record.status == .starting {
         let reason = "the supervisor exited before starting \(record.provider)"
-        try store.transition(id: record.id, from: [.starting], to: .crashed, message: reason) {
+        try store.transition(id: record.id, .crashBeforeStart, message: reason) {
           $0.error = reason
         }
       } else {
-        _ = try Supervisor.settle(store: store, id: record.id, exit: nil, paths: paths)
+        _ = try SupervisionLoop.settle(store: store, id: record.id, exit: nil, paths: paths)
       }
       report.settled.append(record.name)
       FamilyCascade(store: store).parentSettled(record.id)
     } catch {
-      _ = try? store.update(id: record.id) { $0.supervisor = dead }
+      logger.warning(
+        "cannot settle an agent whose supervisor died; the next command will", agent: record.id, error: error)
+      _ = logger.attempt("give the repair back", agent: record.id) {
+        try store.update(id: record.id) { $0.supervisor = dead }
+      }
+    }
+  }
+
+  /// Claims the repair of an agent whose supervisor died, so that of two commands reconciling at
+  /// once only one does it: this process becomes its supervisor of record (compare-and-set on the
+  /// dead one) until the replacement it starts records itself. Should this process die meanwhile,
+  /// the next reconcile finds it dead in turn and repairs again.
+  private func claimRepair(of record: AgentRecord) -> Bool {
+    guard let me = try? ProcessInspector().currentIdentity() else { return false }
+    let dead = record.supervisor
+    do {
+      try store.update(id: record.id) { current in
+        guard current.supervisor == dead, current.status == record.status else {
+          throw AgentError(.invalidState, "changed")
+        }
+        current.supervisor = me
+      }
+      return true
+    } catch {
+      return false
     }
   }
 }

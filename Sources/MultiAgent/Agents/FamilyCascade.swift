@@ -11,9 +11,6 @@ import Foundation
 struct FamilyCascade {
   let store: AgentStore
 
-  /// The statuses of agents still alive.
-  static let live: Set<AgentStatus> = Set(AgentStatus.allCases.filter { !$0.isTerminal })
-
   /// The agents below `id` among `records`, parents before children (breadth first), oldest first
   /// among siblings.
   static func descendants(of id: String, in records: [AgentRecord]) -> [AgentRecord] {
@@ -60,8 +57,7 @@ struct FamilyCascade {
       if pending.isEmpty { return marked }
       for record in pending {
         tried.insert(record.id)
-        let transition = try? store.transition(id: record.id, from: Self.live, to: .stopped, message: message)
-        {
+        let transition = try? store.transition(id: record.id, .stop, message: message) {
           $0.error = message
         }
         if let transition, transition.applied { marked.append(transition.record) }

@@ -2,18 +2,6 @@ import Foundation
 import ProviderKit
 
 extension AgentManager {
-  /// The arguments that make the `multiagent` executable supervise agent `id` of the state home
-  /// at `home`: the same ones the CLI gives ``AgentManager/init(home:authority:supervisorArguments:)``.
-  public static func cliSupervisorArguments(home: String) -> @Sendable (String, Bool) -> [String] {
-    { id, adopt in ["__supervise", "--home", home] + (adopt ? ["--adopt"] : []) + [id] }
-  }
-
-  /// The arguments that make the `multiagent` executable wait to supervise agent `id` (see
-  /// ``prelaunchSupervisor(arguments:)``), loading `provider`'s definition while it waits.
-  public static func cliPrelaunchArguments(home: String, provider: String) -> (String) -> [String] {
-    { id in ["__supervise", "--home", home, "--await-start", "--provider", provider, id] }
-  }
-
   /// The limits of `<home>/config.json`.
   ///
   /// - Throws: ``AgentError`` naming the file and the field when it is invalid.
@@ -56,15 +44,19 @@ extension AgentManager {
         }
         return chosen
       }
-    } catch { return [] }
+    } catch {
+      logger.warning("cannot admit queued agents; the next command will try again", error: error)
+      return []
+    }
     var started: [String] = []
     for record in admitted {
       do {
         try startSupervisor(for: record.id)
         started.append(record.id)
       } catch {
+        logger.warning("cannot start the supervisor of a queued agent", agent: record.id, error: error)
         let reason = "could not start: \(error.message)"
-        _ = try? store.transition(id: record.id, from: [.starting], to: .crashed, message: reason) {
+        _ = try? store.transition(id: record.id, .crashBeforeStart, message: reason) {
           $0.error = reason
         }
       }
@@ -93,11 +85,5 @@ extension AgentManager {
     var positions: [String: Int] = [:]
     for (index, record) in queue.enumerated() { positions[record.id] = index + 1 }
     return positions
-  }
-
-  /// Starts queued agents from inside a supervisor, whose agent just gave up its slot, on the
-  /// supervisor's own connection; errors are ignored (the next command's reconcile retries).
-  static func startQueued(home: StateHome, store: AgentStore) {
-    (try? AgentManager(home: home, sharing: store))?.startQueued()
   }
 }

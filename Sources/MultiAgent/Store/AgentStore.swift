@@ -208,129 +208,9 @@ public final class AgentStore: Sendable {
     }
   }
 
-  // MARK: Changing
-
-  /// Reads the agent, lets `body` change it, and writes it back, all in one write transaction: no
-  /// other process can change the agent in between, so no update is lost.
-  ///
-  /// `updated_at` is set to now when anything changed (nothing is written otherwise). A status
-  /// change appends a `status_changed` event, sets `started_at` on first becoming running and
-  /// `finished_at` on becoming terminal. The id cannot change.
-  ///
-  /// - Returns: the record as stored.
-  /// - Throws: what `body` throws (nothing is written), or ``StoreError``: `notFound`, `nameTaken`
-  ///   (when `body` renames it to a taken name), `invalidValue` (when `body` changes the id), …
-  @discardableResult
-  public func update(id: String, _ body: (inout AgentRecord) throws -> Void) throws -> AgentRecord {
-    try transaction(id: id, from: nil, to: nil, message: nil, data: nil, body).record
-  }
-
-  /// Changes the agent's status to `status` only if it is currently one of `expected`
-  /// (compare-and-set), applies `body` to the record, and appends a `status_changed` event carrying
-  /// `message` and `data`, all in one write transaction.
-  ///
-  /// - Parameters:
-  ///   - id: the agent.
-  ///   - expected: the statuses the agent may be in for the change to happen.
-  ///   - status: the new status.
-  ///   - message: a line for the event (e.g. why).
-  ///   - data: details for the event.
-  ///   - body: further changes to make in the same transaction (e.g. set the result); it runs only
-  ///     when the transition applies.
-  /// - Returns: whether it applied, and the record (as stored, or as found).
-  /// - Throws: what `body` throws (nothing is written), or ``StoreError`` (`notFound`, …).
-  @discardableResult
-  public func transition(
-    id: String, from expected: Set<AgentStatus>, to status: AgentStatus, message: String? = nil,
-    data: JSONValue? = nil, _ body: (inout AgentRecord) throws -> Void = { _ in }
-  ) throws -> StatusTransition {
-    try transaction(id: id, from: expected, to: status, message: message, data: data, body)
-  }
-
-  /// Appends an event for an agent (status changes are recorded by the store itself).
-  ///
-  /// - Returns: the event as stored, with its id.
-  /// - Throws: ``StoreError`` with code `notFound` when the agent does not exist.
-  @discardableResult
-  public func appendEvent(
-    agentID: String, type: StoredEvent.EventType, fromStatus: AgentStatus? = nil,
-    toStatus: AgentStatus? = nil,
-    message: String? = nil, data: JSONValue? = nil
-  ) throws(StoreError) -> StoredEvent {
-    let path = path
-    let event = StoredEvent(
-      id: 0, agentID: agentID, time: Self.now(), type: type, fromStatus: fromStatus, toStatus: toStatus,
-      message: message, data: data)
-    return try database.write { (connection) throws(StoreError) -> StoredEvent in
-      guard try Self.fetch(id: agentID, connection) != nil else {
-        throw StoreError(code: .notFound, message: "no agent with id \(agentID)", path: path)
-      }
-      return try Self.insertEvent(event, connection)
-    }
-  }
-
-  /// Deletes the agent and its events. Its children stay, with no parent.
-  ///
-  /// - Returns: whether the agent existed.
-  @discardableResult
-  public func delete(id: String) throws(StoreError) -> Bool {
-    try database.write { (connection) throws(StoreError) -> Bool in
-      try connection.with("DELETE FROM events WHERE agent_id = ?") { (statement) throws(StoreError) in
-        statement.bind(id, at: 0)
-        try statement.run()
-      }
-      return try connection.with("DELETE FROM agents WHERE id = ?") {
-        (statement) throws(StoreError) -> Bool in
-        statement.bind(id, at: 0)
-        try statement.run()
-        return connection.changes > 0
-      }
-    }
-  }
-
-  /// Starts queued agents, race-free across processes: in one write transaction, reads the agents
-  /// holding a slot (`starting`, `running`) and the queued ones (FIFO: by creation time, then id),
-  /// lets `choose` pick which queued agents to admit, and moves each of those from `queued` to
-  /// `starting` (compare-and-set: an agent another process admitted or stopped meanwhile is not
-  /// queued any more, so it is never admitted twice).
-  ///
-  /// - Parameter choose: given the agents holding a slot and the queue, the ids to admit; it runs
-  ///   while the database is locked for writing, so it must be quick and must not call the store.
-  /// - Returns: the records admitted, now `starting`, in the order chosen.
-  public func admitQueued(
-    message: String, _ choose: (_ holding: [AgentRecord], _ queue: [AgentRecord]) -> [String]
-  ) throws(StoreError) -> [AgentRecord] {
-    try database.write { (connection) throws(StoreError) -> [AgentRecord] in
-      var holding: [AgentRecord] = []
-      var queue: [AgentRecord] = []
-      let sql = AgentRows.select + " WHERE status IN (?, ?, ?)"
-      try connection.with(sql) { (statement) throws(StoreError) in
-        statement.bind(AgentStatus.queued.rawValue, at: 0)
-        statement.bind(AgentStatus.starting.rawValue, at: 1)
-        statement.bind(AgentStatus.running.rawValue, at: 2)
-        while try statement.step() {
-          let record = try AgentRows.record(statement, path: connection.path)
-          if record.status == .queued { queue.append(record) } else { holding.append(record) }
-        }
-      }
-      guard !queue.isEmpty else { return [] }
-      queue.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-      let byID = Dictionary(queue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-      var admitted: [AgentRecord] = []
-      for id in choose(holding, queue) {
-        guard let current = byID[id], !admitted.contains(where: { $0.id == id }) else { continue }
-        var record = current
-        record.status = .starting
-        admitted.append(
-          try Self.save(record, replacing: current, message: message, data: nil, connection).record)
-      }
-      return admitted
-    }
-  }
-
   // MARK: Internals
 
-  private func transaction(
+  func transaction(
     id: String, from expected: Set<AgentStatus>?, to status: AgentStatus?, message: String?, data: JSONValue?,
     _ body: (inout AgentRecord) throws -> Void
   ) throws -> StatusTransition {
@@ -362,13 +242,20 @@ public final class AgentStore: Sendable {
   }
 
   /// Writes `record` over `current` (same transaction), with the status bookkeeping and event.
-  private static func save(
+  static func save(
     _ new: AgentRecord, replacing current: AgentRecord, message: String?, data: JSONValue?,
     _ connection: SQLiteConnection
   ) throws(StoreError) -> StatusTransition {
     guard new.id == current.id else {
       throw StoreError(
         code: .invalidValue, message: "the id of agent \(current.id) cannot change", path: connection.path)
+    }
+    guard current.status.canChange(to: new.status) else {
+      throw StoreError(
+        code: .invalidValue,
+        message:
+          "agent \(current.id) cannot change from \(current.status.rawValue) to \(new.status.rawValue)",
+        path: connection.path)
     }
     var record = normalized(new)
     guard record != current else { return StatusTransition(applied: true, record: current, event: nil) }
@@ -400,14 +287,14 @@ public final class AgentStore: Sendable {
     return StatusTransition(applied: true, record: stored, event: event)
   }
 
-  private static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> AgentRecord? {
+  static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> AgentRecord? {
     try connection.with(AgentRows.selectByID) { (statement) throws(StoreError) -> AgentRecord? in
       statement.bind(id, at: 0)
       return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
     }
   }
 
-  private static func checkNameFree(_ name: String, for id: String, _ connection: SQLiteConnection)
+  static func checkNameFree(_ name: String, for id: String, _ connection: SQLiteConnection)
     throws(StoreError)
   {
     let owner = try connection.with("SELECT id FROM agents WHERE name = ?") {
@@ -422,7 +309,7 @@ public final class AgentStore: Sendable {
     }
   }
 
-  private static func insertEvent(_ event: StoredEvent, _ connection: SQLiteConnection) throws(StoreError)
+  static func insertEvent(_ event: StoredEvent, _ connection: SQLiteConnection) throws(StoreError)
     -> StoredEvent
   {
     var event = event
@@ -459,11 +346,11 @@ public final class AgentStore: Sendable {
   }
 
   /// Now, exactly as it reads back from the database.
-  private static func now() -> Date { Date(timeIntervalSince1970: Date().timeIntervalSince1970) }
+  static func now() -> Date { Date(timeIntervalSince1970: Date().timeIntervalSince1970) }
 
   /// `record` with every time exactly as it reads back from the database (seconds since 1970 as a
   /// `Double`), so that stored and returned records compare equal.
-  private static func normalized(_ record: AgentRecord) -> AgentRecord {
+  static func normalized(_ record: AgentRecord) -> AgentRecord {
     func exact(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970) }
     var record = record
     record.createdAt = exact(record.createdAt)

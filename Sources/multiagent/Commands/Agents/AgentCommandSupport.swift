@@ -22,16 +22,39 @@ extension CommandContext {
   /// environment carries (`MULTIAGENT_AGENT_ID` + `MULTIAGENT_TOKEN`: that agent's, limited to its
   /// children; neither: the user's), after a reconcile pass that repairs whatever a crash left behind.
   ///
-  /// Supervisors are started as `multiagent __supervise --home <home> [--adopt] <id>`.
+  /// Supervisors are detached processes of this executable: `multiagent __supervise <words>`.
   ///
   /// - Throws: ``AgentError/Code/forbidden`` for an agent id without its valid token.
   func agentManager(reconciling: Bool = true) throws -> AgentManager {
-    let home = self.home.path
     let unscoped = try AgentManager(
-      home: self.home, supervisorArguments: AgentManager.cliSupervisorArguments(home: home))
+      home: self.home, supervision: try Self.supervision(), logger: Self.logger(environment))
     let manager = unscoped.scoped(to: try Authority.resolve(environment: environment, store: unscoped.store))
     if reconciling { manager.reconcile() }
     return manager
+  }
+}
+
+extension CommandContext {
+  /// The hidden command word that makes this executable a detached supervisor (see `main.swift`).
+  static let superviseCommand = "__supervise"
+
+  /// How the CLI supervises agents: a detached `multiagent __supervise …` process per agent.
+  ///
+  /// - Throws: ``AgentError/Code/process`` when the running executable cannot be found.
+  static func supervision() throws(AgentError) -> Supervision {
+    guard let supervision = Supervision.detachedCurrentExecutable(arguments: [superviseCommand]) else {
+      throw AgentError(.process, "cannot find the path of the running multiagent executable")
+    }
+    return supervision
+  }
+
+  /// Where the library's recovered failures go: standard error from `MULTIAGENT_LOG_LEVEL` (debug,
+  /// info, warning, error) up; nowhere when it is unset, so that output stays as documented.
+  static func logger(_ environment: [String: String]) -> any AgentLogger {
+    guard let name = environment["MULTIAGENT_LOG_LEVEL"], let level = AgentLogLevel(name: name) else {
+      return SilentLogger()
+    }
+    return StandardErrorLogger(minimumLevel: level)
   }
 }
 

@@ -145,7 +145,7 @@ struct SpawnCommand: ParsableCommand {
     // The supervisor starts first and loads itself while this process validates and records the
     // agent; it runs the CLI once told to (or exits unused when the spawn fails).
     let pending = AgentManager.prelaunchSupervisor(
-      arguments: AgentManager.cliPrelaunchArguments(home: context.home.path, provider: providerName))
+      try CommandContext.supervision(), home: context.home, provider: providerName)
     defer { pending?.cancel() }
     // Validate what needs no state first, so a mistake leaves nothing behind.
     let registry = try context.providerRegistry()

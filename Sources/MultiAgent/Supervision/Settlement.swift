@@ -1,7 +1,23 @@
 import ProviderKit
 
-/// Folding parsed events into the agent's record, and deciding how a finished run settles.
-enum RunOutcome {
+/// How a run's output and ending decide the agent's state — pure functions, no I/O: folding parsed
+/// events into the record while the CLI runs, and the status a finished run settles in.
+///
+/// The table ``settle(_:exit:signal:)`` implements, first match wins:
+///
+/// | signal file | record | exit | status |
+/// |---|---|---|---|
+/// | invalid | | | failed ("invalid signal file: …") |
+/// | questions | | | waiting_for_input |
+/// | done | | | completed (its result, else the last result seen) |
+/// | error | | | failed (its error) |
+/// | none | native questions pending | | waiting_for_input |
+/// | none | no error | 0 | completed |
+/// | none | | code n | failed (the last error, else "exited with code n") |
+/// | none | | killed by a signal | crashed |
+/// | none | a result and no error | nobody saw it end | completed |
+/// | none | | nobody saw it end | crashed |
+enum Settlement {
   /// Applies `events` to `record`: the session id, the latest result or error, native questions.
   static func fold(_ events: [AgentEvent], into record: inout AgentRecord) {
     for event in events {
@@ -28,7 +44,7 @@ enum RunOutcome {
   }
 
   /// How a run that ended settles.
-  struct Settlement: Equatable {
+  struct Decision: Equatable {
     var status: AgentStatus
     var result: String?
     var error: String?
@@ -44,49 +60,49 @@ enum RunOutcome {
   ///   - signal: the signal file as read after the exit.
   static func settle(
     _ record: AgentRecord, exit: ExitStatus?, signal: Result<AgentSignal?, SignalError>
-  ) -> Settlement {
+  ) -> Decision {
     switch signal {
     case .failure(let error):
-      return Settlement(
+      return Decision(
         status: .failed, result: nil, error: "invalid signal file: \(error.message)", questions: [],
         message: "the agent wrote an invalid signal file")
     case .success(.questions(let questions)?):
-      return Settlement(
+      return Decision(
         status: .waitingForInput, result: nil, error: nil, questions: questions,
         message: "waiting for answers to \(questions.count) question(s)")
     case .success(.done(let result)?):
       let text = result.isEmpty ? record.result : result
-      return Settlement(status: .completed, result: text, error: nil, questions: [], message: "completed")
+      return Decision(status: .completed, result: text, error: nil, questions: [], message: "completed")
     case .success(.error(let message)?):
-      return Settlement(
+      return Decision(
         status: .failed, result: nil, error: message, questions: [], message: "the agent reported an error")
     case .success(nil):
       break
     }
     if !record.pendingQuestions.isEmpty {
-      return Settlement(
+      return Decision(
         status: .waitingForInput, result: nil, error: nil, questions: record.pendingQuestions,
         message: "waiting for answers to \(record.pendingQuestions.count) question(s)")
     }
     switch exit {
     case .exited(0)? where record.error == nil:
-      return Settlement(
+      return Decision(
         status: .completed, result: record.result, error: nil, questions: [], message: "completed")
     case .exited(let code)?:
       let error = record.error ?? "\(record.provider) exited with code \(code)"
-      return Settlement(
+      return Decision(
         status: .failed, result: nil, error: error, questions: [], message: "exited with code \(code)")
     case .signaled(let number)?:
       let reason = "\(record.provider) was killed by signal \(number)\(signalName(number))"
-      return Settlement(status: .crashed, result: nil, error: reason, questions: [], message: reason)
+      return Decision(status: .crashed, result: nil, error: reason, questions: [], message: reason)
     case nil:
       if record.error == nil, let result = record.result {
-        return Settlement(status: .completed, result: result, error: nil, questions: [], message: "completed")
+        return Decision(status: .completed, result: result, error: nil, questions: [], message: "completed")
       }
       let reason =
         record.error.map { "the CLI exited while no supervisor was watching; last error: \($0)" }
         ?? "the CLI and its supervisor exited without a result"
-      return Settlement(status: .crashed, result: nil, error: reason, questions: [], message: reason)
+      return Decision(status: .crashed, result: nil, error: reason, questions: [], message: reason)
     }
   }
 

@@ -6,9 +6,35 @@ import ProviderKit
   import Glibc
 #endif
 
-/// Choosing, preparing and switching accounts for a supervised agent: the part of the loop that
-/// parks an exhausted account and continues the session on the next one.
-extension SupervisedRun {
+/// Account failover for one supervised agent, in one place: choosing and preparing the account for
+/// each run, parking an account that hit its usage limit (once per limit), moving the session to the
+/// next account, and waiting when every account is exhausted.
+struct AccountFailover: Sendable {
+  let home: StateHome
+  let agentID: String
+  let store: AgentStore
+  let provider: any AgentProvider
+  let accounts: AccountBroker
+  let paths: AgentPaths
+  let logger: any AgentLogger
+  /// Lets the queue move while this agent holds no slot (waiting for an account).
+  let startQueued: @Sendable () -> Void
+
+  init(
+    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider, logger: any AgentLogger,
+    startQueued: @escaping @Sendable () -> Void
+  ) {
+    self.home = home
+    self.agentID = agentID
+    self.store = store
+    self.provider = provider
+    self.accounts = AccountBroker(home: home, sharing: store)
+    self.paths = AgentPaths(home: home, id: agentID)
+    self.logger = logger
+    self.startQueued = startQueued
+  }
+
+  /// The account for the next run.
   enum AccountChoice {
     case noAccounts
     case ready(PreparedCredentials)
@@ -41,7 +67,7 @@ extension SupervisedRun {
       let prepared: PreparedCredentials
       do { prepared = try accounts.prepare(account, provider: provider.definition, now: now) } catch {
         // A refresh that failed marks the account; the next one is tried (never the pinned one again).
-        _ = try? store.appendEvent(agentID: agentID, type: "account_error", message: error.message)
+        note(event: "account_error", error.message)
         if pinned != nil { return .unusable(error.message) }
         excluded.insert(account.id)
         lastFailure = error.message
@@ -69,19 +95,16 @@ extension SupervisedRun {
     }
     guard plan.kind == .resume, let session = plan.sessionID, let from else {
       if previous != nil {
-        _ = try? store.appendEvent(
-          agentID: agentID, type: "account_switched",
-          message: "continuing on account \(account.label) (\(account.id))")
+        note(event: "account_switched", "continuing on account \(account.label) (\(account.id))")
       }
       return
     }
     do {
       try accounts.port(
         sessionID: session, provider: provider.definition, from: from, to: prepared.configDirectory)
-      _ = try? store.appendEvent(
-        agentID: agentID, type: "account_switched",
-        message:
-          "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
+      note(
+        event: "account_switched",
+        "session \(session) moved from \(previous.map { "account \($0.label) (\($0.id))" } ?? "the default config dir") "
           + "to account \(account.label) (\(account.id))")
     } catch {
       // A conversation with turns that cannot move must not silently restart on the new account.
@@ -98,20 +121,21 @@ extension SupervisedRun {
         kind: .spawn, prompt: plan.underlyingRequest,
         sessionID: provider.definition.sessionID.source == .pinned ? session : nil, isFirstTurn: true)
       try plan.write(to: paths.runPlan)
-      _ = try? store.appendEvent(
-        agentID: agentID, type: "account_switched",
-        message:
-          "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
+      note(
+        event: "account_switched",
+        "no transcript to move (\(error.message)); starting the request again on account \(account.label)")
     }
   }
 
   /// Appends one plain line to the output log between two runs of the CLI, so that `logs` (and
   /// `logs --raw`) show where the agent changed accounts. Parsers keep it as a raw line.
   func noteInLog(_ line: String) {
-    guard let handle = FileHandle(forWritingAtPath: paths.outputLog) else { return }
-    defer { try? handle.close() }
-    _ = try? handle.seekToEnd()
-    try? handle.write(contentsOf: Data((line + "\n").utf8))
+    logger.attempt("note the account switch in \(paths.outputLog)", agent: agentID) {
+      guard let handle = FileHandle(forWritingAtPath: paths.outputLog) else { return }
+      defer { try? handle.close() }
+      try handle.seekToEnd()
+      try handle.write(contentsOf: Data((line + "\n").utf8))
+    }
   }
 
   /// Parks the agent as `waiting_for_account` until an account is usable again (or it is stopped).
@@ -119,11 +143,9 @@ extension SupervisedRun {
     let message =
       until.map { "all \(provider.name) accounts are exhausted; waiting until \($0.ISO8601Format())" }
       ?? reason
-    try store.transition(
-      id: agentID, from: [.starting, .running, .waitingForAccount], to: .waitingForAccount, message: message
-    ) { $0.error = message }
+    try store.transition(id: agentID, .waitForAccount, message: message) { $0.error = message }
     // Waiting for an account holds no slot (see ``SchedulingLimits``): let the queue move.
-    AgentManager.startQueued(home: home, store: store)
+    startQueued()
     while true {
       Thread.sleep(forTimeInterval: 1)
       guard let record = try store.agent(id: agentID), record.status == .waitingForAccount else { return }
@@ -135,20 +157,36 @@ extension SupervisedRun {
     }
   }
 
+  /// Parks `accountID` after a usage limit, by the rotation policy: until the reported reset, or for
+  /// the cooldown when none was printed or it is already past. Called the moment the limit shows
+  /// up in the output (so other spawns avoid the account at once) and again when the run is
+  /// continued (in case the supervisor that saw it died first); an account already parked for a
+  /// later time is left as it is, so one limit parks it once and records one `exhausted` event.
+  ///
+  /// - Returns: when the account frees up.
+  @discardableResult
+  func park(_ accountID: String, after exhaustion: CLIRun.Exhaustion) -> Date? {
+    let now = Date()
+    if let account = accounts.account(id: accountID), account.status == .exhausted,
+      let until = account.exhaustedUntil, until > now
+    {
+      return until
+    }
+    return accounts.markExhausted(accountID, reportedReset: exhaustion.resetAt, reason: exhaustion.message)
+  }
+
   /// After a usage limit: parks the account and returns the plan that continues the session, or
   /// `nil` when the run should settle as it is (the agent finished its turn, or accounts are off).
-  func continuation(
-    after exhaustion: (resetAt: Date?, message: String), _ record: AgentRecord, _ plan: RunPlan?
-  ) throws -> RunPlan? {
+  func continuation(after exhaustion: CLIRun.Exhaustion, _ record: AgentRecord, _ plan: RunPlan?) throws
+    -> RunPlan?
+  {
     guard let accountID = record.account, let plan else { return nil }
     // An agent that wrote done or questions before the limit hit has finished its turn.
     if (try? AgentSignal.read(at: paths.signalFile)) != nil { return nil }
-    let until =
-      accounts.markExhausted(accountID, reportedReset: exhaustion.resetAt, reason: exhaustion.message)
-      ?? exhaustion.resetAt ?? Date()
-    _ = try? store.appendEvent(
-      agentID: agentID, type: "account_exhausted",
-      message: "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
+    let until = park(accountID, after: exhaustion) ?? exhaustion.resetAt ?? Date()
+    note(
+      event: "account_exhausted",
+      "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
         + "\(until.ISO8601Format()): \(exhaustion.message)")
     let next = plan.continuation(sessionID: record.sessionID)
     try next.write(to: paths.runPlan)
@@ -157,5 +195,12 @@ extension SupervisedRun {
       record.result = nil
     }
     return next
+  }
+
+  /// Appends an informational event; a failure to store it is reported to the logger, not thrown.
+  private func note(event type: String, _ message: String) {
+    logger.attempt("store the \(type) event", agent: agentID) {
+      try store.appendEvent(agentID: agentID, type: StoredEvent.EventType(rawValue: type), message: message)
+    }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProviderKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -32,12 +33,12 @@ public final class PendingSupervisor: Sendable {
 
   deinit { cancel() }
 
-  /// Starts the running executable with `arguments` (for the CLI:
-  /// `__supervise --home H --await-start --provider P ID`) detached, waiting for the word.
+  /// Starts `executable arguments…` (a supervisor's words ending in `--await-start … ID`) detached,
+  /// waiting for the word on its descriptor 3.
   ///
   /// - Returns: `nil` when it cannot be started; the spawn then starts its supervisor afterwards.
   static func launch(
-    agentID: String, arguments: [String], environment: [String: String]
+    agentID: String, executable: String, arguments: [String], environment: [String: String]
   ) -> PendingSupervisor? {
     var pair: [Int32] = [-1, -1]
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
@@ -45,16 +46,11 @@ public final class PendingSupervisor: Sendable {
       return nil
     }
     defer { close(pair[1]) }
-    let launcher = ProcessLauncher()
-    guard let executable = SystemProcessControl().currentExecutablePath() else {
-      close(pair[0])
-      return nil
-    }
     var configuration = ProcessLaunchConfiguration(
       executable: executable, arguments: arguments, environment: environment, workingDirectory: "/",
       standardInput: .null, output: .null)
     configuration.descriptor3 = pair[1]
-    guard let identity = try? launcher.launchDetached(configuration) else {
+    guard let identity = try? ProcessLauncher().launchDetached(configuration) else {
       close(pair[0])
       return nil
     }
@@ -124,10 +120,11 @@ extension Supervisor {
   /// stays open until ``closeStartSocket(descriptor:)``.
   ///
   /// - Returns: the opened store when the word came; `nil` when the spawn gave up (exit quietly).
-  public static func awaitStart(
-    home: StateHome, agentID: String, provider: String? = nil, descriptor: Int32 = 3
+  static func awaitStart(
+    home: StateHome, agentID: String, registry: ProviderRegistry?, provider: String? = nil,
+    descriptor: Int32 = 3
   ) -> AgentStore? {
-    let registry = try? home.providerRegistry()
+    let registry = registry ?? (try? home.providerRegistry())
     if let provider { _ = try? registry?.provider(named: provider) }
     // The database is opened ahead only when it exists: a spawn that fails must not create a home.
     let store = FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
@@ -154,9 +151,9 @@ extension Supervisor {
     return store ?? (try? AgentStore(home: home))
   }
 
-  /// Closes the socket ``awaitStart(home:agentID:provider:descriptor:)`` kept open, which tells
+  /// Closes the socket ``awaitStart(home:agentID:registry:provider:descriptor:)`` kept open, which tells
   /// the spawn (if it waits) that the agent settled.
-  public static func closeStartSocket(descriptor: Int32 = 3) {
+  static func closeStartSocket(descriptor: Int32 = 3) {
     close(descriptor)
   }
 }

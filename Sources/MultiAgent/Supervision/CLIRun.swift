@@ -1,0 +1,302 @@
+import Credentials
+import Foundation
+import ProviderKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One run of the provider CLI, for the ``SupervisionLoop``: building its command and environment,
+/// starting it, and following its output into the store until it exits — or following a CLI whose
+/// supervisor died (adoption). Parsed output is committed together with the log offset after it.
+struct CLIRun {
+  let home: StateHome
+  let agentID: String
+  let store: AgentStore
+  let provider: any AgentProvider
+  let paths: AgentPaths
+  let failover: AccountFailover
+  let logger: any AgentLogger
+  private var follower: OutputFollower
+  private var committed: Int64
+  private let launcher = ProcessLauncher()
+
+  /// A CLI being followed.
+  struct Running {
+    /// The CLI process (group leader of its own session).
+    var identity: ProcessIdentity
+    /// Whether this process started it (then it is our unreaped child and its exit is seen exactly);
+    /// `false` for an adopted CLI, watched until it is gone.
+    var isChild: Bool
+    /// The session a resume asked for: another id showing up is refused.
+    var expectedSession: String?
+  }
+
+  /// What a usage limit said.
+  struct Exhaustion: Equatable {
+    var resetAt: Date?
+    var message: String
+  }
+
+  /// What one CLI run ended with.
+  struct Ending {
+    var exit: ExitStatus?
+    var exhaustion: Exhaustion?
+    var sessionMismatch: String?
+  }
+
+  /// What starting the CLI came to.
+  enum Launch {
+    /// It runs.
+    case started(Running)
+    /// It could not be started (or its command built): the agent must fail with this message.
+    case failed(String)
+    /// The agent was settled by someone else (stopped) before or while it started.
+    case settledMeanwhile(Ending?)
+  }
+
+  init(
+    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider,
+    failover: AccountFailover, logger: any AgentLogger
+  ) {
+    self.home = home
+    self.agentID = agentID
+    self.store = store
+    self.provider = provider
+    self.failover = failover
+    self.logger = logger
+    self.paths = AgentPaths(home: home, id: agentID)
+    let offset = (try? store.agent(id: agentID)?.parseOffset) ?? 0
+    self.follower = OutputFollower(
+      path: paths.outputLog, offset: offset, parser: provider.makeParser(context: ParserContext()))
+    self.committed = offset
+  }
+
+  // MARK: Starting
+
+  /// Starts the CLI for `plan` and records it (`running`), unless the agent was settled meanwhile.
+  mutating func launch(_ plan: RunPlan, credentials: PreparedCredentials?) throws -> Launch {
+    guard let record = try store.agent(id: agentID) else { return .settledMeanwhile(nil) }
+    if plan.kind == .resume && plan.sessionID == nil { return .failed("a resume needs a session id") }
+    let command: CommandSpec
+    do { command = try self.command(for: plan, record: record, credentials: credentials) } catch {
+      return .failed(error.message)
+    }
+    // A signal left by an earlier run must not be mistaken for this run's.
+    unlink(paths.signalFile)
+    unlink(paths.exhaustion)
+    let configuration = try launchConfiguration(command)
+    // Someone may have stopped the agent meanwhile.
+    guard let status = try store.agent(id: agentID)?.status, StatusChange.launch.from.contains(status) else {
+      return .settledMeanwhile(nil)
+    }
+    // Lines of earlier runs are all parsed; this run gets a parser of its own.
+    try commit(follower.poll(final: true))
+    follower.startRun(with: provider.makeParser(context: ParserContext()))
+    let cli: ProcessIdentity
+    do { cli = try launcher.launch(configuration) } catch {
+      return .failed("cannot start \(command.executable): \(error.message)")
+    }
+    let started = try store.transition(
+      id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"
+    ) { record in
+      record.cli = cli
+      record.exitCode = nil
+      record.exitSignal = nil
+      record.error = nil
+      if let pinned = command.sessionID, record.sessionID == nil { record.sessionID = pinned }
+    }
+    guard started.applied else {
+      // Stopped between the check and the launch: do not leave the CLI running.
+      Self.signalGroup(of: cli, SIGKILL)
+      let exit = try? launcher.waitForExit(cli.pid)
+      try commit(follower.poll(final: true))
+      return .settledMeanwhile(Ending(exit: exit))
+    }
+    let expected = plan.kind == .resume ? plan.sessionID : nil
+    return .started(Running(identity: cli, isChild: true, expectedSession: expected))
+  }
+
+  /// The provider's command for `plan`, with the agent's identity, token and account in its
+  /// environment.
+  private func command(for plan: RunPlan, record: AgentRecord, credentials: PreparedCredentials?)
+    throws(ProviderError) -> CommandSpec
+  {
+    var environment = [
+      Authority.agentIDVariable: agentID, QuestionProtocol.signalFileVariable: paths.signalFile,
+      StateHome.environmentVariable: home.path,
+    ]
+    // The agent's token (read from its 0600 file: the store has only its hash) lets the agent act on
+    // the agents it spawns; it reaches the CLI's environment only.
+    if let token = AgentToken.read(from: paths.token) { environment[Authority.tokenVariable] = token }
+    environment.merge(credentials?.environment ?? [:]) { _, new in new }
+    let request = CommandRequest(
+      prompt: plan.prompt, workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory,
+      model: record.model, extraArguments: record.extraArguments, environment: environment,
+      unsetEnvironment: credentials?.unsetEnvironment ?? [], configDirectory: credentials?.configDirectory,
+      runningAsRoot: geteuid() == 0)
+    switch plan.kind {
+    case .spawn: return try provider.spawnCommand(for: request, sessionID: plan.sessionID)
+    case .resume: return try provider.resumeCommand(for: request, sessionID: plan.sessionID ?? "")
+    }
+  }
+
+  /// How to start `command`: output appended to the agent's log, the prompt on stdin when the CLI
+  /// reads it there, and none of the supervisor's own identity in the environment.
+  private func launchConfiguration(_ command: CommandSpec) throws -> ProcessLaunchConfiguration {
+    var input = ProcessLaunchConfiguration.Input.null
+    if case .text(let text) = command.standardInput {
+      try FileSystem.writeSecure(Data(text.utf8), to: paths.standardInput)
+      input = .file(paths.standardInput)
+    }
+    var inherited = ProcessEnvironment.current
+    for variable in [
+      ProcessIdentity.spawnIDVariable, Authority.tokenVariable, Supervision.environmentVariable,
+    ] {
+      inherited.removeValue(forKey: variable)
+    }
+    let resolved = command.resolvedEnvironment(inheriting: inherited)
+    // The definition may name alternatives (`agent` for `cursor-agent`): use the one installed.
+    let executable =
+      ProviderInspector(environment: resolved).locate(provider.definition) ?? command.executable
+    return ProcessLaunchConfiguration(
+      executable: executable, arguments: command.arguments, environment: resolved,
+      workingDirectory: command.workingDirectory, standardInput: input,
+      output: .appendingToFile(paths.outputLog))
+  }
+
+  // MARK: Following
+
+  /// Follows `cli` until it exits (or, adopted, until it is gone), committing what it prints.
+  mutating func follow(_ cli: Running) throws -> Ending {
+    var ending = Ending()
+    // An adopted run's previous supervisor may have seen a usage limit it did not get to act on.
+    if !cli.isChild { ending.exhaustion = Self.readExhaustion(paths.exhaustion) }
+    var stopWatch = StopWatch()
+    let exitWatcher = ExitWatcher(pid: cli.identity.pid)
+    let inspector = ProcessInspector()
+    while true {
+      try take(follower.poll(), cli, &ending)
+      if cli.isChild {
+        // A wait that fails (the child is gone unseen) ends the run without an exit status.
+        do {
+          if let exit = try launcher.exitStatusIfExited(cli.identity.pid) {
+            ending.exit = exit
+            break
+          }
+        } catch { break }
+      } else if !inspector.isAlive(cli.identity) {
+        break
+      }
+      // The CLI is our unreaped child (or checked alive just now): its group id is still its own.
+      enforceStop(cli.identity, &stopWatch)
+      // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
+      if cli.isChild && Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.identity.pid) }
+      exitWatcher.wait(timeout: cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
+    }
+    try take(follower.poll(final: true), cli, &ending)
+    if cli.isChild { endLeftovers(of: cli.identity) }
+    return ending
+  }
+
+  /// Background processes the agent left in its process group must not outlive its run. A
+  /// subreaper with no child left knows there are none (every survivor would be its descendant).
+  private func endLeftovers(of cli: ProcessIdentity) {
+    let mayHaveLeftovers = !Subreaper.isActive || Subreaper.reapExitedChildren()
+    guard mayHaveLeftovers, var leftover = try? store.agent(id: agentID) else { return }
+    leftover.cli = cli
+    FamilyCascade.terminateBlocking(
+      [leftover], grace: .seconds(2), adopted: Subreaper.isActive ? (getpid(), agentID) : nil)
+    if Subreaper.isActive { Subreaper.reapExitedChildren() }
+  }
+
+  /// When the supervisor last looked at the agent's status, and when it found it stopped.
+  struct StopWatch {
+    var lastCheck = ContinuousClock.now
+    var stoppedSince: ContinuousClock.Instant?
+  }
+
+  /// Every 250 ms, checks whether someone settled the agent while its CLI runs (stopped by the user,
+  /// or with its parent): then ends the CLI's process group — SIGTERM at once, SIGKILL a minute
+  /// later. Whoever stopped it normally ends the processes sooner; this covers a stopper that died
+  /// midway (a parent's supervisor killed while stopping its children).
+  private func enforceStop(_ cli: ProcessIdentity, _ watch: inout StopWatch) {
+    let now = ContinuousClock.now
+    guard now - watch.lastCheck >= .milliseconds(250), cli.pid > 1 else { return }
+    watch.lastCheck = now
+    if let since = watch.stoppedSince {
+      if now - since >= .seconds(60) { Self.signalGroup(of: cli, SIGKILL) }
+      return
+    }
+    guard let status = try? store.agent(id: agentID)?.status, status.isTerminal else { return }
+    watch.stoppedSince = now
+    Self.signalGroup(of: cli, SIGTERM)
+  }
+
+  /// Signals the CLI's process group, once (the escalation is ``enforceStop(_:_:)``'s).
+  private static func signalGroup(of cli: ProcessIdentity, _ signal: Int32) {
+    if cli.pid > 1 { kill(-cli.pid, signal) }
+  }
+
+  /// Notes what the events mean for the run, then commits them.
+  private mutating func take(_ events: [AgentEvent], _ cli: Running, _ ending: inout Ending) throws {
+    inspect(events, cli, into: &ending)
+    try commit(events)
+  }
+
+  /// Notes a usage limit (the account is parked at once, so that other spawns avoid it) and a
+  /// resumed session that came back under another id (Codex silently starts a new thread when it
+  /// cannot find one: that is an error, not a quiet restart).
+  private func inspect(_ events: [AgentEvent], _ cli: Running, into ending: inout Ending) {
+    for event in events {
+      switch event.kind {
+      case .exhausted(let resetAt, let message) where ending.exhaustion == nil:
+        let exhaustion = Exhaustion(resetAt: resetAt, message: message)
+        ending.exhaustion = exhaustion
+        Self.writeExhaustion(exhaustion, to: paths.exhaustion, logger: logger)
+        if let account = try? store.agent(id: agentID)?.account { failover.park(account, after: exhaustion) }
+      case .sessionStarted(let id):
+        if let expected = cli.expectedSession, id != expected, ending.sessionMismatch == nil {
+          ending.sessionMismatch =
+            "asked \(provider.name) to resume session \(expected) but it started session \(id); "
+            + "refusing to continue in a new conversation"
+          Self.signalGroup(of: cli.identity, SIGTERM)
+        }
+      default:
+        break
+      }
+    }
+  }
+
+  /// Stores what the parsed lines changed together with the offset after them, in one transaction:
+  /// a crash between polls re-parses nothing twice and skips nothing.
+  private mutating func commit(_ events: [AgentEvent]) throws {
+    let offset = follower.committedOffset
+    if events.isEmpty && offset == committed { return }
+    committed = offset
+    try store.update(id: agentID) { record in
+      Settlement.fold(events, into: &record)
+      record.parseOffset = offset
+    }
+  }
+
+  // MARK: The exhaustion file
+
+  /// Keeps a usage limit on disk until it is acted on, for a supervisor that adopts after a crash.
+  static func writeExhaustion(_ exhaustion: Exhaustion, to path: String, logger: any AgentLogger) {
+    var object = JSONObject(keys: ["message"], values: [.string(exhaustion.message)])
+    if let resetAt = exhaustion.resetAt { object["reset_at"] = .number(resetAt.timeIntervalSince1970) }
+    logger.attempt("record the usage limit in \(path)") {
+      try FileSystem.writeSecure(Data(JSONWriter.string(.object(object)).utf8), to: path)
+    }
+  }
+
+  /// The usage limit a previous supervisor kept on disk, if any.
+  static func readExhaustion(_ path: String) -> Exhaustion? {
+    guard let data = FileManager.default.contents(atPath: path),
+      let value = try? JSONParser.parse(Array(data)), let message = value["message"]?.stringValue
+    else { return nil }
+    return Exhaustion(
+      resetAt: value["reset_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)), message: message)
+  }
+}

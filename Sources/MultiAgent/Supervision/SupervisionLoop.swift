@@ -1,0 +1,184 @@
+import Credentials
+import Foundation
+import ProviderKit
+
+/// The supervision of one agent as an explicit state machine. Each step does one thing and names
+/// the next:
+///
+/// ```
+/// chooseAccount ─► launch ─► follow ─► settle ─► finished
+///      ▲   │                              │
+///      │   └─► waitForAccount ◄───────────┤ (usage limit, every account exhausted)
+///      └──────────────────────────────────┘ (usage limit: continue on the next account)
+/// ```
+///
+/// An adopted agent (its supervisor died while the CLI ran) starts at `follow`.
+struct SupervisionLoop {
+  /// Where the loop is.
+  enum Step {
+    /// Choose (and prepare) the account for the next run; move the session when it changes.
+    case chooseAccount(RunPlan)
+    /// Start the CLI for the plan, with the account's credentials (none without accounts).
+    case launch(RunPlan, PreparedCredentials?)
+    /// Follow a running CLI until it exits.
+    case follow(CLIRun.Running, RunPlan?)
+    /// The CLI exited: settle the agent, or continue after a usage limit.
+    case settle(CLIRun.Ending, RunPlan?)
+    /// Every account is exhausted: wait for one to free up, then choose again.
+    case waitForAccount(RunPlan, until: Date?, reason: String)
+    /// The agent settled (or was settled by someone else) in this status.
+    case finished(AgentStatus)
+  }
+
+  let agentID: String
+  let store: AgentStore
+  let provider: any AgentProvider
+  let paths: AgentPaths
+  let logger: any AgentLogger
+  let failover: AccountFailover
+  private var cli: CLIRun
+
+  init(
+    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider, logger: any AgentLogger,
+    startQueued: @escaping @Sendable () -> Void
+  ) {
+    self.agentID = agentID
+    self.store = store
+    self.provider = provider
+    self.paths = AgentPaths(home: home, id: agentID)
+    self.logger = logger
+    failover = AccountFailover(
+      home: home, agentID: agentID, store: store, provider: provider, logger: logger, startQueued: startQueued
+    )
+    cli = CLIRun(
+      home: home, agentID: agentID, store: store, provider: provider, failover: failover, logger: logger)
+  }
+
+  /// Runs the steps until the agent settles.
+  ///
+  /// - Parameter adopt: follow the CLI already recorded instead of starting one.
+  /// - Returns: the status it settled in.
+  mutating func run(adopt: Bool) throws -> AgentStatus {
+    var step = try firstStep(adopt: adopt)
+    while true {
+      logger.debug("step: \(step.name)", agent: agentID)
+      switch step {
+      case .finished(let status):
+        return status
+      case .chooseAccount(let plan):
+        step = try chooseAccount(plan)
+      case .launch(let plan, let credentials):
+        step = try launch(plan, credentials)
+      case .follow(let running, let plan):
+        step = .settle(try cli.follow(running), plan)
+      case .settle(let ending, let plan):
+        step = try settle(ending, plan)
+      case .waitForAccount(let plan, let until, let reason):
+        try failover.waitForAccount(until: until, reason: reason)
+        step = .chooseAccount(plan)
+      }
+    }
+  }
+
+  private func firstStep(adopt: Bool) throws -> Step {
+    let plan = try? RunPlan.read(from: paths.runPlan)
+    if adopt {
+      guard let running = try store.agent(id: agentID)?.cli else {
+        return .finished(try fail("nothing to adopt: no CLI was recorded"))
+      }
+      return .follow(CLIRun.Running(identity: running, isChild: false, expectedSession: nil), plan)
+    }
+    guard let plan else { return .finished(try fail("cannot read the run plan \(paths.runPlan)")) }
+    return .chooseAccount(plan)
+  }
+
+  private func chooseAccount(_ plan: RunPlan) throws -> Step {
+    guard let record = try store.agent(id: agentID) else { return .finished(.failed) }
+    if record.status.isTerminal { return .finished(record.status) }
+    var plan = plan
+    switch try failover.chooseAccount(record, plan: &plan) {
+    case .noAccounts: return .launch(plan, nil)
+    case .ready(let credentials): return .launch(plan, credentials)
+    case .wait(let until, let reason): return .waitForAccount(plan, until: until, reason: reason)
+    case .unusable(let reason): return .finished(try fail("no usable \(provider.name) account: \(reason)"))
+    }
+  }
+
+  private mutating func launch(_ plan: RunPlan, _ credentials: PreparedCredentials?) throws -> Step {
+    switch try cli.launch(plan, credentials: credentials) {
+    case .started(let running): return .follow(running, plan)
+    case .failed(let message): return .finished(try fail(message))
+    case .settledMeanwhile(let ending?): return .settle(ending, nil)
+    case .settledMeanwhile(nil): return .finished(try store.agent(id: agentID)?.status ?? .failed)
+    }
+  }
+
+  private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?) throws -> Step {
+    if let mismatch = ending.sessionMismatch { return .finished(try fail(mismatch)) }
+    if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID),
+      let next = try failover.continuation(after: exhaustion, record, plan)
+    {
+      return .chooseAccount(next)
+    }
+    return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
+  }
+
+  /// Settles the agent after its CLI exited (`exit` is `nil` when nobody saw how) from the signal
+  /// file and what its output said (see ``Settlement``). Used by reconcile too.
+  static func settle(store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths) throws
+    -> AgentStatus
+  {
+    let signal = Result { () throws(SignalError) in try AgentSignal.read(at: paths.signalFile) }
+    guard let record = try store.agent(id: id) else { return .failed }
+    let decision = Settlement.settle(record, exit: exit, signal: signal)
+    let transition = try store.transition(id: id, .settle(to: decision.status), message: decision.message) {
+      record in
+      record.result = decision.result
+      record.error = decision.error
+      record.pendingQuestions = decision.questions
+      recordExit(exit, into: &record)
+    }
+    if !transition.applied {
+      // Already settled (e.g. stopped by the user): keep its status, record how the CLI ended.
+      try store.update(id: id) { recordExit(exit, into: &$0) }
+    }
+    return try store.agent(id: id)?.status ?? decision.status
+  }
+
+  private static func recordExit(_ exit: ExitStatus?, into record: inout AgentRecord) {
+    switch exit {
+    case .exited(let code)?: record.exitCode = code
+    case .signaled(let number)?: record.exitSignal = number
+    case nil: break
+    }
+  }
+
+  /// Fails the agent (when a supervisor still owns it) with `message`.
+  private func fail(_ message: String) throws -> AgentStatus {
+    try Self.fail(store: store, id: agentID, message)
+  }
+
+  /// Fails agent `id` with `message` when it is starting, running or waiting for an account; the
+  /// one way a supervisor gives up.
+  ///
+  /// - Returns: its status after (another one when someone settled it first).
+  static func fail(store: AgentStore, id: String, _ message: String) throws -> AgentStatus {
+    try store.transition(id: id, .fail, message: message) { $0.error = message }
+    return try store.agent(id: id)?.status ?? .failed
+  }
+}
+
+extension SupervisionLoop.Step {
+  /// The step's name, for the log.
+  var name: String {
+    switch self {
+    case .chooseAccount: "choose account"
+    case .launch: "launch"
+    case .follow(let running, _):
+      running.isChild ? "follow pid \(running.identity.pid)" : "adopt pid \(running.identity.pid)"
+    case .settle: "settle"
+    case .waitForAccount: "wait for account"
+    case .finished(let status): "finished (\(status.rawValue))"
+    }
+  }
+}
