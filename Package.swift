@@ -7,6 +7,7 @@ let package = Package(
   name: "multiagent",
   platforms: [.macOS(.v15)],
   products: [
+    .library(name: "JSONKit", targets: ["JSONKit"]),
     .library(name: "ProviderKit", targets: ["ProviderKit"]),
     .library(name: "Providers", targets: ["Providers"]),
     .library(name: "Credentials", targets: ["Credentials"]),
@@ -14,20 +15,24 @@ let package = Package(
     .executable(name: "multiagent", targets: ["multiagent"]),
   ],
   targets: [
+    // The strict RFC 8259 JSON parser and writer; nothing but the standard library and libc.
+    .target(name: "JSONKit"),
     // Protocols and value types; no I/O beyond decoding definitions.
-    .target(name: "ProviderKit"),
+    .target(name: "ProviderKit", dependencies: ["JSONKit"]),
     // The built-in providers; the catalog (providers.json) is embedded at build time.
     .target(
       name: "Providers",
-      dependencies: ["ProviderKit"],
+      dependencies: ["JSONKit", "ProviderKit"],
       plugins: ["EmbedProviderCatalog"]
     ),
     // The state database (SQLite, WAL, migrations) shared by accounts and agents.
     .target(name: "StateStore", dependencies: ["CSQLite"]),
-    .target(name: "Credentials", dependencies: ["ProviderKit", "StateStore"]),
+    .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore"]),
     .target(
       name: "MultiAgent",
-      dependencies: ["ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims"]
+      dependencies: [
+        "JSONKit", "ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims",
+      ]
     ),
     // Linked with a static Swift runtime and Foundation, and not position-independent (no start-up
     // relocations; shared libraries, heap and stack are still randomized): every command and every
@@ -35,7 +40,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "Credentials", "StateStore", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],
@@ -70,9 +75,10 @@ let package = Package(
     // Test support shared by every test target: fake model server launcher, CLI locator, temp dirs.
     .target(
       name: "TestSupport",
-      dependencies: ["ProviderKit", "Providers", "MultiAgent"],
+      dependencies: ["JSONKit", "ProviderKit", "Providers", "MultiAgent"],
       path: "Tests/TestSupport"
     ),
+    .testTarget(name: "JSONKitTests", dependencies: ["JSONKit"]),
     .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
     .testTarget(
       name: "ProvidersTests",
@@ -80,11 +86,12 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "CLITests", dependencies: ["MultiAgent", "Credentials", "StateStore", "TestSupport"]),
-    .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "StateStore", "TestSupport"]),
+    .testTarget(
+      name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "StateStore", "TestSupport"]),
     .testTarget(
       name: "CredentialsTests",
-      dependencies: ["Credentials", "StateStore", "ProviderKit", "Providers", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
+      dependencies: ["Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["JSONKit", "ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

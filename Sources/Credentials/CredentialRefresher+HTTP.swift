@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The OAuth token endpoint: one synchronous POST with a timeout, whose failures become

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// Refreshes a CLI's own OAuth credential file (Claude `.credentials.json`, Codex `auth.json`) in an

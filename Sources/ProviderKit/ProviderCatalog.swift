@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// Reads provider definitions: the built-in catalog merged with a user's providers.json.
 ///

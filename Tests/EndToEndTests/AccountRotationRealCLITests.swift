@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 @testable import StateStore
 import Foundation
+import JSONKit
 import ProviderKit
 import Synchronization
 import TestSupport

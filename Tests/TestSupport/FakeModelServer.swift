@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The project's fake model server (`scripts/fake_model_server.py`), started on 127.0.0.1 port 0

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// One line of the events stream (`multiagent events`): a stored event, or one derived by the reader

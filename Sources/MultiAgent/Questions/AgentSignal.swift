@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// What an agent wrote to its signal file before ending its turn (design §6).

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// How many agents may hold a slot at once: globally, per provider and per account.

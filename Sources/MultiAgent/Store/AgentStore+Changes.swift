@@ -1,5 +1,6 @@
-import StateStore
+import JSONKit
 import ProviderKit
+import StateStore
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials

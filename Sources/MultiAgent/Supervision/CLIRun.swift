@@ -1,5 +1,6 @@
 import Credentials
 import Foundation
+import JSONKit
 import ProviderKit
 
 #if canImport(Glibc)

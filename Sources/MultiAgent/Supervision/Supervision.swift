@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// How an ``AgentManager`` supervises the agents it starts — the embedder's choice.

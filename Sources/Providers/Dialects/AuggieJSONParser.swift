@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `auggie-json` dialect: `auggie --print … --output-format json`. Its schema is unverified, so

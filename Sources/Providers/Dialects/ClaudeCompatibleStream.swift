@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The reading of Claude-compatible stream-json shared by Claude Code, Amp, Qwen Code and Cursor

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The `codex-exec-json` dialect: `codex exec --json`.

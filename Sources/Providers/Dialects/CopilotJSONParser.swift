@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `copilot-json` dialect: `copilot -p … --output-format json` (JSON lines `{type, data{…}}`).

@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `cursor-stream-json` dialect: `cursor-agent -p --output-format stream-json`.

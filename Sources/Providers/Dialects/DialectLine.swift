@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// One output line, read once: blank, a JSON object, or something a JSON dialect cannot read.

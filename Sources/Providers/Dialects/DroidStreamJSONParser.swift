@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The `droid-stream-json` dialect: `droid exec -o stream-json`.

@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `gemini-stream-json` dialect: `gemini -p … -o stream-json`.

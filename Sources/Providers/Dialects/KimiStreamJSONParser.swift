@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `kimi-stream-json` dialect: `kimi --print --output-format stream-json` (OpenAI-style

@@ -1,3 +1,4 @@
+import JSONKit
 import ProviderKit
 
 /// The `opencode-json` dialect: `opencode run --format json`.

@@ -1,6 +1,6 @@
 import Foundation
 
-@testable import ProviderKit
+@testable import JSONKit
 
 /// A JSON value in a form both `JSONParser` and Foundation's `JSONSerialization` results convert to,
 /// so the two can be compared: strings as UTF-8 bytes (not `String`, whose `==` is canonical

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ProviderKit
+@testable import JSONKit
 
 /// SplitMix64, so the inputs are the same on every run.
 private struct DifferentialGenerator: RandomNumberGenerator {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ProviderKit
+@testable import JSONKit
 
 // MARK: - Helpers
 
