@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JSONKit
 import MultiAgent
 import ProviderKit
@@ -159,28 +160,63 @@ enum AgentOutput {
     of record: AgentRecord, manager: AgentManager, raw: Bool, context: CommandContext, follow: Bool,
     timeout: Duration? = nil, children: Bool = false
   ) async throws(AgentError) -> AgentRecord {
-    let live: Set<AgentStatus> = [.queued, .starting, .running]
+    if raw || !follow {
+      return try await readLog(
+        of: record, manager: manager, raw: raw, context: context, follow: follow, timeout: timeout)
+    }
+    // The agent's events come from the library's event sequence, printed by a task of their own;
+    // this loop follows the family and keeps the time.
+    let parentDone = Mutex(false)
+    let (json, console) = (context.json, context.console)
+    let printing = Task {
+      var printer = EventPrinter(json: json, console: console)
+      do {
+        for try await event in try manager.events(of: record.id, until: settled) { printer.print(event) }
+      } catch {}
+      parentDone.withLock { $0 = true }
+    }
+    defer { printing.cancel() }
+    var family = FamilyLogs(manager: manager, parentID: record.id, json: json, console: console)
+    let clock = ContinuousClock()
+    let start = clock.now
+    while true {
+      let done = parentDone.withLock { $0 }
+      let familyActive = children && family.poll(refresh: done)
+      if done && !familyActive {
+        await printing.value
+        return try manager.agent(record.id)
+      }
+      if let timeout, clock.now - start >= timeout {
+        let current = try manager.agent(record.id)
+        throw AgentError(.timedOut, "\(current.name) is still \(current.status.rawValue) after \(timeout)")
+      }
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+
+  /// The statuses at which following a log ends: every one but queued, starting and running.
+  private static let settled = Set(AgentStatus.allCases).subtracting([.queued, .starting, .running])
+
+  /// `logs --raw [--follow]` and `logs` without `--follow`: the log read in polls.
+  private static func readLog(
+    of record: AgentRecord, manager: AgentManager, raw: Bool, context: CommandContext, follow: Bool,
+    timeout: Duration?
+  ) async throws(AgentError) -> AgentRecord {
     var reader = manager.logReader(for: record)
     var printer = EventPrinter(json: context.json, console: context.console)
-    var family = FamilyLogs(
-      manager: manager, parentID: record.id, json: context.json, console: context.console)
-    let withFamily = children && follow && !raw
     let clock = ContinuousClock()
     let start = clock.now
     var lastReconcile = start
-    var parentDone = false
     while true {
       // The status is read before the log: once it is settled, everything is in the log.
       let current = try manager.agent(record.id)
-      let active = follow && live.contains(current.status)
+      let active = follow && !settled.contains(current.status)
       if raw {
         while case let bytes = reader.rawBytes(), !bytes.isEmpty { writeBytes(bytes) }
-      } else if !parentDone {
+      } else {
         for event in reader.events(final: !active) { printer.print(event) }
-        parentDone = !active
       }
-      let familyActive = withFamily && family.poll(refresh: !active)
-      if !active && !familyActive { return current }
+      if !active { return current }
       if let timeout, clock.now - start >= timeout {
         throw AgentError(.timedOut, "\(current.name) is still \(current.status.rawValue) after \(timeout)")
       }

@@ -32,27 +32,25 @@ struct EventsCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
     let agentID = try agentReference.map { reference throws(AgentError) in try manager.agent(reference).id }
-    var reader = try LiveEventReader(manager: manager, agentID: agentID)
-    let clock = ContinuousClock()
-    var lastReconcile = clock.now
-    while true {
-      // Read the agent's status before its events: once it is terminal, its last events are stored.
-      let finished =
-        try agentID.map { id throws(AgentError) in try manager.agent(id).status.isTerminal } ?? false
-      for event in try reader.poll(heartbeats: follows && !finished) {
-        print(event, reader: reader, context: context)
+    guard follows else {
+      var reader = try LiveEventReader(manager: manager, agentID: agentID)
+      for event in try reader.poll(heartbeats: false) {
+        print(event, name: reader.name(of:), context: context)
       }
-      if !follows || finished { return .success }
-      if clock.now - lastReconcile > .seconds(2) {
-        manager.reconcile()
-        lastReconcile = clock.now
-      }
-      try? await Task.sleep(for: .milliseconds(200))
+      return .success
     }
+    // Followed: the library's lifecycle sequence, until the agent (if one is named) is terminal.
+    let terminal = Set(AgentStatus.allCases.filter(\.isTerminal))
+    var events = try manager.lifecycleEvents(of: agentID, until: terminal, heartbeats: true)
+      .makeAsyncIterator()
+    while let event = try await events.next() {
+      print(event, name: { [events] in events.name(of: $0) }, context: context)
+    }
+    return .success
   }
 
   /// Prints one event: a line for people, or one JSON object per line with `--json`.
-  private func print(_ event: LiveEvent, reader: LiveEventReader, context: CommandContext) {
+  private func print(_ event: LiveEvent, name: (String) -> String?, context: CommandContext) {
     if context.json {
       AgentOutput.writeJSON(event.jsonValue, to: context.console)
       return
@@ -60,7 +58,7 @@ struct EventsCommand: ParsableCommand {
     var line: String
     switch event {
     case .stored(let event):
-      line = "\(AgentOutput.timestamp(event.time))  \(reader.name(of: event.agentID) ?? event.agentID)"
+      line = "\(AgentOutput.timestamp(event.time))  \(name(event.agentID) ?? event.agentID)"
       line += "  \(event.type.rawValue)"
       switch (event.fromStatus, event.toStatus) {
       case (let from?, let to?): line += "  \(from.rawValue) -> \(to.rawValue)"
