@@ -9,6 +9,7 @@ let package = Package(
   products: [
     .library(name: "ProviderKit", targets: ["ProviderKit"]),
     .library(name: "Providers", targets: ["Providers"]),
+    .library(name: "ProcessKit", targets: ["ProcessKit"]),
     .library(name: "Credentials", targets: ["Credentials"]),
     .library(name: "MultiAgent", targets: ["MultiAgent"]),
     .executable(name: "multiagent", targets: ["multiagent"]),
@@ -24,10 +25,14 @@ let package = Package(
     ),
     // The state database (SQLite, WAL, migrations) shared by accounts and agents.
     .target(name: "StateStore", dependencies: ["CSQLite"]),
-    .target(name: "Credentials", dependencies: ["ProviderKit", "StateStore"]),
+    // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
+    .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
+    .target(name: "Credentials", dependencies: ["ProviderKit", "StateStore", "ProcessKit"]),
     .target(
       name: "MultiAgent",
-      dependencies: ["ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims"]
+      dependencies: [
+        "ProviderKit", "Providers", "Credentials", "StateStore", "ProcessKit", "CSQLite", "CMultiAgentShims",
+      ]
     ),
     // Linked with a static Swift runtime and Foundation, and not position-independent (no start-up
     // relocations; shared libraries, heap and stack are still randomized): every command and every
@@ -35,7 +40,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "Credentials", "StateStore", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "ProviderKit", "Providers"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],
@@ -70,7 +75,7 @@ let package = Package(
     // Test support shared by every test target: fake model server launcher, CLI locator, temp dirs.
     .target(
       name: "TestSupport",
-      dependencies: ["ProviderKit", "Providers", "MultiAgent"],
+      dependencies: ["ProviderKit", "Providers", "MultiAgent", "ProcessKit"],
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
@@ -79,8 +84,12 @@ let package = Package(
       dependencies: ["ProviderKit", "Providers", "TestSupport"],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["MultiAgent", "Credentials", "StateStore", "TestSupport"]),
-    .testTarget(name: "MultiAgentTests", dependencies: ["MultiAgent", "StateStore", "TestSupport"]),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "TestSupport"]),
+    .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
+    .testTarget(
+      name: "MultiAgentTests", dependencies: ["MultiAgent", "ProcessKit", "StateStore", "TestSupport"]),
     .testTarget(
       name: "CredentialsTests",
       dependencies: ["Credentials", "StateStore", "ProviderKit", "Providers", "TestSupport"]),

@@ -1,5 +1,6 @@
 @testable import StateStore
 import Foundation
+import ProcessKit
 import ProviderKit
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import ProviderKit
 
 /// The agent lifecycle: spawn, answer, stop, delete, dismiss, wait and reconcile.

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ public final class PendingSupervisor: Sendable {
     }
     defer { close(pair[1]) }
     let launcher = ProcessLauncher()
-    guard let executable = SystemProcessControl().currentExecutablePath() else {
+    guard let executable = ProcessLauncher().currentExecutablePath() else {
       close(pair[0])
       return nil
     }

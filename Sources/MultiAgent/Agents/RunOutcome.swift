@@ -1,3 +1,4 @@
+import ProcessKit
 import ProviderKit
 
 /// Folding parsed events into the agent's record, and deciding how a finished run settles.

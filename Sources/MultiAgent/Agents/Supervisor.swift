@@ -1,5 +1,6 @@
 import Credentials
 import Foundation
+import ProcessKit
 import ProviderKit
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ProcessKit
 import StateStore
 import ProviderKit
 

@@ -1,5 +1,6 @@
 import Foundation
 import MultiAgent
+import ProcessKit
 
 /// `multiagent __supervise [--adopt] ID`: the detached supervisor of one agent (internal, hidden).
 struct SuperviseCommand: ParsableCommand {
