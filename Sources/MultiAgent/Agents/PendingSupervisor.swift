@@ -47,7 +47,7 @@ public final class PendingSupervisor: Sendable {
     }
     defer { close(pair[1]) }
     let launcher = ProcessLauncher()
-    guard let executable = ProcessLauncher().currentExecutablePath() else {
+    guard let executable = launcher.currentExecutablePath() else {
       close(pair[0])
       return nil
     }
