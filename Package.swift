@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "JSONKit", targets: ["JSONKit"]),
     .library(name: "ProviderKit", targets: ["ProviderKit"]),
     .library(name: "Providers", targets: ["Providers"]),
+    .library(name: "ProcessKit", targets: ["ProcessKit"]),
     .library(name: "Credentials", targets: ["Credentials"]),
     .library(name: "MultiAgent", targets: ["MultiAgent"]),
     .executable(name: "multiagent", targets: ["multiagent"]),
@@ -27,11 +28,14 @@ let package = Package(
     ),
     // The state database (SQLite, WAL, migrations) shared by accounts and agents.
     .target(name: "StateStore", dependencies: ["CSQLite"]),
-    .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore"]),
+    // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
+    .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
+    .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore", "ProcessKit"]),
     .target(
       name: "MultiAgent",
       dependencies: [
-        "JSONKit", "ProviderKit", "Providers", "Credentials", "StateStore", "CSQLite", "CMultiAgentShims",
+        "JSONKit", "ProviderKit", "Providers", "Credentials", "StateStore", "ProcessKit", "CSQLite",
+        "CMultiAgentShims",
       ]
     ),
     // Linked with a static Swift runtime and Foundation, and not position-independent (no start-up
@@ -40,7 +44,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],
@@ -75,7 +79,7 @@ let package = Package(
     // Test support shared by every test target: fake model server launcher, CLI locator, temp dirs.
     .target(
       name: "TestSupport",
-      dependencies: ["JSONKit", "ProviderKit", "Providers", "MultiAgent"],
+      dependencies: ["JSONKit", "ProviderKit", "Providers", "MultiAgent", "ProcessKit"],
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "JSONKitTests", dependencies: ["JSONKit"]),
@@ -85,9 +89,12 @@ let package = Package(
       dependencies: ["ProviderKit", "Providers", "TestSupport"],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["MultiAgent", "Credentials", "StateStore", "TestSupport"]),
     .testTarget(
-      name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "StateStore", "TestSupport"]),
+      name: "CLITests",
+      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "TestSupport"]),
+    .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
+    .testTarget(
+      name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "ProcessKit", "StateStore", "TestSupport"]),
     .testTarget(
       name: "CredentialsTests",
       dependencies: ["Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers", "TestSupport"]),

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,17 @@ int multiagent_pidfd_open(int pid) {
   (void)pid;
   errno = ENOSYS;
   return -1;
+#endif
+}
+
+int multiagent_pipe_cloexec(int descriptors[2]) {
+#if defined(__linux__)
+  return pipe2(descriptors, O_CLOEXEC);
+#else
+  if (pipe(descriptors) != 0) return -1;
+  fcntl(descriptors[0], F_SETFD, FD_CLOEXEC);
+  fcntl(descriptors[1], F_SETFD, FD_CLOEXEC);
+  return 0;
 #endif
 }
 

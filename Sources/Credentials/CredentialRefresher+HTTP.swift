@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import JSONKit
+import ProcessKit
 import ProviderKit
 
 /// The OAuth token endpoint: one synchronous POST with a timeout, whose failures become
@@ -111,55 +111,35 @@ enum TokenEndpoint {
   {
     let seconds = String(max(1, Int(timeout.rounded(.up))))
     var arguments = [
-      "curl", "-q", "--silent", "--show-error", "--proto", "=http,https", "--max-time", seconds,
+      "-q", "--silent", "--show-error", "--proto", "=http,https", "--max-time", seconds,
       "--request", "POST", "--data-binary", "@-", "--output", "-", "--write-out", "\n%{http_code}",
     ]
     for header in headers { arguments += ["--header", header] }
     arguments.append(url.absoluteString)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
     var environment = ProcessEnvironment.current
     environment["CURL_HOME"] = "/nonexistent"  // no user .curlrc can change the request
-    process.environment = environment
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    do { try process.run() } catch {
-      return .failure(
-        .transport("cannot run curl (\(error.localizedDescription)); install curl to refresh tokens"))
+    let output: ProcessOutput
+    do {
+      output = try ProcessRunner().run(
+        "curl", arguments: arguments, environment: environment, standardInput: body)
+    } catch  where error.code == .executableNotFound {
+      return .failure(.transport("curl is not installed; install curl to refresh tokens"))
+    } catch {
+      return .failure(.transport("cannot run curl (\(error.message)); install curl to refresh tokens"))
     }
-    let writer = input.fileHandleForWriting
-    try? writer.write(contentsOf: Data(body))
-    try? writer.close()
-    nonisolated(unsafe) var errorText = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errorText = errors.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let reply = [UInt8](output.fileHandleForReading.readDataToEndOfFile())
-    group.wait()
-    process.waitUntilExit()
-    switch process.terminationStatus {
-    case 0:
+    switch output.exit {
+    case .exited(0):
       // The body, then a newline and the three-digit status written by --write-out.
+      let reply = output.standardOutput
       guard let newline = reply.lastIndex(of: UInt8(ascii: "\n")),
         let status = Int(String(decoding: reply[(newline + 1)...], as: UTF8.self))
       else { return .failure(.transport("curl printed no HTTP status")) }
       return .success(HTTPReply(status: status, body: Array(reply[..<newline])))
-    case 28:
+    case .exited(28):
       return .failure(.timedOut)
-    case 127:
-      return .failure(.transport("curl is not installed; install curl to refresh tokens"))
-    default:
-      let text = String(decoding: errorText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      return .failure(
-        .transport(text.isEmpty ? "curl exited with status \(process.terminationStatus)" : text))
+    case .exited(let code), .signaled(let code):
+      let text = output.standardErrorText.trimmingCharacters(in: .whitespacesAndNewlines)
+      return .failure(.transport(text.isEmpty ? "curl exited with status \(code)" : text))
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import ProviderKit
 
 /// Finds a provider's CLI on this machine and asks it for its version.
@@ -12,6 +13,8 @@ public struct ProviderInspector: Sendable {
   public static let defaultTimeout: Duration = .seconds(10)
   /// How long a CLI that ran past its time limit gets to exit after SIGTERM before SIGKILL.
   public static let terminationGracePeriod: Duration = .seconds(1)
+  /// Output kept of a probe: a version is one line, and a runaway CLI must not fill memory.
+  static let outputLimit = 64 * 1024
 
   /// The folders searched for a binary, in order (the `PATH` entries).
   public var searchPath: [String]
@@ -29,16 +32,13 @@ public struct ProviderInspector: Sendable {
   /// An absolute `binary` is used as is; otherwise `PATH` is searched for `binary`, then for each of
   /// `alternativeBinaries` in turn. Only regular files with execute permission count.
   public func locate(_ definition: ProviderDefinition) -> String? {
+    let launcher = ProcessLauncher()
+    // Empty and relative PATH entries (the current directory) are skipped on purpose.
+    let path = ["PATH": searchPath.joined(separator: ":")]
     for name in [definition.binary] + definition.alternativeBinaries where !name.isEmpty {
-      if name.contains("/") {
-        if name.hasPrefix("/"), Self.isExecutableFile(name) { return name }
-        continue
-      }
-      // Empty PATH entries (meaning the current directory) are skipped on purpose.
-      for directory in searchPath where directory.hasPrefix("/") {
-        let candidate = (directory.hasSuffix("/") ? directory : directory + "/") + name
-        if Self.isExecutableFile(candidate) { return candidate }
-      }
+      // A relative path with a slash would depend on the current directory: never used.
+      if name.contains("/"), !name.hasPrefix("/") { continue }
+      if let found = try? launcher.resolveExecutable(name, environment: path) { return found }
     }
     return nil
   }
@@ -86,52 +86,27 @@ public struct ProviderInspector: Sendable {
     for name in definition.unsetEnvironment { environment.removeValue(forKey: name) }
     environment.merge(definition.environment) { _, new in new }
 
-    var process: VersionProcess
+    let output: ProcessOutput
     do {
-      process = try VersionProcess.spawn(
-        executable: executable, arguments: definition.versionArguments, environment: environment)
+      output = try await ProcessRunner().run(
+        executable, arguments: definition.versionArguments, environment: environment, timeout: timeout,
+        terminationGrace: Self.terminationGracePeriod, outputLimit: Self.outputLimit)
+    } catch  where error.code == .notAChild {
+      // Another reaper (a `waitpid(-1)`) took the exit status.
+      return .failed(message: "exit status unavailable")
     } catch {
-      return .failed(message: "cannot run \(executable): \(error.reason)")
+      return .failed(message: "cannot run \(executable): \(error.message)")
     }
-
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: timeout)
-    var pause: Duration = .milliseconds(2)
-    var finished = false
-    while true {
-      process.drainOutput()
-      if process.hasExited() {
-        finished = true
-        break
-      }
-      if clock.now >= deadline || Task.isCancelled { break }
-      try? await Task.sleep(for: min(pause, deadline - clock.now))
-      pause = min(pause * 2, .milliseconds(50))
+    switch output.interruption {
+    case .cancelled: return .failed(message: "cancelled")
+    case .timedOut: return .timedOut(after: timeout)
+    case nil: break
     }
-
-    if !finished {
-      process.signalGroup(.terminate)
-      let graceDeadline = clock.now.advanced(by: Self.terminationGracePeriod)
-      while !process.hasExited(), clock.now < graceDeadline, !Task.isCancelled {
-        process.drainOutput()
-        try? await Task.sleep(for: .milliseconds(10))
-      }
-      // The leader is not reaped yet, so its process group id cannot have been reused.
-      process.signalGroup(.kill)
-      _ = process.reap()
-      return Task.isCancelled ? .failed(message: "cancelled") : .timedOut(after: timeout)
-    }
-
-    process.drainOutput()
-    let status = process.reap()
-    let line = Self.firstLine(process.standardOutput) ?? Self.firstLine(process.standardError)
-    switch status {
+    let line = Self.firstLine(output.standardOutput) ?? Self.firstLine(output.standardError)
+    switch output.exit {
     case .exited(0): return .answered(version: line ?? "")
     case .exited(let code):
       return .failed(message: "exited with status \(code)" + (line.map { ": \($0)" } ?? ""))
-    case .unknown:
-      // The exit status was taken by another reaper; what the CLI printed is the best evidence.
-      return line.map { .answered(version: $0) } ?? .failed(message: "exit status unavailable")
     case .signaled(let signal):
       return .failed(message: "killed by signal \(signal)" + (line.map { ": \($0)" } ?? ""))
     }
@@ -144,12 +119,6 @@ public struct ProviderInspector: Sendable {
       if !trimmed.isEmpty { return String(trimmed.prefix(200)) }
     }
     return nil
-  }
-
-  private static func isExecutableFile(_ path: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-      && FileManager.default.isExecutableFile(atPath: path)
   }
 }
 

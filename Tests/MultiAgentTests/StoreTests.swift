@@ -1,6 +1,7 @@
 @testable import StateStore
 import Foundation
 import JSONKit
+import ProcessKit
 import ProviderKit
 import StateStore
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import MultiAgent
+import ProcessKit
 import ProviderKit
 
 /// Runs a ``CommandSpec`` to completion for tests, with the product's own ``ProcessLauncher``:

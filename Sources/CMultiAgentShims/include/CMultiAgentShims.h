@@ -27,6 +27,11 @@ void multiagent_sigset_fill_all(sigset_t *set);
 /// with errno set (ENOSYS where the system has no pidfds).
 int multiagent_pidfd_open(int pid);
 
+/// Creates a pipe whose two ends are close-on-exec from the start (pipe2 with O_CLOEXEC, which
+/// needs _GNU_SOURCE), so a process spawned concurrently by another thread never inherits them.
+/// Returns 0, or -1 with errno set.
+int multiagent_pipe_cloexec(int descriptors[2]);
+
 /// Makes the calling process a child subreaper (Linux PR_SET_CHILD_SUBREAPER): orphaned
 /// descendants are reparented to it instead of init. Returns 0, or -1 with errno set.
 int multiagent_become_child_subreaper(void);

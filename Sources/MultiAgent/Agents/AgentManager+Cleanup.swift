@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 extension AgentManager {
   /// What ``cleanup(dryRun:)`` found (and, unless it was a dry run, removed).
@@ -91,7 +92,7 @@ extension AgentManager {
   /// Processes (not this one, nor its ancestors) with a `MULTIAGENT_AGENT_ID` that belong to this
   /// home: their `MULTIAGENT_HOME` or signal file says so, or they name no home at all.
   private func orphanProcessCandidates() -> [Candidate] {
-    let table = SystemProcessTable()
+    let table = ProcessInspector()
     let snapshots = table.allSnapshots()
     var excluded: Set<Int32> = []
     var pid = table.currentPID()
@@ -133,23 +134,8 @@ extension AgentManager {
   /// names another process (different start time) is left alone.
   private func terminate(_ processes: [ProcessSnapshot], grace: Duration, failures: inout [String]) async {
     guard !processes.isEmpty else { return }
-    let control = SystemProcessControl()
-    let table = SystemProcessTable()
-    func alive() -> [ProcessSnapshot] {
-      processes.filter { process in
-        guard let now = table.snapshot(of: process.pid) else { return false }
-        return now.startTime == process.startTime && !now.isZombie
-      }
-    }
-    for process in alive() { _ = control.send(SignalNumber.terminate, to: process.pid) }
-    if await Polling.until(timeout: grace, { alive().isEmpty }) { return }
-    let gone = await Polling.until(timeout: .seconds(5)) {
-      let remaining = alive()
-      for process in remaining { _ = control.send(SignalNumber.kill, to: process.pid) }
-      return remaining.isEmpty
-    }
-    if !gone {
-      failures.append("processes \(alive().map { String($0.pid) }.joined(separator: ", ")) did not exit")
+    if case .survivors(let pids) = await ProcessTerminator().terminate(processes, grace: grace) {
+      failures.append("processes \(pids.map { String($0) }.joined(separator: ", ")) did not exit")
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 extension AgentManager {
   /// When a wait on several agents returns.

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// Parents and children: finding an agent's descendants, and stopping them with it.
 ///
@@ -94,7 +95,6 @@ struct FamilyCascade {
     _ records: [AgentRecord], grace: Duration, adopted: (parent: Int32, agentID: String)? = nil
   ) {
     let inspector = ProcessInspector()
-    let control = SystemProcessControl()
     let groups = Set(
       records.compactMap(\.cli).filter { identity in
         guard identity.pid > 1 else { return false }
@@ -110,12 +110,11 @@ struct FamilyCascade {
     let own: Set<Int32> = [getpgid(0), getsid(0)]
     var watched = groups
     func members() -> [ProcessSnapshot] {
-      let all = inspector.table.allSnapshots()
+      let all = inspector.allSnapshots()
       if let adopted {
         for child in all where child.parentPID == adopted.parent && !child.isZombie {
           guard !leftBehind.contains(child.pid) else { continue }
-          guard case .entries(let entries) = inspector.table.environment(of: child.pid),
-            entries.contains(marker)
+          guard case .entries(let entries) = inspector.environment(of: child.pid), entries.contains(marker)
           else { continue }
           leftBehind.insert(child.pid)
           watched.formUnion([child.processGroupID, child.sessionID].filter { $0 > 1 && !own.contains($0) })
@@ -127,27 +126,6 @@ struct FamilyCascade {
             || leftBehind.contains($0.pid))
       }
     }
-    func signal(_ number: Int32, _ members: [ProcessSnapshot]) {
-      // Only groups that still have members: an empty group's id may name a new process by now.
-      for group in Set(members.map(\.processGroupID)) where group > 1 && !own.contains(group) {
-        _ = control.send(number, to: -group)
-      }
-      for member in members where member.pid > 1 { _ = control.send(number, to: member.pid) }
-    }
-    var remaining = members()
-    guard !remaining.isEmpty else { return }
-    signal(SignalNumber.terminate, remaining)
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: grace)
-    while !remaining.isEmpty && clock.now < deadline {
-      Thread.sleep(forTimeInterval: 0.02)
-      remaining = members()
-    }
-    let killDeadline = clock.now.advanced(by: .seconds(5))
-    while !remaining.isEmpty && clock.now < killDeadline {
-      signal(SignalNumber.kill, remaining)
-      Thread.sleep(forTimeInterval: 0.02)
-      remaining = members()
-    }
+    _ = ProcessTerminator().terminateBlocking(grace: grace, members: members)
   }
 }

@@ -1,4 +1,5 @@
 import JSONKit
+import ProcessKit
 import ProviderKit
 
 extension AgentRecord {

@@ -1,3 +1,4 @@
+import ProcessKit
 import ProviderKit
 
 #if canImport(FoundationEssentials)

@@ -1,6 +1,7 @@
 import Credentials
 import Foundation
 import JSONKit
+import ProcessKit
 import ProviderKit
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import ProviderKit
+import ProcessKit
 import Synchronization
 
 #if canImport(Glibc)

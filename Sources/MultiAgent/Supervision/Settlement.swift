@@ -1,3 +1,4 @@
+import ProcessKit
 import ProviderKit
 
 /// How a run's output and ending decide the agent's state — pure functions, no I/O: folding parsed

@@ -1,5 +1,6 @@
 import Foundation
 import JSONKit
+import ProcessKit
 import ProviderKit
 
 /// How an ``AgentManager`` supervises the agents it starts — the embedder's choice.
@@ -24,7 +25,7 @@ public enum Supervision: Sendable, Hashable {
   ///
   /// - Returns: `nil` when the running executable's path cannot be found.
   public static func detachedCurrentExecutable(arguments: [String]) -> Supervision? {
-    guard let executable = SystemProcessControl().currentExecutablePath() else { return nil }
+    guard let executable = ProcessLauncher().currentExecutablePath() else { return nil }
     return .detached(executable: executable, arguments: arguments)
   }
 

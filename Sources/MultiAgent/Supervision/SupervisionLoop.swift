@@ -1,5 +1,6 @@
 import Credentials
 import Foundation
+import ProcessKit
 import ProviderKit
 
 /// The supervision of one agent as an explicit state machine. Each step does one thing and names

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import ProviderKit
 
 /// Watches one agent until it settles: chooses an account, starts the provider CLI (or adopts one

@@ -1,12 +1,10 @@
-import Foundation
+import ProcessKit
 import ProviderKit
 
 /// Runs `git` with an argv array (never a shell) and captures its output.
 struct GitRunner: Sendable {
-  /// The git executable.
-  var git: String = "/usr/bin/env"
-  /// Arguments placed before the git arguments (`["git"]` when `git` is `/usr/bin/env`).
-  var prefix: [String] = ["git"]
+  /// The git executable: a name looked up on `PATH`, or a path.
+  var git: String = "git"
 
   struct Output {
     var status: Int32
@@ -14,34 +12,23 @@ struct GitRunner: Sendable {
     var stderr: String
   }
 
-  func run(_ arguments: [String], in directory: String? = nil) throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: git)
-    process.arguments = prefix + arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  /// Runs `git <arguments>` in `directory` (the current directory when `nil`) and waits for it.
+  ///
+  /// - Returns: its exit code (the signal number when a signal ended it) and output; a failing git
+  ///   is a result.
+  /// - Throws: ``ProcessError`` when git cannot be started (not installed, no such directory).
+  func run(_ arguments: [String], in directory: String? = nil) throws(ProcessError) -> Output {
     var environment = ProcessEnvironment.current
     // Never prompt, never page, never read the user's terminal.
     environment["GIT_TERMINAL_PROMPT"] = "0"
     environment["GIT_PAGER"] = "cat"
-    process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData = err.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
+    let output = try ProcessRunner().run(
+      git, arguments: arguments, environment: environment, workingDirectory: directory)
+    let status: Int32
+    switch output.exit {
+    case .exited(let code): status = code
+    case .signaled(let signal): status = signal
     }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Output(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+    return Output(status: status, stdout: output.standardOutputText, stderr: output.standardErrorText)
   }
 }

@@ -94,7 +94,7 @@ public struct Worktrees: Sendable {
     do {
       return try git.run(arguments, in: directory)
     } catch {
-      throw WorktreeError(.gitFailed, "cannot run git: \(error.localizedDescription); is git installed?")
+      throw WorktreeError(.gitFailed, "cannot run git: \(error.message); is git installed?")
     }
   }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import ProcessKit
 import ProviderKit
 import Testing
 
 @testable import MultiAgent
 
-private typealias CLIExit = MultiAgent.ExitStatus
+private typealias CLIExit = ProcessKit.ExitStatus
 
 /// The settlement table: how a finished run's signal file, parsed output and exit decide the status.
 @Suite struct SettlementTests {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Looks at processes this process did not necessarily start: liveness by identity, process
 /// groups, sessions. Read-only; never signals anything.
 public struct ProcessInspector: Sendable {
@@ -33,6 +39,15 @@ public struct ProcessInspector: Sendable {
 
   /// The process `pid` as the process table shows it now; `nil` when there is no such process.
   public func snapshot(of pid: Int32) -> ProcessSnapshot? { table.snapshot(of: pid) }
+
+  /// Every process in the table now, zombies included.
+  public func allSnapshots() -> [ProcessSnapshot] { table.allSnapshots() }
+
+  /// The environment `pid` was started with (`/proc/<pid>/environ` on Linux).
+  public func environment(of pid: Int32) -> EnvironmentReading { table.environment(of: pid) }
+
+  /// The pid of the calling process.
+  public func currentPID() -> Int32 { table.currentPID() }
 
   /// The processes whose process group is `processGroupID`.
   ///
@@ -85,6 +100,23 @@ public struct ProcessInspector: Sendable {
 /// Polling with a short, growing interval: quick for processes that end at once, cheap for ones
 /// that take their time.
 enum Polling {
+  /// Checks `condition` until it holds or `timeout` passes, sleeping the calling thread in between.
+  ///
+  /// - Returns: whether `condition` held.
+  static func blockingUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: timeout)
+    var interval = Duration.milliseconds(2)
+    while true {
+      if condition() { return true }
+      let now = clock.now
+      if now >= deadline { return false }
+      let pause = min(interval, now.duration(to: deadline))
+      usleep(UInt32(clamping: max(pause.wholeMilliseconds, 1) * 1000))
+      interval = min(interval * 2, .milliseconds(50))
+    }
+  }
+
   /// Checks `condition` until it holds or `timeout` passes.
   ///
   /// - Returns: whether `condition` held.

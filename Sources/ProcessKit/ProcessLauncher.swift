@@ -31,6 +31,9 @@ public struct ProcessLauncher: Sendable {
     self.table = table
   }
 
+  /// The absolute path of the running executable; `nil` when it cannot be determined.
+  public func currentExecutablePath() -> String? { control.currentExecutablePath() }
+
   /// The absolute path `executable` names, resolved as the launcher resolves it.
   ///
   /// A name without `/` is searched on `environment["PATH"]` (absolute entries only; relative and

@@ -1,5 +1,5 @@
 import Foundation
-import MultiAgent
+import ProcessKit
 import Testing
 
 #if canImport(Glibc)
@@ -181,10 +181,10 @@ struct ProcessLauncherTests {
   }
 
   @Test func exitStatusDecodesRawWaitStatuses() {
-    #expect(MultiAgent.ExitStatus(waitStatus: 0x0300) == .exited(3))
-    #expect(MultiAgent.ExitStatus(waitStatus: 0x0009) == .signaled(9))
-    #expect(MultiAgent.ExitStatus(waitStatus: 0x0089) == .signaled(9))  // core dumped
-    #expect(MultiAgent.ExitStatus(waitStatus: 0x137f) == nil)  // stopped by SIGSTOP
+    #expect(ProcessKit.ExitStatus(waitStatus: 0x0300) == .exited(3))
+    #expect(ProcessKit.ExitStatus(waitStatus: 0x0009) == .signaled(9))
+    #expect(ProcessKit.ExitStatus(waitStatus: 0x0089) == .signaled(9))  // core dumped
+    #expect(ProcessKit.ExitStatus(waitStatus: 0x137f) == nil)  // stopped by SIGSTOP
   }
 
   @Test func asyncWaitReapsTheChild() async throws {
@@ -208,7 +208,7 @@ struct ProcessLauncherTests {
       executable: "/bin/sh", arguments: ["-c", "echo detached $MULTIAGENT_SPAWN_ID; exit 7"],
       environment: ProcessTesting.environment, output: .appendingToFile(log))
     var identity: ProcessIdentity?
-    let result: Result<MultiAgent.ExitStatus, ProcessError> = await withCheckedContinuation { continuation in
+    let result: Result<ProcessKit.ExitStatus, ProcessError> = await withCheckedContinuation { continuation in
       do {
         identity = try launcher.launchDetached(
           configuration, reaping: .inBackground { continuation.resume(returning: $0) })

@@ -29,6 +29,8 @@
       getenv(name).map { String(cString: $0) }
     }
 
+    func currentGroupAndSession() -> (group: Int32, session: Int32) { (getpgid(0), getsid(0)) }
+
     /// The numeric entries of `/proc`.
     private static func listPIDs() -> [Int32] {
       guard let directory = opendir("/proc") else { return [] }

@@ -10,12 +10,12 @@ import CMultiAgentShims
 /// notices an exit at once instead of at its next poll. Where pidfds are unavailable (an old kernel,
 /// another system) a wait simply sleeps for the timeout; callers check the process themselves
 /// after each wait either way, so the watcher only ever makes them notice sooner.
-final class ExitWatcher: Sendable {
+public final class ExitWatcher: Sendable {
   private let descriptor: Int32
 
   /// Watches process `pid`. A pid that names another process by now (the caller's check decides)
   /// costs nothing but full-length waits.
-  init(pid: Int32) {
+  public init(pid: Int32) {
     descriptor = pid > 0 ? multiagent_pidfd_open(pid) : -1
   }
 
@@ -24,7 +24,7 @@ final class ExitWatcher: Sendable {
   }
 
   /// Blocks until the process has exited or `timeout` passed.
-  func wait(timeout: Duration) {
+  public func wait(timeout: Duration) {
     let milliseconds = Int32(clamping: timeout.wholeMilliseconds)
     guard descriptor >= 0 else {
       usleep(UInt32(min(max(milliseconds, 1), 1_000_000)) * 1000)
@@ -37,7 +37,7 @@ final class ExitWatcher: Sendable {
 
 extension Duration {
   /// The duration in whole milliseconds (rounded down), for poll(2)-style timeouts.
-  var wholeMilliseconds: Int64 {
+  public var wholeMilliseconds: Int64 {
     components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
   }
 }

@@ -22,14 +22,14 @@ public enum Subreaper {
   }
 
   /// Whether ``become()`` succeeded in this process.
-  static var isActive: Bool { active.load(ordering: .relaxed) }
+  public static var isActive: Bool { active.load(ordering: .relaxed) }
 
   /// Reaps the children that exited, except `keep` (the running CLI, whose status its own wait
   /// collects).
   ///
   /// - Returns: whether any child is left (running, or `keep`).
   @discardableResult
-  static func reapExitedChildren(keeping keep: Int32 = 0) -> Bool {
+  public static func reapExitedChildren(keeping keep: Int32 = 0) -> Bool {
     multiagent_reap_exited_children(keep) != 0
   }
 }

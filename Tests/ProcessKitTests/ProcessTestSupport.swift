@@ -1,5 +1,5 @@
 import Foundation
-import MultiAgent
+import ProcessKit
 
 /// Helpers shared by the Process* tests: a scratch directory, a minimal environment, bounded waits.
 enum ProcessTesting {

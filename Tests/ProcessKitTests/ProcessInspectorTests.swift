@@ -1,5 +1,5 @@
 import Foundation
-import MultiAgent
+import ProcessKit
 import Testing
 
 #if canImport(Glibc)

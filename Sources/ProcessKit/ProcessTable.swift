@@ -31,7 +31,7 @@ public struct ProcessSnapshot: Sendable, Hashable {
 }
 
 /// What reading a process's environment gave.
-enum EnvironmentReading: Sendable, Equatable {
+public enum EnvironmentReading: Sendable, Equatable {
   /// The `NAME=value` entries.
   case entries([[UInt8]])
   /// The process exists but its environment may not be read (another user's process).
@@ -52,4 +52,6 @@ protocol ProcessTable: Sendable {
   func currentPID() -> Int32
   /// The value of `name` in the calling process's environment.
   func currentEnvironmentValue(_ name: String) -> String?
+  /// The process group and the session of the calling process.
+  func currentGroupAndSession() -> (group: Int32, session: Int32)
 }
