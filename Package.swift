@@ -98,7 +98,8 @@ let package = Package(
     .testTarget(
       name: "CredentialsTests",
       dependencies: ["Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["JSONKit", "ProviderKit", "Providers", "TestSupport"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["JSONKit", "ProcessKit", "ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

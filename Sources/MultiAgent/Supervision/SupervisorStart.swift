@@ -16,7 +16,7 @@ extension AgentManager {
         throw AgentError(.process, "cannot identify this process: \(error.message)", underlying: error)
       }
       let (store, logger) = (self.store, self.logger)
-      try storeCall { try store.update(id: id) { $0.supervisor = identity } }
+      _ = try storeCall { try store.update(id: id) { $0.supervisor = identity } }
       let supervisor = Supervisor(
         home: home, agentID: id, adopt: adopt, registry: registry, supervision: supervision, logger: logger)
       // The loop blocks (it waits on the CLI and the log): it gets a thread of its own.
