@@ -58,18 +58,7 @@ extension AgentManager {
     let spawning = record.status == .starting && record.supervisor == nil
     if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
-      if let cli = record.cli, inspector.isAlive(cli) {
-        // Synchronously: a short-lived command would exit before a detached task ran.
-        FamilyCascade.terminateBlocking([record], grace: .seconds(2))
-      }
-      let reason = "the worktree \(worktree) vanished"
-      let applied = try? store.transition(
-        id: record.id, .worktreeVanished, message: reason
-      ) { $0.error = reason }
-      if applied?.applied == true {
-        report.worktreeGone.append(record.name)
-        FamilyCascade(store: store).parentSettled(record.id)
-      }
+      settleWithoutWorktree(record, worktree: worktree, into: &report)
       return
     }
     if record.status == .waitingForAccount {
@@ -126,6 +115,24 @@ extension AgentManager {
       _ = logger.attempt("give the repair back", agent: record.id) {
         try store.update(id: record.id) { $0.supervisor = dead }
       }
+    }
+  }
+
+  /// Crashes an agent whose worktree vanished (nothing can run there any more), ending its CLI.
+  private func settleWithoutWorktree(
+    _ record: AgentRecord, worktree: String, into report: inout ReconcileReport
+  ) {
+    if let cli = record.cli, ProcessInspector().isAlive(cli) {
+      // Synchronously: a short-lived command would exit before a detached task ran.
+      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
+    }
+    let reason = "the worktree \(worktree) vanished"
+    let applied = try? store.transition(
+      id: record.id, .worktreeVanished, message: reason
+    ) { $0.error = reason }
+    if applied?.applied == true {
+      report.worktreeGone.append(record.name)
+      FamilyCascade(store: store).parentSettled(record.id)
     }
   }
 

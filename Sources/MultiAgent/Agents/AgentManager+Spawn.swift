@@ -26,88 +26,40 @@ extension AgentManager {
     // A pending supervisor not told to go by the end (a failure, a queued agent) exits unused.
     var started = false
     defer { if !started { pending?.cancel() } }
-    var options = options
-    if let agentID = authority.agentID {
-      if let parentID = options.parentID, parentID != agentID {
-        throw AgentError(
-          .forbidden, "an agent can spawn only its own children, not children of another agent")
-      }
-      options.parentID = agentID
-    }
-    if options.detachFromParent && options.parentID == nil {
-      throw AgentError(
-        .invalidState, "--detach-from-parent needs a parent (--parent, or spawn from inside an agent)")
-    }
-    if let parentID = options.parentID {
-      let parent = try storeCall { try store.agent(id: parentID) }
-      guard let parent else {
-        throw AgentError(.notFound, "parent agent \(parentID.prefix(80)) does not exist")
-      }
-      guard !parent.status.isTerminal else {
-        throw AgentError(
-          .invalidState,
-          "parent agent \(parent.name) is \(parent.status.rawValue); a finished agent cannot get children")
-      }
-    }
     // 1. Validate everything before anything is created.
-    let provider: any AgentProvider
-    do { provider = try registry.provider(named: options.provider) } catch {
-      throw AgentError(.unknownProvider, error.message)
-    }
-    let prompt = options.prompt.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !prompt.isEmpty else {
-      throw AgentError(.missingPrompt, "the prompt is empty; say what the agent should do")
-    }
-    if let name = options.name, let problem = AgentNames.problem(with: name) {
-      throw AgentError(.invalidName, problem)
-    }
-    var environment = ProcessEnvironment.current
-    environment.merge(provider.definition.environment) { _, new in new }
-    guard ProviderInspector(environment: environment).locate(provider.definition) != nil else {
-      throw AgentError(
-        .binaryNotFound,
-        "\(provider.definition.binary) (the \(provider.name) CLI) is not on PATH; install it, or set "
-          + "\"binary\" for \(provider.name) in \(home.providersFile)")
-    }
-    var accountID: String?
-    if let reference = options.account {
-      let account = try AccountBroker(home: home, sharing: store).resolve(reference, provider: provider.name)
-      accountID = account.id
-    }
-    let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw AgentError(.invalidPath, "--cwd \(cwd) is not a directory")
-    }
-    var inputs: [String] = []
-    for file in options.inputFiles {
-      let path = FileSystem.absolute(file)
-      var isDir: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-        throw AgentError(.invalidPath, "input file \(file) does not exist or is not a file")
-      }
-      inputs.append(path)
-    }
-    let worktrees = Worktrees()
-    var repository: String?
-    var baseCommit: String?
-    if options.useWorktree {
-      do {
-        let root = try worktrees.repositoryRoot(containing: cwd)
-        repository = root
-        baseCommit = try worktrees.resolveCommit(options.base ?? "HEAD", in: root)
-      } catch { throw AgentError(.worktree, error.message) }
-    }
-
-    let limits = try schedulingLimits()
-    if let maxRunning, maxRunning < 1 {
-      throw AgentError(.invalidState, "--max-running must be at least 1")
-    }
-    let scheduled = maxRunning != nil || !limits.isUnlimited
-
+    let plan = try validate(options, maxRunning: maxRunning)
     // 2. Record it (the unique name is claimed here, atomically). Under limits it is recorded as
     // queued, and admitted (or left queued) once its run plan is written.
-    let id = pending?.agentID ?? AgentRecord.newID()
+    let (record, token) = try record(plan, id: pending?.agentID ?? AgentRecord.newID(), pending: pending)
+    // 3. Make its files and worktree, then start it; undo everything if any step fails.
+    var madeWorktree = false
+    do {
+      try prepareFiles(of: record, plan: plan, token: token, madeWorktree: &madeWorktree)
+      if plan.scheduled {
+        startQueued()
+        if let current = try? store.agent(id: record.id), current.status == .crashed {
+          throw AgentError(.process, current.error ?? "cannot start the supervisor")
+        }
+      } else if pending?.go() == true {
+        started = true
+      } else {
+        try startSupervisor(for: record.id)
+      }
+    } catch {
+      undoSpawn(record, repository: madeWorktree ? plan.repository : nil)
+      if let error = error as? AgentError { throw error }
+      throw AgentError(.invalidPath, "cannot prepare the agent: \(error.localizedDescription)")
+    }
+    return (try? store.agent(id: record.id)) ?? record
+  }
+
+  /// Stores the agent of a validated spawn.
+  ///
+  /// - Returns: the record as stored, and the agent's secret token (only its hash is stored).
+  private func record(_ plan: SpawnPlan, id: String, pending: PendingSupervisor?) throws(AgentError) -> (
+    AgentRecord, String
+  ) {
+    let options = plan.options
     let name: String
     if let chosen = options.name {
       name = chosen
@@ -115,84 +67,71 @@ extension AgentManager {
       name = AgentNames.generate { [store] candidate in (try? store.agent(named: candidate)) != nil }
     }
     let worktreePath = options.useWorktree ? home.worktreesDirectory + "/" + name : nil
-    let branch = options.useWorktree ? "multiagent/" + name : nil
-    let sessionID = provider.newPinnedSessionID()
-    var record = AgentRecord(
-      id: id, name: name, provider: provider.name, account: accountID, model: options.model,
-      taskID: options.taskID,
-      parentID: options.parentID, status: scheduled ? .queued : .starting,
-      promptSummary: Self.summary(prompt), cwd: cwd,
-      worktreePath: worktreePath, branch: branch, baseRef: baseCommit,
+    let record = AgentRecord(
+      id: id, name: name, provider: plan.provider.name, account: plan.accountID, model: options.model,
+      taskID: options.taskID, parentID: options.parentID, status: plan.scheduled ? .queued : .starting,
+      promptSummary: Self.summary(plan.prompt), cwd: plan.cwd, worktreePath: worktreePath,
+      branch: options.useWorktree ? "multiagent/" + name : nil, baseRef: plan.baseCommit,
       createdWorktree: options.useWorktree, createdBranch: options.useWorktree,
       extraArguments: options.extraArguments,
       // Until its supervisor runs, the spawning process stands in for it: reconcile leaves an agent
       // alone while this process lives (a slow `git worktree add` is not a crash), and repairs it
-      // when this process died half-way.
-      // A pending supervisor is recorded at once; it waits for the word while this process works.
-      supervisor: scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
-      accountPinned: accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent)
+      // when this process died half-way. A pending supervisor is recorded at once; it waits for the
+      // word while this process works.
+      supervisor: plan.scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
+      accountPinned: plan.accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent)
     let token = AgentToken.generate()
     do {
-      record = try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true)
+      return (try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true), token)
     } catch {
       switch error.code {
       case .nameTaken:
         throw AgentError(.nameTaken, "an agent named \(name) already exists; choose another --name")
       case .notFound: throw AgentError(.notFound, error.message)
       case .constraint: throw AgentError(.invalidState, error.message)
-      default: throw AgentError(.store, error.description)
+      default: throw AgentError(.store, error.description, underlying: error)
       }
     }
+  }
 
-    // 3. Make its files and worktree; undo everything if any step fails.
-    let paths = AgentPaths(home: home, id: id)
-    var madeWorktree = false
-    do {
-      try FileSystem.makePrivateDirectory(paths.directory)
-      try FileSystem.writeSecure(Data(token.utf8), to: paths.token)
-      if let repository, let worktreePath, let branch, let baseCommit {
-        try FileSystem.makePrivateDirectory(home.worktreesDirectory)
-        do {
-          try worktrees.add(repository: repository, path: worktreePath, branch: branch, base: baseCommit)
-          madeWorktree = true
-        } catch { throw AgentError(.worktree, error.message) }
-      }
-      var task = prompt
-      if !inputs.isEmpty {
-        try FileSystem.makePrivateDirectory(paths.inputs)
-        var listed: [String] = []
-        for input in inputs {
-          let target = paths.inputs + "/" + URL(fileURLWithPath: input).lastPathComponent
-          if FileSystem.exists(target) { try FileManager.default.removeItem(atPath: target) }
-          try FileManager.default.copyItem(atPath: input, toPath: target)
-          listed.append("- \(target)")
-        }
-        task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
-      }
-      let fullPrompt = task + QuestionProtocol.preamble(signalFile: paths.signalFile)
-      try FileSystem.writeSecure(Data(fullPrompt.utf8), to: paths.prompt)
-      if let maxRunning {
-        try FileSystem.writeSecure(Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: id))
-      }
-      // The run plan comes last: a queued agent with one is ready to be started by anyone.
-      try RunPlan(kind: .spawn, prompt: fullPrompt, sessionID: sessionID, isFirstTurn: true).write(
-        to: paths.runPlan)
-      if scheduled {
-        startQueued()
-        if let current = try? store.agent(id: id), current.status == .crashed {
-          throw AgentError(.process, current.error ?? "cannot start the supervisor")
-        }
-      } else if pending?.go() == true {
-        started = true
-      } else {
-        try startSupervisor(for: id)
-      }
-    } catch {
-      undoSpawn(record, repository: madeWorktree ? repository : nil)
-      if let error = error as? AgentError { throw error }
-      throw AgentError(.invalidPath, "cannot prepare the agent: \(error.localizedDescription)")
+  /// Makes the agent's state directory, token file, worktree, input copies and prompt, and — last,
+  /// because a queued agent with one is ready to be started by anyone — its run plan.
+  private func prepareFiles(
+    of record: AgentRecord, plan: SpawnPlan, token: String, madeWorktree: inout Bool
+  ) throws {
+    let paths = AgentPaths(home: home, id: record.id)
+    try FileSystem.makePrivateDirectory(paths.directory)
+    try FileSystem.writeSecure(Data(token.utf8), to: paths.token)
+    if let repository = plan.repository, let worktreePath = record.worktreePath, let branch = record.branch,
+      let baseCommit = plan.baseCommit
+    {
+      try FileSystem.makePrivateDirectory(home.worktreesDirectory)
+      do {
+        try Worktrees().add(repository: repository, path: worktreePath, branch: branch, base: baseCommit)
+        madeWorktree = true
+      } catch { throw AgentError(.worktree, error.message) }
     }
-    return (try? store.agent(id: id)) ?? record
+    var task = plan.prompt
+    if !plan.inputs.isEmpty {
+      try FileSystem.makePrivateDirectory(paths.inputs)
+      var listed: [String] = []
+      for input in plan.inputs {
+        let target = paths.inputs + "/" + URL(fileURLWithPath: input).lastPathComponent
+        if FileSystem.exists(target) { try FileManager.default.removeItem(atPath: target) }
+        try FileManager.default.copyItem(atPath: input, toPath: target)
+        listed.append("- \(target)")
+      }
+      task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
+    }
+    let fullPrompt = task + QuestionProtocol.preamble(signalFile: paths.signalFile)
+    try FileSystem.writeSecure(Data(fullPrompt.utf8), to: paths.prompt)
+    if let maxRunning = plan.maxRunning {
+      try FileSystem.writeSecure(
+        Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: record.id))
+    }
+    try RunPlan(
+      kind: .spawn, prompt: fullPrompt, sessionID: plan.provider.newPinnedSessionID(), isFirstTurn: true
+    ).write(to: paths.runPlan)
   }
 
   /// Removes what a failed spawn made. `repository` is given only when this spawn created the
