@@ -1,11 +1,13 @@
 // swift-tools-version: 6.0
 // multiagent — runs coding-agent CLIs as managed, long-running agents.
 // Zero third-party packages: only the Swift toolchain and system C libraries.
+// Linux only, which is what CI builds and tests: the platform code (posix_spawn, /proc, pidfd,
+// inotify) is in `+Linux.swift` files behind small protocols, so a macOS port is more files, not a
+// hunt through `#if`s — but until one exists and is tested, no Apple platform is claimed.
 import PackageDescription
 
 let package = Package(
   name: "multiagent",
-  platforms: [.macOS(.v15)],
   products: [
     .library(name: "JSONKit", targets: ["JSONKit"]),
     .library(name: "ProviderKit", targets: ["ProviderKit"]),

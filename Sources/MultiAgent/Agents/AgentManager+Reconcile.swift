@@ -61,6 +61,14 @@ extension AgentManager {
       settleWithoutWorktree(record, worktree: worktree, into: &report)
       return
     }
+    // An agent of a provider this manager does not know — one an embedder registered in code — is
+    // left to a manager that knows it: a supervisor started from here could not run it.
+    guard (try? registry.provider(named: record.provider)) != nil else {
+      logger.log(
+        level: .debug, message: "left to a manager that knows its provider",
+        metadata: ["agent": record.id, "provider": record.provider])
+      return
+    }
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }

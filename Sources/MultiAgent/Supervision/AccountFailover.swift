@@ -6,9 +6,10 @@ import ProviderKit
   import Glibc
 #endif
 
-/// Account failover for one supervised agent, in one place: choosing and preparing the account for
-/// each run, parking an account that hit its usage limit (once per limit), moving the session to the
-/// next account, and waiting when every account is exhausted.
+/// Account failover for one supervised agent, in one place: parking an account that hit its usage
+/// limit (once per limit), the plan that continues the session, moving the session to the next
+/// account, and waiting when every account is exhausted. (Which account a run gets is the
+/// ``SupervisionLoop``'s first step.)
 struct AccountFailover: Sendable {
   let home: StateHome
   let agentID: String
@@ -32,55 +33,6 @@ struct AccountFailover: Sendable {
     self.paths = AgentPaths(home: home, id: agentID)
     self.logger = logger
     self.startQueued = startQueued
-  }
-
-  /// The account for the next run.
-  enum AccountChoice {
-    case noAccounts
-    case ready(PreparedCredentials)
-    case wait(until: Date?, reason: String)
-    case unusable(String)
-  }
-
-  /// Picks the account for the next run; when it differs from the last one, moves the session over.
-  func chooseAccount(_ record: AgentRecord, plan: inout RunPlan) throws -> AccountChoice {
-    guard accounts.hasAccounts(provider: provider.name) else { return .noAccounts }
-    let now = Date()
-    var excluded: Set<String> = []
-    var lastFailure: String?
-    let pinned = record.accountPinned ? record.account : nil
-    while true {
-      let account: Account
-      do {
-        guard
-          let chosen = try accounts.select(
-            provider: provider.name, current: record.account, pinned: pinned, excluding: excluded, now: now)
-        else { return .noAccounts }
-        account = chosen
-      } catch let error where error.code == .allExhausted {
-        // Every account left was excluded because its credentials failed: waiting will not help.
-        if let lastFailure { return .unusable(lastFailure) }
-        return .wait(until: error.earliestReset, reason: error.message)
-      } catch {
-        return .unusable(lastFailure ?? error.message)
-      }
-      let prepared: PreparedCredentials
-      do { prepared = try accounts.prepare(account, provider: provider.definition, now: now) } catch {
-        // A refresh that failed marks the account; the next one is tried (never the pinned one again).
-        note(event: "account_error", error.message)
-        if pinned != nil { return .unusable(error.message) }
-        excluded.insert(account.id)
-        lastFailure = error.message
-        continue
-      }
-      if account.id != record.account {
-        do { try moveSession(to: account, prepared: prepared, record: record, plan: &plan) } catch {
-          return .unusable("\(error)")
-        }
-      }
-      try store.update(id: agentID) { $0.account = account.id }
-      return .ready(prepared)
-    }
   }
 
   func moveSession(
@@ -198,7 +150,7 @@ struct AccountFailover: Sendable {
   }
 
   /// Appends an informational event; a failure to store it is reported to the logger, not thrown.
-  private func note(event type: String, _ message: String) {
+  func note(event type: String, _ message: String) {
     logger.attempt("store the \(type) event", agent: agentID) {
       try store.appendEvent(agentID: agentID, type: StoredEvent.EventType(rawValue: type), message: message)
     }

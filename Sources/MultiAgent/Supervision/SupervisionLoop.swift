@@ -97,11 +97,62 @@ struct SupervisionLoop {
     guard let record = try store.agent(id: agentID) else { return .finished(.failed) }
     if record.status.isTerminal { return .finished(record.status) }
     var plan = plan
-    switch try failover.chooseAccount(record, plan: &plan) {
+    switch try account(for: record, plan: &plan) {
     case .noAccounts: return .launch(plan, nil)
     case .ready(let credentials): return .launch(plan, credentials)
     case .wait(let until, let reason): return .waitForAccount(plan, until: until, reason: reason)
     case .unusable(let reason): return .finished(try fail("no usable \(provider.name) account: \(reason)"))
+    }
+  }
+
+  /// The account for the next run.
+  enum AccountChoice {
+    case noAccounts
+    case ready(PreparedCredentials)
+    case wait(until: Date?, reason: String)
+    case unusable(String)
+  }
+
+  /// Picks the account for the next run; when it differs from the last one, moves the session over.
+  private func account(for record: AgentRecord, plan: inout RunPlan) throws -> AccountChoice {
+    guard failover.accounts.hasAccounts(provider: provider.name) else { return .noAccounts }
+    let now = Date()
+    var excluded: Set<String> = []
+    var lastFailure: String?
+    let pinned = record.accountPinned ? record.account : nil
+    while true {
+      let account: Account
+      do {
+        guard
+          let chosen = try failover.accounts.select(
+            provider: provider.name, current: record.account, pinned: pinned, excluding: excluded, now: now)
+        else { return .noAccounts }
+        account = chosen
+      } catch let error where error.code == .allExhausted {
+        // Every account left was excluded because its credentials failed: waiting will not help.
+        if let lastFailure { return .unusable(lastFailure) }
+        return .wait(until: error.earliestReset, reason: error.message)
+      } catch {
+        return .unusable(lastFailure ?? error.message)
+      }
+      let prepared: PreparedCredentials
+      do { prepared = try failover.accounts.prepare(account, provider: provider.definition, now: now) } catch
+      {
+        // A refresh that failed marks the account; the next one is tried (never the pinned one again).
+        failover.note(event: "account_error", error.message)
+        if pinned != nil { return .unusable(error.message) }
+        excluded.insert(account.id)
+        lastFailure = error.message
+        continue
+      }
+      // A first account for a fresh spawn has no session to move.
+      if account.id != record.account && (record.account != nil || plan.kind == .resume) {
+        do { try failover.moveSession(to: account, prepared: prepared, record: record, plan: &plan) } catch {
+          return .unusable("\(error)")
+        }
+      }
+      try store.update(id: agentID) { $0.account = account.id }
+      return .ready(prepared)
     }
   }
 

@@ -1,6 +1,11 @@
 import Foundation
+import JSONKit
 import ProcessKit
 import ProviderKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Watches one agent until it settles: chooses an account, starts the provider CLI (or adopts one
 /// whose supervisor died), parses its output into the store as it appears, and settles the status
@@ -108,5 +113,232 @@ public struct Supervisor: Sendable {
 
   private func fail(_ store: AgentStore, _ message: String) throws -> AgentStatus {
     try SupervisionLoop.fail(store: store, id: agentID, message)
+  }
+}
+
+// MARK: - Starting a supervisor
+
+extension AgentManager {
+  /// Starts the supervisor of agent `id` the way ``supervision`` says, and records it: the one way
+  /// a supervisor starts (spawn, answer, a queue start, a reconcile that replaces a dead one).
+  ///
+  /// - Parameter adopt: the new supervisor follows the CLI already running instead of starting one.
+  /// - Throws: ``AgentError/Code/process`` when it cannot be started.
+  func startSupervisor(for id: String, adopt: Bool = false) throws(AgentError) {
+    switch supervision {
+    case .inProcess:
+      let identity: ProcessIdentity
+      do { identity = try ProcessInspector().currentIdentity() } catch {
+        throw AgentError(.process, "cannot identify this process: \(error.message)", underlying: error)
+      }
+      let (store, logger) = (self.store, self.logger)
+      _ = try storeCall { try store.update(id: id) { $0.supervisor = identity } }
+      let supervisor = Supervisor(
+        home: home, agentID: id, adopt: adopt, registry: registry, supervision: supervision, logger: logger)
+      // The loop blocks (it waits on the CLI and the log): it gets a thread of its own.
+      Thread.detachNewThread {
+        do { try supervisor.run(store: store) } catch {
+          logger.log(
+            level: .error, message: "supervision ended with an error",
+            metadata: ["agent": id, "error": "\(error)"])
+        }
+      }
+    case .detached(let executable, let arguments):
+      let words = SupervisorArguments(home: home.path, agentID: id, adopt: adopt).words
+      do {
+        let identity = try ProcessLauncher().launchDetached(
+          ProcessLaunchConfiguration(
+            executable: executable, arguments: arguments + words, environment: supervisorEnvironment(),
+            workingDirectory: "/", standardInput: .null,
+            output: .appendingToFile(AgentPaths(home: home, id: id).supervisorLog)))
+        try store.update(id: id) { $0.supervisor = identity }
+      } catch let error as ProcessError {
+        throw AgentError(.process, "cannot start the supervisor: \(error.message)", underlying: error)
+      } catch {
+        throw AgentError(.store, "\(error)", underlying: error)
+      }
+    }
+  }
+
+  /// The environment of a detached supervisor: this process's, without the variables that name an
+  /// agent (a spawn run inside an agent must not hand that agent's identity and token to the
+  /// child's supervisor, nor through it to the child's CLI), and with how it was started (so that
+  /// the queued agents it starts are supervised the same way).
+  func supervisorEnvironment() -> [String: String] {
+    Self.supervisorEnvironment(supervision)
+  }
+
+  static func supervisorEnvironment(_ supervision: Supervision) -> [String: String] {
+    var environment = ProcessEnvironment.current
+    let removed = [
+      ProcessIdentity.spawnIDVariable, Authority.agentIDVariable, Authority.tokenVariable,
+      QuestionProtocol.signalFileVariable,
+    ]
+    for variable in removed { environment.removeValue(forKey: variable) }
+    environment[Supervision.environmentVariable] = supervision.environmentValue
+    return environment
+  }
+
+  /// Starts the supervisor of an agent about to be spawned, before anything is validated, so that
+  /// its start-up overlaps the spawn's work; pass it to ``spawn(_:maxRunning:supervisor:)``.
+  ///
+  /// - Parameters:
+  ///   - supervision: how agents are supervised; only ``Supervision/detached(executable:arguments:)``
+  ///     has a process to start ahead.
+  ///   - home: the state home the agent will live in.
+  ///   - provider: the provider the spawn names, whose definition the supervisor loads meanwhile.
+  /// - Returns: `nil` for in-process supervision, or when it cannot be started (the spawn then starts
+  ///   one the usual way).
+  public static func prelaunchSupervisor(
+    _ supervision: Supervision, home: StateHome, provider: String
+  ) -> PendingSupervisor? {
+    guard case .detached(let executable, let arguments) = supervision else { return nil }
+    let id = AgentRecord.newID()
+    let words = SupervisorArguments(home: home.path, agentID: id, awaitStart: true, provider: provider).words
+    return PendingSupervisor.launch(
+      agentID: id, executable: executable, arguments: arguments + words,
+      environment: supervisorEnvironment(supervision))
+  }
+}
+
+// MARK: - A detached supervisor's entry point
+
+/// The words a detached supervisor is started with, after the embedder's own arguments:
+/// `--home H [--adopt] [--await-start --provider P] ID`.
+struct SupervisorArguments: Equatable {
+  var home: String
+  var agentID: String
+  var adopt = false
+  /// Started ahead by a spawn: wait for the word on descriptor 3 first (see ``PendingSupervisor``).
+  var awaitStart = false
+  /// With `awaitStart`: the provider whose definition to load while waiting.
+  var provider: String?
+
+  var words: [String] {
+    var words = ["--home", home]
+    if adopt { words.append("--adopt") }
+    if awaitStart { words.append("--await-start") }
+    if let provider { words += ["--provider", provider] }
+    return words + [agentID]
+  }
+
+  /// Parses `words`; `nil` when they are not a supervisor's.
+  init?(words: [String]) {
+    var home: String?
+    var rest = words[...]
+    while let word = rest.first, word.hasPrefix("--") {
+      rest = rest.dropFirst()
+      switch word {
+      case "--adopt": adopt = true
+      case "--await-start": awaitStart = true
+      case "--home", "--provider":
+        guard let value = rest.first else { return nil }
+        rest = rest.dropFirst()
+        if word == "--home" { home = value } else { provider = value }
+      default: return nil
+      }
+    }
+    guard let home, let id = rest.first, rest.count == 1, !id.isEmpty else { return nil }
+    self.home = home
+    self.agentID = id
+  }
+
+  init(home: String, agentID: String, adopt: Bool = false, awaitStart: Bool = false, provider: String? = nil)
+  {
+    self.home = home
+    self.agentID = agentID
+    self.adopt = adopt
+    self.awaitStart = awaitStart
+    self.provider = provider
+  }
+}
+
+extension Supervisor {
+  /// The entry point of a detached supervisor process: call it from your program's `main` with the
+  /// words that follow the `arguments` of your ``Supervision/detached(executable:arguments:)``, and
+  /// exit with the code it returns.
+  ///
+  /// It refuses to run inside an agent (an agent's identity in the environment), becomes a child
+  /// subreaper (orphans of the agent's processes come to it), supervises the agent until it settles
+  /// and returns.
+  ///
+  /// - Parameters:
+  ///   - arguments: the supervisor's words, as the library wrote them.
+  ///   - registry: the providers, with those registered in code — the same the embedder gave its
+  ///     ``AgentManager``; `nil` for the built-in catalog merged with the home's `providers.json`.
+  ///   - logger: where failures are reported (a detached supervisor's standard error is the agent's
+  ///     `supervisor.log`).
+  /// - Returns: 0 when the agent was supervised until it settled, 2 for words that are not a
+  ///   supervisor's, 77 inside an agent, 1 for any other failure.
+  public static func main(
+    arguments: [String], registry: ProviderRegistry? = nil,
+    logger: any AgentLogger = StandardErrorLogger(minimumLevel: .warning)
+  ) -> Int32 {
+    main(arguments: arguments, logger: logger) { _ in registry }
+  }
+
+  /// Like ``main(arguments:registry:logger:)``, for a registry that depends on the state home (the
+  /// home's `providers.json` plus providers registered in code): `registry` is called with the home
+  /// the supervisor's words name; returning `nil` means the home's catalog alone.
+  public static func main(
+    arguments: [String], logger: any AgentLogger = StandardErrorLogger(minimumLevel: .warning),
+    registry makeRegistry: (StateHome) throws -> ProviderRegistry?
+  ) -> Int32 {
+    guard let parsed = SupervisorArguments(words: arguments) else {
+      report("not a supervisor's arguments: \(arguments.joined(separator: " ").prefix(300))")
+      return 2
+    }
+    let environment = ProcessEnvironment.current
+    // Supervisors are started with no agent's identity in their environment; an agent may not run one.
+    for variable in [Authority.agentIDVariable, Authority.tokenVariable]
+    where !(environment[variable] ?? "").isEmpty {
+      report("the supervisor is for multiagent itself; an agent may not run it")
+      return 77
+    }
+    Subreaper.become()
+    let home = StateHome(path: parsed.home)
+    let registry: ProviderRegistry?
+    do { registry = try makeRegistry(home) } catch {
+      report("cannot load the providers: \(error)")
+      return 1
+    }
+    let supervisor = Supervisor(
+      home: home, agentID: parsed.agentID, adopt: parsed.adopt, registry: registry,
+      supervision: Supervision(environmentValue: environment[Supervision.environmentVariable]), logger: logger
+    )
+    defer { reportResourceUsage() }
+    do {
+      if parsed.awaitStart {
+        // The spawn gave up (or died) before the word: nothing was started, nothing to report.
+        guard
+          let store = awaitStart(
+            home: home, agentID: parsed.agentID, registry: registry, provider: parsed.provider)
+        else { return 0 }
+        // Closing the socket tells a spawn --wait that the agent settled.
+        try supervisor.run(store: store) { closeStartSocket() }
+      } else {
+        try supervisor.run()
+      }
+      return 0
+    } catch {
+      report("\(error)")
+      return 1
+    }
+  }
+
+  private static func report(_ message: String) {
+    FileHandle.standardError.write(Data("multiagent supervisor: error: \(message)\n".utf8))
+  }
+
+  /// One line in the supervisor's log with its own CPU time and peak memory, which the lifecycle
+  /// benchmark reads (`scripts/bench-lifecycle.py`).
+  private static func reportResourceUsage() {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return }
+    let cpu =
+      Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+      + Double(usage.ru_stime.tv_usec) / 1e6
+    let line = "multiagent supervisor: cpu_seconds=\(cpu) max_rss_kb=\(usage.ru_maxrss)\n"
+    FileHandle.standardError.write(Data(line.utf8))
   }
 }
