@@ -72,8 +72,8 @@ extension AgentManager {
       try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
     } catch {
       let message = "cannot write the run plan: \(error)"
-      _ = try? store.transition(id: record.id, .failBeforeStart, message: message) {
-        $0.error = message
+      logger.attempt("mark the agent failed", agent: record.id) {
+        try store.transition(id: record.id, .failBeforeStart, message: message) { $0.error = message }
       }
       throw AgentError(.invalidPath, message)
     }

@@ -79,7 +79,7 @@ extension AgentManager {
       }
       if transition.applied { targets.append(transition.record) }
     }
-    let descendants = FamilyCascade(store: store).stopDescendants(
+    let descendants = FamilyCascade(store: store, logger: logger).stopDescendants(
       of: record.id, onlyAttached: false, message: "stopped with its parent \(record.name)")
     if targets.isEmpty && descendants.isEmpty {
       let current = (try? store.agent(id: record.id)) ?? nil
@@ -111,7 +111,7 @@ extension AgentManager {
       }
       if transition.applied { targets.append(transition.record) }
     }
-    targets += FamilyCascade(store: store).stopDescendants(
+    targets += FamilyCascade(store: store, logger: logger).stopDescendants(
       of: record.id, onlyAttached: false, message: "stopped: its parent \(record.name) is being deleted")
     await terminateTogether(targets, grace: .seconds(5))
     let all = try storeCall { try store.list(.all) }

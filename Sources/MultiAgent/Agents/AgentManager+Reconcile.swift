@@ -72,7 +72,7 @@ extension AgentManager {
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
-      if claimRepair(of: record), (try? startSupervisor(for: record.id)) != nil {
+      if claimRepair(of: record), replaceSupervisor(of: record, adopt: false) {
         report.adopted.append(record.name)
       }
       return
@@ -84,13 +84,13 @@ extension AgentManager {
     let dead = record.supervisor
     guard claimRepair(of: record) else { return }
     if let cli = record.cli, inspector.isAlive(cli) {
-      if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
+      if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
     // The run hit a usage limit its supervisor did not get to act on: a new supervisor continues it
     // on the next account (it adopts, finds the CLI gone, and picks up the limit).
     if FileSystem.exists(AgentPaths(home: home, id: record.id).exhaustion), record.cli != nil {
-      if (try? startSupervisor(for: record.id, adopt: true)) != nil { report.adopted.append(record.name) }
+      if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
     // Nobody is running: parse what is left of the log and settle.
@@ -116,7 +116,7 @@ extension AgentManager {
         _ = try SupervisionLoop.settle(store: store, id: record.id, exit: nil, paths: paths)
       }
       report.settled.append(record.name)
-      FamilyCascade(store: store).parentSettled(record.id)
+      FamilyCascade(store: store, logger: logger).parentSettled(record.id)
     } catch {
       logger.warning(
         "cannot settle an agent whose supervisor died; the next command will", agent: record.id, error: error)
@@ -135,12 +135,32 @@ extension AgentManager {
       FamilyCascade.terminateBlocking([record], grace: .seconds(2))
     }
     let reason = "the worktree \(worktree) vanished"
-    let applied = try? store.transition(
-      id: record.id, .worktreeVanished, message: reason
-    ) { $0.error = reason }
+    let applied = logger.attempt("mark the agent crashed", agent: record.id) {
+      try store.transition(id: record.id, .worktreeVanished, message: reason) { $0.error = reason }
+    }
     if applied?.applied == true {
       report.worktreeGone.append(record.name)
-      FamilyCascade(store: store).parentSettled(record.id)
+      FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+    }
+  }
+
+  /// Starts a supervisor in place of a dead one (the repair is claimed). On failure the claim is
+  /// given back, so that the next reconcile tries again, and the failure is reported.
+  private func replaceSupervisor(of record: AgentRecord, adopt: Bool) -> Bool {
+    do {
+      try startSupervisor(for: record.id, adopt: adopt)
+      return true
+    } catch {
+      logger.warning(
+        "cannot replace the dead supervisor; the next reconcile will try again", agent: record.id,
+        error: error)
+      let me = try? ProcessInspector().currentIdentity()
+      logger.attempt("give the repair back", agent: record.id) {
+        try store.update(id: record.id) { current in
+          if current.supervisor == me { current.supervisor = record.supervisor }
+        }
+      }
+      return false
     }
   }
 

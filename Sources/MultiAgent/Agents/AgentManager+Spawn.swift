@@ -139,12 +139,21 @@ extension AgentManager {
   /// is never touched.
   private func undoSpawn(_ record: AgentRecord, repository: String?) {
     let worktrees = Worktrees()
+    let id = record.id
     if let repository, let path = record.worktreePath, FileSystem.exists(path) {
-      try? worktrees.remove(repository: repository, path: path)
+      logger.attempt("remove the worktree \(path) of a failed spawn", agent: id) {
+        try worktrees.remove(repository: repository, path: path)
+      }
     }
-    if let repository, let branch = record.branch { try? worktrees.deleteBranch(branch, in: repository) }
-    try? FileManager.default.removeItem(atPath: AgentPaths(home: home, id: record.id).directory)
-    _ = try? store.delete(id: record.id)
+    if let repository, let branch = record.branch {
+      logger.attempt("delete the branch \(branch) of a failed spawn", agent: id) {
+        try worktrees.deleteBranch(branch, in: repository)
+      }
+    }
+    logger.attempt("remove the state directory of a failed spawn", agent: id) {
+      try FileManager.default.removeItem(atPath: AgentPaths(home: home, id: id).directory)
+    }
+    logger.attempt("delete the record of a failed spawn", agent: id) { try store.delete(id: id) }
   }
 
   static func summary(_ prompt: String) -> String {
@@ -204,7 +213,9 @@ extension AgentManager {
           + "\"binary\" for \(provider.name) in \(home.providersFile)")
     }
     let accountID = try options.account.map { reference throws(AgentError) in
-      try AccountBroker(home: home, sharing: store).resolve(reference, provider: provider.name).id
+      try AccountBroker(home: home, sharing: store, logger: logger).resolve(
+        reference, provider: provider.name
+      ).id
     }
     let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)
     var isDirectory: ObjCBool = false

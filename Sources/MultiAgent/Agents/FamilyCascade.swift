@@ -11,6 +11,8 @@ import ProcessKit
 /// inserts it, so a parent being stopped gains no child that the cascade misses.
 struct FamilyCascade {
   let store: AgentStore
+  /// Where failures to read or stop a family member are reported.
+  var logger: any AgentLogger = SilentLogger()
 
   /// The agents below `id` among `records`, parents before children (breadth first), oldest first
   /// among siblings.
@@ -48,7 +50,9 @@ struct FamilyCascade {
     var marked: [AgentRecord] = []
     var tried: Set<String> = []
     while true {
-      guard let all = try? store.list(.all) else { return marked }
+      guard let all = logger.attempt("list the agents to stop", { try store.list(.all) }) else {
+        return marked
+      }
       var targets: [AgentRecord] = []
       for child in all where child.parentID == parentID && !(onlyAttached && child.detachedFromParent) {
         targets.append(child)
@@ -58,8 +62,8 @@ struct FamilyCascade {
       if pending.isEmpty { return marked }
       for record in pending {
         tried.insert(record.id)
-        let transition = try? store.transition(id: record.id, .stop, message: message) {
-          $0.error = message
+        let transition = logger.attempt("stop a descendant", agent: record.id) {
+          try store.transition(id: record.id, .stop, message: message) { $0.error = message }
         }
         if let transition, transition.applied { marked.append(transition.record) }
       }

@@ -56,8 +56,8 @@ extension AgentManager {
       } catch {
         logger.warning("cannot start the supervisor of a queued agent", agent: record.id, error: error)
         let reason = "could not start: \(error.message)"
-        _ = try? store.transition(id: record.id, .crashBeforeStart, message: reason) {
-          $0.error = reason
+        logger.attempt("mark the queued agent crashed", agent: record.id) {
+          try store.transition(id: record.id, .crashBeforeStart, message: reason) { $0.error = reason }
         }
       }
     }

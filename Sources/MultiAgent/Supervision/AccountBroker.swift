@@ -10,10 +10,12 @@ struct AccountBroker: Sendable {
   let home: StateHome
   let store: AccountStore
   let handler: CredentialHandler
+  let logger: any AgentLogger
 
   /// The accounts of `home`, through `agents`' open database connection.
-  init(home: StateHome, sharing agents: AgentStore) {
+  init(home: StateHome, sharing agents: AgentStore, logger: any AgentLogger = SilentLogger()) {
     self.home = home
+    self.logger = logger
     let store = AccountStore(database: agents.database, accountsDirectory: home.accountsDirectory)
     self.store = store
     self.handler = CredentialHandler(store: store)
@@ -21,11 +23,13 @@ struct AccountBroker: Sendable {
 
   /// Whether `provider` has any account configured.
   func hasAccounts(provider: String) -> Bool {
-    !((try? store.list(provider: provider)) ?? []).isEmpty
+    !(logger.attempt("read the \(provider) accounts", { try store.list(provider: provider) }) ?? []).isEmpty
   }
 
   /// The account with this id.
-  func account(id: String) -> Account? { (try? store.account(id: id)) ?? nil }
+  func account(id: String) -> Account? {
+    logger.attempt("read account \(id)", { try store.account(id: id) }) ?? nil
+  }
 
   /// The account `reference` (id or label) of `provider`, for `spawn --account`.
   func resolve(_ reference: String, provider: String) throws(AgentError) -> Account {
@@ -61,7 +65,8 @@ struct AccountBroker: Sendable {
 
   /// Whether an account can be chosen now (for an agent waiting for one).
   func anyUsable(provider: String, pinned: String?, now: Date) -> Bool {
-    let accounts = (try? store.list(provider: provider)) ?? []
+    let accounts =
+      logger.attempt("read the \(provider) accounts", { try store.list(provider: provider) }) ?? []
     if let pinned {
       return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
     }
@@ -82,8 +87,10 @@ struct AccountBroker: Sendable {
   /// - Returns: when the account frees up, as stored.
   @discardableResult
   func markExhausted(_ id: String, reportedReset: Date?, reason: String) -> Date? {
-    let account = try? handler.policy.markExhausted(
-      accountID: id, reportedReset: reportedReset, reason: reason, now: Date())
+    let account = logger.attempt("park account \(id)") {
+      try handler.policy.markExhausted(
+        accountID: id, reportedReset: reportedReset, reason: reason, now: Date())
+    }
     return account?.exhaustedUntil
   }
 

@@ -29,7 +29,7 @@ struct AccountFailover: Sendable {
     self.agentID = agentID
     self.store = store
     self.provider = provider
-    self.accounts = AccountBroker(home: home, sharing: store)
+    self.accounts = AccountBroker(home: home, sharing: store, logger: logger)
     self.paths = AgentPaths(home: home, id: agentID)
     self.logger = logger
     self.startQueued = startQueued

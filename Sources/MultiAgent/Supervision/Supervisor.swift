@@ -76,7 +76,7 @@ public struct Supervisor: Sendable {
     }
     defer {
       settled()
-      FamilyCascade(store: store).parentSettled(agentID)
+      FamilyCascade(store: store, logger: logger).parentSettled(agentID)
       startQueued(store: store)
     }
     let registry: ProviderRegistry
