@@ -42,7 +42,7 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
     guard let userHome = userHomeDirectory(environment) else {
       throw StateHomeError(
         path: "~/.multiagent",
-        message: "cannot find your home directory; set \(environmentVariable) or pass --home DIR")
+        message: "cannot find your home directory; set \(environmentVariable)")
     }
     return StateHome(path: userHome + "/.multiagent", environment: environment)
   }

@@ -10,6 +10,8 @@ import TestSupport
     var exitCode: Int32
     var code: String
     var message: String
+    /// What the CLI suggests (the library's message names no option; the CLI's hint does).
+    var hint: String? = nil
     var description: String { label }
   }
 
@@ -25,7 +27,7 @@ import TestSupport
     Case(
       label: "not a git repository", arguments: ["--provider", "fake", "--cwd", "<plain>", "task"],
       exitCode: 1,
-      code: "worktree", message: "not inside a git repository"),
+      code: "worktree", message: "not inside a git repository", hint: "pass --no-worktree"),
     Case(
       label: "invalid name",
       arguments: ["--provider", "fake", "--cwd", "<repo>", "--name", "Bad_Name", "task"],
@@ -35,7 +37,7 @@ import TestSupport
       exitCode: 2, code: "invalid_name", message: "invalid agent name"),
     Case(
       label: "taken name", arguments: ["--provider", "fake", "--cwd", "<repo>", "--name", "taken", "task"],
-      exitCode: 1, code: "name_taken", message: "already exists"),
+      exitCode: 1, code: "name_taken", message: "already exists", hint: "choose another --name"),
     Case(
       label: "taken name, no worktree",
       arguments: ["--provider", "fake", "--cwd", "<repo>", "--name", "taken", "--no-worktree", "task"],
@@ -58,7 +60,7 @@ import TestSupport
     Case(
       label: "missing cwd", arguments: ["--provider", "fake", "--cwd", "/nonexistent/dir", "task"],
       exitCode: 1,
-      code: "invalid_path", message: "/nonexistent/dir"),
+      code: "invalid_path", message: "/nonexistent/dir", hint: "--cwd"),
   ]
 
   @Test(arguments: cases)
@@ -78,6 +80,7 @@ import TestSupport
     #expect(result.exitCode == badCase.exitCode, "\(result.stderr)")
     #expect(result.stderr.hasPrefix("error: "))
     #expect(result.stderr.contains(badCase.message), "\(result.stderr)")
+    if let hint = badCase.hint { #expect(result.stderr.contains(hint), "\(result.stderr)") }
     let json = try world.run(["spawn", "--json"] + arguments)
     #expect(json.exitCode == badCase.exitCode)
     let error = try #require(try json.jsonObject()["error"] as? [String: Any])

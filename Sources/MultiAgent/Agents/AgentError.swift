@@ -55,13 +55,21 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong and how to fix it.
   public var message: String
 
+  /// Facts about the failure, for programs and for the front end that words a hint: `agent` (the
+  /// name or id given), `provider`, `account`, `field` (the spawn option at fault: `name`, `cwd`,
+  /// `maxRunning`, `parent`), `state` (`disabled`, `missingAnswers`). Never secrets.
+  public var facts: [String: String] = [:]
+
   /// The error this one was made from (a ``StoreError``, a ``ProcessError``, …), if any.
   public var underlying: (any Error & Sendable)?
 
   /// Creates an error.
-  public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
+  public init(
+    _ code: Code, _ message: String, facts: [String: String] = [:], underlying: (any Error & Sendable)? = nil
+  ) {
     self.code = code
     self.message = message
+    self.facts = facts
     self.underlying = underlying
   }
 

@@ -41,7 +41,13 @@ extension AgentManager {
         prompt = try QuestionProtocol.answerPrompt(
           questions: record.pendingQuestions,
           answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-      } catch { throw AgentError(.invalidAnswer, error.message) }
+      } catch {
+        throw AgentError(
+          .invalidAnswer, error.message,
+          facts: error.missing.isEmpty
+            ? [:] : ["state": "missingAnswers", "missing": error.missing.joined(separator: ",")],
+          underlying: error)
+      }
     }
     let paths = AgentPaths(home: home, id: record.id)
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {

@@ -86,7 +86,7 @@ extension AgentManager {
     } catch {
       switch error.code {
       case .nameTaken:
-        throw AgentError(.nameTaken, "an agent named \(name) already exists; choose another --name")
+        throw AgentError(.nameTaken, "an agent named \(name) already exists", facts: ["field": "name"])
       case .notFound: throw AgentError(.notFound, error.message)
       case .constraint: throw AgentError(.invalidState, error.message)
       default: throw AgentError(.store, error.description, underlying: error)
@@ -220,7 +220,7 @@ extension AgentManager {
     let cwd = FileSystem.absolute(options.cwd ?? FileSystem.currentDirectory)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw AgentError(.invalidPath, "--cwd \(cwd) is not a directory")
+      throw AgentError(.invalidPath, "\(cwd) is not a directory", facts: ["field": "cwd"])
     }
     let inputs = try options.inputFiles.map { file throws(AgentError) in try Self.inputFile(file) }
     var repository: String?
@@ -235,7 +235,7 @@ extension AgentManager {
     }
     let limits = try schedulingLimits()
     if let maxRunning, maxRunning < 1 {
-      throw AgentError(.invalidState, "--max-running must be at least 1")
+      throw AgentError(.invalidState, "the global limit must be at least 1", facts: ["field": "maxRunning"])
     }
     return SpawnPlan(
       options: options, provider: provider, prompt: prompt, accountID: accountID, cwd: cwd, inputs: inputs,
@@ -256,7 +256,7 @@ extension AgentManager {
     }
     if options.detachFromParent && options.parentID == nil {
       throw AgentError(
-        .invalidState, "--detach-from-parent needs a parent (--parent, or spawn from inside an agent)")
+        .invalidState, "an agent detached from its parent needs a parent", facts: ["field": "parent"])
     }
     if let parentID = options.parentID {
       let parent = try storeCall { try store.agent(id: parentID) }

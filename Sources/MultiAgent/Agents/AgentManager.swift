@@ -96,7 +96,8 @@ public final class AgentManager: Sendable {
     let found = try storeCall { try store.agent(idOrName: reference) }
     guard let found else {
       throw AgentError(
-        .notFound, "no agent named \"\(reference.prefix(80))\"; `multiagent list --all` shows them")
+        .notFound, "no agent named \"\(reference.prefix(80))\"",
+        facts: ["agent": String(reference.prefix(80))])
     }
     try authority.check(found, reference: reference, allowSelf: allowSelf)
     return found

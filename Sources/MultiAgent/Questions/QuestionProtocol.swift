@@ -37,8 +37,7 @@ public enum QuestionProtocol {
     let missing = questions.map(\.id).filter { answered[$0] == nil }
     if !missing.isEmpty {
       throw AnswerError(
-        "no answer for \(missing.joined(separator: ", ")); answer every question (--answer ID=TEXT) "
-          + "or give one free-text answer")
+        "no answer for \(missing.joined(separator: ", "))", missing: missing)
     }
     var lines = ["The user answered your questions:"]
     for question in questions {
@@ -69,8 +68,13 @@ public enum QuestionProtocol {
 public struct AnswerError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong.
   public var message: String
+  /// The ids of the questions left without an answer, when that is what is wrong.
+  public var missing: [String]
   /// Creates an error.
-  public init(_ message: String) { self.message = message }
+  public init(_ message: String, missing: [String] = []) {
+    self.message = message
+    self.missing = missing
+  }
   /// The message.
   public var description: String { message }
 }

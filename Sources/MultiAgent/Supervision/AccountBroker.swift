@@ -36,13 +36,14 @@ struct AccountBroker: Sendable {
     guard let found = (try? store.account(reference: reference, provider: provider)) ?? nil else {
       throw AgentError(
         .unknownAccount,
-        "\(provider) has no account \"\(reference.prefix(80))\"; `multiagent accounts list \(provider)` shows them"
-      )
+        "\(provider) has no account \"\(reference.prefix(80))\"",
+        facts: ["provider": provider, "account": String(reference.prefix(80))])
     }
     if found.status == .disabled {
       throw AgentError(
         .unknownAccount,
-        "\(provider) account \"\(found.label)\" is disabled; `multiagent accounts enable \(found.id)`")
+        "\(provider) account \"\(found.label)\" is disabled",
+        facts: ["provider": provider, "account": found.id, "state": "disabled"])
     }
     return found
   }

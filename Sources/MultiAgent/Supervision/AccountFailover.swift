@@ -64,7 +64,7 @@ struct AccountFailover: Sendable {
         throw AgentError(
           .invalidState,
           "session \(session) cannot move to account \(account.label): \(error.message); answer again once "
-            + "account \(previous?.label ?? "the previous account") is usable, or pin the agent with --account"
+            + "account \(previous?.label ?? "the previous account") is usable, or pin the agent to one account"
         )
       }
       // No transcript to move (the limit hit before the first turn was saved): start the request

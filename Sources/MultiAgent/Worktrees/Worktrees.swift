@@ -19,8 +19,7 @@ public struct Worktrees: Sendable {
     guard output.status == 0 else {
       throw WorktreeError(
         .notARepository,
-        "\(path) is not inside a git repository; pass --no-worktree to run the agent there without one, "
-          + "or --cwd a repository")
+        "\(path) is not inside a git repository")
     }
     return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
@@ -33,7 +32,7 @@ public struct Worktrees: Sendable {
       throw WorktreeError(
         .invalidRef,
         ref == "HEAD"
-          ? "the repository at \(repository) has no commits yet; commit something or pass --base"
+          ? "the repository at \(repository) has no commits yet"
           : "base \"\(ref)\" is not a commit in \(repository)")
     }
     return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -50,11 +49,11 @@ public struct Worktrees: Sendable {
   public func add(repository: String, path: String, branch: String, base: String) throws(WorktreeError) {
     if branchExists(branch, in: repository) {
       throw WorktreeError(
-        .branchExists, "branch \(branch) already exists in \(repository); choose another --name or delete it")
+        .branchExists, "branch \(branch) already exists in \(repository)")
     }
     if FileManager.default.fileExists(atPath: path) {
       throw WorktreeError(
-        .pathExists, "\(path) already exists; run `multiagent cleanup` or choose another --name")
+        .pathExists, "\(path) already exists")
     }
     let output = try run(["worktree", "add", "--quiet", "-b", branch, path, base], in: repository)
     guard output.status == 0 else {

@@ -50,6 +50,10 @@ struct CLIError: Error, Sendable, Hashable {
     switch error {
     case let error as CLIError: return error
     case let error as AgentError: return error.cliError
+    case let error as StateHomeError:
+      // Only resolving the home (no --home, no $MULTIAGENT_HOME, no user home) has this path.
+      return .failure(
+        "failure", error.description, hint: error.path == "~/.multiagent" ? "or pass --home DIR" : nil)
     case let error as CatalogError:
       let isUserFile = !error.file.hasPrefix("built-in")
       return .failure(

@@ -15,7 +15,33 @@ extension AgentError {
     case .forbidden: exitCode = .forbidden
     default: exitCode = .failure
     }
-    return CLIError(code: code.rawValue, message: message, hint: nil, exitCode: exitCode)
+    return CLIError(code: code.rawValue, message: message, hint: cliHint, exitCode: exitCode)
+  }
+
+  /// What the user can do about it, in the CLI's words (the library's errors name no options).
+  var cliHint: String? {
+    if let worktree = underlying as? WorktreeError {
+      switch worktree.code {
+      case .notARepository:
+        return "pass --no-worktree to run the agent there without one, or --cwd a repository"
+      case .invalidRef: return "commit something, or pass --base with a commit of the repository"
+      case .branchExists: return "choose another --name, or delete the branch"
+      case .pathExists: return "run `multiagent cleanup`, or choose another --name"
+      case .gitFailed: return nil
+      }
+    }
+    switch (code, facts["field"] ?? facts["state"]) {
+    case (.notFound, _) where facts["agent"] != nil: return "`multiagent list --all` shows them"
+    case (.nameTaken, _): return "choose another --name"
+    case (.invalidPath, "cwd"): return "--cwd must name an existing directory"
+    case (.invalidState, "maxRunning"): return "--max-running takes a whole number of at least 1"
+    case (.invalidState, "parent"): return "give --parent, or spawn from inside an agent"
+    case (.unknownAccount, "disabled"): return facts["account"].map { "`multiagent accounts enable \($0)`" }
+    case (.unknownAccount, _): return facts["provider"].map { "`multiagent accounts list \($0)` shows them" }
+    case (.invalidAnswer, "missingAnswers"):
+      return "answer every question (--answer ID=TEXT), or give one free-text answer"
+    default: return nil
+    }
   }
 }
 
