@@ -76,7 +76,8 @@ public final class AccountStore: Sendable {
   public let accountsDirectory: String
   let database: StateDatabase
 
-  /// Opens (creating and migrating when needed) the database at `databasePath`.
+  /// Opens (creating when needed) the database at `databasePath` and migrates the accounts tables
+  /// (only those: the agents tables belong to the agent store).
   ///
   /// - Parameters:
   ///   - databasePath: the database file; its folder must exist.
@@ -86,12 +87,12 @@ public final class AccountStore: Sendable {
   public init(databasePath: String, accountsDirectory: String, busyTimeout: Duration = .seconds(15))
     throws(StoreError)
   {
-    database = try StateDatabase(path: databasePath, busyTimeout: busyTimeout)
+    database = try StateDatabase(path: databasePath, schemas: [Self.schema], busyTimeout: busyTimeout)
     self.accountsDirectory = accountsDirectory
   }
 
   /// Accounts in a database this process already has open (one connection serves agents and
-  /// accounts alike).
+  /// accounts alike); whoever opened it migrated ``schema``.
   package init(database: StateDatabase, accountsDirectory: String) {
     self.database = database
     self.accountsDirectory = accountsDirectory
@@ -289,7 +290,7 @@ public final class AccountStore: Sendable {
     }
   }
 
-  // MARK: Events and agents
+  // MARK: Events
 
   /// Appends an event to the account's history (e.g. the agent manager's `switched`).
   ///
@@ -315,19 +316,6 @@ public final class AccountStore: Sendable {
         var events: [AccountEvent] = []
         while try statement.step() { events.append(AccountRows.event(statement)) }
         return events
-      }
-    }
-  }
-
-  /// How many agents that are not done (not completed, failed, stopped or crashed) run on the
-  /// account, naming it by id or by label.
-  public func activeAgentCount(using account: Account) throws(StoreError) -> Int {
-    try database.read { (connection) throws(StoreError) -> Int in
-      try connection.with(AccountRows.countAgentsUsing) { (statement) throws(StoreError) -> Int in
-        statement.bind(account.id, at: 0)
-        statement.bind(account.provider, at: 1)
-        statement.bind(account.label, at: 2)
-        return try statement.step() ? Int(statement.int64(0) ?? 0) : 0
       }
     }
   }

@@ -28,7 +28,9 @@ struct AccountsRemoveCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let store = try AccountOutput.store(context)
     let account = try AccountOutput.account(reference, provider: providerName, in: store)
-    let active = try AccountOutput.mappingErrors { try store.activeAgentCount(using: account) }
+    let active = try AccountOutput.mappingErrors {
+      try AgentStore(home: context.home).activeAgentCount(using: account)
+    }
     if active > 0, !forced {
       throw CLIError.failure(
         "account_in_use",

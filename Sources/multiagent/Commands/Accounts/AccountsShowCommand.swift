@@ -23,7 +23,10 @@ struct AccountsShowCommand: ParsableCommand {
     let store = try AccountOutput.store(context)
     let account = try AccountOutput.account(reference, provider: providerName, in: store)
     let (events, active) = try AccountOutput.mappingErrors {
-      (try store.events(accountID: account.id, limit: 20), try store.activeAgentCount(using: account))
+      (
+        try store.events(accountID: account.id, limit: 20),
+        try AgentStore(home: context.home).activeAgentCount(using: account)
+      )
     }
     let now = Date()
     if context.json {
