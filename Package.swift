@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "ProviderKit", targets: ["ProviderKit"]),
     .library(name: "Providers", targets: ["Providers"]),
     .library(name: "ProcessKit", targets: ["ProcessKit"]),
+    .library(name: "StateStore", targets: ["StateStore"]),
     .library(name: "Credentials", targets: ["Credentials"]),
     .library(name: "MultiAgent", targets: ["MultiAgent"]),
     .executable(name: "multiagent", targets: ["multiagent"]),
@@ -28,7 +29,8 @@ let package = Package(
       dependencies: ["JSONKit", "ProviderKit"],
       plugins: ["EmbedProviderCatalog"]
     ),
-    // The state database (SQLite, WAL, migrations) shared by accounts and agents.
+    // The state database: SQLite, WAL, busy handling, and a migration runner for the tables each
+    // store (agents, accounts) brings. A product because StoreError is in their public signatures.
     .target(name: "StateStore", dependencies: ["CSQLite"]),
     // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
     .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
@@ -46,7 +48,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],

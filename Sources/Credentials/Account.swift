@@ -96,3 +96,22 @@ extension AccountSecret: CustomStringConvertible, CustomDebugStringConvertible {
   /// `[redacted]`.
   public var debugDescription: String { "[redacted]" }
 }
+
+extension AccountSecret {
+  /// The kind of account this secret belongs to.
+  public var kind: Account.Kind {
+    switch self {
+    case .apiKey: .apiKey
+    case .token: .token
+    case .credentialsFile: .credentialsFile
+    }
+  }
+
+  /// The secret text (nil for a credential file, which lives in the config dir).
+  var text: String? {
+    switch self {
+    case .apiKey(let text), .token(let text): text
+    case .credentialsFile: nil
+    }
+  }
+}

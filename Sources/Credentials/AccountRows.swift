@@ -55,11 +55,6 @@ enum AccountRows {
     "SELECT \(eventColumns) FROM (SELECT \(eventColumns) FROM account_events WHERE account_id = ? "
     + "ORDER BY id DESC LIMIT ?) ORDER BY id"
 
-  /// The agents not yet done that run on the account (named by id, or by label within its provider).
-  static let countAgentsUsing =
-    "SELECT count(*) FROM agents WHERE (account = ?1 OR (provider = ?2 AND account = ?3)) "
-    + "AND status NOT IN ('completed', 'failed', 'stopped', 'crashed')"
-
   // MARK: Accounts
 
   /// Binds every non-secret column of `account` to an INSERT or UPDATE statement.

@@ -1,66 +1,6 @@
 import Foundation
 import StateStore
 
-/// One line of an account's history (`accounts show`): added, exhausted, reset, errors, …
-public struct AccountEvent: Sendable, Hashable, Codable, Identifiable {
-  /// Well-known values of ``type``; others (e.g. the agent manager's `switched`) may appear.
-  public enum Kind {
-    /// The account was added.
-    public static let added = "added"
-    /// It hit its usage limit.
-    public static let exhausted = "exhausted"
-    /// Its exhaustion (and errors) were cleared, by the user or because the reset time passed.
-    public static let reset = "reset"
-    /// The user turned it on.
-    public static let enabled = "enabled"
-    /// The user turned it off.
-    public static let disabled = "disabled"
-    /// A refresh failed or its credentials were rejected.
-    public static let error = "error"
-    /// Its secret was replaced.
-    public static let secretReplaced = "secret_replaced"
-  }
-
-  /// Increasing id, in order of appending.
-  public var id: Int64
-  /// The account.
-  public var accountID: String
-  /// When it happened.
-  public var time: Date
-  /// What happened (see ``Kind``).
-  public var type: String
-  /// Details for people; never a secret.
-  public var message: String?
-
-  /// Creates an event value.
-  public init(id: Int64, accountID: String, time: Date, type: String, message: String? = nil) {
-    self.id = id
-    self.accountID = accountID
-    self.time = time
-    self.type = type
-    self.message = message
-  }
-}
-
-extension AccountSecret {
-  /// The kind of account this secret belongs to.
-  public var kind: Account.Kind {
-    switch self {
-    case .apiKey: .apiKey
-    case .token: .token
-    case .credentialsFile: .credentialsFile
-    }
-  }
-
-  /// The secret text (nil for a credential file, which lives in the config dir).
-  var text: String? {
-    switch self {
-    case .apiKey(let text), .token(let text): text
-    case .credentialsFile: nil
-    }
-  }
-}
-
 /// The provider accounts, in the state database (`<home>/state.db`), and where their config dirs go
 /// (`<home>/accounts/<provider>/<id>`).
 ///
@@ -76,7 +16,8 @@ public final class AccountStore: Sendable {
   public let accountsDirectory: String
   let database: StateDatabase
 
-  /// Opens (creating and migrating when needed) the database at `databasePath`.
+  /// Opens (creating when needed) the database at `databasePath` and migrates the accounts tables
+  /// (only those: the agents tables belong to the agent store).
   ///
   /// - Parameters:
   ///   - databasePath: the database file; its folder must exist.
@@ -86,12 +27,12 @@ public final class AccountStore: Sendable {
   public init(databasePath: String, accountsDirectory: String, busyTimeout: Duration = .seconds(15))
     throws(StoreError)
   {
-    database = try StateDatabase(path: databasePath, busyTimeout: busyTimeout)
+    database = try StateDatabase(path: databasePath, schemas: [Self.schema], busyTimeout: busyTimeout)
     self.accountsDirectory = accountsDirectory
   }
 
   /// Accounts in a database this process already has open (one connection serves agents and
-  /// accounts alike).
+  /// accounts alike); whoever opened it migrated ``schema``.
   package init(database: StateDatabase, accountsDirectory: String) {
     self.database = database
     self.accountsDirectory = accountsDirectory
@@ -237,196 +178,16 @@ public final class AccountStore: Sendable {
     }
   }
 
-  /// Replaces the key or token of an account of the same kind.
-  ///
-  /// - Throws: ``StoreError``: `notFound`, or `invalidValue` when the secret is empty or of another
-  ///   kind than the account.
-  public func replaceSecret(id: String, _ secret: AccountSecret, at now: Date = Date()) throws(StoreError) {
-    let path = path
-    try database.write { (connection) throws(StoreError) in
-      guard let account = try Self.fetch(id: id, connection) else { throw Self.notFound(id, path) }
-      guard account.kind == secret.kind, secret.text?.isEmpty != true else {
-        throw StoreError(
-          code: .invalidValue,
-          message:
-            "account \(id) is a \(account.kind.rawValue) account; give it a non-empty secret of that kind",
-          path: path)
-      }
-      try connection.with(AccountRows.updateSecret) { (statement) throws(StoreError) in
-        statement.bind(id, at: 0)
-        statement.bind(secret.text, at: 1)
-        try statement.run()
-      }
-      try Self.insertEvent(
-        AccountEvent(id: 0, accountID: id, time: now, type: AccountEvent.Kind.secretReplaced), connection)
-    }
-  }
+  // MARK: Reading rows
 
-  // MARK: Changing
-
-  /// Applies `body` to the account and saves it, in one write transaction (nothing is written when
-  /// `body` throws). The secret is not touched.
-  ///
-  /// - Returns: the account as stored.
-  /// - Throws: what `body` throws, or ``StoreError``: `notFound`, `nameTaken` (a relabel to a taken
-  ///   label), `invalidValue` (a changed id or provider, an invalid label).
-  @discardableResult
-  public func update(id: String, _ body: (inout Account) throws -> Void) throws -> Account {
-    try change(id: id, event: nil) { (account: inout Account) throws -> Void in try body(&account) }
-  }
-
-  /// Deletes the account and its events (not its config dir: see ``AccountFiles/removeDirectory(of:)``).
-  ///
-  /// - Returns: whether it existed.
-  @discardableResult
-  public func remove(id: String) throws(StoreError) -> Bool {
-    try database.write { (connection) throws(StoreError) -> Bool in
-      try connection.with(AccountRows.delete) { (statement) throws(StoreError) -> Bool in
-        statement.bind(id, at: 0)
-        try statement.run()
-        return connection.changes > 0
-      }
-    }
-  }
-
-  // MARK: Events and agents
-
-  /// Appends an event to the account's history (e.g. the agent manager's `switched`).
-  ///
-  /// - Throws: ``StoreError`` with code `notFound` when the account does not exist.
-  @discardableResult
-  public func appendEvent(accountID: String, type: String, message: String? = nil, at now: Date = Date())
-    throws(StoreError) -> AccountEvent
-  {
-    let path = path
-    return try database.write { (connection) throws(StoreError) -> AccountEvent in
-      guard try Self.fetch(id: accountID, connection) != nil else { throw Self.notFound(accountID, path) }
-      return try Self.insertEvent(
-        AccountEvent(id: 0, accountID: accountID, time: now, type: type, message: message), connection)
-    }
-  }
-
-  /// The account's last `limit` events, oldest first.
-  public func events(accountID: String, limit: Int = 20) throws(StoreError) -> [AccountEvent] {
-    try database.read { (connection) throws(StoreError) -> [AccountEvent] in
-      try connection.with(AccountRows.selectEvents) { (statement) throws(StoreError) -> [AccountEvent] in
-        statement.bind(accountID, at: 0)
-        statement.bind(limit, at: 1)
-        var events: [AccountEvent] = []
-        while try statement.step() { events.append(AccountRows.event(statement)) }
-        return events
-      }
-    }
-  }
-
-  /// How many agents that are not done (not completed, failed, stopped or crashed) run on the
-  /// account, naming it by id or by label.
-  public func activeAgentCount(using account: Account) throws(StoreError) -> Int {
-    try database.read { (connection) throws(StoreError) -> Int in
-      try connection.with(AccountRows.countAgentsUsing) { (statement) throws(StoreError) -> Int in
-        statement.bind(account.id, at: 0)
-        statement.bind(account.provider, at: 1)
-        statement.bind(account.label, at: 2)
-        return try statement.step() ? Int(statement.int64(0) ?? 0) : 0
-      }
-    }
-  }
-
-  // MARK: Internals
-
-  typealias PendingEvent = (type: String, message: String?, time: Date)
-
-  /// ``change(id:event:_:)`` for bodies that cannot fail.
-  func typedChange(id: String, event: PendingEvent?, _ body: (inout Account) -> Void)
-    throws(StoreError) -> Account
-  {
-    let path = path
-    return try database.write { (connection) throws(StoreError) -> Account in
-      try Self.save(id: id, event: event, connection, path: path, body)
-    }
-  }
-
-  /// The read-modify-write of ``update(id:_:)``: `body` may throw any error, carried out of the
-  /// typed-throwing transaction by hand.
-  func change(id: String, event: PendingEvent?, _ body: (inout Account) throws -> Void) throws
-    -> Account
-  {
-    let path = path
-    var bodyError: (any Error)?
-    do {
-      return try database.write { (connection) throws(StoreError) -> Account in
-        guard let current = try Self.fetch(id: id, connection) else { throw Self.notFound(id, path) }
-        var account = current
-        do {
-          try body(&account)
-        } catch {
-          bodyError = error
-          throw StoreError(code: .sqlite, message: "rolled back: \(error)", path: path)
-        }
-        return try Self.write(account, replacing: current, event: event, connection, path: path)
-      }
-    } catch {
-      if let bodyError { throw bodyError }
-      throw error
-    }
-  }
-
-  static func save(
-    id: String, event: PendingEvent?, _ connection: SQLiteConnection, path: String,
-    _ body: (inout Account) -> Void
-  ) throws(StoreError) -> Account {
-    guard let current = try fetch(id: id, connection) else { throw notFound(id, path) }
-    var account = current
-    body(&account)
-    return try write(account, replacing: current, event: event, connection, path: path)
-  }
-
-  private static func write(
-    _ account: Account, replacing current: Account, event: PendingEvent?, _ connection: SQLiteConnection,
-    path: String
-  ) throws(StoreError) -> Account {
-    guard account.id == current.id, account.provider == current.provider else {
-      throw StoreError(
-        code: .invalidValue, message: "the id and provider of account \(current.id) cannot change", path: path
-      )
-    }
-    if account.label != current.label {
-      guard isValidLabel(account.label) else {
-        throw StoreError(code: .invalidValue, message: "invalid label \"\(account.label)\"", path: path)
-      }
-      if let owner = try fetch(provider: account.provider, label: account.label, connection),
-        owner.id != account.id
-      {
-        throw StoreError(
-          code: .nameTaken,
-          message: "\(account.provider) already has an account labelled \"\(owner.label)\" (id \(owner.id))",
-          path: path)
-      }
-    }
-    let account = normalized(account)
-    if account != current {
-      try connection.with(AccountRows.update) { (statement) throws(StoreError) in
-        AccountRows.bind(account, to: statement)
-        try statement.run()
-      }
-    }
-    if let event {
-      try insertEvent(
-        AccountEvent(
-          id: 0, accountID: account.id, time: event.time, type: event.type, message: event.message),
-        connection)
-    }
-    return account
-  }
-
-  private static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> Account? {
+  static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> Account? {
     try connection.with(AccountRows.selectByID) { (statement) throws(StoreError) -> Account? in
       statement.bind(id, at: 0)
       return try statement.step() ? try AccountRows.account(statement, path: connection.path) : nil
     }
   }
 
-  private static func fetch(provider: String, label: String, _ connection: SQLiteConnection)
+  static func fetch(provider: String, label: String, _ connection: SQLiteConnection)
     throws(StoreError)
     -> Account?
   {
@@ -454,38 +215,7 @@ public final class AccountStore: Sendable {
     }
   }
 
-  @discardableResult
-  private static func insertEvent(_ event: AccountEvent, _ connection: SQLiteConnection) throws(StoreError)
-    -> AccountEvent
-  {
-    try connection.with(AccountRows.insertEvent) { (statement) throws(StoreError) -> AccountEvent in
-      statement.bind(event.accountID, at: 0)
-      statement.bind(event.time.timeIntervalSince1970, at: 1)
-      statement.bind(event.type, at: 2)
-      statement.bind(event.message, at: 3)
-      try statement.run()
-      var stored = event
-      stored.id = connection.lastInsertRowID
-      stored.time = exact(event.time)
-      return stored
-    }
-  }
-
-  /// `date` as the database gives it back (seconds since 1970 as a double), so that a value
-  /// returned by a write equals the one a later read returns.
-  private static func exact(_ date: Date) -> Date {
-    Date(timeIntervalSince1970: date.timeIntervalSince1970)
-  }
-
-  private static func normalized(_ account: Account) -> Account {
-    var account = account
-    account.createdAt = exact(account.createdAt)
-    account.exhaustedUntil = account.exhaustedUntil.map(exact)
-    account.lastUsedAt = account.lastUsedAt.map(exact)
-    return account
-  }
-
-  private static func notFound(_ id: String, _ path: String) -> StoreError {
+  static func notFound(_ id: String, _ path: String) -> StoreError {
     StoreError(code: .notFound, message: "no account with id \(id)", path: path)
   }
 

@@ -24,7 +24,8 @@ public struct PreparedCredentials: Sendable, Hashable {
   }
 }
 
-/// Chooses the account an agent runs on and prepares its credentials for the CLI.
+/// Chooses the account an agent runs on (by its ``RotationPolicy``) and prepares its credentials for
+/// the CLI.
 ///
 /// ```swift
 /// let handler = CredentialHandler(store: try AccountStore(home: home.path))
@@ -66,7 +67,7 @@ public struct CredentialHandler: Sendable {
 
   // MARK: Selecting
 
-  /// The account to run an agent of `provider` on.
+  /// The account to run an agent of `provider` on, as ``RotationPolicy`` chooses it.
   ///
   /// - Parameters:
   ///   - provider: the provider name.
@@ -82,33 +83,7 @@ public struct CredentialHandler: Sendable {
   public func select(provider: String, pinned: String?, excluding: Set<String> = [], now: Date)
     throws(CredentialError) -> Account?
   {
-    guard let pinned else { return try policy.select(provider: provider, excluding: excluding, now: now) }
-    let found = try RotationPolicy.io { () throws(StoreError) in
-      try store.account(reference: pinned, provider: provider)
-    }
-    guard let account = found else {
-      throw CredentialError(
-        .noAccount, "\(provider) has no account \"\(pinned)\"; see `multiagent accounts list \(provider)`")
-    }
-    switch account.status {
-    case .available:
-      return account
-    case .disabled:
-      throw CredentialError(
-        .noAccount,
-        "\(provider) account \"\(account.label)\" is disabled; turn it on with "
-          + "`multiagent accounts enable \(account.id)`")
-    case .exhausted:
-      guard account.isUsable(at: now) else {
-        let reset = account.exhaustedUntil
-        throw CredentialError(
-          .allExhausted,
-          "\(provider) account \"\(account.label)\" is exhausted"
-            + (reset.map { " until \(RotationPolicy.describe($0, now: now))" } ?? ""),
-          earliestReset: reset)
-      }
-      return try policy.revived(account, now: now)
-    }
+    try policy.choose(provider: provider, pinned: pinned, excluding: excluding, now: now)
   }
 
   // MARK: Preparing

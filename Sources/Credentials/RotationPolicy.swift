@@ -1,9 +1,11 @@
 import Foundation
 import StateStore
 
-/// How accounts take turns: least recently used first, an exhausted account sits out until its
-/// reset (or a default cooldown when the CLI printed none), and the earliest reset tells a waiting
-/// agent when to try again.
+/// How accounts take turns, and the one place an account is chosen
+/// (``choose(provider:pinned:current:excluding:now:)``): a pinned account first, else the current one
+/// while it is usable, else the least recently used; an exhausted account sits out until its reset
+/// (or a default cooldown when the CLI printed none), and the earliest reset tells a waiting agent
+/// when to try again.
 public struct RotationPolicy: Sendable {
   /// How long an exhausted account sits out when the CLI printed no reset time: one hour.
   public static let defaultCooldown: TimeInterval = 3600
@@ -39,29 +41,98 @@ public struct RotationPolicy: Sendable {
       id: accountID, until: resetTime(reported: reportedReset, now: now), reason: reason, at: now)
   }
 
-  /// The usable account (``Account/isUsable(at:)``) not in `excluding` that was used least recently
-  /// (never-used ones first, then the oldest), or nil.
-  public static func leastRecentlyUsed(_ accounts: [Account], excluding: Set<String> = [], now: Date)
+  // MARK: Choosing
+
+  /// The account the next run of an agent of `provider` uses. Every choice of an account is made
+  /// here, in this order:
+  ///
+  /// 1. `pinned` (an id or label the user asked for): that account, or an error saying why not.
+  /// 2. `current` (the account the agent ran on), while it is usable and not in `excluding`: an agent
+  ///    does not switch accounts without a reason.
+  /// 3. The least recently used usable account not in `excluding` (never-used ones first, then the
+  ///    oldest).
+  ///
+  /// An exhausted account whose reset has passed counts as usable and is made available again on
+  /// the way.
+  ///
+  /// - Parameters:
+  ///   - provider: the provider name.
+  ///   - pinned: an account id or label the user asked for, if any.
+  ///   - current: the id of the account the agent last ran on, if any.
+  ///   - excluding: ids not to choose (for example the one that just hit its limit).
+  ///   - now: the current time.
+  /// - Returns: the account, or nil when the provider has no accounts at all (the CLI then runs with
+  ///   the user's own environment).
+  /// - Throws: ``CredentialError``: `noAccount` (the pinned account is unknown or disabled, or every
+  ///   account is disabled), `allExhausted` with ``CredentialError/earliestReset`` (the pinned
+  ///   account, or every usable one, is exhausted), `io` for a database failure.
+  public func choose(
+    provider: String, pinned: String? = nil, current: String? = nil, excluding: Set<String> = [], now: Date
+  ) throws(CredentialError) -> Account? {
+    if let pinned { return try pinnedAccount(pinned, provider: provider, now: now) }
+    if let current, !excluding.contains(current), let account = (try? store.account(id: current)) ?? nil,
+      account.isUsable(at: now)
+    {
+      return try pinnedAccount(current, provider: provider, now: now)
+    }
+    return try leastRecentlyUsed(provider: provider, excluding: excluding, now: now)
+  }
+
+  /// The account to switch to after `current` hit its limit: ``choose(provider:pinned:current:excluding:now:)``
+  /// with `current` excluded.
+  ///
+  /// - Throws: see ``choose(provider:pinned:current:excluding:now:)``.
+  public func nextAccount(after current: String?, provider: String, now: Date) throws(CredentialError)
     -> Account?
   {
-    accounts.filter { !excluding.contains($0.id) && $0.isUsable(at: now) }.min { left, right in
-      let l = left.lastUsedAt ?? .distantPast
-      let r = right.lastUsedAt ?? .distantPast
-      if l != r { return l < r }
-      if left.createdAt != right.createdAt { return left.createdAt < right.createdAt }
-      return left.id < right.id
+    try choose(provider: provider, excluding: current.map { [$0] } ?? [], now: now)
+  }
+
+  /// Whether an account can be chosen now, for an agent waiting for one: the pinned account (by id or
+  /// label) when there is one, else any account of `provider`, is usable. A failure to read the
+  /// accounts reads as "no".
+  public func canChoose(provider: String, pinned: String?, now: Date) -> Bool {
+    let accounts = (try? store.list(provider: provider)) ?? []
+    if let pinned {
+      return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
+    }
+    return accounts.contains { $0.isUsable(at: now) }
+  }
+
+  /// The account `reference` (an id or label) of `provider`, when it can be used.
+  private func pinnedAccount(_ reference: String, provider: String, now: Date) throws(CredentialError)
+    -> Account
+  {
+    let found = try Self.io { () throws(StoreError) in
+      try store.account(reference: reference, provider: provider)
+    }
+    guard let account = found else {
+      throw CredentialError(
+        .noAccount, "\(provider) has no account \"\(reference)\"")
+    }
+    switch account.status {
+    case .available:
+      return account
+    case .disabled:
+      throw CredentialError(
+        .noAccount,
+        "\(provider) account \"\(account.label)\" (\(account.id)) is disabled; enable it to use it")
+    case .exhausted:
+      guard account.isUsable(at: now) else {
+        let reset = account.exhaustedUntil
+        throw CredentialError(
+          .allExhausted,
+          "\(provider) account \"\(account.label)\" is exhausted"
+            + (reset.map { " until \(Self.describe($0, now: now))" } ?? ""),
+          earliestReset: reset)
+      }
+      return try revived(account, now: now)
     }
   }
 
-  /// The account to use for `provider`: the least recently used usable one not in `excluding`.
-  /// An exhausted account whose reset has passed is made available again on the way.
-  ///
-  /// - Returns: the account, or nil when the provider has no accounts at all (the CLI then runs with
-  ///   the user's own environment).
-  /// - Throws: ``CredentialError``: `allExhausted` (with ``CredentialError/earliestReset``) when it has
-  ///   accounts but none is usable; `noAccount` when every one is disabled; `io` for a database
-  ///   failure.
-  public func select(provider: String, excluding: Set<String> = [], now: Date) throws(CredentialError)
+  /// The least recently used usable account of `provider` not in `excluding`; nil when the provider
+  /// has no accounts.
+  private func leastRecentlyUsed(provider: String, excluding: Set<String>, now: Date) throws(CredentialError)
     -> Account?
   {
     let accounts = try Self.io { () throws(StoreError) in try store.list(provider: provider) }
@@ -72,7 +143,7 @@ public struct RotationPolicy: Sendable {
     if accounts.allSatisfy({ $0.status == .disabled }) {
       throw CredentialError(
         .noAccount,
-        "every \(provider) account is disabled; turn one on with `multiagent accounts enable REF`")
+        "every \(provider) account is disabled; enable one to use it")
     }
     let reset = Self.earliestReset(of: accounts, now: now)
     var message = "no \(provider) account is usable: "
@@ -84,15 +155,19 @@ public struct RotationPolicy: Sendable {
     throw CredentialError(.allExhausted, message, earliestReset: reset)
   }
 
-  /// The account to switch to after `current` hit its limit: ``select(provider:excluding:now:)``
-  /// without `current`.
-  ///
-  /// - Throws: see ``select(provider:excluding:now:)``.
-  public func nextAccount(after current: String?, provider: String, now: Date) throws(CredentialError)
-    -> Account?
-  {
-    try select(provider: provider, excluding: current.map { [$0] } ?? [], now: now)
+  /// The usable account (``Account/isUsable(at:)``) not in `excluding` that was used least recently
+  /// (never-used ones first, then the oldest), or nil.
+  static func leastRecentlyUsed(_ accounts: [Account], excluding: Set<String>, now: Date) -> Account? {
+    accounts.filter { !excluding.contains($0.id) && $0.isUsable(at: now) }.min { left, right in
+      let l = left.lastUsedAt ?? .distantPast
+      let r = right.lastUsedAt ?? .distantPast
+      if l != r { return l < r }
+      if left.createdAt != right.createdAt { return left.createdAt < right.createdAt }
+      return left.id < right.id
+    }
   }
+
+  // MARK: Resets
 
   /// When the first exhausted (not disabled) account of `provider` frees up, or nil when none is
   /// exhausted.

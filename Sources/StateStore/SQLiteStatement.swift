@@ -11,6 +11,8 @@ package final class SQLiteStatement {
   package let sql: String
   private let path: String
 
+  /// Wraps the prepared `handle` of `sql`, a statement of the database at `path`; finalizes it on
+  /// deinit.
   package init(handle: OpaquePointer, sql: String, path: String) {
     self.handle = handle
     self.sql = sql

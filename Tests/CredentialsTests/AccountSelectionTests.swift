@@ -124,6 +124,29 @@ import Testing
     #expect(revived?.status == .available)
   }
 
+  @Test func theCurrentAccountIsKeptWhileUsable() throws {
+    let policy = handler.policy
+    let a = try store.add(provider: "claude", label: "a", secret: .apiKey("ka"), at: now)
+    let b = try store.add(
+      provider: "claude", label: "b", secret: .apiKey("kb"), at: now.addingTimeInterval(1))
+    _ = try store.markUsed(id: b.id, at: now.addingTimeInterval(10))
+    // Least recently used would be a; the agent stays on b, its current account.
+    #expect(try policy.choose(provider: "claude", current: b.id, now: now)?.id == b.id)
+    #expect(try policy.choose(provider: "claude", now: now)?.id == a.id)
+    // Excluded, unusable or unknown: the least recently used usable one instead.
+    #expect(try policy.choose(provider: "claude", current: b.id, excluding: [b.id], now: now)?.id == a.id)
+    #expect(try policy.choose(provider: "claude", current: "gone0000", now: now)?.id == a.id)
+    _ = try store.markExhausted(id: b.id, until: now.addingTimeInterval(60), reason: nil, at: now)
+    #expect(try policy.choose(provider: "claude", current: b.id, now: now)?.id == a.id)
+    // Pinned wins over current.
+    #expect(try policy.choose(provider: "claude", pinned: "a", current: b.id, now: now)?.id == a.id)
+    // Waiting agents: something can be chosen, the pinned one cannot yet.
+    #expect(policy.canChoose(provider: "claude", pinned: nil, now: now))
+    #expect(!policy.canChoose(provider: "claude", pinned: "b", now: now))
+    #expect(policy.canChoose(provider: "claude", pinned: b.id, now: now.addingTimeInterval(61)))
+    #expect(!policy.canChoose(provider: "codex", pinned: nil, now: now))
+  }
+
   @Test func resetTimesFallBackToTheCooldown() throws {
     let policy = RotationPolicy(store: store)
     #expect(RotationPolicy.defaultCooldown == 3600)

@@ -92,7 +92,7 @@ import Testing
     #expect(!errors.contains { $0.contains("locked") })
     let store = try AgentStore(path: path)
     #expect(try store.count() == threads * perThread)
-    #expect(try store.database.schemaVersion == AgentStore.schemaVersion)
+    #expect(try store.database.schemaVersion(of: AgentStore.schema) == AgentStore.schemaVersion)
     #expect(try store.events(afterID: 0).count == threads * perThread)
   }
 

@@ -16,7 +16,7 @@ import Testing
     _ = try first.create(AgentRecord(id: "a1", name: "one", provider: "claude"))
     // Opening the same database again in this process used to open and close the file, which
     // drops every POSIX lock the process holds on it.
-    let second = try StateDatabase(path: path)
+    let second = try StateDatabase(path: path, schemas: AgentStore.schemas)
     _ = second
     // Another process opens and closes the database; it must not think it is the last user.
     let process = Process()

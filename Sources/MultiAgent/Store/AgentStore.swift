@@ -1,6 +1,7 @@
+import Credentials
 import JSONKit
-import StateStore
 import ProviderKit
+import StateStore
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -64,10 +65,15 @@ public final class AgentStore: Sendable {
   public var path: String { database.path }
   let database: StateDatabase
 
-  /// The schema version this build writes (`PRAGMA user_version`).
-  public static var schemaVersion: Int { StoreSchema.currentVersion }
+  /// The version of the agents tables this build writes (see ``schema``).
+  public static var schemaVersion: Int { schema.currentVersion }
 
-  /// Opens the database at `path`, creating it (mode 0600) when missing, and migrates it.
+  /// The components an agent store's database holds: its own tables, and the accounts', since the
+  /// agent manager reaches the accounts through the same connection.
+  static var schemas: [StoreSchema] { [schema, AccountStore.schema] }
+
+  /// Opens the database at `path`, creating it (mode 0600) when missing, and migrates the agents and
+  /// accounts tables.
   ///
   /// - Parameters:
   ///   - path: the database file; its folder must exist.
@@ -75,7 +81,7 @@ public final class AgentStore: Sendable {
   /// - Throws: ``StoreError``: `cannotOpen`, `corrupt` (not a multiagent database),
   ///   `schemaTooNew`, `busy` (locked by others for over a minute), …
   public init(path: String, busyTimeout: Duration = .seconds(15)) throws(StoreError) {
-    database = try StateDatabase(path: path, busyTimeout: busyTimeout)
+    database = try StateDatabase(path: path, schemas: Self.schemas, busyTimeout: busyTimeout)
   }
 
   /// Opens `<home>/state.db` (the home must exist: see ``StateHome/create()``).

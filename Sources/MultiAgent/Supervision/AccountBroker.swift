@@ -48,30 +48,18 @@ struct AccountBroker: Sendable {
     return found
   }
 
-  /// The account for the next run: the pinned one; else the current one while it is usable (no
-  /// switching without a reason); else the least recently used usable one.
+  /// The account for the next run, as the rotation policy chooses it: the pinned one; else the
+  /// current one while it is usable; else the least recently used usable one.
   func select(provider: String, current: String?, pinned: String?, excluding: Set<String>, now: Date)
     throws(CredentialError) -> Account?
   {
-    if let pinned {
-      return try handler.select(provider: provider, pinned: pinned, excluding: excluding, now: now)
-    }
-    if let current, !excluding.contains(current), let account = account(id: current),
-      account.isUsable(at: now)
-    {
-      return try handler.select(provider: provider, pinned: current, excluding: excluding, now: now)
-    }
-    return try handler.select(provider: provider, pinned: nil, excluding: excluding, now: now)
+    try handler.policy.choose(
+      provider: provider, pinned: pinned, current: current, excluding: excluding, now: now)
   }
 
   /// Whether an account can be chosen now (for an agent waiting for one).
   func anyUsable(provider: String, pinned: String?, now: Date) -> Bool {
-    let accounts =
-      logger.attempt("read the \(provider) accounts", { try store.list(provider: provider) }) ?? []
-    if let pinned {
-      return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
-    }
-    return accounts.contains { $0.isUsable(at: now) }
+    handler.policy.canChoose(provider: provider, pinned: pinned, now: now)
   }
 
   /// Makes `account` ready for a run (config dir, credentials, refresh).

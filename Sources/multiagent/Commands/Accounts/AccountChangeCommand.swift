@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 
@@ -8,7 +7,7 @@ protocol AccountChangeCommand: ParsableCommand {
   /// The word in the report (`enabled`, `disabled`, `reset`).
   static var verb: String { get }
   /// Makes the change; returns the account after it.
-  static func change(_ account: Account, in store: AccountStore) throws -> Account
+  static func change(_ account: Account, in accounts: Accounts) throws -> Account
 
   var reference: String { get }
   var providerName: String? { get }
@@ -23,9 +22,9 @@ extension AccountChangeCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let store = try AccountOutput.store(context)
-    let account = try AccountOutput.account(reference, provider: providerName, in: store)
-    let changed = try AccountOutput.mappingErrors { try Self.change(account, in: store) }
+    let accounts = try AccountOutput.accounts(context)
+    let account = try AccountOutput.account(reference, provider: providerName, in: accounts)
+    let changed = try AccountOutput.mappingErrors { try Self.change(account, in: accounts) }
     try AccountOutput.report(changed, verb: Self.verb, context: context)
     return .success
   }

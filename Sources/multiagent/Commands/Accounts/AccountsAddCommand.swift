@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 import ProviderKit
@@ -65,7 +64,7 @@ struct AccountsAddCommand: ParsableCommand {
         "missing_label", "give the account a --label (e.g. --label work)",
         hint: "see 'multiagent accounts add --help'")
     }
-    guard AccountStore.isValidLabel(label) else {
+    guard Accounts.isValidLabel(label) else {
       throw CLIError.usage(
         "invalid_label", "invalid label \"\(label)\"",
         hint: "use 1-64 letters, digits and . _ @ + - (not starting with -)")
@@ -92,28 +91,28 @@ struct AccountsAddCommand: ParsableCommand {
     let provider = try context.providerRegistry().requireProvider(providerName).definition
     try Self.check(source, supportedBy: provider)
     let secret = try readSecret(context: context)
-    let store = try AccountOutput.store(context)
+    let accounts = try AccountOutput.accounts(context)
     let account = try AccountOutput.mappingErrors {
-      try store.add(provider: provider.name, label: labelValue, secret: secret)
+      try accounts.add(provider: provider.name, label: labelValue, secret: secret)
     }
     do {
-      switch source {
-      case .credentialsFile(let file):
-        try AccountFiles.installCredentialFile(from: file, into: account, provider: provider)
-      case .configDirectory(let directory):
-        try AccountFiles.importConfigDirectory(directory, into: account, provider: provider)
-      case .apiKeyEnvironment, .apiKeyStdin, .tokenStdin:
-        try AccountFiles.createDirectory(of: account, provider: provider)
-      }
+      // Nothing half-made stays behind: on failure the row and the folder go together.
+      try accounts.setUpConfigDirectory(of: account, provider: provider, from: configSource)
     } catch {
-      // Nothing half-made stays behind: the row and the folder go together.
-      _ = try? store.remove(id: account.id)
-      try? AccountFiles.removeDirectory(of: account, accountsDirectory: store.accountsDirectory)
       let code: String = error.code == .invalidCredentials ? "invalid_credentials" : "io"
       throw CLIError.usage(code, error.message)
     }
     try AccountOutput.report(account, verb: "added", context: context)
     return .success
+  }
+
+  /// What the account's config dir is made from.
+  private var configSource: Accounts.ConfigSource {
+    switch source {
+    case .credentialsFile(let file): .credentialsFile(file)
+    case .configDirectory(let directory): .configDirectory(directory)
+    case .apiKeyEnvironment, .apiKeyStdin, .tokenStdin: .emptyDirectory
+    }
   }
 
   /// Refuses a source the provider cannot use, naming what it can.
@@ -172,7 +171,7 @@ struct AccountsAddCommand: ParsableCommand {
       return .token(try Self.readStandardInput(what: "token", context: context))
     case .credentialsFile(let file):
       do {
-        try AccountFiles.validateCredentialFile(at: file)
+        try Accounts.validateCredentialFile(at: file)
       } catch {
         throw CLIError.usage(error.code == .io ? "io" : "invalid_credentials", error.message)
       }

@@ -1,7 +1,5 @@
-import Credentials
 import Foundation
 import MultiAgent
-import StateStore
 
 /// `multiagent accounts`: the subscriptions and API keys agents run on.
 struct AccountsCommand: ParsableCommand {
@@ -54,15 +52,15 @@ enum AccountOutput {
     }
   }
 
-  /// The account store of the state home (created if needed).
-  static func store(_ context: CommandContext) throws -> AccountStore {
+  /// The accounts of the state home (created if needed).
+  static func accounts(_ context: CommandContext) throws -> Accounts {
     try context.home.create()
-    return try mappingErrors { try AccountStore(home: context.home.path) }
+    return try mappingErrors { try Accounts(home: context.home) }
   }
 
   /// The account `reference` names (an id, or a label within `provider` when given).
-  static func account(_ reference: String, provider: String?, in store: AccountStore) throws -> Account {
-    let found = try mappingErrors { try store.account(reference: reference, provider: provider) }
+  static func account(_ reference: String, provider: String?, in accounts: Accounts) throws -> Account {
+    let found = try mappingErrors { try accounts.account(reference: reference, provider: provider) }
     guard let found else {
       let scope = provider.map { " of \($0)" } ?? ""
       throw CLIError.failure(

@@ -1,4 +1,3 @@
-import Credentials
 import MultiAgent
 
 /// `multiagent accounts disable REF`: turn an account off.
@@ -14,7 +13,7 @@ struct AccountsDisableCommand: AccountChangeCommand {
   let reference: String
   let providerName: String?
 
-  static func change(_ account: Account, in store: AccountStore) throws -> Account {
-    try store.setEnabled(id: account.id, false)
+  static func change(_ account: Account, in accounts: Accounts) throws -> Account {
+    try accounts.setEnabled(account, false)
   }
 }

@@ -1,4 +1,3 @@
-import Credentials
 import MultiAgent
 
 /// `multiagent accounts enable REF`: turn an account back on.
@@ -14,7 +13,7 @@ struct AccountsEnableCommand: AccountChangeCommand {
   let reference: String
   let providerName: String?
 
-  static func change(_ account: Account, in store: AccountStore) throws -> Account {
-    try store.setEnabled(id: account.id, true)
+  static func change(_ account: Account, in accounts: Accounts) throws -> Account {
+    try accounts.setEnabled(account, true)
   }
 }

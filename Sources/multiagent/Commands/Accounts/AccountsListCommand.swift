@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 
@@ -25,7 +24,7 @@ struct AccountsListCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     if let providerName { _ = try context.providerRegistry().requireProvider(providerName) }
-    let store = try AccountOutput.store(context)
+    let store = try AccountOutput.accounts(context)
     let accounts = try AccountOutput.mappingErrors { try store.list(provider: providerName) }
     let now = Date()
     if context.json {

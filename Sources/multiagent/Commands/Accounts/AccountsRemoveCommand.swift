@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 
@@ -26,9 +25,9 @@ struct AccountsRemoveCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let store = try AccountOutput.store(context)
-    let account = try AccountOutput.account(reference, provider: providerName, in: store)
-    let active = try AccountOutput.mappingErrors { try store.activeAgentCount(using: account) }
+    let accounts = try AccountOutput.accounts(context)
+    let account = try AccountOutput.account(reference, provider: providerName, in: accounts)
+    let active = try AccountOutput.mappingErrors { try accounts.activeAgentCount(using: account) }
     if active > 0, !forced {
       throw CLIError.failure(
         "account_in_use",
@@ -36,10 +35,7 @@ struct AccountsRemoveCommand: ParsableCommand {
           + "\(active == 1 ? "is" : "are") not done",
         hint: "stop or wait for them (see 'multiagent list'), or pass --force")
     }
-    _ = try AccountOutput.mappingErrors { try store.remove(id: account.id) }
-    try AccountOutput.mappingErrors {
-      try AccountFiles.removeDirectory(of: account, accountsDirectory: store.accountsDirectory)
-    }
+    try AccountOutput.mappingErrors { try accounts.remove(account) }
     try AccountOutput.report(account, verb: "removed", context: context)
     return .success
   }

@@ -1,4 +1,3 @@
-import Credentials
 import MultiAgent
 
 /// `multiagent accounts reset REF`: clears an account's exhaustion and error count.
@@ -14,7 +13,7 @@ struct AccountsResetCommand: AccountChangeCommand {
   let reference: String
   let providerName: String?
 
-  static func change(_ account: Account, in store: AccountStore) throws -> Account {
-    try store.reset(id: account.id)
+  static func change(_ account: Account, in accounts: Accounts) throws -> Account {
+    try accounts.reset(account)
   }
 }

@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 
@@ -20,10 +19,10 @@ struct AccountsShowCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let store = try AccountOutput.store(context)
-    let account = try AccountOutput.account(reference, provider: providerName, in: store)
+    let accounts = try AccountOutput.accounts(context)
+    let account = try AccountOutput.account(reference, provider: providerName, in: accounts)
     let (events, active) = try AccountOutput.mappingErrors {
-      (try store.events(accountID: account.id, limit: 20), try store.activeAgentCount(using: account))
+      (try accounts.events(of: account, limit: 20), try accounts.activeAgentCount(using: account))
     }
     let now = Date()
     if context.json {

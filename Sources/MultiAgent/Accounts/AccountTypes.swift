@@ -1,0 +1,17 @@
+import Credentials
+import StateStore
+
+// The account types of the layers below, under the same names, so that a user of MultiAgent (the
+// `multiagent` CLI among them) reaches accounts through ``Accounts`` without importing Credentials or
+// StateStore. Each name is the very type, not a copy.
+
+/// A provider account (see ``Accounts``); the secret is never part of it.
+public typealias Account = Credentials.Account
+/// One line of an account's history (``Accounts/events(of:limit:)``).
+public typealias AccountEvent = Credentials.AccountEvent
+/// An account's secret: an API key, a token, or a credential file in its config dir.
+public typealias AccountSecret = Credentials.AccountSecret
+/// A failure of an account or credential operation (config dirs, credential files, choosing).
+public typealias CredentialError = Credentials.CredentialError
+/// A failure of the state database, with a stable code.
+public typealias StoreError = StateStore.StoreError
