@@ -1,5 +1,5 @@
 import Foundation
-import MultiAgent
+@testable import MultiAgent
 import ProviderKit
 import TestSupport
 import Testing

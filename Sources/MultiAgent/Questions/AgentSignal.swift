@@ -7,7 +7,7 @@ import ProviderKit
 /// `{"status":"done","result":"…"}` · `{"status":"questions","questions":[{"id":"q1","question":"…",
 /// "options":["…"]}]}` · `{"status":"error","error":"…"}`. The file is read only after the agent's
 /// process has exited, size-capped and validated: a bad signal is a clear error, never a crash.
-public enum AgentSignal: Sendable, Hashable {
+enum AgentSignal: Sendable, Hashable {
   /// The agent finished; `result` summarizes what it did.
   case done(result: String)
   /// The agent needs these answered before it can go on.
@@ -16,12 +16,12 @@ public enum AgentSignal: Sendable, Hashable {
   case error(String)
 
   /// The largest signal file accepted.
-  public static let maximumSize = 1 << 20
+  static let maximumSize = 1 << 20
 
   /// Reads and validates the signal file at `path`; `nil` when there is none.
   ///
   /// - Throws: ``SignalError`` saying what is wrong with the file.
-  public static func read(at path: String) throws(SignalError) -> AgentSignal? {
+  static func read(at path: String) throws(SignalError) -> AgentSignal? {
     var status = stat()
     guard lstat(path, &status) == 0 else { return nil }
     guard (status.st_mode & S_IFMT) == S_IFREG else {
@@ -43,7 +43,7 @@ public enum AgentSignal: Sendable, Hashable {
   /// Parses signal JSON.
   ///
   /// - Throws: ``SignalError`` naming `source` and what is wrong.
-  public static func parse(_ bytes: [UInt8], source: String = "signal") throws(SignalError) -> AgentSignal {
+  static func parse(_ bytes: [UInt8], source: String = "signal") throws(SignalError) -> AgentSignal {
     let value: JSONValue
     do { value = try JSONParser.parse(bytes) } catch {
       throw SignalError("\(source) is not valid JSON (\(error.reason) at byte \(error.offset))")
@@ -136,11 +136,11 @@ public enum AgentSignal: Sendable, Hashable {
 }
 
 /// A signal file that cannot be accepted.
-public struct SignalError: Error, Sendable, Hashable, CustomStringConvertible {
+struct SignalError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong.
-  public var message: String
+  var message: String
   /// Creates an error.
-  public init(_ message: String) { self.message = message }
+  init(_ message: String) { self.message = message }
   /// The message.
-  public var description: String { message }
+  var description: String { message }
 }

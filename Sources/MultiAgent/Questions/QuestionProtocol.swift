@@ -2,12 +2,12 @@ import ProviderKit
 
 /// The question protocol's texts: the preamble appended to every prompt, and the resume prompt
 /// that carries the user's answers.
-public enum QuestionProtocol {
+enum QuestionProtocol {
   /// The environment variable naming the agent's signal file.
-  public static let signalFileVariable = "MULTIAGENT_SIGNAL_FILE"
+  static let signalFileVariable = "MULTIAGENT_SIGNAL_FILE"
 
   /// The preamble appended to an agent's task, telling it where and how to signal.
-  public static func preamble(signalFile: String) -> String {
+  static func preamble(signalFile: String) -> String {
     """
 
 
@@ -25,7 +25,7 @@ public enum QuestionProtocol {
   /// The resume prompt carrying `answers` (question id → answer) to `questions`.
   ///
   /// - Throws: ``AnswerError`` when an answer names an unknown question or a question is unanswered.
-  public static func answerPrompt(
+  static func answerPrompt(
     questions: [PendingQuestion], answers: [(id: String, answer: String)]
   ) throws(AnswerError) -> String {
     let known = Set(questions.map(\.id))
@@ -48,7 +48,7 @@ public enum QuestionProtocol {
   }
 
   /// The resume prompt for one free-text answer to all pending questions.
-  public static func answerPrompt(questions: [PendingQuestion], freeText: String) -> String {
+  static func answerPrompt(questions: [PendingQuestion], freeText: String) -> String {
     var lines = ["The user answered your questions."]
     if !questions.isEmpty {
       lines.append("Your questions were:")
@@ -65,16 +65,16 @@ public enum QuestionProtocol {
 }
 
 /// Answers that cannot be delivered.
-public struct AnswerError: Error, Sendable, Hashable, CustomStringConvertible {
+struct AnswerError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What is wrong.
-  public var message: String
+  var message: String
   /// The ids of the questions left without an answer, when that is what is wrong.
-  public var missing: [String]
+  var missing: [String]
   /// Creates an error.
-  public init(_ message: String, missing: [String] = []) {
+  init(_ message: String, missing: [String] = []) {
     self.message = message
     self.missing = missing
   }
   /// The message.
-  public var description: String { message }
+  var description: String { message }
 }

@@ -113,7 +113,7 @@ extension AgentStore {
   /// - Parameter choose: given the agents holding a slot and the queue, the ids to admit; it runs
   ///   while the database is locked for writing, so it must be quick and must not call the store.
   /// - Returns: the records admitted, now `starting`, in the order chosen.
-  public func admitQueued(
+  func admitQueued(
     message: String, _ choose: (_ holding: [AgentRecord], _ queue: [AgentRecord]) -> [String]
   ) throws(StoreError) -> [AgentRecord] {
     try database.write { (connection) throws(StoreError) -> [AgentRecord] in
