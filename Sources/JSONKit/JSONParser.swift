@@ -163,6 +163,12 @@ struct JSONByteParser: ~Copyable {
   }
 
   /// Parses the whole input as one JSON value.
+  ///
+  /// Iterative, not recursive, so that nesting costs heap rather than call stack: each turn reads
+  /// one value (or opens a container and moves on to its first element), then stores it in its
+  /// container and closes every container that ends after it. The container steps are in
+  /// JSONParserContainers.swift, each small enough to be inlined here (see there for why the
+  /// loops themselves stay in this function).
   mutating func parseDocument() throws(JSONParseError) -> JSONValue {
     // Set for a member the filter skips: its value was checked, and is not stored.
     var drop = false
@@ -175,34 +181,15 @@ struct JSONByteParser: ~Copyable {
         position &+= 1
         value = .string(try parseString())
       case ASCII.openBrace:
-        try checkDepth()
-        position &+= 1
-        skipWhitespace()
-        if position < end && bytes[position] == ASCII.closeBrace {
-          position &+= 1
+        guard let level = try openObject() else {
           value = .object(JSONObject())
-        } else {
-          let level =
-            frames.count == 0
-            ? (filter == nil ? -1 : 0)
-            : (frames.top.filter >= 0 && frames.top.keyStart >= 0 ? pendingFilter : -1)
-          frames.push(JSONParserFrame(valueStart: values.count, keyStart: keys.count, filter: level))
-          if try parseMemberName(filter: level) { continue nextValue }
-          try skipValue()
-          value = .null
-          drop = true
+          break
         }
+        if try parseMemberName(filter: level) { continue nextValue }
+        value = try skipMemberValue(drop: &drop)
       case ASCII.openBracket:
-        try checkDepth()
-        position &+= 1
-        skipWhitespace()
-        if position < end && bytes[position] == ASCII.closeBracket {
-          position &+= 1
-          value = .array([])
-        } else {
-          frames.push(JSONParserFrame(valueStart: values.count, keyStart: -1))
-          continue nextValue
-        }
+        if try openArray() { continue nextValue }
+        value = .array([])
       case 0x74:  // t
         try expectLiteral(0x6575_7274, length: 4)  // "true"
         value = .bool(true)
@@ -221,10 +208,7 @@ struct JSONByteParser: ~Copyable {
       // `value` is complete: store it in its container, then close as many containers as end here.
       while true {
         guard frames.count > 0 else {
-          skipWhitespace()
-          guard position == end else {
-            throw JSONParseError(offset: position, reason: "unexpected data after the JSON value")
-          }
+          try expectEndOfInput()
           return value
         }
         if drop {
@@ -234,32 +218,16 @@ struct JSONByteParser: ~Copyable {
         }
         skipWhitespace()
         guard position < end else { throw unexpectedEnd() }
-        let byte = bytes[position]
         let frame = frames.top
-        if frame.keyStart >= 0 {
-          if byte == ASCII.comma {
-            position &+= 1
-            skipWhitespace()
-            if try parseMemberName(filter: frame.filter) { continue nextValue }
-            try skipValue()
-            value = .null
-            drop = true
-            continue
-          }
-          guard byte == ASCII.closeBrace else { throw unexpectedByte("expected ',' or '}' in object") }
+        let inObject = frame.keyStart >= 0
+        if bytes[position] == ASCII.comma {
           position &+= 1
-          frames.removeLast()
-          let names = keys.popArray(from: frame.keyStart)
-          value = .object(JSONObject(keys: names, values: values.popArray(from: frame.valueStart)))
+          guard inObject else { continue nextValue }
+          skipWhitespace()
+          if try parseMemberName(filter: frame.filter) { continue nextValue }
+          value = try skipMemberValue(drop: &drop)
         } else {
-          if byte == ASCII.comma {
-            position &+= 1
-            continue nextValue
-          }
-          guard byte == ASCII.closeBracket else { throw unexpectedByte("expected ',' or ']' in array") }
-          position &+= 1
-          frames.removeLast()
-          value = .array(values.popArray(from: frame.valueStart))
+          value = inObject ? try closeObject(frame) : try closeArray(frame)
         }
       }
     }

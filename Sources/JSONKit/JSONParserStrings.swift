@@ -117,6 +117,11 @@ extension JSONByteParser {
   }
 
   /// Parses the rest of a string that contains an escape at `firstEscape`.
+  ///
+  /// Alternates between decoding one escape and copying the plain run after it, until the closing
+  /// quote. Decoding writes through a ``JSONScratchCursor`` with at least `room` bytes free (one
+  /// escape adds at most four, one copied word eight); `scratch.count` is brought up to date
+  /// before the buffer grows or is read.
   @inline(never)
   mutating func parseEscapedString(
     start: Int,
@@ -126,83 +131,16 @@ extension JSONByteParser {
     var highBits = initialHighBits
     scratch.count = 0
     scratch.append(bytes + start, count: firstEscape &- start)
-    // Decoding writes through `out` with at least `room` bytes free (one escape adds at most four,
-    // one copied word eight); `scratch.count` is brought up to date before the buffer grows.
     scratch.reserve(64)
-    var base = scratch.base
-    var out = scratch.count
-    var room = scratch.capacity &- out
+    var cursor = scratchCursor()
     var index = firstEscape
-    let raw = UnsafeRawPointer(bytes)
     while true {
       // bytes[index] is a backslash.
-      index &+= 1
-      guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
-      let escaped = bytes[index]
-      index &+= 1
-      if room < 16 {
-        scratch.count = out
-        scratch.reserve(64)
-        base = scratch.base
-        room = scratch.capacity &- out
-      }
-      let decoded = Self.simpleEscape(escaped)
-      if decoded != 0 {
-        base[out] = decoded
-        out &+= 1
-        room &-= 1
-      } else if escaped == 0x75 {  // u
-        let scalar = try unicodeEscape(at: &index)
-        if scalar >= 0x80 { highBits |= 0x80 }
-        scratch.count = out
-        scratch.appendUTF8(scalar)
-        base = scratch.base
-        out = scratch.count
-        room = scratch.capacity &- out
-      } else {
-        throw JSONParseError(offset: index &- 2, reason: "invalid escape sequence in string")
-      }
-
-      // Copy the run up to the next special byte eight bytes at a time: each word is stored
-      // whole, and the output moves on by the bytes that belong to the run.
-      while end &- index >= 8 {
-        if room < 8 {
-          scratch.count = out
-          scratch.reserve(64)
-          base = scratch.base
-          room = scratch.capacity &- out
-        }
-        let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-        UnsafeMutableRawPointer(base + out).storeBytes(of: word.littleEndian, as: UInt64.self)
-        let mask = Self.specialByteMask(word)
-        if mask != 0 {
-          let lowest = mask & (0 &- mask)
-          highBits |= word & ((lowest &>> 7) &- 1)
-          let run = mask.trailingZeroBitCount &>> 3
-          index &+= run
-          out &+= run
-          room &-= run
-          break
-        }
-        highBits |= word
-        index &+= 8
-        out &+= 8
-        room &-= 8
-      }
-      scratch.count = out
+      try decodeEscape(at: &index, into: &cursor, highBits: &highBits, stringStart: start)
+      copyPlainRun(from: &index, into: &cursor, highBits: &highBits)
+      scratch.count = cursor.out
       if end &- index < 8 {
-        // Fewer than eight bytes were left.
-        while index < end {
-          let byte = bytes[index]
-          if byte == ASCII.quote || byte == ASCII.backslash || byte < ASCII.space { break }
-          highBits |= UInt64(byte)
-          scratch.append(byte)
-          index &+= 1
-        }
-        base = scratch.base
-        out = scratch.count
-        room = scratch.capacity &- out
-        guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
+        try copyShortPlainRun(from: &index, into: &cursor, highBits: &highBits, stringStart: start)
       }
       let byte = bytes[index]
       if byte == ASCII.quote {
@@ -213,6 +151,98 @@ extension JSONByteParser {
       }
       guard byte == ASCII.backslash else { throw controlCharacter(at: index) }
     }
+  }
+
+  /// A cursor at the end of what ``scratch`` holds.
+  @inline(__always)
+  func scratchCursor() -> JSONScratchCursor {
+    JSONScratchCursor(base: scratch.base, out: scratch.count, room: scratch.capacity &- scratch.count)
+  }
+
+  /// Makes room for at least 64 more bytes after `cursor`, which then points into the new storage.
+  @inline(__always)
+  mutating func growScratch(_ cursor: inout JSONScratchCursor) {
+    scratch.count = cursor.out
+    scratch.reserve(64)
+    cursor = scratchCursor()
+  }
+
+  /// Decodes the escape at `index` (a backslash) of the string whose contents start at
+  /// `stringStart`, writing it at `cursor`; moves both past it.
+  @inline(__always)
+  mutating func decodeEscape(
+    at index: inout Int,
+    into cursor: inout JSONScratchCursor,
+    highBits: inout UInt64,
+    stringStart start: Int
+  ) throws(JSONParseError) {
+    index &+= 1
+    guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
+    let escaped = bytes[index]
+    index &+= 1
+    if cursor.room < 16 { growScratch(&cursor) }
+    let decoded = Self.simpleEscape(escaped)
+    if decoded != 0 {
+      cursor.write(decoded)
+    } else if escaped == 0x75 {  // u
+      let scalar = try unicodeEscape(at: &index)
+      if scalar >= 0x80 { highBits |= 0x80 }
+      scratch.count = cursor.out
+      scratch.appendUTF8(scalar)
+      cursor = scratchCursor()
+    } else {
+      throw JSONParseError(offset: index &- 2, reason: "invalid escape sequence in string")
+    }
+  }
+
+  /// Copies the plain run at `index` up to the next special byte to `cursor` eight bytes at a
+  /// time, moving both past it, and ORs its bytes into `highBits` (see ``findSpecialByte``). Each
+  /// word is stored whole and the cursor moves on by the bytes that belong to the run, so no byte
+  /// is copied twice. Stops early when fewer than eight bytes are left.
+  @inline(__always)
+  mutating func copyPlainRun(
+    from index: inout Int,
+    into cursor: inout JSONScratchCursor,
+    highBits: inout UInt64
+  ) {
+    let raw = UnsafeRawPointer(bytes)
+    while end &- index >= 8 {
+      if cursor.room < 8 { growScratch(&cursor) }
+      let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+      cursor.store(word)
+      let mask = Self.specialByteMask(word)
+      if mask != 0 {
+        let lowest = mask & (0 &- mask)
+        highBits |= word & ((lowest &>> 7) &- 1)
+        let run = mask.trailingZeroBitCount &>> 3
+        index &+= run
+        cursor.advance(by: run)
+        return
+      }
+      highBits |= word
+      index &+= 8
+      cursor.advance(by: 8)
+    }
+  }
+
+  /// Finishes the plain run at `index` one byte at a time where fewer than eight bytes are left
+  /// (``scratch`` is up to date with `cursor`), and throws if the input ends before the string.
+  @inline(__always)
+  mutating func copyShortPlainRun(
+    from index: inout Int,
+    into cursor: inout JSONScratchCursor,
+    highBits: inout UInt64,
+    stringStart start: Int
+  ) throws(JSONParseError) {
+    while index < end {
+      let byte = bytes[index]
+      if byte == ASCII.quote || byte == ASCII.backslash || byte < ASCII.space { break }
+      highBits |= UInt64(byte)
+      scratch.append(byte)
+      index &+= 1
+    }
+    cursor = scratchCursor()
+    guard index < end else { throw JSONParseError(offset: start &- 1, reason: "unterminated string") }
   }
 
   /// The byte a one-character escape (the character after the backslash) stands for, or 0 for
@@ -298,5 +328,35 @@ extension JSONByteParser {
       value = value &<< 4 | UInt32(digit)
     }
     return value
+  }
+}
+
+/// Where ``JSONByteParser/parseEscapedString(start:firstEscape:highBits:)`` writes decoded bytes:
+/// offset `out` of the scratch buffer's storage at `base`, with `room` bytes free from there. Kept
+/// in locals rather than in ``JSONParserByteBuffer`` so that the decoding loop writes through a
+/// pointer without updating the buffer's count for every byte.
+struct JSONScratchCursor {
+  var base: UnsafeMutablePointer<UInt8>
+  var out: Int
+  var room: Int
+
+  /// Writes one byte. There must be room.
+  @inline(__always)
+  mutating func write(_ byte: UInt8) {
+    base[out] = byte
+    advance(by: 1)
+  }
+
+  /// Stores all eight bytes of `word` without moving on (see ``advance(by:)``). There must be room.
+  @inline(__always)
+  func store(_ word: UInt64) {
+    UnsafeMutableRawPointer(base + out).storeBytes(of: word.littleEndian, as: UInt64.self)
+  }
+
+  /// Moves on by `count` bytes written.
+  @inline(__always)
+  mutating func advance(by count: Int) {
+    out &+= count
+    room &-= count
   }
 }

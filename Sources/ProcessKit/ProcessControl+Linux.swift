@@ -5,67 +5,93 @@
   /// `posix_spawn`, `kill` and `waitpid` on Linux (glibc).
   struct LinuxProcessControl: ProcessControl {
     func spawn(_ request: SpawnRequest) throws(ProcessError) -> Int32 {
+      // Files opened here for the child: closed on return, when the child has its own copies.
       var opened: [Int32] = []
       defer { opened.forEach { _ = close($0) } }
-
-      let input: Int32
-      switch request.standardInput {
-      case .null: input = try Self.open("/dev/null", O_RDONLY, role: "standard input", into: &opened)
-      case .file(let path): input = try Self.open(path, O_RDONLY, role: "standard input", into: &opened)
-      case .descriptor(let descriptor): input = descriptor
-      }
-      let output: Int32
-      let error: Int32
-      switch request.output {
-      case .null:
-        output = try Self.open("/dev/null", O_WRONLY, role: "output", into: &opened)
-        error = output
-      case .appendingToFile(let path):
-        output = try Self.open(path, O_WRONLY | O_APPEND | O_CREAT, role: "output", into: &opened)
-        error = output
-      case .descriptors(let standardOutput, let standardError):
-        output = standardOutput
-        error = standardError
-      }
+      let standard = try Self.standardDescriptors(for: request, opening: &opened)
 
       var actions = posix_spawn_file_actions_t()
       posix_spawn_file_actions_init(&actions)
       defer { posix_spawn_file_actions_destroy(&actions) }
-      // In order: the three standard descriptors, then close everything else, then chdir.
-      for (source, target) in [(input, Int32(0)), (output, 1), (error, 2)] {
-        let status =
-          source == target
-          ? Self.clearCloseOnExec(source) : posix_spawn_file_actions_adddup2(&actions, source, target)
-        guard status == 0 else {
-          throw ProcessError(
-            code: .spawnFailed, underlyingErrno: status,
-            message: "cannot pass descriptor \(source) as \(target) to \(request.executablePath)")
-        }
+      try Self.addFileActions(&actions, for: request, standard: standard)
+
+      var attributes = posix_spawnattr_t()
+      posix_spawnattr_init(&attributes)
+      defer { posix_spawnattr_destroy(&attributes) }
+      Self.startInNewSessionWithDefaultSignals(&attributes)
+
+      let pid = try Self.spawnRetryingBusyExecutable(request, actions: &actions, attributes: &attributes)
+      Self.awaitExecCompletion(pid)
+      return pid
+    }
+
+    /// The descriptors the child gets as standard input, output and error, opening (and
+    /// recording in `opened`) the files the request names.
+    private static func standardDescriptors(
+      for request: SpawnRequest, opening opened: inout [Int32]
+    ) throws(ProcessError) -> (input: Int32, output: Int32, error: Int32) {
+      let input: Int32
+      switch request.standardInput {
+      case .null: input = try open("/dev/null", O_RDONLY, role: "standard input", into: &opened)
+      case .file(let path): input = try open(path, O_RDONLY, role: "standard input", into: &opened)
+      case .descriptor(let descriptor): input = descriptor
+      }
+      switch request.output {
+      case .null:
+        let output = try open("/dev/null", O_WRONLY, role: "output", into: &opened)
+        return (input, output, output)
+      case .appendingToFile(let path):
+        let output = try open(path, O_WRONLY | O_APPEND | O_CREAT, role: "output", into: &opened)
+        return (input, output, output)
+      case .descriptors(let standardOutput, let standardError):
+        return (input, standardOutput, standardError)
+      }
+    }
+
+    /// Arranges the child's descriptors and directory, in order: the three standard descriptors
+    /// and descriptor 3 if passed, then close everything else, then chdir.
+    private static func addFileActions(
+      _ actions: inout posix_spawn_file_actions_t, for request: SpawnRequest,
+      standard: (input: Int32, output: Int32, error: Int32)
+    ) throws(ProcessError) {
+      for (source, target) in [(standard.input, Int32(0)), (standard.output, 1), (standard.error, 2)] {
+        try passDescriptor(source, as: target, &actions, to: request.executablePath)
       }
       var firstClosed: Int32 = 3
       if let passed = request.descriptor3 {
-        let status =
-          passed == 3 ? Self.clearCloseOnExec(passed) : posix_spawn_file_actions_adddup2(&actions, passed, 3)
-        guard status == 0 else {
-          throw ProcessError(
-            code: .spawnFailed, underlyingErrno: status,
-            message: "cannot pass descriptor \(passed) as 3 to \(request.executablePath)")
-        }
+        try passDescriptor(passed, as: 3, &actions, to: request.executablePath)
         firstClosed = 4
       }
-      try Self.closeInheritedDescriptors(&actions, from: firstClosed)
+      try closeInheritedDescriptors(&actions, from: firstClosed)
       if let directory = request.workingDirectory {
         let status = multiagent_posix_spawn_file_actions_addchdir(&actions, directory)
         guard status == 0 else {
           throw ProcessError(
             code: .spawnFailed, underlyingErrno: status,
-            message: "cannot start \(request.executablePath) in \(directory): \(Self.describe(status))")
+            message: "cannot start \(request.executablePath) in \(directory): \(describe(status))")
         }
       }
+    }
 
-      var attributes = posix_spawnattr_t()
-      posix_spawnattr_init(&attributes)
-      defer { posix_spawnattr_destroy(&attributes) }
+    /// Gives the child `source` as descriptor `target`: a dup2 action, or when it already is
+    /// `target`, clearing its close-on-exec flag.
+    private static func passDescriptor(
+      _ source: Int32, as target: Int32, _ actions: inout posix_spawn_file_actions_t,
+      to executablePath: String
+    ) throws(ProcessError) {
+      let status =
+        source == target
+        ? clearCloseOnExec(source) : posix_spawn_file_actions_adddup2(&actions, source, target)
+      guard status == 0 else {
+        throw ProcessError(
+          code: .spawnFailed, underlyingErrno: status,
+          message: "cannot pass descriptor \(source) as \(target) to \(executablePath)")
+      }
+    }
+
+    /// Makes the child a session leader (so its whole tree can be signalled as one group) with
+    /// every signal at its default action and none blocked, whatever this process has set.
+    private static func startInNewSessionWithDefaultSignals(_ attributes: inout posix_spawnattr_t) {
       var defaultSignals = sigset_t()
       multiagent_sigset_fill_all(&defaultSignals)
       posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
@@ -74,7 +100,14 @@
       posix_spawnattr_setsigmask(&attributes, &noBlockedSignals)
       let flags = multiagent_posix_spawn_setsid_flag() | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
       posix_spawnattr_setflags(&attributes, Int16(flags))
+    }
 
+    /// Spawns the request's executable and returns the child's pid, retrying while the
+    /// executable is busy (ETXTBSY) with exponential backoff.
+    private static func spawnRetryingBusyExecutable(
+      _ request: SpawnRequest, actions: inout posix_spawn_file_actions_t,
+      attributes: inout posix_spawnattr_t
+    ) throws(ProcessError) -> Int32 {
       let argv = request.argv.map { strdup($0) } + [nil]
       let envp = request.environment.map { strdup($0) } + [nil]
       defer { (argv + envp).forEach { free($0) } }
@@ -93,9 +126,8 @@
         let where_ = request.workingDirectory.map { " in \($0)" } ?? ""
         throw ProcessError(
           code: .spawnFailed, underlyingErrno: status,
-          message: "cannot start \(request.executablePath)\(where_): \(Self.describe(status))")
+          message: "cannot start \(request.executablePath)\(where_): \(describe(status))")
       }
-      Self.awaitExecCompletion(pid)
       return pid
     }
 
