@@ -17,7 +17,6 @@ let package = Package(
         .product(name: "MultiAgent", package: "multiagent"),
         .product(name: "ProviderKit", package: "multiagent"),
         .product(name: "Providers", package: "multiagent"),
-        .product(name: "Credentials", package: "multiagent"),
       ],
       path: "Sources/EmbeddingDemo")
   ],

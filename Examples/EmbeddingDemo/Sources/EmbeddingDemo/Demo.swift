@@ -1,4 +1,3 @@
-import Credentials
 import Foundation
 import MultiAgent
 import ProviderKit
@@ -63,9 +62,9 @@ struct Demo {
 
   /// A spent account (created first, so chosen first) and a fresh one.
   private func addAccounts() throws {
-    let accounts = try AccountStore(databasePath: home.database, accountsDirectory: home.accountsDirectory)
-    try accounts.add(provider: TallyProvider.name, label: "spent", secret: .apiKey("spent"))
-    try accounts.add(provider: TallyProvider.name, label: "fresh", secret: .apiKey("fresh"))
+    let accounts = try Accounts(home: home)
+    _ = try accounts.add(provider: TallyProvider.name, label: "spent", secret: .apiKey("spent"))
+    _ = try accounts.add(provider: TallyProvider.name, label: "fresh", secret: .apiKey("fresh"))
   }
 
   private func say(_ line: String) {
