@@ -88,6 +88,7 @@ struct AccountsAddCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    try context.requireUserAuthority(for: "accounts")
     let provider = try context.providerRegistry().requireProvider(providerName).definition
     try Self.check(source, supportedBy: provider)
     let secret = try readSecret(context: context)

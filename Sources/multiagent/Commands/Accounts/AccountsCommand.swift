@@ -54,6 +54,7 @@ enum AccountOutput {
 
   /// The accounts of the state home (created if needed).
   static func accounts(_ context: CommandContext) throws -> Accounts {
+    try context.requireUserAuthority(for: "accounts")
     try context.home.create()
     return try mappingErrors { try Accounts(home: context.home) }
   }

@@ -31,6 +31,7 @@ struct ProvidersCheckCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    try context.checkAuthority()
     let registry = try context.providerRegistry()
     let definitions =
       requested.isEmpty

@@ -27,6 +27,7 @@ struct ProvidersListCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    try context.checkAuthority()
     let definitions = try context.providerRegistry().providers.map(\.definition)
     let installations = await context.providerInspector.inspect(
       definitions, versionTimeout: showVersions ? timeout : nil)

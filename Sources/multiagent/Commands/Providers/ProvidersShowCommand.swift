@@ -28,6 +28,7 @@ struct ProvidersShowCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    try context.checkAuthority()
     let provider = try context.providerRegistry().requireProvider(providerName)
     let examples = ProviderExamples(provider: provider)
     let path = context.providerInspector.locate(provider.definition)
