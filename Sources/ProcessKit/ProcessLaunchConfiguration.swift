@@ -42,6 +42,10 @@ public struct ProcessLaunchConfiguration: Sendable, Hashable {
   /// A descriptor of this process the child gets as its descriptor 3 (every other one beyond the
   /// standard three is closed), e.g. the read end of a pipe the child waits on.
   public var descriptor3: Int32?
+  /// The spawn id to give the child (`MULTIAGENT_SPAWN_ID`); `nil` for a fresh random one. Choose it
+  /// ahead to record the intent to launch before launching, so that the child can be found by it
+  /// should the caller die before recording the child.
+  public var spawnID: String?
 
   /// Creates a configuration.
   ///

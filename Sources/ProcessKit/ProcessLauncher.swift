@@ -92,7 +92,7 @@ public struct ProcessLauncher: Sendable {
     let path = try resolveExecutable(
       configuration.executable, environment: configuration.environment,
       workingDirectory: configuration.workingDirectory)
-    let spawnID = ProcessIdentity.makeSpawnID()
+    let spawnID = configuration.spawnID ?? ProcessIdentity.makeSpawnID()
     var environment = configuration.environment
     environment[ProcessIdentity.spawnIDVariable] = spawnID
     let request = SpawnRequest(

@@ -1,5 +1,6 @@
 import Foundation
 import JSONKit
+import ProcessKit
 import ProviderKit
 
 extension AgentManager {
@@ -54,8 +55,12 @@ extension AgentManager {
       throw AgentError(
         .invalidState, "the worktree \(worktree) of \(record.name) is gone; it cannot be resumed")
     }
-    // The status changes first and the plan is written after, so that of two answers racing only
-    // the one whose change applied writes the plan its supervisor runs.
+    // The run plan is written in the same transaction that moves the agent to `starting`, and this
+    // process stands in as its supervisor until the real one records itself: of two answers racing
+    // only the one whose change applied writes the plan, and should this process die before the
+    // supervisor starts, reconcile finds a ready plan and a dead stand-in and starts it (rather
+    // than losing the session).
+    let standIn = try? ProcessInspector().currentIdentity()
     let transition = try storeCall {
       try store.transition(
         id: record.id, .answer,
@@ -65,8 +70,9 @@ extension AgentManager {
         record.pendingQuestions = []
         record.result = nil
         record.error = nil
-        record.supervisor = nil
+        record.supervisor = standIn
         record.cli = nil
+        try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
       }
     }
     guard transition.applied else {
@@ -74,15 +80,7 @@ extension AgentManager {
         .invalidState,
         "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
     }
-    do {
-      try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
-    } catch {
-      let message = "cannot write the run plan: \(error)"
-      logger.attempt("mark the agent failed", agent: record.id) {
-        try store.transition(id: record.id, .failBeforeStart, message: message) { $0.error = message }
-      }
-      throw AgentError(.invalidPath, message)
-    }
+    Failpoint.answerCommitted.hit()
     try startSupervisor(for: record.id)
     return try agent(record.id)
   }

@@ -87,6 +87,24 @@ extension AgentManager {
       if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
+    let paths = AgentPaths(home: home, id: record.id)
+    // A CLI started but never recorded (its supervisor died in between): record it and adopt it.
+    if let found = LaunchIntent.unrecordedCLI(intent: paths.launchIntent, recorded: record.cli) {
+      if adoptUnrecorded(found, of: record) { report.adopted.append(record.name) }
+      return
+    }
+    // A start that never got to its CLI (the supervisor, or the answer that was to start it, died
+    // first) is started again from its run plan — unless output shows that a run happened.
+    if record.status == .starting, record.cli == nil, FileSystem.exists(paths.runPlan),
+      Self.logSize(paths.outputLog) <= record.parseOffset, restarts(of: record) < Self.restartLimit
+    {
+      logger.attempt("note the restart", agent: record.id) {
+        try store.appendEvent(
+          agentID: record.id, type: Self.restartEvent, message: "starting again: the start was interrupted")
+      }
+      if replaceSupervisor(of: record, adopt: false) { report.adopted.append(record.name) }
+      return
+    }
     // The run hit a usage limit its supervisor did not get to act on: a new supervisor continues it
     // on the next account (it adopts, finds the CLI gone, and picks up the limit).
     if FileSystem.exists(AgentPaths(home: home, id: record.id).exhaustion), record.cli != nil {
@@ -96,7 +114,6 @@ extension AgentManager {
     // Nobody is running: parse what is left of the log and settle.
     do {
       let provider = try registry.provider(named: record.provider)
-      let paths = AgentPaths(home: home, id: record.id)
       var follower = OutputFollower(
         path: paths.outputLog, offset: record.parseOffset,
         parser: provider.makeParser(context: ParserContext()))
@@ -142,6 +159,39 @@ extension AgentManager {
       report.worktreeGone.append(record.name)
       FamilyCascade(store: store, logger: logger).parentSettled(record.id)
     }
+  }
+
+  /// Records a CLI that was started but not recorded as the agent's, and starts a supervisor that
+  /// follows it.
+  private func adoptUnrecorded(_ cli: ProcessIdentity, of record: AgentRecord) -> Bool {
+    let recorded = logger.attempt("record the unrecorded CLI", agent: record.id) {
+      try store.transition(
+        id: record.id, .launch, message: "found its CLI running unrecorded (pid \(cli.pid)); following it"
+      ) { current in
+        current.cli = cli
+        current.exitCode = nil
+        current.exitSignal = nil
+      }
+    }
+    guard recorded?.applied == true else { return false }
+    return replaceSupervisor(of: record, adopt: true)
+  }
+
+  /// The event that marks a start begun again after an interruption.
+  static let restartEvent: StoredEvent.EventType = "start_resumed"
+  /// How many times an interrupted start is begun again before the agent counts as crashed.
+  static let restartLimit = 3
+
+  /// How many times the agent's start was begun again.
+  private func restarts(of record: AgentRecord) -> Int {
+    (logger.attempt("read the events", agent: record.id) { try store.events(agentID: record.id) } ?? [])
+      .count { $0.type == Self.restartEvent }
+  }
+
+  /// The size of the file at `path` (0 when there is none).
+  static func logSize(_ path: String) -> Int64 {
+    var info = stat()
+    return lstat(path, &info) == 0 ? Int64(info.st_size) : 0
   }
 
   /// Starts a supervisor in place of a dead one (the repair is claimed). On failure the claim is

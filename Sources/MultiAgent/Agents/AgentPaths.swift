@@ -23,6 +23,8 @@ public struct AgentPaths: Sendable, Hashable {
   /// The usage limit the current run hit (reset time and message), kept until the next run starts so
   /// that a supervisor that dies before continuing on the next account does not lose it.
   public var exhaustion: String { directory + "/exhaustion.json" }
+  /// `launch-intent`: the spawn id of the CLI run being started (see ``LaunchIntent``).
+  public var launchIntent: String { directory + "/launch-intent" }
   /// Context files copied in with `--input`.
   public var inputs: String { directory + "/inputs" }
   /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment

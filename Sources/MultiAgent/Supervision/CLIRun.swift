@@ -87,7 +87,7 @@ struct CLIRun {
     // A signal left by an earlier run must not be mistaken for this run's.
     unlink(paths.signalFile)
     unlink(paths.exhaustion)
-    let configuration = try launchConfiguration(command)
+    var configuration = try launchConfiguration(command)
     // Someone may have stopped the agent meanwhile.
     guard let status = try store.agent(id: agentID)?.status, StatusChange.launch.from.contains(status) else {
       return .settledMeanwhile(nil)
@@ -95,10 +95,14 @@ struct CLIRun {
     // Lines of earlier runs are all parsed; this run gets a parser of its own.
     try commit(follower.poll(final: true))
     follower.startRun(with: provider.makeParser(context: ParserContext()))
+    // The intent comes first: should this process die between starting the CLI and recording it,
+    // reconcile finds the CLI by the spawn id written here (see ``LaunchIntent``).
+    configuration.spawnID = try LaunchIntent.record(at: paths.launchIntent)
     let cli: ProcessIdentity
     do { cli = try launcher.launch(configuration) } catch {
       return .failed("cannot start \(command.executable): \(error.message)")
     }
+    Failpoint.supervisorLaunched.hit()
     let started = try store.transition(
       id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"
     ) { record in

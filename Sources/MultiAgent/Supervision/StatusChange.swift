@@ -45,8 +45,6 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
   /// An agent that was being started has nobody to start it (its supervisor could not start, or died
   /// before starting the CLI).
   public static let crashBeforeStart = StatusChange("crash_before_start", from: [.starting], to: .crashed)
-  /// Writing an answered agent's run plan failed.
-  public static let failBeforeStart = StatusChange("fail_before_start", from: [.starting], to: .failed)
   /// The agent's worktree vanished: nothing can run there any more.
   public static let worktreeVanished = StatusChange(
     "worktree_vanished", from: [.starting, .running, .waitingForInput], to: .crashed)
@@ -58,7 +56,7 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
 
   /// Every named change, for the tests that hold them to the table.
   public static var all: [StatusChange] {
-    [admit, answer, launch, waitForAccount, fail, stop, crashBeforeStart, failBeforeStart, worktreeVanished]
+    [admit, answer, launch, waitForAccount, fail, stop, crashBeforeStart, worktreeVanished]
       + [AgentStatus.completed, .failed, .crashed, .waitingForInput].map(settle(to:))
   }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import ProviderKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Named places between two writes where a crash would leave state half-done, so that the fault
+/// tests can crash the process exactly there (as `kill -9` would) and check that the next reconcile
+/// finishes the work.
+///
+/// Off unless `MULTIAGENT_FAILPOINTS` names them: `supervisor.launched=exit,answer.committed=exit`.
+/// `exit` ends the process at once (no cleanup, no flushing — like SIGKILL); `sleep:S` pauses it
+/// S seconds. Never set outside tests.
+enum Failpoint: String, CaseIterable {
+  /// The supervisor started the CLI and has not recorded it yet.
+  case supervisorLaunched = "supervisor.launched"
+  /// `answer` committed `starting` and has not started the supervisor yet.
+  case answerCommitted = "answer.committed"
+
+  /// The environment variable that turns failpoints on.
+  static let environmentVariable = "MULTIAGENT_FAILPOINTS"
+
+  private static let actions: [String: String] = {
+    guard let value = ProcessEnvironment.current[environmentVariable], !value.isEmpty else { return [:] }
+    var actions: [String: String] = [:]
+    for entry in value.split(separator: ",") {
+      let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+      if parts.count == 2 { actions[parts[0]] = parts[1] }
+    }
+    return actions
+  }()
+
+  /// Does what the failpoint is set to do, if anything.
+  func hit() {
+    guard let action = Self.actions[rawValue] else { return }
+    if action == "exit" { _exit(137) }
+    if action.hasPrefix("sleep:"), let seconds = Double(action.dropFirst("sleep:".count)) {
+      Thread.sleep(forTimeInterval: seconds)
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A process killed between two writes leaves nothing lost: the next command finishes what it was
+/// doing. The crashes land exactly in the window through failpoints (`MULTIAGENT_FAILPOINTS`), as
+/// a `kill -9` would.
+@Suite struct CrashWindowTests {
+  /// A supervisor killed after starting the CLI and before recording it: the CLI runs on, and the
+  /// next command finds it by its launch intent and follows it, rather than reporting a crash.
+  @Test func aCLIStartedButNeverRecordedIsAdoptedNotCrashed() throws {
+    let world = try LifecycleSandbox()
+    let spawn = try world.sandbox.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "orphan", "@gate unrecorded"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.launched=exit"])
+    #expect(spawn.exitCode == 0, "\(spawn.stderr)")
+    let deadline = Date().addingTimeInterval(30)
+    while try world.calls().isEmpty && Date() < deadline { usleep(20_000) }
+    #expect(try world.calls().count == 1)
+
+    let running = try world.waitUntilRunning("orphan")
+    #expect(running["error"] is NSNull || running["error"] == nil)
+    try world.openGate()
+    #expect(try world.run(["wait", "orphan", "--timeout", "30"]).exitCode == 0)
+    #expect(try world.record("orphan")["result"] as? String == "done: @gate unrecorded")
+    #expect(try world.calls().count == 1, "the CLI ran once: it was adopted, not started again")
+    let events = try world.run(["events", "--agent", "orphan"]).stdout
+    #expect(events.contains("found its CLI running unrecorded"), "\(events)")
+  }
+
+  /// An `answer` killed after the agent became `starting` and before its supervisor started: the
+  /// next command starts the supervisor from the ready run plan; the session is resumed, not lost.
+  @Test func anAnswerKilledBeforeItsSupervisorStartedIsFinished() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask which colour", name: "asker")
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 3)
+
+    let answer = try world.sandbox.run(
+      ["answer", name, "--answer", "q1=red"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "answer.committed=exit"])
+    #expect(answer.exitCode == 137)
+
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 0)
+    let record = try world.record(name)
+    #expect(record["status"] as? String == "completed")
+    #expect((record["result"] as? String)?.contains("red") == true, "\(record)")
+    #expect(try world.calls().count == 2)
+    #expect(try world.run(["events", "--agent", name]).stdout.contains("start_resumed"))
+  }
+}
