@@ -32,7 +32,7 @@ public struct Accounts: Sendable {
   /// Opens the accounts of `home`, whose folder must exist (see ``StateHome/create()``); the
   /// database is created and migrated when needed.
   ///
-  /// - Throws: ``StoreError`` (`cannotOpen`, `corrupt`, `schemaTooNew`, `busy`, …).
+  /// - Throws: `StoreError` (`cannotOpen`, `corrupt`, `schemaTooNew`, `busy`, …).
   public init(home: StateHome) throws(StoreError) {
     agents = try AgentStore(home: home)
     store = AccountStore(database: agents.database, accountsDirectory: home.accountsDirectory)
@@ -55,7 +55,7 @@ public struct Accounts: Sendable {
   /// Stores a new account with a fresh id and its secret, and records an `added` event. Its config
   /// dir is made by ``setUpConfigDirectory(of:provider:from:)``.
   ///
-  /// - Throws: ``StoreError``: `nameTaken` when the provider already has an account with this label,
+  /// - Throws: `StoreError`: `nameTaken` when the provider already has an account with this label,
   ///   `invalidValue` for an invalid label or an empty secret.
   public func add(provider: String, label: String, secret: AccountSecret) throws(StoreError) -> Account {
     try store.add(provider: provider, label: label, secret: secret)
@@ -92,7 +92,7 @@ public struct Accounts: Sendable {
   /// The account a user's reference names: its id, else its label (within `provider` when given).
   ///
   /// - Returns: the account, or nil when nothing matches (or the id names another provider's).
-  /// - Throws: ``StoreError`` with code `invalidValue` when `provider` is nil and the label names
+  /// - Throws: `StoreError` with code `invalidValue` when `provider` is nil and the label names
   ///   accounts of several providers.
   public func account(reference: String, provider: String? = nil) throws(StoreError) -> Account? {
     try store.account(reference: reference, provider: provider)
@@ -135,7 +135,7 @@ public struct Accounts: Sendable {
   /// Deletes the account, its secret and events, then its config dir (only when inside the home's
   /// accounts folder). Check ``activeAgentCount(using:)`` first: agents still on it lose it.
   ///
-  /// - Throws: ``StoreError`` for the database, then ``CredentialError`` (`io`) for the folder.
+  /// - Throws: `StoreError` for the database, then ``CredentialError`` (`io`) for the folder.
   public func remove(_ account: Account) throws {
     _ = try store.remove(id: account.id)
     try AccountFiles.removeDirectory(of: account, accountsDirectory: store.accountsDirectory)

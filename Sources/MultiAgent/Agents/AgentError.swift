@@ -60,7 +60,7 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
   /// `maxRunning`, `parent`), `state` (`disabled`, `missingAnswers`). Never secrets.
   public var facts: [String: String] = [:]
 
-  /// The error this one was made from (a ``StoreError``, a ``ProcessError``, …), if any.
+  /// The error this one was made from (a `StoreError`, a `ProcessError`, …), if any.
   public var underlying: (any Error & Sendable)?
 
   /// Creates an error.

@@ -2,7 +2,7 @@ import Foundation
 import ProcessKit
 
 extension AgentManager {
-  /// What ``cleanup(dryRun:)`` found (and, unless it was a dry run, removed).
+  /// What ``cleanup(dryRun:grace:)`` found (and, unless it was a dry run, removed).
   public struct CleanupReport: Sendable, Hashable {
     /// A process left running for an agent that no longer exists.
     public struct OrphanProcess: Sendable, Hashable {

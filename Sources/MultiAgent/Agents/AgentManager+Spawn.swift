@@ -11,11 +11,11 @@ extension AgentManager {
   ///
   /// When the limits of `<home>/config.json` (see ``SchedulingLimits``) leave no slot free, the
   /// agent is recorded as `queued` with its files and run plan made, and no supervisor; it starts
-  /// when a slot frees (see ``startQueued(overrides:)``).
+  /// when a slot frees (see ``startQueued()``).
   ///
   /// - Parameters:
   ///   - maxRunning: the global limit to use for this agent instead of the configured one.
-  ///   - pending: a supervisor started ahead (``prelaunchSupervisor(arguments:)``): the agent gets
+  ///   - pending: a supervisor started ahead (``prelaunchSupervisor(_:home:provider:)``): the agent gets
   ///     its id and it starts the CLI; without one, a supervisor is started at the end.
   /// - Returns: the agent's record (status `starting`, or `queued`).
   /// - Throws: ``AgentError`` saying what is wrong (an invalid `config.json` too); nothing is left

@@ -23,7 +23,7 @@ public struct AgentPaths: Sendable, Hashable {
   /// The usage limit the current run hit (reset time and message), kept until the next run starts so
   /// that a supervisor that dies before continuing on the next account does not lose it.
   public var exhaustion: String { directory + "/exhaustion.json" }
-  /// `launch-intent`: the spawn id of the CLI run being started (see ``LaunchIntent``).
+  /// `launch-intent`: the spawn id of the CLI run being started (see `LaunchIntent`).
   public var launchIntent: String { directory + "/launch-intent" }
   /// Context files copied in with `--input`.
   public var inputs: String { directory + "/inputs" }

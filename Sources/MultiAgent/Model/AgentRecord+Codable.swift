@@ -119,7 +119,7 @@ extension AgentRecord {
   }
 }
 
-/// A ``ProcessIdentity`` with snake_case keys (`pid`, `start_time`, `spawn_id`), as in the rest of
+/// A `ProcessIdentity` with snake_case keys (`pid`, `start_time`, `spawn_id`), as in the rest of
 /// the record's JSON.
 private struct SnakeCaseProcess: Codable {
   var identity: ProcessIdentity

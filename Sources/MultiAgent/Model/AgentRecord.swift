@@ -47,7 +47,7 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   public var createdBranch: Bool
   /// Extra arguments for the provider CLI, passed through as given.
   public var extraArguments: [String]
-  /// Its supervisor process, while one is (or was last) running (see ``ProcessIdentity``).
+  /// Its supervisor process, while one is (or was last) running (see `ProcessIdentity`).
   public var supervisor: ProcessIdentity?
   /// Its provider CLI process, while one is (or was last) running.
   public var cli: ProcessIdentity?

@@ -20,7 +20,7 @@ enum AgentSignal: Sendable, Hashable {
 
   /// Reads and validates the signal file at `path`; `nil` when there is none.
   ///
-  /// - Throws: ``SignalError`` saying what is wrong with the file.
+  /// - Throws: `SignalError` saying what is wrong with the file.
   static func read(at path: String) throws(SignalError) -> AgentSignal? {
     var status = stat()
     guard lstat(path, &status) == 0 else { return nil }
@@ -42,7 +42,7 @@ enum AgentSignal: Sendable, Hashable {
 
   /// Parses signal JSON.
   ///
-  /// - Throws: ``SignalError`` naming `source` and what is wrong.
+  /// - Throws: `SignalError` naming `source` and what is wrong.
   static func parse(_ bytes: [UInt8], source: String = "signal") throws(SignalError) -> AgentSignal {
     let value: JSONValue
     do { value = try JSONParser.parse(bytes) } catch {

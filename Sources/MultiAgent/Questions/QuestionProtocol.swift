@@ -24,7 +24,7 @@ enum QuestionProtocol {
 
   /// The resume prompt carrying `answers` (question id → answer) to `questions`.
   ///
-  /// - Throws: ``AnswerError`` when an answer names an unknown question or a question is unanswered.
+  /// - Throws: `AnswerError` when an answer names an unknown question or a question is unanswered.
   static func answerPrompt(
     questions: [PendingQuestion], answers: [(id: String, answer: String)]
   ) throws(AnswerError) -> String {

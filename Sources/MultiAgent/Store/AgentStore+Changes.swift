@@ -19,7 +19,7 @@ extension AgentStore {
   /// `finished_at` on becoming terminal. The id cannot change.
   ///
   /// - Returns: the record as stored.
-  /// - Throws: what `body` throws (nothing is written), or ``StoreError``: `notFound`, `nameTaken`
+  /// - Throws: what `body` throws (nothing is written), or `StoreError`: `notFound`, `nameTaken`
   ///   (when `body` renames it to a taken name), `invalidValue` (when `body` changes the id), …
   @discardableResult
   public func update(id: String, _ body: (inout AgentRecord) throws -> Void) throws -> AgentRecord {
@@ -40,7 +40,7 @@ extension AgentStore {
   ///   - body: further changes to make in the same transaction (e.g. set the result); it runs only
   ///     when the transition applies.
   /// - Returns: whether it applied, and the record (as stored, or as found).
-  /// - Throws: what `body` throws (nothing is written), or ``StoreError`` (`notFound`, …).
+  /// - Throws: what `body` throws (nothing is written), or `StoreError` (`notFound`, …).
   @discardableResult
   public func transition(
     id: String, from expected: Set<AgentStatus>, to status: AgentStatus, message: String? = nil,
@@ -54,7 +54,7 @@ extension AgentStore {
   /// transaction. This is how the library changes statuses.
   ///
   /// - Returns: whether it applied, and the record (as stored, or as found).
-  /// - Throws: what `body` throws (nothing is written), or ``StoreError``.
+  /// - Throws: what `body` throws (nothing is written), or `StoreError`.
   @discardableResult
   public func transition(
     id: String, _ change: StatusChange, message: String? = nil, data: JSONValue? = nil,
@@ -66,7 +66,7 @@ extension AgentStore {
   /// Appends an event for an agent (status changes are recorded by the store itself).
   ///
   /// - Returns: the event as stored, with its id.
-  /// - Throws: ``StoreError`` with code `notFound` when the agent does not exist.
+  /// - Throws: `StoreError` with code `notFound` when the agent does not exist.
   @discardableResult
   public func appendEvent(
     agentID: String, type: StoredEvent.EventType, fromStatus: AgentStatus? = nil,

@@ -78,7 +78,7 @@ public final class AgentStore: Sendable {
   /// - Parameters:
   ///   - path: the database file; its folder must exist.
   ///   - busyTimeout: how long SQLite waits for a lock before each retry.
-  /// - Throws: ``StoreError``: `cannotOpen`, `corrupt` (not a multiagent database),
+  /// - Throws: `StoreError`: `cannotOpen`, `corrupt` (not a multiagent database),
   ///   `schemaTooNew`, `busy` (locked by others for over a minute), …
   public init(path: String, busyTimeout: Duration = .seconds(15)) throws(StoreError) {
     database = try StateDatabase(path: path, schemas: Self.schemas, busyTimeout: busyTimeout)
@@ -104,7 +104,7 @@ public final class AgentStore: Sendable {
   ///   - requireLiveParent: refuse a parent that is completed, failed, stopped or crashed; checked in
   ///     the same transaction as the insert, so a parent being stopped never gains a child afterwards.
   /// - Returns: the record as stored.
-  /// - Throws: ``StoreError`` with code `nameTaken` when another agent has this name (ignoring ASCII
+  /// - Throws: `StoreError` with code `nameTaken` when another agent has this name (ignoring ASCII
   ///   case), `idTaken` for a duplicate id, `notFound` when the parent does not exist, `constraint`
   ///   when `requireLiveParent` and the parent has finished, `invalidValue` for an empty id, name or
   ///   provider.

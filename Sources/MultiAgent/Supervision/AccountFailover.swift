@@ -9,7 +9,7 @@ import ProviderKit
 /// Account failover for one supervised agent, in one place: parking an account that hit its usage
 /// limit (once per limit), the plan that continues the session, moving the session to the next
 /// account, and waiting when every account is exhausted. (Which account a run gets is the
-/// ``SupervisionLoop``'s first step.)
+/// `SupervisionLoop`'s first step.)
 struct AccountFailover: Sendable {
   let home: StateHome
   let agentID: String

@@ -8,7 +8,7 @@ import ProviderKit
   import Glibc
 #endif
 
-/// One run of the provider CLI, for the ``SupervisionLoop``: building its command and environment,
+/// One run of the provider CLI, for the `SupervisionLoop`: building its command and environment,
 /// starting it, and following its output into the store until it exits — or following a CLI whose
 /// supervisor died (adoption). Parsed output is committed together with the log offset after it.
 struct CLIRun {
@@ -96,7 +96,7 @@ struct CLIRun {
     try commit(follower.poll(final: true))
     follower.startRun(with: provider.makeParser(context: ParserContext()))
     // The intent comes first: should this process die between starting the CLI and recording it,
-    // reconcile finds the CLI by the spawn id written here (see ``LaunchIntent``).
+    // reconcile finds the CLI by the spawn id written here (see `LaunchIntent`).
     configuration.spawnID = try LaunchIntent.record(at: paths.launchIntent)
     let cli: ProcessIdentity
     do { cli = try launcher.launch(configuration) } catch {

@@ -49,7 +49,7 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
   public static let worktreeVanished = StatusChange(
     "worktree_vanished", from: [.starting, .running, .waitingForInput], to: .crashed)
 
-  /// A run ended and ``Settlement`` decided `status` (completed, failed, crashed, waiting for input).
+  /// A run ended and `Settlement` decided `status` (completed, failed, crashed, waiting for input).
   public static func settle(to status: AgentStatus) -> StatusChange {
     StatusChange("settle", from: supervised, to: status)
   }

@@ -176,7 +176,7 @@ struct SupervisionLoop {
   }
 
   /// Settles the agent after its CLI exited (`exit` is `nil` when nobody saw how) from the signal
-  /// file and what its output said (see ``Settlement``). Used by reconcile too.
+  /// file and what its output said (see `Settlement`). Used by reconcile too.
   static func settle(store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths) throws
     -> AgentStatus
   {

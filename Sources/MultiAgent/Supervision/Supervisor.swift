@@ -10,7 +10,7 @@ import ProviderKit
 /// Watches one agent until it settles: chooses an account, starts the provider CLI (or adopts one
 /// whose supervisor died), parses its output into the store as it appears, and settles the status
 /// when it exits; after a usage limit it parks the account and continues the session on the next
-/// one, or waits (`waiting_for_account`) until the earliest reset. See ``SupervisionLoop`` for the
+/// one, or waits (`waiting_for_account`) until the earliest reset. See `SupervisionLoop` for the
 /// steps.
 ///
 /// An ``AgentManager`` starts supervisors itself, in the way its ``Supervision`` says; a program

@@ -16,7 +16,7 @@ struct GitRunner: Sendable {
   ///
   /// - Returns: its exit code (the signal number when a signal ended it) and output; a failing git
   ///   is a result.
-  /// - Throws: ``ProcessError`` when git cannot be started (not installed, no such directory).
+  /// - Throws: `ProcessError` when git cannot be started (not installed, no such directory).
   func run(_ arguments: [String], in directory: String? = nil) throws(ProcessError) -> Output {
     var environment = ProcessEnvironment.current
     // Never prompt, never page, never read the user's terminal.
