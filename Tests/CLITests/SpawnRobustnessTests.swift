@@ -7,7 +7,8 @@ import Testing
 #endif
 
 /// Spawns under stress and with odd inputs: concurrent spawns into one repository, a `git worktree
-/// add` that fails half-way, and a worktree replaced by a symbolic link.
+/// add` that fails half-way, inputs that are not regular files, prompts that are not text, and a
+/// worktree replaced by a symbolic link.
 @Suite struct SpawnRobustnessTests {
   /// Results collected from several threads.
   final class Results: @unchecked Sendable {
@@ -118,5 +119,22 @@ import Testing
     #expect(world.leftovers().worktrees.isEmpty)
     #expect(try world.branches() == ["main"])
     #expect(try world.records().isEmpty)
+  }
+
+  @Test func aPromptWithANulByteIsRefusedWithoutEchoingIt() throws {
+    let world = try LifecycleSandbox()
+    let prompt = "do the task\u{0}" + String(repeating: "padding ", count: 128 * 1024)
+    let result = try world.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "-"], input: prompt)
+    #expect(result.exitCode == 2, "\(result.stderr.prefix(300))")
+    #expect(result.stderr.contains("NUL"))
+    #expect(result.stderr.utf8.count < 500)
+    let json = try world.run(
+      ["spawn", "--json", "--provider", "fake", "--cwd", world.repository, "-"], input: prompt)
+    #expect(json.exitCode == 2)
+    #expect((try json.jsonObject()["error"] as? [String: Any])?["code"] as? String == "invalid_prompt")
+    #expect(try world.records().isEmpty)
+    #expect(world.leftovers().agents.isEmpty && world.leftovers().worktrees.isEmpty)
+    #expect(try world.branches() == ["main"])
   }
 }

@@ -198,6 +198,13 @@ extension AgentManager {
     guard !prompt.isEmpty else {
       throw AgentError(.missingPrompt, "the prompt is empty; say what the agent should do")
     }
+    // A CLI's argv cannot carry a NUL byte; never echo the prompt, which may be megabytes long.
+    if let nul = prompt.utf8.firstIndex(of: 0) {
+      let offset = prompt.utf8.distance(from: prompt.utf8.startIndex, to: nul)
+      throw AgentError(
+        .invalidPrompt, "the prompt contains a NUL byte (at byte \(offset)); a prompt must be text",
+        facts: ["field": "prompt"])
+    }
     if let name = options.name, let problem = AgentNames.problem(with: name) {
       throw AgentError(.invalidName, problem)
     }
