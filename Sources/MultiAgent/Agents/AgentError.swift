@@ -23,6 +23,8 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let nameTaken = Code(rawValue: "name_taken")
     /// The prompt is missing or empty.
     public static let missingPrompt = Code(rawValue: "missing_prompt")
+    /// The prompt is not text a CLI can be given (it contains a NUL byte).
+    public static let invalidPrompt = Code(rawValue: "invalid_prompt")
     /// A path given does not exist or cannot be used.
     public static let invalidPath = Code(rawValue: "invalid_path")
     /// Git could not give the agent a worktree.
@@ -57,7 +59,7 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
 
   /// Facts about the failure, for programs and for the front end that words a hint: `agent` (the
   /// name or id given), `provider`, `account`, `field` (the spawn option at fault: `name`, `cwd`,
-  /// `maxRunning`, `parent`), `state` (`disabled`, `missingAnswers`). Never secrets.
+  /// `maxRunning`, `parent`, `input`, `prompt`), `state` (`disabled`, `missingAnswers`). Never secrets.
   public var facts: [String: String] = [:]
 
   /// The error this one was made from (a `StoreError`, a `ProcessError`, …), if any.

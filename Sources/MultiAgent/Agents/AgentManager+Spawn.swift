@@ -116,10 +116,7 @@ extension AgentManager {
       try FileSystem.makePrivateDirectory(paths.inputs)
       var listed: [String] = []
       for input in plan.inputs {
-        let target = paths.inputs + "/" + URL(fileURLWithPath: input).lastPathComponent
-        if FileSystem.exists(target) { try FileManager.default.removeItem(atPath: target) }
-        try FileManager.default.copyItem(atPath: input, toPath: target)
-        listed.append("- \(target)")
+        listed.append("- " + (try input.copy(into: paths.inputs)))
       }
       task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
     }
@@ -176,8 +173,8 @@ struct SpawnPlan {
   var accountID: String?
   /// The absolute working directory.
   var cwd: String
-  /// The input files, absolute.
-  var inputs: [String]
+  /// The input files, checked to be regular files.
+  var inputs: [InputFile]
   /// The repository whose worktree the agent gets, and the commit it starts from.
   var repository: String?
   var baseCommit: String?
@@ -201,6 +198,13 @@ extension AgentManager {
     guard !prompt.isEmpty else {
       throw AgentError(.missingPrompt, "the prompt is empty; say what the agent should do")
     }
+    // A CLI's argv cannot carry a NUL byte; never echo the prompt, which may be megabytes long.
+    if let nul = prompt.utf8.firstIndex(of: 0) {
+      let offset = prompt.utf8.distance(from: prompt.utf8.startIndex, to: nul)
+      throw AgentError(
+        .invalidPrompt, "the prompt contains a NUL byte (at byte \(offset)); a prompt must be text",
+        facts: ["field": "prompt"])
+    }
     if let name = options.name, let problem = AgentNames.problem(with: name) {
       throw AgentError(.invalidName, problem)
     }
@@ -222,7 +226,7 @@ extension AgentManager {
     guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw AgentError(.invalidPath, "\(cwd) is not a directory", facts: ["field": "cwd"])
     }
-    let inputs = try options.inputFiles.map { file throws(AgentError) in try Self.inputFile(file) }
+    let inputs = try options.inputFiles.map { file throws(AgentError) in try InputFile(checking: file) }
     var repository: String?
     var baseCommit: String?
     if options.useWorktree {
@@ -270,16 +274,5 @@ extension AgentManager {
       }
     }
     return options
-  }
-
-  /// An input file, absolute, checked to be a file.
-  private static func inputFile(_ file: String) throws(AgentError) -> String {
-    let path = FileSystem.absolute(file)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue
-    else {
-      throw AgentError(.invalidPath, "input file \(file) does not exist or is not a file")
-    }
-    return path
   }
 }

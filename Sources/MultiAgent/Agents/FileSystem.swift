@@ -49,8 +49,20 @@ enum FileSystem {
     AgentError(.invalidPath, "cannot write \(path): \(String(cString: strerror(errno)))")
   }
 
-  /// Whether something exists at `path`.
+  /// Whether something exists at `path` (following symbolic links).
   static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+  /// Whether `path` names anything, a dangling symbolic link included (`lstat`, never following).
+  static func entryExists(_ path: String) -> Bool {
+    var status = stat()
+    return lstat(path, &status) == 0
+  }
+
+  /// Whether `path` is a symbolic link (`lstat`, never following).
+  static func isSymbolicLink(_ path: String) -> Bool {
+    var status = stat()
+    return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
+  }
 
   /// The current directory.
   static var currentDirectory: String { FileManager.default.currentDirectoryPath }

@@ -19,7 +19,12 @@ import ProviderKit
 /// | none | a result and no error | nobody saw it end | completed |
 /// | none | | nobody saw it end | crashed |
 enum Settlement {
-  /// Applies `events` to `record`: the session id, the latest result or error, native questions.
+  /// The most bytes of a result or error text kept in the record (it goes into the database and
+  /// every `list --json`); the whole text stays in the agent's log.
+  static let textLimit = 64 * 1024
+
+  /// Applies `events` to `record`: the session id, the latest result or error (each capped by
+  /// ``capped(_:)``), native questions.
   static func fold(_ events: [AgentEvent], into record: inout AgentRecord) {
     for event in events {
       switch event.kind {
@@ -27,21 +32,34 @@ enum Settlement {
         if record.sessionID == nil { record.sessionID = id }
       case .result(let text, let isError):
         if isError {
-          record.error = text ?? "the run ended with an error"
+          record.error = capped(text ?? "the run ended with an error")
         } else {
-          record.result = text
+          record.result = text.map(capped)
           record.error = nil
         }
       case .question(let questions):
         record.pendingQuestions = questions
       case .exhausted(_, let message):
-        record.error = message
+        record.error = capped(message)
       case .error(let message):
-        if record.error == nil { record.error = message }
+        if record.error == nil { record.error = capped(message) }
       default:
         break
       }
     }
+  }
+
+  /// `text`, or when it is longer than ``textLimit`` bytes of UTF-8, its first ``textLimit`` bytes
+  /// (cut at a character boundary) and "… [truncated: N bytes]" saying how many were left out.
+  static func capped(_ text: String) -> String {
+    let utf8 = text.utf8
+    guard utf8.count > textLimit else { return text }
+    var end = utf8.index(utf8.startIndex, offsetBy: textLimit)
+    while end > utf8.startIndex && end.samePosition(in: text.unicodeScalars) == nil {
+      end = utf8.index(before: end)
+    }
+    let kept = text.unicodeScalars[..<end]
+    return String(kept) + "… [truncated: \(utf8.count - utf8.distance(from: utf8.startIndex, to: end)) bytes]"
   }
 
   /// How a run that ended settles.
@@ -72,11 +90,12 @@ enum Settlement {
         status: .waitingForInput, result: nil, error: nil, questions: questions,
         message: "waiting for answers to \(questions.count) question(s)")
     case .success(.done(let result)?):
-      let text = result.isEmpty ? record.result : result
+      let text = result.isEmpty ? record.result : capped(result)
       return Decision(status: .completed, result: text, error: nil, questions: [], message: "completed")
     case .success(.error(let message)?):
       return Decision(
-        status: .failed, result: nil, error: message, questions: [], message: "the agent reported an error")
+        status: .failed, result: nil, error: capped(message), questions: [],
+        message: "the agent reported an error")
     case .success(nil):
       break
     }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Git worktrees for agents: one per agent at `<home>/worktrees/<name>` on a new branch
 /// `multiagent/<name>`, and their removal — never touching a branch multiagent did not create.
 public struct Worktrees: Sendable {
@@ -43,42 +47,76 @@ public struct Worktrees: Sendable {
     (try? run(["show-ref", "--verify", "--quiet", "refs/heads/\(branch)"], in: repository).status) == 0
   }
 
-  /// Adds a worktree at `path` on a new branch `branch` starting at `base`.
+  /// Adds a worktree at `path` on a new branch `branch` starting at `base`, holding the
+  /// repository's worktree lock (see ``RepositoryLock``).
   ///
-  /// - Throws: ``WorktreeError`` when the branch exists already or git fails; nothing is left behind.
+  /// - Throws: ``WorktreeError`` when the branch or path exists already or git fails; nothing is
+  ///   left behind — not even the branch, which git may create before it fails.
   public func add(repository: String, path: String, branch: String, base: String) throws(WorktreeError) {
-    if branchExists(branch, in: repository) {
-      throw WorktreeError(
-        .branchExists, "branch \(branch) already exists in \(repository)")
-    }
-    if FileManager.default.fileExists(atPath: path) {
-      throw WorktreeError(
-        .pathExists, "\(path) already exists")
-    }
-    let output = try run(["worktree", "add", "--quiet", "-b", branch, path, base], in: repository)
-    guard output.status == 0 else {
-      try? remove(repository: repository, path: path)
-      throw WorktreeError(
-        .gitFailed,
-        "git worktree add failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
+      if branchExists(branch, in: repository) {
+        throw WorktreeError(
+          .branchExists, "branch \(branch) already exists in \(repository)")
+      }
+      if FileSystem.entryExists(path) {
+        throw WorktreeError(
+          .pathExists, "\(path) already exists")
+      }
+      let output = try run(["worktree", "add", "--quiet", "-b", branch, path, base], in: repository)
+      guard output.status == 0 else {
+        // Whatever git made is this call's: under the lock, the branch and path were free above.
+        try? removeLocked(repository: repository, path: path)
+        try? deleteBranchLocked(branch, in: repository)
+        throw WorktreeError(
+          .gitFailed,
+          "git worktree add failed: \(output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+      }
     }
   }
 
-  /// Removes the worktree at `path` (even with local changes) and prunes git's record of it.
+  /// Removes the worktree at `path` (even with local changes) and prunes git's record of it,
+  /// holding the repository's worktree lock. A symbolic link at `path` is removed itself, never
+  /// followed: what it points to is not the agent's.
   public func remove(repository: String, path: String) throws(WorktreeError) {
+    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
+      try removeLocked(repository: repository, path: path)
+    }
+  }
+
+  /// Deletes `branch`, which must be one multiagent created, holding the repository's worktree lock.
+  public func deleteBranch(_ branch: String, in repository: String) throws(WorktreeError) {
+    guard branch.hasPrefix("multiagent/") else {
+      throw WorktreeError(.invalidRef, "refusing to delete branch \(branch): multiagent did not create it")
+    }
+    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
+      try deleteBranchLocked(branch, in: repository)
+    }
+  }
+
+  /// ``remove(repository:path:)`` for a caller holding the lock.
+  private func removeLocked(repository: String, path: String) throws(WorktreeError) {
+    if FileSystem.isSymbolicLink(path) {
+      // `git worktree remove` would resolve the link and remove the worktree it points to. Without
+      // the link, git's record of the worktree is stale, and pruned below.
+      guard unlink(path) == 0 || errno == ENOENT else {
+        throw WorktreeError(.gitFailed, "cannot remove the link \(path): \(String(cString: strerror(errno)))")
+      }
+    }
     if FileManager.default.fileExists(atPath: repository) {
-      _ = try run(["worktree", "remove", "--force", "--force", path], in: repository)
+      if FileSystem.entryExists(path) {
+        _ = try run(["worktree", "remove", "--force", "--force", path], in: repository)
+      }
       _ = try run(["worktree", "prune"], in: repository)
     }
-    if FileManager.default.fileExists(atPath: path) {
+    if FileSystem.entryExists(path) {
       do { try FileManager.default.removeItem(atPath: path) } catch {
         throw WorktreeError(.gitFailed, "cannot remove \(path): \(error.localizedDescription)")
       }
     }
   }
 
-  /// Deletes `branch`, which must be one multiagent created.
-  public func deleteBranch(_ branch: String, in repository: String) throws(WorktreeError) {
+  /// ``deleteBranch(_:in:)`` for a caller holding the lock.
+  private func deleteBranchLocked(_ branch: String, in repository: String) throws(WorktreeError) {
     guard branch.hasPrefix("multiagent/") else {
       throw WorktreeError(.invalidRef, "refusing to delete branch \(branch): multiagent did not create it")
     }

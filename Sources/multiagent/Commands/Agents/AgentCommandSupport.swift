@@ -9,7 +9,7 @@ extension AgentError {
   var cliError: CLIError {
     let exitCode: ExitCode
     switch code {
-    case .unknownProvider, .invalidName, .missingPrompt: exitCode = .usage
+    case .unknownProvider, .invalidName, .missingPrompt, .invalidPrompt: exitCode = .usage
     case .timedOut: exitCode = .timedOut
     case .forbidden: exitCode = .forbidden
     default: exitCode = .failure

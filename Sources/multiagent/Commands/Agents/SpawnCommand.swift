@@ -15,7 +15,8 @@ struct SpawnCommand: ParsableCommand {
   static let noWorktree = Flag(
     "no-worktree", help: "Run in --cwd itself instead of a new worktree (need not be a git repository).")
   static let input = Option<String>(
-    "input", valueName: "file", help: "A context file to copy into the agent's state dir (repeatable).",
+    "input", valueName: "file",
+    help: "A context file to copy into the agent's state dir (repeatable; a regular file, or a link to one).",
     repeatable: true)
   static let model = Option<String>(
     "model", valueName: "model", help: "The model, for providers with a model flag.")

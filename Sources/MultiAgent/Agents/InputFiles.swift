@@ -1,0 +1,106 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A context file of a spawn (`SpawnOptions/inputFiles`), checked: the regular file to copy and
+/// the name its copy gets in the agent's inputs.
+struct InputFile: Equatable {
+  /// The absolute path of the regular file (a symbolic link given is resolved).
+  var source: String
+  /// The copy's name: the last component of the path given (the link's name, for a link).
+  var name: String
+
+  /// Checks `file` with `lstat`/`stat` — never opening it: opening a FIFO for reading blocks until
+  /// a writer comes, and a device may never end. A symbolic link stands for the file it points to.
+  ///
+  /// - Throws: ``AgentError`` (`invalidPath`) when `file` does not exist, is a dangling link, or is
+  ///   not a regular file (a directory, FIFO, socket or device).
+  init(checking file: String) throws(AgentError) {
+    let path = FileSystem.absolute(file)
+    var status = stat()
+    guard lstat(path, &status) == 0 else {
+      throw AgentError(
+        .invalidPath, "input file \(file) does not exist or is not a file", facts: ["field": "input"])
+    }
+    var source = path
+    if status.st_mode & S_IFMT == S_IFLNK {
+      let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+      guard stat(path, &status) == 0, let resolved = Self.realPath(path) else {
+        throw AgentError(
+          .invalidPath, "input file \(file) is a symbolic link to \(destination), which does not exist",
+          facts: ["field": "input"])
+      }
+      source = resolved
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+      throw AgentError(
+        .invalidPath,
+        "input file \(file) is \(Self.kind(of: status.st_mode)); only regular files can be inputs",
+        facts: ["field": "input"])
+    }
+    self.source = source
+    self.name = URL(fileURLWithPath: path).lastPathComponent
+  }
+
+  /// Copies the file into `directory` as a new private (0600) regular file called ``name``,
+  /// replacing one of that name.
+  ///
+  /// The source is opened non-blocking and checked again, so a FIFO swapped in since the check is
+  /// refused, not waited on.
+  ///
+  /// - Returns: the copy's path.
+  func copy(into directory: String) throws(AgentError) -> String {
+    let target = directory + "/" + name
+    let input = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard input >= 0 else { throw failure("cannot open \(source)") }
+    defer { close(input) }
+    var status = stat()
+    guard fstat(input, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+      throw AgentError(
+        .invalidPath, "input file \(source) is no longer a regular file", facts: ["field": "input"])
+    }
+    unlink(target)
+    let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard output >= 0 else { throw failure("cannot create \(target)") }
+    defer { close(output) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { throw failure("cannot read \(source)") }
+      if count == 0 { return target }
+      var written = 0
+      while written < count {
+        let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+        if step < 0 && errno == EINTR { continue }
+        guard step > 0 else { throw failure("cannot write \(target)") }
+        written += step
+      }
+    }
+  }
+
+  private func failure(_ what: String) -> AgentError {
+    AgentError(.invalidPath, "\(what): \(String(cString: strerror(errno)))", facts: ["field": "input"])
+  }
+
+  /// What a file of mode `mode` is, for a message.
+  private static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a FIFO (named pipe)"
+    case S_IFSOCK: "a socket"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    default: "not a regular file"
+    }
+  }
+
+  /// `path` with every symbolic link resolved, if it exists.
+  private static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+}
