@@ -87,6 +87,13 @@ extension AgentManager {
       if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
+    repair(record, dead: dead, into: &report)
+  }
+
+  /// Repairs a starting or running agent whose supervisor died (the repair is claimed): follows its
+  /// CLI if one runs, recorded or not; starts again a start that never reached its CLI; continues
+  /// after a usage limit; or settles it from its log.
+  private func repair(_ record: AgentRecord, dead: ProcessIdentity?, into report: inout ReconcileReport) {
     let paths = AgentPaths(home: home, id: record.id)
     // A CLI started but never recorded (its supervisor died in between): record it and adopt it.
     if let found = LaunchIntent.unrecordedCLI(intent: paths.launchIntent, recorded: record.cli) {
@@ -107,11 +114,18 @@ extension AgentManager {
     }
     // The run hit a usage limit its supervisor did not get to act on: a new supervisor continues it
     // on the next account (it adopts, finds the CLI gone, and picks up the limit).
-    if FileSystem.exists(AgentPaths(home: home, id: record.id).exhaustion), record.cli != nil {
+    if FileSystem.exists(paths.exhaustion), record.cli != nil {
       if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
     // Nobody is running: parse what is left of the log and settle.
+    settleFromLog(record, paths: paths, dead: dead, into: &report)
+  }
+
+  /// Parses what is left of the log of an agent nobody runs any more, and settles it.
+  private func settleFromLog(
+    _ record: AgentRecord, paths: AgentPaths, dead: ProcessIdentity?, into report: inout ReconcileReport
+  ) {
     do {
       let provider = try registry.provider(named: record.provider)
       var follower = OutputFollower(
