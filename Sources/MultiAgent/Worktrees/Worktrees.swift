@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 
 /// Git worktrees for agents: one per agent at `<home>/worktrees/<name>` on a new branch
 /// `multiagent/<name>`, and their removal — never touching a branch multiagent did not create.
@@ -51,7 +52,8 @@ public struct Worktrees: Sendable {
       throw WorktreeError(
         .branchExists, "branch \(branch) already exists in \(repository)")
     }
-    if FileManager.default.fileExists(atPath: path) {
+    // lstat, not stat: a dangling symbolic link is in the way too (git would create through it).
+    if PrivatePath.kind(of: path) != .missing {
       throw WorktreeError(
         .pathExists, "\(path) already exists")
     }
