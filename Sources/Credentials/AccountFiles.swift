@@ -1,5 +1,6 @@
 import Foundation
 import ProviderKit
+import StateStore
 
 #if canImport(Glibc)
   import Glibc
@@ -40,13 +41,13 @@ public enum AccountFiles {
     return layout.defaultPath.map { expandTilde($0, environment) }
   }
 
-  /// Creates `path` (and missing parents) and makes it mode 0700.
+  /// Creates `path` (and missing parents) and makes it mode 0700, through a descriptor opened
+  /// `O_NOFOLLOW`: a symbolic link there (or on the way) is refused, never followed.
   ///
   /// - Throws: ``CredentialError`` with code `io`.
   public static func createPrivateDirectory(_ path: String) throws(CredentialError) {
-    try CredentialFileIO.makeDirectories(path)
-    guard chmod(path, 0o700) == 0 else {
-      throw CredentialError(.io, "cannot make \(path) private: \(CredentialFileIO.errorText())")
+    do throws(UnsafePathError) { try PrivatePath.makePrivateDirectory(path) } catch {
+      throw CredentialError(.io, "cannot make a private folder: \(error.description)")
     }
   }
 

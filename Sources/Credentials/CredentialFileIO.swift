@@ -1,4 +1,5 @@
 import Foundation
+import StateStore
 
 #if canImport(Glibc)
   import Glibc
@@ -81,19 +82,15 @@ enum CredentialFileIO {
   }
 
   /// Creates `path` and any missing parents, each new folder mode 0700 (existing ones keep theirs).
+  /// A symbolic link or a file on the way is refused, never followed.
   static func makeDirectories(_ path: String) throws(CredentialError) {
-    if let existing = status(path) {
-      guard existing.kind == .directory else {
-        throw CredentialError(.io, "cannot create folder \(path): a file is in the way")
-      }
-      return
+    do throws(UnsafePathError) {
+      guard PrivatePath.kind(of: path) != .directory else { return }
+      try PrivatePath.createMissingDirectories(path)
+      try PrivatePath.setDirectoryMode(path, 0o700)
+    } catch {
+      throw CredentialError(.io, "cannot create folder \(error.description)")
     }
-    let parent = (path as NSString).deletingLastPathComponent
-    if !parent.isEmpty && parent != path { try makeDirectories(parent) }
-    if mkdir(path, 0o700) != 0 && errno != EEXIST {
-      throw CredentialError(.io, "cannot create folder \(path): \(errorText())")
-    }
-    chmod(path, 0o700)
   }
 
   /// Replaces `path` atomically with `bytes` (mode 0600): a reader sees the old or the new file,
@@ -143,7 +140,7 @@ enum CredentialFileIO {
     let temporary =
       (folder.isEmpty ? "" : folder + "/")
       + ".\(name).multiagent-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw CredentialError(.io, "cannot write \(path): \(errorText())") }
     do throws(CredentialError) {
       try fill(descriptor)

@@ -79,6 +79,7 @@ public struct CredentialRefresher: Sendable {
     for file in provider.credentials.files {
       guard let format = OAuthFileFormat(rawValue: file.format) else { continue }
       let path = configDirectory + "/" + file.path
+      try Self.refuseLink(path)
       // Fast path without the lock: most spawns find a fresh token.
       guard let bytes = try CredentialFileIO.read(path),
         try format.refreshRequest(for: Self.parse(bytes, path: path), path: path, now: now, margin: margin)
@@ -89,6 +90,7 @@ public struct CredentialRefresher: Sendable {
       let didRefresh = try FileLock.withLock(path: lockPath, timeout: lockTimeout) {
         () throws(CredentialError) -> Bool in
         // Read again under the lock: another process may have refreshed (and spent the token).
+        try Self.refuseLink(path)
         guard let bytes = try CredentialFileIO.read(path) else { return false }
         let credential = try Self.parse(bytes, path: path)
         guard let request = try format.refreshRequest(for: credential, path: path, now: now, margin: margin)
@@ -99,8 +101,7 @@ public struct CredentialRefresher: Sendable {
           timeout: requestTimeout, provider: provider.name, secrets: request.secrets)
         let updated = try format.apply(
           response, to: credential, request: request, now: now, provider: provider.name)
-        try CredentialFileIO.writeAtomically(
-          Array(JSONWriter.string(updated).utf8), to: Self.target(of: path))
+        try CredentialFileIO.writeAtomically(Array(JSONWriter.string(updated).utf8), to: path)
         return true
       }
       refreshed = refreshed || didRefresh
@@ -138,9 +139,14 @@ public struct CredentialRefresher: Sendable {
     return object
   }
 
-  /// Where to write: through a symlinked credential file to its target.
-  static func target(of path: String) -> String {
-    guard CredentialFileIO.status(path)?.kind == .other else { return path }
-    return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+  /// Refuses a credential file that is a symbolic link or not a regular file: refreshing writes the
+  /// file, and writing through a link would replace whatever it points at.
+  static func refuseLink(_ path: String) throws(CredentialError) {
+    guard let status = CredentialFileIO.status(path), status.kind != .file else { return }
+    throw CredentialError(
+      .io,
+      "credential file \(path) is "
+        + (status.kind == .directory ? "a folder" : "a symbolic link or not a regular file")
+        + "; multiagent does not follow links in its state home: move it away and add the account again")
   }
 }

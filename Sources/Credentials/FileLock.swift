@@ -16,7 +16,8 @@
 /// of this process (flock locks belong to the open file description, not to the process). The
 /// descriptor is opened close-on-exec, so a child process (an agent CLI spawned while the lock is
 /// held) never inherits it. The lock file itself is created mode 0600 and left in place: deleting
-/// it would let two processes lock two different files.
+/// it would let two processes lock two different files. A symbolic link or anything but a regular
+/// file at its path is refused, never followed.
 public final class FileLock: @unchecked Sendable {
   /// The lock file.
   public let path: String
@@ -34,9 +35,17 @@ public final class FileLock: @unchecked Sendable {
   ///   - timeout: how long to wait for another holder before giving up.
   /// - Throws: ``CredentialError`` `.io` when the file cannot be opened or the wait times out.
   public static func acquire(path: String, timeout: TimeInterval = 60) throws(CredentialError) -> FileLock {
-    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    // Never through a symbolic link (it could point anywhere, and O_CREAT would create its target);
+    // O_NONBLOCK so that a FIFO in the way cannot block the open.
+    let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else {
-      throw CredentialError(.io, "cannot open lock file \(path): \(String(cString: strerror(errno)))")
+      let reason = errno == ELOOP ? "it is a symbolic link; move it away" : String(cString: strerror(errno))
+      throw CredentialError(.io, "cannot open lock file \(path): \(reason)")
+    }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      close(descriptor)
+      throw CredentialError(.io, "cannot open lock file \(path): it is not a regular file; move it away")
     }
     let deadline = Date().addingTimeInterval(timeout)
     var pause: UInt32 = 2_000  // microseconds; grows to 50 ms

@@ -1,6 +1,7 @@
 import Foundation
 import ProviderKit
 import Providers
+import StateStore
 import Synchronization
 
 #if canImport(Glibc)
@@ -100,13 +101,31 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
   /// Creates the home and its agents, accounts and worktrees folders, each mode 0700, if missing.
   ///
   /// Folders that already exist keep their mode: a user who points `--home` at a shared folder
-  /// decides its permissions. Missing parent folders are created too.
+  /// decides its permissions. Missing parent folders are created too. The home itself may be a
+  /// symbolic link to a folder (the user named that path), but nothing inside it is followed: an
+  /// agents, accounts or worktrees folder that is a symbolic link is refused, as is a home whose
+  /// owner may not write it (the user made it read-only; multiagent does not change that).
   ///
-  /// - Throws: ``StateHomeError`` naming the folder that could not be created.
+  /// - Throws: ``StateHomeError`` naming the folder that could not be created or is refused.
   public func create() throws(StateHomeError) {
-    for directory in [path, agentsDirectory, accountsDirectory, worktreesDirectory] {
-      try Self.makeDirectory(directory)
+    try Self.makeDirectory(path)
+    try Self.refuseReadOnly(path)
+    for directory in [agentsDirectory, accountsDirectory, worktreesDirectory] {
+      do throws(UnsafePathError) {
+        try PrivatePath.createMissingDirectories(directory)
+      } catch {
+        throw StateHomeError(path: error.path, message: error.message)
+      }
     }
+  }
+
+  private static func refuseReadOnly(_ directory: String) throws(StateHomeError) {
+    var info = stat()
+    guard stat(directory, &info) == 0, info.st_mode & S_IWUSR == 0 else { return }
+    throw StateHomeError(
+      path: directory,
+      message: "is read-only (mode 0\(String(info.st_mode & 0o777, radix: 8))); multiagent does not make "
+        + "it writable behind your back: make it writable (chmod u+w) or choose another home")
   }
 
   private static func makeDirectory(_ directory: String) throws(StateHomeError) {

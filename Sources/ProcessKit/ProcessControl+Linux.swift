@@ -41,7 +41,8 @@
         let output = try open("/dev/null", O_WRONLY, role: "output", into: &opened)
         return (input, output, output)
       case .appendingToFile(let path):
-        let output = try open(path, O_WRONLY | O_APPEND | O_CREAT, role: "output", into: &opened)
+        // Never through a symbolic link: it could point anywhere (ELOOP, reported as such).
+        let output = try open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, role: "output", into: &opened)
         return (input, output, output)
       case .descriptors(let standardOutput, let standardError):
         return (input, standardOutput, standardError)
@@ -242,7 +243,8 @@
         let failure = errno
         throw ProcessError(
           code: .fileOpenFailed, underlyingErrno: failure,
-          message: "cannot open \(role) file \(path): \(describe(failure))")
+          message: "cannot open \(role) file \(path): "
+            + (failure == ELOOP && flags & O_NOFOLLOW != 0 ? "it is a symbolic link" : describe(failure)))
       }
       if descriptor < 3 {
         let moved = fcntl(descriptor, F_DUPFD_CLOEXEC, 3)

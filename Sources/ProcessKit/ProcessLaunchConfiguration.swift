@@ -18,8 +18,8 @@ public struct ProcessLaunchConfiguration: Sendable, Hashable {
   public enum Output: Sendable, Hashable {
     /// `/dev/null`.
     case null
-    /// Both appended to this file (`O_WRONLY | O_APPEND | O_CREAT`, mode 0600 when created);
-    /// existing content is kept.
+    /// Both appended to this file (`O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW`, mode 0600 when
+    /// created); existing content is kept. A symbolic link there is refused, not followed.
     case appendingToFile(String)
     /// These open file descriptors of the calling process (they stay open in the caller).
     case descriptors(standardOutput: Int32, standardError: Int32)

@@ -87,33 +87,39 @@ package final class SQLiteConnection {
 
   /// Creates `path` with mode 0600 when missing, and narrows an existing file to 0600.
   ///
-  /// SQLite creates the `-wal` and `-shm` files with the mode of the database file, so they follow.
+  /// SQLite creates the `-wal` and `-shm` files with the mode of the database file, so they follow;
+  /// existing ones are narrowed too. Nothing is followed: the database, its `-wal` and its `-shm`
+  /// must each be a regular file or missing (a symbolic link there could point anywhere, and as root
+  /// narrowing its target would change any file on the machine). A file whose owner may not write
+  /// it is refused, not made writable: the user made it read-only.
   ///
-  /// - Important: An existing database file is never opened here. Closing any descriptor of a file
-  ///   drops every POSIX lock this process holds on it (fcntl semantics), so opening and closing the
-  ///   file while another connection of this process is open would silently release that
-  ///   connection's locks: another process could then checkpoint and delete the WAL under it.
+  /// - Important: An existing database file is never opened for reading or writing here. Closing any
+  ///   such descriptor of a file drops every POSIX lock this process holds on it (fcntl semantics),
+  ///   so opening and closing the file while another connection of this process is open would
+  ///   silently release that connection's locks: another process could then checkpoint and delete
+  ///   the WAL under it. Modes are set through `O_PATH` descriptors (``PrivatePath/setFileMode(_:_:)``).
   private static func createPrivateFile(_ path: String) throws(StoreError) {
-    var status = stat()
-    if stat(path, &status) != 0 {
-      let descriptor = systemOpen(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-      if descriptor >= 0 {
-        close(descriptor)
-      } else if errno != EEXIST {
-        let reason = String(cString: strerror(errno))
-        throw StoreError(
-          code: .cannotOpen,
-          message: "cannot open the database (\(reason)); check that its folder exists and is writable",
-          path: path)
+    var failure: Int32?
+    do throws(UnsafePathError) {
+      if try PrivatePath.requireRegularFile(path) == nil {
+        let descriptor = openFile(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if descriptor >= 0 { close(descriptor) } else if errno != EEXIST { failure = errno }
       }
-    } else if status.st_mode & 0o777 != 0o600, status.st_uid == getuid() {
-      _ = chmod(path, 0o600)
+      for file in [path, path + "-wal", path + "-shm"] where failure == nil {
+        guard let info = try PrivatePath.requireRegularFile(file) else { continue }
+        try PrivatePath.refuseReadOnly(file, info, what: "database")
+        try PrivatePath.setFileMode(file, 0o600)
+      }
+    } catch {
+      throw StoreError(
+        code: error.reason == .readOnly ? .readOnly : .cannotOpen, message: error.message, path: error.path)
     }
-    for suffix in ["-wal", "-shm"] {
-      var sidecar = stat()
-      if stat(path + suffix, &sidecar) == 0, sidecar.st_mode & 0o777 != 0o600, sidecar.st_uid == getuid() {
-        _ = chmod(path + suffix, 0o600)
-      }
+    if let failure {
+      throw StoreError(
+        code: .cannotOpen,
+        message: "cannot open the database (\(String(cString: strerror(failure)))); "
+          + "check that its folder exists and is writable",
+        path: path)
     }
   }
 
@@ -224,15 +230,6 @@ package final class SQLiteConnection {
     let (seconds, attoseconds) = duration.components
     return seconds * 1000 + attoseconds / 1_000_000_000_000_000
   }
-}
-
-/// `open(2)` with a mode (Swift imports the variadic C function under this fixed signature).
-private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
-  #if canImport(Glibc)
-    Glibc.open(path, flags, mode)
-  #else
-    Darwin.open(path, flags, mode)
-  #endif
 }
 
 /// Waits for a lock: 100 µs, doubling up to 10 ms per try, until the connection's busy timeout

@@ -1,16 +1,27 @@
 import Foundation
+import StateStore
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// Small file helpers that keep state private: directories 0700, files 0600.
+/// Small file helpers that keep state private: directories 0700, files 0600. None follows a
+/// symbolic link inside the state home (see ``PrivatePath``).
 enum FileSystem {
-  /// Creates `path` (and parents) with mode 0700.
-  static func makePrivateDirectory(_ path: String) throws {
-    try FileManager.default.createDirectory(
-      atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    chmod(path, 0o700)
+  /// Creates `path` (and parents) with mode 0700, and makes an existing folder 0700; refuses a
+  /// symbolic link or a file there.
+  static func makePrivateDirectory(_ path: String) throws(AgentError) {
+    do throws(UnsafePathError) { try PrivatePath.makePrivateDirectory(path) } catch {
+      throw AgentError(.invalidPath, error.description, underlying: error)
+    }
+  }
+
+  /// Opens `path` for appending (created 0600); refuses a symbolic link or anything but a regular
+  /// file. The caller closes the descriptor.
+  static func openForAppending(_ path: String) throws(AgentError) -> Int32 {
+    do throws(UnsafePathError) { return try PrivatePath.openForAppending(path) } catch {
+      throw AgentError(.invalidPath, error.description, underlying: error)
+    }
   }
 
   /// Writes `data` atomically to `path` with mode 0600: into a new file created 0600 (never

@@ -83,9 +83,9 @@ struct AccountFailover: Sendable {
   /// `logs --raw`) show where the agent changed accounts. Parsers keep it as a raw line.
   func noteInLog(_ line: String) {
     logger.attempt("note the account switch in \(paths.outputLog)", agent: agentID) {
-      guard let handle = FileHandle(forWritingAtPath: paths.outputLog) else { return }
-      defer { try? handle.close() }
-      try handle.seekToEnd()
+      guard FileSystem.exists(paths.outputLog) else { return }
+      let handle = FileHandle(
+        fileDescriptor: try FileSystem.openForAppending(paths.outputLog), closeOnDealloc: true)
       try handle.write(contentsOf: Data((line + "\n").utf8))
     }
   }

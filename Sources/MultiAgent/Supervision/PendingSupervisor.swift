@@ -142,9 +142,8 @@ extension Supervisor {
       close(descriptor)
       return nil
     }
-    let log = open(
-      AgentPaths(home: home, id: agentID).supervisorLog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-    if log >= 0 {
+    // Never through a symbolic link: a supervisor log that is one is left alone (and not written).
+    if let log = try? FileSystem.openForAppending(AgentPaths(home: home, id: agentID).supervisorLog) {
       dup2(log, 1)
       dup2(log, 2)
       close(log)
