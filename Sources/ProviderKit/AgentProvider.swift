@@ -15,13 +15,15 @@ public protocol AgentProvider: Sendable {
   ///   - request: the prompt, directory, model, extra arguments and environment.
   ///   - sessionID: for providers that pin the session id up front, the id to pin; ignored otherwise.
   /// - Returns: the command; its ``CommandSpec/sessionID`` is the pinned id, if any.
-  /// - Throws: ``ProviderError`` when the request cannot be expressed for this CLI.
+  /// - Throws: ``ProviderError`` when the request cannot be expressed for this CLI: code
+  ///   ``ProviderError/Code/promptTooLong`` for a prompt too long for one argument that the CLI
+  ///   cannot take another way (see ``LongPromptDelivery``).
   func spawnCommand(for request: CommandRequest, sessionID: String?) throws(ProviderError) -> CommandSpec
 
   /// The command that resumes session `sessionID` with `request.prompt` as the next user message.
   ///
   /// - Throws: ``ProviderError`` with code ``ProviderError/Code/resumeUnsupported`` when the CLI's
-  ///   resume style is ``ResumeStyle/none``.
+  ///   resume style is ``ResumeStyle/none``, ``ProviderError/Code/promptTooLong`` as for a fresh run.
   func resumeCommand(for request: CommandRequest, sessionID: String) throws(ProviderError) -> CommandSpec
 
   /// A fresh parser for one run's output.
@@ -84,13 +86,13 @@ extension AgentProvider {
     }
     arguments += request.extraArguments
     arguments += sessionArguments
-    var input = CommandSpec.StandardInput.null
-    // A prompt that begins with "-" would be read as an option; a leading space keeps it text.
-    let safePrompt = request.prompt.hasPrefix("-") ? " " + request.prompt : request.prompt
-    switch definition.prompt {
-    case .positional, .subcommand: arguments.append(safePrompt)
-    case .flag(let flag): arguments += [flag, safePrompt]
-    case .stdin: input = .text(request.prompt)
+    let (promptArgument, input) = try promptPlacement(request.prompt)
+    if let promptArgument {
+      switch definition.prompt {
+      case .positional, .subcommand: arguments.append(promptArgument)
+      case .flag(let flag): arguments += [flag, promptArgument]
+      case .stdin: break
+      }
     }
 
     var environment = definition.environment
@@ -108,6 +110,27 @@ extension AgentProvider {
       executable: definition.binary, arguments: arguments, environment: environment,
       unsetEnvironment: unset, workingDirectory: request.workingDirectory, standardInput: input,
       sessionID: sessionID)
+  }
+
+  /// Where `prompt` goes: what stands for it in argv (`nil`: nothing) and what standard input
+  /// carries. A prompt too long for one argument goes the definition's ``ProviderDefinition/longPrompt``
+  /// way, or is refused.
+  private func promptPlacement(_ prompt: String) throws(ProviderError) -> (
+    argument: String?, input: CommandSpec.StandardInput
+  ) {
+    if case .stdin = definition.prompt { return (nil, .text(prompt)) }
+    let size = prompt.utf8.count
+    if size > LongPromptDelivery.argumentLimit {
+      guard case .stdin(let argument) = definition.longPrompt else {
+        throw ProviderError(
+          .promptTooLong,
+          "the prompt is \(size) bytes, over the limit of \(LongPromptDelivery.argumentLimit) bytes for a "
+            + "command-line argument, and provider \(definition.name) takes its prompt only as an argument")
+      }
+      return (argument, .text(prompt))
+    }
+    // A prompt that begins with "-" would be read as an option; a leading space keeps it text.
+    return (prompt.hasPrefix("-") ? " " + prompt : prompt, .null)
   }
 
   private static func flagArguments(_ flag: String, _ value: String) -> [String] {

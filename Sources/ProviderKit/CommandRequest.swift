@@ -51,6 +51,9 @@ public struct ProviderError: Error, Sendable, Hashable, CustomStringConvertible 
     case unknownProvider
     /// The provider's output dialect has no parser.
     case unknownDialect
+    /// The prompt is too long for one argument (over ``LongPromptDelivery/argumentLimit`` bytes) and
+    /// the provider has no other way to take it (no ``ProviderDefinition/longPrompt``).
+    case promptTooLong
   }
 
   /// What kind of failure.

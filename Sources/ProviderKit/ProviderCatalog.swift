@@ -13,7 +13,8 @@ public enum ProviderCatalog {
   /// Keys allowed in one provider entry.
   static let entryKeys: Set<String> = [
     "displayName", "binary", "alternativeBinaries", "versionArguments", "dialect", "arguments", "prompt",
-    "modelFlag", "resume", "sessionId", "configDirectory", "credentials", "sessionFiles", "environment",
+    "longPrompt", "modelFlag", "resume", "sessionId", "configDirectory", "credentials", "sessionFiles",
+    "environment",
     "rootEnvironment", "unsetEnvironment", "exhaustion", "notes", "extends",
   ]
 

@@ -20,6 +20,9 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
   public var arguments: [String]
   /// How the prompt is passed.
   public var prompt: PromptMode
+  /// How a prompt too long for one argument (over ``LongPromptDelivery/argumentLimit`` bytes) is
+  /// passed; `nil` when the CLI takes its prompt only as an argument, and such a prompt is refused.
+  public var longPrompt: LongPromptDelivery?
   /// The flag that selects a model (`--model`), if the CLI has one.
   public var modelFlag: String?
   /// How a session is resumed.
@@ -48,7 +51,8 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
   public init(
     name: String, displayName: String, binary: String, alternativeBinaries: [String] = [],
     versionArguments: [String] = ["--version"], dialect: String, arguments: [String] = [],
-    prompt: PromptMode, modelFlag: String? = nil, resume: ResumeStyle, sessionID: SessionIDRule,
+    prompt: PromptMode, longPrompt: LongPromptDelivery? = nil, modelFlag: String? = nil, resume: ResumeStyle,
+    sessionID: SessionIDRule,
     configDirectory: ConfigDirectory? = nil, credentials: CredentialLayout = CredentialLayout(),
     sessionFiles: SessionFiles? = nil, environment: [String: String] = [:],
     rootEnvironment: [String: String] = [:], unsetEnvironment: [String] = [],
@@ -62,6 +66,7 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
     self.dialect = dialect
     self.arguments = arguments
     self.prompt = prompt
+    self.longPrompt = longPrompt
     self.modelFlag = modelFlag
     self.resume = resume
     self.sessionID = sessionID
@@ -77,7 +82,7 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case name, displayName, binary, alternativeBinaries, versionArguments, dialect, arguments, prompt
-    case modelFlag, resume, sessionID = "sessionId", configDirectory, credentials, sessionFiles
+    case longPrompt, modelFlag, resume, sessionID = "sessionId", configDirectory, credentials, sessionFiles
     case environment, rootEnvironment, unsetEnvironment, exhaustion, notes
   }
 
@@ -92,6 +97,7 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
     dialect = try c.decode(String.self, forKey: .dialect)
     arguments = try c.decodeIfPresent([String].self, forKey: .arguments) ?? []
     prompt = try c.decode(PromptMode.self, forKey: .prompt)
+    longPrompt = try c.decodeIfPresent(LongPromptDelivery.self, forKey: .longPrompt)
     modelFlag = try c.decodeIfPresent(String.self, forKey: .modelFlag)
     resume = try c.decode(ResumeStyle.self, forKey: .resume)
     sessionID = try c.decode(SessionIDRule.self, forKey: .sessionID)

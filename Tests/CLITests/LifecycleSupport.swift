@@ -26,7 +26,8 @@ import TestSupport
 ///   limit, waits for the gate, and exits 1 like Claude does after a limit.
 ///
 /// Each run records its working directory and argv (NUL-separated) in `calls/<n>` next to the
-/// script, `n` counting up from 1.
+/// script, `n` counting up from 1. Given no prompt argument, the fake reads the prompt from stdin
+/// (as `claude -p` does) and keeps it in `calls/<n>.stdin`.
 struct LifecycleSandbox {
   let sandbox: CLISandbox
   /// The repository agents are spawned in (with one commit on `main`).
@@ -180,6 +181,11 @@ struct LifecycleSandbox {
         *) prompt="$1"; shift ;;
       esac
     done
+    # No prompt argument: like claude -p, read it from stdin (kept in calls/<n>.stdin).
+    if [ -z "$prompt" ]; then
+      cat > "$here/calls/$n.stdin"
+      prompt=$(cat "$here/calls/$n.stdin")
+    fi
     case "$prompt" in
       *@newsession*) session="new-$session" ;;
     esac

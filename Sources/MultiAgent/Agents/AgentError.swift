@@ -37,6 +37,9 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let invalidState = Code(rawValue: "invalid_state")
     /// The answers do not fit the pending questions.
     public static let invalidAnswer = Code(rawValue: "invalid_answer")
+    /// The prompt (or the resume prompt the answers make) is too long for the provider's CLI: over
+    /// ``LongPromptDelivery/argumentLimit`` bytes, for a CLI that takes its prompt only as an argument.
+    public static let promptTooLong = Code(rawValue: "prompt_too_long")
     /// The provider cannot resume sessions.
     public static let resumeUnsupported = Code(rawValue: "resume_unsupported")
     /// Waiting ran out of time.
@@ -59,7 +62,8 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
 
   /// Facts about the failure, for programs and for the front end that words a hint: `agent` (the
   /// name or id given), `provider`, `account`, `field` (the spawn option at fault: `name`, `cwd`,
-  /// `maxRunning`, `parent`, `input`, `prompt`), `state` (`disabled`, `missingAnswers`). Never secrets.
+  /// `maxRunning`, `parent`, `input`, `prompt`, `answer`), `state` (`disabled`, `missingAnswers`), `bytes` and
+  /// `limit` (a prompt's size and the most it may have). Never secrets.
   public var facts: [String: String] = [:]
 
   /// The error this one was made from (a `StoreError`, a `ProcessError`, …), if any.

@@ -9,7 +9,8 @@ extension AgentManager {
   ///
   /// - Returns: the record (status `starting`).
   /// - Throws: ``AgentError`` when the agent is not waiting, has no session, its provider cannot
-  ///   resume, or the answers do not fit the questions; nothing is changed then.
+  ///   resume, the answers do not fit the questions, or they make a resume prompt too long for the
+  ///   provider's CLI (``AgentError/Code/promptTooLong``); nothing is changed then.
   public func answer(_ reference: String, _ answers: Answers) throws(AgentError) -> AgentRecord {
     let record = try agent(reference)
     guard record.status == .waitingForInput else {
@@ -30,25 +31,16 @@ extension AgentManager {
         .resumeUnsupported,
         "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
     }
-    let prompt: String
-    switch answers {
-    case .freeText(let text):
-      guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-        throw AgentError(.invalidAnswer, "the answer is empty")
-      }
-      prompt = QuestionProtocol.answerPrompt(questions: record.pendingQuestions, freeText: text)
-    case .byID(let byID):
-      do {
-        prompt = try QuestionProtocol.answerPrompt(
-          questions: record.pendingQuestions,
-          answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-      } catch {
-        throw AgentError(
-          .invalidAnswer, error.message,
-          facts: error.missing.isEmpty
-            ? [:] : ["state": "missingAnswers", "missing": error.missing.joined(separator: ",")],
-          underlying: error)
-      }
+    let prompt = try Self.resumePrompt(answering: record.pendingQuestions, with: answers)
+    // A resume prompt the CLI cannot be given is refused now: accepted, it would fail the agent.
+    do {
+      try Self.checkPromptFits(
+        RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID), provider: provider,
+        workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory, field: "answer",
+        what: "the resume prompt the answers make")
+    } catch {
+      throw AgentError(
+        error.code, error.message + "; \(record.name) is still waiting for input", facts: error.facts)
     }
     let paths = AgentPaths(home: home, id: record.id)
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
@@ -83,5 +75,31 @@ extension AgentManager {
     Failpoint.answerCommitted.hit()
     try startSupervisor(for: record.id)
     return try agent(record.id)
+  }
+
+  /// The resume prompt that carries `answers` to `questions`.
+  ///
+  /// - Throws: ``AgentError/Code/invalidAnswer`` for an empty answer, or answers that do not fit.
+  private static func resumePrompt(answering questions: [PendingQuestion], with answers: Answers)
+    throws(AgentError) -> String
+  {
+    switch answers {
+    case .freeText(let text):
+      guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw AgentError(.invalidAnswer, "the answer is empty")
+      }
+      return QuestionProtocol.answerPrompt(questions: questions, freeText: text)
+    case .byID(let byID):
+      do {
+        return try QuestionProtocol.answerPrompt(
+          questions: questions, answers: byID.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      } catch {
+        throw AgentError(
+          .invalidAnswer, error.message,
+          facts: error.missing.isEmpty
+            ? [:] : ["state": "missingAnswers", "missing": error.missing.joined(separator: ",")],
+          underlying: error)
+      }
+    }
   }
 }

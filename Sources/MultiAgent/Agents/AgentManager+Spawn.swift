@@ -26,15 +26,23 @@ extension AgentManager {
     // A pending supervisor not told to go by the end (a failure, a queued agent) exits unused.
     var started = false
     defer { if !started { pending?.cancel() } }
-    // 1. Validate everything before anything is created.
+    // 1. Validate everything before anything is created, the prompt as the CLI will get it too.
     let plan = try validate(options, maxRunning: maxRunning)
+    let id = pending?.agentID ?? AgentRecord.newID()
+    let paths = AgentPaths(home: home, id: id)
+    let runPlan = RunPlan(
+      kind: .spawn, prompt: Self.fullPrompt(of: plan, paths: paths),
+      sessionID: plan.provider.newPinnedSessionID(), isFirstTurn: true)
+    try Self.checkPromptFits(
+      runPlan, provider: plan.provider, workingDirectory: plan.cwd, field: "prompt",
+      what: "the prompt with the instructions multiagent adds")
     // 2. Record it (the unique name is claimed here, atomically). Under limits it is recorded as
     // queued, and admitted (or left queued) once its run plan is written.
-    let (record, token) = try record(plan, id: pending?.agentID ?? AgentRecord.newID(), pending: pending)
+    let (record, token) = try record(plan, id: id, pending: pending)
     // 3. Make its files and worktree, then start it; undo everything if any step fails.
     var madeWorktree = false
     do {
-      try prepareFiles(of: record, plan: plan, token: token, madeWorktree: &madeWorktree)
+      try prepareFiles(of: record, plan: plan, runPlan: runPlan, token: token, madeWorktree: &madeWorktree)
       if plan.scheduled {
         startQueued()
         if let current = try? store.agent(id: record.id), current.status == .crashed {
@@ -94,10 +102,21 @@ extension AgentManager {
     }
   }
 
+  /// The prompt the agent's CLI gets: the task, the list of its input files (as they will be copied
+  /// into `paths`) and the question-protocol preamble.
+  private static func fullPrompt(of plan: SpawnPlan, paths: AgentPaths) -> String {
+    var task = plan.prompt
+    if !plan.inputs.isEmpty {
+      let listed = plan.inputs.map { "- " + paths.inputs + "/" + $0.name }
+      task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
+    }
+    return task + QuestionProtocol.preamble(signalFile: paths.signalFile)
+  }
+
   /// Makes the agent's state directory, token file, worktree, input copies and prompt, and — last,
   /// because a queued agent with one is ready to be started by anyone — its run plan.
   private func prepareFiles(
-    of record: AgentRecord, plan: SpawnPlan, token: String, madeWorktree: inout Bool
+    of record: AgentRecord, plan: SpawnPlan, runPlan: RunPlan, token: String, madeWorktree: inout Bool
   ) throws {
     let paths = AgentPaths(home: home, id: record.id)
     try FileSystem.makePrivateDirectory(paths.directory)
@@ -111,24 +130,18 @@ extension AgentManager {
         madeWorktree = true
       } catch { throw AgentError(.worktree, error.message) }
     }
-    var task = plan.prompt
     if !plan.inputs.isEmpty {
       try FileSystem.makePrivateDirectory(paths.inputs)
-      var listed: [String] = []
       for input in plan.inputs {
-        listed.append("- " + (try input.copy(into: paths.inputs)))
+        _ = try input.copy(into: paths.inputs)
       }
-      task += "\n\nContext files for this task:\n" + listed.joined(separator: "\n")
     }
-    let fullPrompt = task + QuestionProtocol.preamble(signalFile: paths.signalFile)
-    try FileSystem.writeSecure(Data(fullPrompt.utf8), to: paths.prompt)
+    try FileSystem.writeSecure(Data(runPlan.prompt.utf8), to: paths.prompt)
     if let maxRunning = plan.maxRunning {
       try FileSystem.writeSecure(
         Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: record.id))
     }
-    try RunPlan(
-      kind: .spawn, prompt: fullPrompt, sessionID: plan.provider.newPinnedSessionID(), isFirstTurn: true
-    ).write(to: paths.runPlan)
+    try runPlan.write(to: paths.runPlan)
   }
 
   /// Removes what a failed spawn made. `repository` is given only when this spawn created the

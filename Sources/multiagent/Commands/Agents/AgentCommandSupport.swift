@@ -9,7 +9,7 @@ extension AgentError {
   var cliError: CLIError {
     let exitCode: ExitCode
     switch code {
-    case .unknownProvider, .invalidName, .missingPrompt, .invalidPrompt: exitCode = .usage
+    case .unknownProvider, .invalidName, .missingPrompt, .invalidPrompt, .promptTooLong: exitCode = .usage
     case .timedOut: exitCode = .timedOut
     case .forbidden: exitCode = .forbidden
     default: exitCode = .failure
@@ -37,6 +37,10 @@ extension AgentError {
     case (.invalidState, "parent"): return "give --parent, or spawn from inside an agent"
     case (.unknownAccount, "disabled"): return facts["account"].map { "`multiagent accounts enable \($0)`" }
     case (.unknownAccount, _): return facts["provider"].map { "`multiagent accounts list \($0)` shows them" }
+    case (.promptTooLong, "prompt"):
+      return "shorten the prompt, or pass the long material with --input FILE (the agent gets its path)"
+    case (.promptTooLong, "answer"):
+      return "shorten the answer, or put the long part in a file and answer with its path"
     case (.invalidAnswer, "missingAnswers"):
       return "answer every question (--answer ID=TEXT), or give one free-text answer"
     default: return nil

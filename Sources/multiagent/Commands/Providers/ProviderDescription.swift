@@ -13,6 +13,7 @@ enum ProviderDescription {
       ("dialect", definition.dialect),
       ("arguments", argv(definition.arguments)),
       ("prompt", prompt(definition.prompt)),
+      ("long prompt", longPrompt(definition)),
       ("model flag", definition.modelFlag ?? "-"),
       ("resume", resume(definition.resume)),
       ("session id", sessionID(definition.sessionID)),
@@ -73,6 +74,17 @@ enum ProviderDescription {
     case .flag(let flag): "flag \(flag) <prompt>"
     case .subcommand(let words): "subcommand \(words.joined(separator: " ")) (prompt last)"
     case .stdin: "stdin"
+    }
+  }
+
+  /// How a prompt over the argument limit goes, or that it is refused.
+  private static func longPrompt(_ definition: ProviderDefinition) -> String {
+    let limit = "over \(LongPromptDelivery.argumentLimit) bytes"
+    if case .stdin = definition.prompt { return "stdin (every prompt)" }
+    switch definition.longPrompt {
+    case .stdin(let argument?)?: return "\(limit): stdin, \(argument) in its place"
+    case .stdin(nil)?: return "\(limit): stdin, left out of the arguments"
+    case nil: return "\(limit): refused (taken only as an argument)"
     }
   }
 
