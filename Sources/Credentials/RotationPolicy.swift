@@ -206,7 +206,8 @@ public struct RotationPolicy: Sendable {
     do {
       return try operation()
     } catch {
-      throw CredentialError(.io, "cannot read or update the accounts: \(error.description)")
+      throw CredentialError(
+        .io, "cannot read or update the accounts: \(error.description)", underlying: error)
     }
   }
 }

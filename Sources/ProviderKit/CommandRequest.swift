@@ -40,20 +40,29 @@ public struct CommandRequest: Sendable, Hashable {
 /// Why a provider cannot build a command.
 public struct ProviderError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What kind of failure.
-  public enum Code: String, Sendable, Hashable {
+  public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The code's name (stable; printed in messages and `--json` errors).
+    public let rawValue: String
+
+    /// A code called `rawValue`.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The name.
+    public var description: String { rawValue }
+
     /// The provider's CLI has no headless resume.
-    case resumeUnsupported
+    public static let resumeUnsupported = Code(rawValue: "resumeUnsupported")
     /// A pinned-session provider was given no session id, or a resume no id.
-    case missingSessionID
+    public static let missingSessionID = Code(rawValue: "missingSessionID")
     /// The session id is not safe to put in an argument.
-    case invalidSessionID
+    public static let invalidSessionID = Code(rawValue: "invalidSessionID")
     /// No provider has that name.
-    case unknownProvider
+    public static let unknownProvider = Code(rawValue: "unknownProvider")
     /// The provider's output dialect has no parser.
-    case unknownDialect
+    public static let unknownDialect = Code(rawValue: "unknownDialect")
     /// The prompt is too long for one argument (over ``LongPromptDelivery/argumentLimit`` bytes) and
     /// the provider has no other way to take it (no ``ProviderDefinition/longPrompt``).
-    case promptTooLong
+    public static let promptTooLong = Code(rawValue: "promptTooLong")
   }
 
   /// What kind of failure.

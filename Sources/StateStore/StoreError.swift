@@ -4,33 +4,53 @@ import CSQLite
 /// SQLite message where SQLite failed), naming the database file.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What kind of failure this is.
-  public enum Code: String, Sendable, Hashable, Codable {
+  public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The code's name (stable; printed in messages and `--json` errors).
+    public let rawValue: String
+
+    /// A code called `rawValue`.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Decodes the name.
+    public init(from decoder: any Decoder) throws {
+      rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    /// Encodes the name.
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.singleValueContainer()
+      try container.encode(rawValue)
+    }
+
+    /// The name.
+    public var description: String { rawValue }
+
     /// An agent with this name already exists (names are unique, ignoring ASCII case).
-    case nameTaken = "name_taken"
+    public static let nameTaken = Code(rawValue: "name_taken")
     /// An agent with this id already exists.
-    case idTaken = "id_taken"
+    public static let idTaken = Code(rawValue: "id_taken")
     /// The agent (or the parent agent) does not exist.
-    case notFound = "not_found"
+    public static let notFound = Code(rawValue: "not_found")
     /// The database stayed locked by other processes past every timeout and retry.
-    case busy
+    public static let busy = Code(rawValue: "busy")
     /// The file is not a SQLite database, belongs to another application, or is damaged.
-    case corrupt
+    public static let corrupt = Code(rawValue: "corrupt")
     /// The database was written by a newer multiagent whose schema this build does not know.
-    case schemaTooNew = "schema_too_new"
+    public static let schemaTooNew = Code(rawValue: "schema_too_new")
     /// The file (or its folder) cannot be opened or created.
-    case cannotOpen = "cannot_open"
+    public static let cannotOpen = Code(rawValue: "cannot_open")
     /// The database is read-only (permissions, read-only file system).
-    case readOnly = "read_only"
+    public static let readOnly = Code(rawValue: "read_only")
     /// The disk is full.
-    case diskFull = "disk_full"
+    public static let diskFull = Code(rawValue: "disk_full")
     /// A read or write of the file failed.
-    case io
+    public static let io = Code(rawValue: "io")
     /// A constraint other than a duplicate name or id failed.
-    case constraint
+    public static let constraint = Code(rawValue: "constraint")
     /// A stored value cannot be decoded, or a value to store is invalid.
-    case invalidValue = "invalid_value"
+    public static let invalidValue = Code(rawValue: "invalid_value")
     /// Any other SQLite failure.
-    case sqlite
+    public static let sqlite = Code(rawValue: "sqlite")
   }
 
   /// What kind of failure this is.

@@ -131,7 +131,8 @@ public struct Worktrees: Sendable {
     do {
       return try git.run(arguments, in: directory)
     } catch {
-      throw WorktreeError(.gitFailed, "cannot run git: \(error.message); is git installed?")
+      throw WorktreeError(
+        .gitFailed, "cannot run git: \(error.message); is git installed?", underlying: error)
     }
   }
 }
@@ -139,28 +140,51 @@ public struct Worktrees: Sendable {
 /// Why a worktree operation failed.
 public struct WorktreeError: Error, Sendable, Hashable, CustomStringConvertible {
   /// What kind of failure.
-  public enum Code: String, Sendable, Hashable {
+  public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The code's name (stable; printed in messages and `--json` errors).
+    public let rawValue: String
+
+    /// A code called `rawValue`.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The name.
+    public var description: String { rawValue }
+
     /// The directory is not inside a git repository.
-    case notARepository
+    public static let notARepository = Code(rawValue: "notARepository")
     /// A ref is not a commit, or is unsafe.
-    case invalidRef
+    public static let invalidRef = Code(rawValue: "invalidRef")
     /// The agent's branch exists already.
-    case branchExists
+    public static let branchExists = Code(rawValue: "branchExists")
     /// The agent's worktree path exists already.
-    case pathExists
+    public static let pathExists = Code(rawValue: "pathExists")
     /// git itself failed.
-    case gitFailed
+    public static let gitFailed = Code(rawValue: "gitFailed")
   }
 
   /// What kind of failure.
   public var code: Code
   /// What is wrong and how to fix it.
   public var message: String
+  /// The error this one was made from (a `ProcessError` when git could not run), if any.
+  public var underlying: (any Error & Sendable)?
 
   /// Creates an error.
-  public init(_ code: Code, _ message: String) {
+  public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
     self.code = code
     self.message = message
+    self.underlying = underlying
+  }
+
+  /// Errors are equal when their code and message are.
+  public static func == (lhs: WorktreeError, rhs: WorktreeError) -> Bool {
+    lhs.code == rhs.code && lhs.message == rhs.message
+  }
+
+  /// Hashes the code and message.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(code)
+    hasher.combine(message)
   }
 
   /// The message.

@@ -26,7 +26,7 @@ extension AgentError {
       case .invalidRef: return "commit something, or pass --base with a commit of the repository"
       case .branchExists: return "choose another --name, or delete the branch"
       case .pathExists: return "run `multiagent cleanup`, or choose another --name"
-      case .gitFailed: return nil
+      default: return nil
       }
     }
     switch (code, facts["field"] ?? facts["state"]) {
