@@ -161,13 +161,15 @@ extension AgentManager {
   private func settleWithoutWorktree(
     _ record: AgentRecord, worktree: String, into report: inout ReconcileReport
   ) {
-    if let cli = record.cli, ProcessInspector().isAlive(cli) {
-      // Synchronously: a short-lived command would exit before a detached task ran.
-      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
-    }
+    // The status first, then the signal: the supervisor that sees its CLI die of the SIGTERM finds
+    // the agent settled and keeps this reason (not "killed by signal 15").
     let reason = "the worktree \(worktree) vanished"
     let applied = logger.attempt("mark the agent crashed", agent: record.id) {
       try store.transition(id: record.id, .worktreeVanished, message: reason) { $0.error = reason }
+    }
+    if let cli = record.cli, ProcessInspector().isAlive(cli) {
+      // Synchronously: a short-lived command would exit before a detached task ran.
+      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
     }
     if applied?.applied == true {
       report.worktreeGone.append(record.name)

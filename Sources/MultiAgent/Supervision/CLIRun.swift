@@ -21,6 +21,10 @@ struct CLIRun {
   let logger: any AgentLogger
   private var follower: OutputFollower
   private var committed: Int64
+  /// Parsed events whose write failed (a full disk, a database held busy past every retry), kept
+  /// for the next attempt: nothing parsed is dropped while the CLI runs.
+  private var uncommitted: [AgentEvent] = []
+  private var lastWriteWarning: ContinuousClock.Instant?
   private let launcher = ProcessLauncher()
 
   /// A CLI being followed.
@@ -200,7 +204,10 @@ struct CLIRun {
       if cli.isChild && Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.identity.pid) }
       exitWatcher.wait(timeout: cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
     }
-    try take(follower.poll(final: true), cli, &ending)
+    let last = follower.poll(final: true)
+    inspect(last, cli, into: &ending)
+    uncommitted += last
+    try commitAfterExit()
     if cli.isChild { endLeftovers(of: cli.identity) }
     return ending
   }
@@ -244,10 +251,32 @@ struct CLIRun {
     if cli.pid > 1 { kill(-cli.pid, signal) }
   }
 
-  /// Notes what the events mean for the run, then commits them.
+  /// Notes what the events mean for the run, then commits them — or keeps them for the next poll
+  /// when the write fails, so that a full disk does not end the supervision of a running CLI.
   private mutating func take(_ events: [AgentEvent], _ cli: Running, _ ending: inout Ending) throws {
     inspect(events, cli, into: &ending)
-    try commit(events)
+    do { try commit(events) } catch {
+      let now = ContinuousClock.now
+      if lastWriteWarning.map({ now - $0 >= .seconds(30) }) ?? true {
+        lastWriteWarning = now
+        logger.warning(
+          "cannot store the agent's output yet; retrying while the CLI runs", agent: agentID, error: error)
+      }
+    }
+  }
+
+  /// After the CLI exited, what it printed must be stored before the run can settle: the write is
+  /// retried every second for up to ten minutes (space may free up), then the error is thrown and the
+  /// agent is left for reconcile, which settles it from the log on disk.
+  private mutating func commitAfterExit() throws {
+    let deadline = ContinuousClock.now + .seconds(600)
+    while true {
+      do { return try commit([]) } catch {
+        guard ContinuousClock.now < deadline else { throw error }
+        logger.warning("cannot store the agent's output; retrying", agent: agentID, error: error)
+        Thread.sleep(forTimeInterval: 1)
+      }
+    }
   }
 
   /// Notes a usage limit (the account is parked at once, so that other spawns avoid it) and a
@@ -277,13 +306,16 @@ struct CLIRun {
   /// Stores what the parsed lines changed together with the offset after them, in one transaction:
   /// a crash between polls re-parses nothing twice and skips nothing.
   private mutating func commit(_ events: [AgentEvent]) throws {
+    uncommitted += events
     let offset = follower.committedOffset
-    if events.isEmpty && offset == committed { return }
-    committed = offset
+    if uncommitted.isEmpty && offset == committed { return }
+    let pending = uncommitted
     try store.update(id: agentID) { record in
-      Settlement.fold(events, into: &record)
+      Settlement.fold(pending, into: &record)
       record.parseOffset = offset
     }
+    committed = offset
+    uncommitted = []
   }
 
   // MARK: The exhaustion file
