@@ -32,6 +32,15 @@ extension AgentManager {
         "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
     }
     let prompt = try Self.resumePrompt(answering: record.pendingQuestions, with: answers)
+    // A NUL byte cannot reach a CLI (argv and text end there): refused, the agent stays waiting.
+    if let offset = prompt.utf8.firstIndex(of: 0).map({
+      prompt.utf8.distance(from: prompt.utf8.startIndex, to: $0)
+    }) {
+      throw AgentError(
+        .invalidAnswer,
+        "the answer contains a NUL byte (at byte \(offset) of the resume prompt); answers must be text",
+        facts: ["field": "answer"])
+    }
     // A resume prompt the CLI cannot be given is refused now: accepted, it would fail the agent.
     do {
       try Self.checkPromptFits(
