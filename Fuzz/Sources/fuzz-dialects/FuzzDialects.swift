@@ -20,10 +20,13 @@ let parsers: [(name: String, factory: OutputParserFactory, context: ParserContex
 }()
 
 /// Feeds the input, split into log lines, through every parser (one fresh parser per input, as one
-/// run of an agent). A parser must never crash, and each event must carry its line's offset.
+/// run of an agent). A parser must never crash, and each event must carry its line's offset. The
+/// split itself is checked against a model of ``LineSplitter``.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  let lines = FuzzInput.lines(FuzzInput.bytes(data, size))
+  let bytes = FuzzInput.bytes(data, size)
+  checkLineSplitter(bytes)
+  let lines = FuzzInput.lines(bytes)
   for (name, factory, context) in parsers {
     var parser = factory(context)
     for line in lines {
