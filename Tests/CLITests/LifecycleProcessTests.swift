@@ -146,6 +146,23 @@ import TestSupport
     #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
   }
 
+  /// The reason survives the race with the supervisor: ending the CLI first let the supervisor
+  /// settle its exit ("killed by signal 15") before the vanished worktree was recorded.
+  @Test func aRunningAgentWhoseWorktreeVanishedIsCrashedForThatReason() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@gate keep running", name: "evicted")
+    let record = try world.waitUntilRunning(name)
+    let worktree = try #require(record["worktree_path"] as? String)
+    let id = try #require(record["id"] as? String)
+    try FileManager.default.removeItem(atPath: worktree)
+    #expect(try world.run(["list"]).exitCode == 0)
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 1)
+    let settled = try world.record(name)
+    #expect(settled["status"] as? String == "crashed")
+    #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
+    #expect(eventually { processes(ofAgent: id).isEmpty })
+  }
+
   @Test func cleanupRemovesOrphansAndLeavesLiveAgentsAlone() throws {
     let world = try LifecycleSandbox()
     let live = try world.spawn("keep me", name: "live")

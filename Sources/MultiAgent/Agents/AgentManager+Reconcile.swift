@@ -161,13 +161,15 @@ extension AgentManager {
   private func settleWithoutWorktree(
     _ record: AgentRecord, worktree: String, into report: inout ReconcileReport
   ) {
-    if let cli = record.cli, ProcessInspector().isAlive(cli) {
-      // Synchronously: a short-lived command would exit before a detached task ran.
-      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
-    }
+    // Crashed first, then its CLI ended: ended first, its supervisor would settle the exit (killed
+    // by SIGTERM) before this, and the reason — the vanished worktree — would be lost.
     let reason = "the worktree \(worktree) vanished"
     let applied = logger.attempt("mark the agent crashed", agent: record.id) {
       try store.transition(id: record.id, .worktreeVanished, message: reason) { $0.error = reason }
+    }
+    if let cli = record.cli, ProcessInspector().isAlive(cli) {
+      // Synchronously: a short-lived command would exit before a detached task ran.
+      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
     }
     if applied?.applied == true {
       report.worktreeGone.append(record.name)
