@@ -28,6 +28,27 @@ import TestSupport
     #expect(events.contains("found its CLI running unrecorded"), "\(events)")
   }
 
+  /// A supervisor killed after starting the CLI and before recording it, whose CLI finished its
+  /// task before any command looked: the agent is settled from its log and signal (completed), not
+  /// reported as never started.
+  @Test func aCLIStartedButNeverRecordedThatFinishedIsSettledFromItsLog() throws {
+    let world = try LifecycleSandbox()
+    let spawn = try world.sandbox.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "quick", "@stream:3 unrecorded"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.launched=exit"])
+    #expect(spawn.exitCode == 0, "\(spawn.stderr)")
+    // Read the id without a command (every command reconciles), then let the CLI finish unwatched.
+    let ids = try FileManager.default.contentsOfDirectory(atPath: world.home + "/agents")
+    let id = try #require(ids.first)
+    #expect(eventually { (try? world.calls().count) == 1 && processes(ofAgent: id).isEmpty })
+
+    #expect(try world.run(["wait", "quick", "--timeout", "30"]).exitCode == 0)
+    let record = try world.record("quick")
+    #expect(record["status"] as? String == "completed", "\(record)")
+    #expect(record["result"] as? String == "done: @stream:3 unrecorded")
+    #expect(try world.calls().count == 1, "the CLI ran once")
+  }
+
   /// An `answer` killed after the agent became `starting` and before its supervisor started: the
   /// next command starts the supervisor from the ready run plan; the session is resumed, not lost.
   @Test func anAnswerKilledBeforeItsSupervisorStartedIsFinished() throws {

@@ -126,6 +126,9 @@ extension AgentManager {
   private func settleFromLog(
     _ record: AgentRecord, paths: AgentPaths, dead: ProcessIdentity?, into report: inout ReconcileReport
   ) {
+    // Output past the parsed offset means a CLI ran: one started and never recorded (its
+    // supervisor died in between) may well have finished its task before anyone looked.
+    let ran = Self.logSize(paths.outputLog) > record.parseOffset
     do {
       let provider = try registry.provider(named: record.provider)
       var follower = OutputFollower(
@@ -138,7 +141,7 @@ extension AgentManager {
         current.parseOffset = offset
         current.supervisor = nil
       }
-      if record.cli == nil && record.status == .starting {
+      if record.cli == nil && record.status == .starting && !ran {
         let reason = "the supervisor exited before starting \(record.provider)"
         try store.transition(id: record.id, .crashBeforeStart, message: reason) {
           $0.error = reason
