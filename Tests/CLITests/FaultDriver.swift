@@ -24,6 +24,8 @@ final class FaultDriver {
   /// Commands started and not yet reaped: killed at `killAt` when set.
   private var running: [(command: KillableCommand, agent: String?, verb: String, killAt: Date?)] = []
   private var start = Date()
+  /// The late agents whose spawn was started.
+  private var spawned: Set<String> = []
 
   init(world: FaultWorld, plan: FaultPlan) {
     self.world = world
@@ -37,7 +39,9 @@ final class FaultDriver {
     let delays = plan.spawnKillDelays()
     let begun = Date()
     var spawns: [(PlannedAgent, KillableCommand)] = []
-    for agent in plan.agents { spawns.append((agent, try world.start(world.spawnArguments(agent)))) }
+    for agent in plan.agents where !agent.late {
+      spawns.append((agent, try world.start(world.spawnArguments(agent))))
+    }
     for (agent, command) in spawns.sorted(by: { (delays[$0.0.name] ?? 99) < (delays[$1.0.name] ?? 99) }) {
       guard let delay = delays[agent.name] else { continue }
       let wait = begun.addingTimeInterval(delay).timeIntervalSinceNow
@@ -85,14 +89,31 @@ final class FaultDriver {
       counts.databaseBusy += 1
       return true
     }
-    guard let name = action.agent else { return true }
-    guard let record = records[name] else { return true }
+    guard let name = action.agent else {
+      if case .command(let verb, let killAfter) = action.kind {
+        try startCommand([verb], agent: nil, verb: verb, killAfter: killAfter)
+      }
+      return true
+    }
+    if case .command("spawn", let killAfter) = action.kind, let agent = plan.agent(named: name) {
+      // A start-kill agent's supervisor pauses after starting the CLI, before recording it.
+      let pause = agent.role == .startKill ? ["MULTIAGENT_FAILPOINTS": "supervisor.launched=sleep:1.5"] : [:]
+      let command = try world.start(world.spawnArguments(agent), extraEnvironment: pause)
+      running.append((command, name, "spawn", killAfter.map { Date().addingTimeInterval($0) }))
+      spawned.insert(name)
+      return true
+    }
+    guard let record = records[name] else {
+      // Not spawned yet (a late agent): wait; else gone.
+      return plan.agent(named: name)?.late == true ? spawned.contains(name) : true
+    }
     let status = record["status"] as? String ?? ""
     let cliRunning = status == "running" && record["cli"] is [String: Any]
     switch action.kind {
     case .killSupervisor:
-      guard cliRunning else { return isSettled(status) }
-      if killRecordedProcess(record["supervisor"]) { counts.supervisorKills += 1 }
+      let starting = status == "starting" && plan.agent(named: name)?.role == .startKill
+      guard cliRunning || starting else { return isSettled(status) }
+      if killRecordedProcess(record["supervisor"], supervisorOnly: true) { counts.supervisorKills += 1 }
     case .killCLI:
       guard cliRunning else { return isSettled(status) }
       if killRecordedProcess(record["cli"]) { counts.cliKills += 1 }
@@ -123,7 +144,7 @@ final class FaultDriver {
     ["completed", "failed", "stopped", "crashed"].contains(status)
   }
 
-  private func startCommand(_ arguments: [String], agent: String, verb: String, killAfter: Double?) throws {
+  private func startCommand(_ arguments: [String], agent: String?, verb: String, killAfter: Double?) throws {
     let killAt = killAfter.map { Date().addingTimeInterval($0) }
     running.append((try world.start(arguments), agent, verb, killAt))
   }
@@ -145,12 +166,14 @@ final class FaultDriver {
       let code = entry.command.wait()
       // A command repairing an agent stands in as its supervisor, and may be killed as that.
       guard killed || code == 128 + SIGKILL else {
-        if code != 0, ["stop", "answer", "delete"].contains(entry.verb) {
+        if code != 0, entry.verb == "spawn" {
+          problems.append("\(entry.command.description) exited \(code): \(entry.command.stderr)")
+        } else if code != 0, ["stop", "answer", "delete"].contains(entry.verb) {
           print("fault suite: \(entry.command.description) exited \(code): \(entry.command.stderr)")
         }
         continue
       }
-      guard let agent = entry.agent, entry.verb != "wait" else { continue }
+      guard let agent = entry.agent, ["answer", "stop", "delete"].contains(entry.verb) else { continue }
       let at = now.timeIntervalSince(start) + 0.2
       pending.append(FaultAction(at: at, agent: agent, kind: .command(entry.verb, killAfter: nil)))
       if entry.verb == "answer" { checkNotLost(agent) }

@@ -73,7 +73,7 @@ struct FaultInvariants {
         if status != "completed" || result != "real done" {
           report.lose("\(agent.name) (real CLI) is \(status): \(result) \(error)")
         }
-      case .plain, .supervisorKill:
+      case .plain, .supervisorKill, .startKill:
         if status != "completed" { report.lose("\(agent.name) is \(status): \(error)") }
       }
     }

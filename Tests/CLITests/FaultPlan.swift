@@ -48,16 +48,20 @@ enum FaultRole: String, CaseIterable {
   case deleteKilled
   /// `spawn` is killed mid-flight: no record (and nothing of it left), or crashed or completed.
   case spawnKilled
+  /// Spawned during the faults with its supervisor pausing between starting the CLI and recording
+  /// it (a failpoint), and killed there: the CLI is adopted, not started twice; completed, every
+  /// line once.
+  case startKill
   /// The real Claude Code CLI against the fake model server: completed.
   case realClaude
   /// The real Codex CLI against the fake model server: completed.
   case realCodex
 
-  /// How many agents of each fake role the suite runs (24 in all).
+  /// How many agents of each fake role the suite runs (28 in all).
   static let fakeCounts: [(FaultRole, Int)] = [
-    (.plain, 4), (.supervisorKill, 3), (.cliKill, 2), (.worktreeDelete, 2), (.ask, 2),
+    (.plain, 4), (.supervisorKill, 4), (.cliKill, 2), (.worktreeDelete, 2), (.ask, 2),
     (.askAnswerKilled, 2), (.stop, 2), (.stopKilled, 1), (.delete, 2), (.deleteKilled, 2),
-    (.spawnKilled, 2),
+    (.spawnKilled, 3), (.startKill, 2),
   ]
 
   /// Whether its run must hold at the gate so that it is surely running when the fault comes.
@@ -85,6 +89,8 @@ struct PlannedAgent {
   var gated: Bool
   /// How many times its supervisor is killed (supervisorKill, and some real-CLI agents).
   var supervisorKills: Int
+  /// Whether it is spawned during the faults rather than with the others at the start.
+  var late: Bool
 
   /// The prompt: markers on the first line (the fake echoes it).
   var prompt: String {
@@ -121,14 +127,16 @@ struct FaultPlan {
       let gated = role.isGated || (role == .supervisorKill && (firstOfRole || Bool.random(using: &random)))
       let kills: Int
       switch role {
-      case .supervisorKill: kills = Int.random(in: 1...2, using: &random)
+      case .supervisorKill: kills = Int.random(in: 1...3, using: &random)
+      case .startKill: kills = 1
       case .realClaude, .realCodex: kills = Int.random(in: 0...1, using: &random)
       default: kills = 0
       }
       return PlannedAgent(
         name: "f\(index)-\(role.rawValue.lowercased())", role: role,
         lines: role.isReal ? 0 : Int.random(in: 40...100, using: &random), gated: gated,
-        supervisorKills: kills)
+        supervisorKills: kills,
+        late: role == .startKill || ((role == .plain || role == .spawnKilled) && Bool.random(using: &random)))
     }
   }
 
@@ -160,10 +168,12 @@ extension FaultPlan {
     func killDelay() -> Double { time(0.01...0.5) }
     var actions: [FaultAction] = []
     for agent in agents {
-      var first = time(0.2...2.0)
+      let spawnAt = time(0...1.5)
+      var first = agent.role == .startKill ? spawnAt + time(0.1...0.8) : time(0.2...2.0)
       for _ in 0..<agent.supervisorKills {
         actions.append(FaultAction(at: first, agent: agent.name, kind: .killSupervisor))
-        first += time(0.8...1.5)
+        // The next kill may find the replacement supervisor still starting.
+        first += time(0.1...1.5)
       }
       let kind: FaultAction.Kind? =
         switch agent.role {
@@ -178,12 +188,19 @@ extension FaultPlan {
         default: nil
         }
       if let kind { actions.append(FaultAction(at: time(0.2...2.5), agent: agent.name, kind: kind)) }
+      if agent.late {
+        let killAfter = agent.role == .spawnKilled ? time(0.02...0.6) : nil
+        actions.append(
+          FaultAction(at: spawnAt, agent: agent.name, kind: .command("spawn", killAfter: killAfter)))
+      }
     }
     for _ in 0..<2 {
       let target = agents.randomElement(using: &random)?.name
       actions.append(
         FaultAction(at: time(0...2.5), agent: target, kind: .command("wait", killAfter: killDelay())))
       actions.append(FaultAction(at: time(0.3...3), agent: nil, kind: .databaseBusy(seconds: time(1...3))))
+      actions.append(
+        FaultAction(at: time(0...3), agent: nil, kind: .command("reconcile", killAfter: killDelay())))
     }
     return actions.sorted { $0.at < $1.at }
   }
@@ -192,7 +209,7 @@ extension FaultPlan {
   func spawnKillDelays() -> [String: Double] {
     var random = SeededGenerator(seed: seed ^ 0x5A5A)
     var delays: [String: Double] = [:]
-    for agent in agents where agent.role == .spawnKilled {
+    for agent in agents where agent.role == .spawnKilled && !agent.late {
       delays[agent.name] = Double.random(in: 0.02...0.6, using: &random)
     }
     return delays

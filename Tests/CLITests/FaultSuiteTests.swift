@@ -36,6 +36,11 @@ import TestSupport
         + "worktrees_deleted=\(counts.worktreesDeleted) db_busy=\(counts.databaseBusy) bytes=\(report.bytes) "
         + "lost=\(report.lost) time=\(Int(Date().timeIntervalSince(began)))s")
     for problem in report.problems { print("fault suite: \(problem)") }
+    // The story of each agent in trouble, for whoever replays the seed.
+    for agent in plan.agents where report.problems.contains(where: { $0.contains(agent.name) }) {
+      let events = (try? world.run(["events", "--agent", agent.name]))?.stdout ?? ""
+      print("fault suite: events of \(agent.name):\n\(events)")
+    }
     #expect(report.lost == 0, "seed \(seed)")
     #expect(report.problems.isEmpty, "seed \(seed): \(report.problems.joined(separator: "\n"))")
     #expect(plan.agents.count >= 20)

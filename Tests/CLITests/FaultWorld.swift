@@ -65,10 +65,10 @@ final class FaultWorld: @unchecked Sendable {
   }
 
   /// Starts `multiagent --home <home> arguments…` without waiting for it.
-  func start(_ arguments: [String]) throws -> KillableCommand {
+  func start(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> KillableCommand {
     try KillableCommand(
       executable: CLIRunner.executable().path, arguments: ["--home", home] + arguments,
-      environment: environment)
+      environment: environment.merging(extraEnvironment) { $1 })
   }
 
   /// The spawn command line of `agent`.
@@ -146,12 +146,19 @@ final class KillableCommand: @unchecked Sendable {
 }
 
 /// Sends SIGKILL to the process `object` (a record's `supervisor` or `cli`) describes, if that very
-/// process (pid, start time and spawn id) still runs. True when it was killed.
-func killRecordedProcess(_ object: Any?) -> Bool {
+/// process (pid, start time and spawn id) still runs — and, with `supervisorOnly`, is a supervisor,
+/// not a command standing in for one while it repairs the agent. True when it was killed.
+func killRecordedProcess(_ object: Any?, supervisorOnly: Bool = false) -> Bool {
   guard let object = object as? [String: Any], let pid = (object["pid"] as? NSNumber)?.int32Value,
     let start = (object["start_time"] as? NSNumber)?.uint64Value
   else { return false }
   let identity = ProcessIdentity(pid: pid, startTime: start, spawnID: object["spawn_id"] as? String ?? "")
   guard pid > 1, ProcessInspector().isAlive(identity) else { return false }
+  if supervisorOnly {
+    let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+    guard command.split(separator: 0).contains(where: { Array($0) == Array("__supervise".utf8) }) else {
+      return false
+    }
+  }
   return kill(pid, SIGKILL) == 0
 }
