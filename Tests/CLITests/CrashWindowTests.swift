@@ -1,4 +1,5 @@
 import Foundation
+import MultiAgent
 import Testing
 import TestSupport
 
@@ -67,5 +68,37 @@ import TestSupport
     #expect((record["result"] as? String)?.contains("red") == true, "\(record)")
     #expect(try world.calls().count == 2)
     #expect(try world.run(["events", "--agent", name]).stdout.contains("start_resumed"))
+  }
+  /// The supervisor a spawn started ahead killed while the spawn still makes the worktree (a slow
+  /// git): a command reconciling meanwhile leaves the agent to its live spawner (it used to crash it,
+  /// "worktree vanished", while the spawn went on to report success), and the spawn starts another
+  /// supervisor.
+  @Test func aSpawnWhoseSupervisorStartedAheadDiedStillStartsItsAgent() throws {
+    let world = try LifecycleSandbox()
+    try world.sandbox.installFakeCLI(
+      "git", script: #"if [ "$1" = worktree ] && [ "$2" = add ]; then sleep 2; fi; exec /usr/bin/git "$@""#)
+    let spawn = try KillableCommand(
+      executable: CLIRunner.executable().path,
+      arguments: ["--home", world.home, "spawn", "--provider", "fake", "--cwd", world.repository]
+        + ["--name", "slow", "hello"],
+      environment: world.sandbox.environment)
+    // The record without a command (every command reconciles): its supervisor is the pending one.
+    var supervisor: [String: Any]?
+    #expect(
+      eventually {
+        guard let found = try? AgentStore(path: world.home + "/state.db").list(.all).first?.supervisor else {
+          return false
+        }
+        supervisor = ["pid": found.pid, "start_time": found.startTime, "spawn_id": found.spawnID]
+        return true
+      })
+    #expect(killRecordedProcess(supervisor, supervisorOnly: true))
+    #expect(try world.run(["list"]).exitCode == 0)
+    #expect(try world.record("slow")["status"] as? String == "starting")
+
+    #expect(spawn.wait(timeout: 30) == 0, "\(spawn.stderr)")
+    #expect(try world.run(["wait", "slow", "--timeout", "30"]).exitCode == 0)
+    #expect(try world.record("slow")["result"] as? String == "done: hello")
+    #expect(try world.calls().count == 1)
   }
 }

@@ -55,7 +55,12 @@ extension AgentManager {
     {
       return
     }
-    let spawning = record.status == .starting && record.supervisor == nil
+    // Until it writes the run plan, its last step, a spawn is still setting the agent up — also
+    // when the supervisor it started ahead died (the spawn then starts another).
+    let spawning =
+      record.status == .starting
+      && (record.supervisor == nil
+        || (record.cli == nil && !FileSystem.exists(AgentPaths(home: home, id: record.id).runPlan)))
     if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
       settleWithoutWorktree(record, worktree: worktree, into: &report)
@@ -237,7 +242,7 @@ extension AgentManager {
   /// once only one does it: this process becomes its supervisor of record (compare-and-set on the
   /// dead one) until the replacement it starts records itself. Should this process die meanwhile,
   /// the next reconcile finds it dead in turn and repairs again.
-  private func claimRepair(of record: AgentRecord) -> Bool {
+  func claimRepair(of record: AgentRecord) -> Bool {
     guard let me = try? ProcessInspector().currentIdentity() else { return false }
     let dead = record.supervisor
     do {
