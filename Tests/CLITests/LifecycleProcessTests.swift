@@ -163,6 +163,25 @@ import TestSupport
     #expect(eventually { processes(ofAgent: id).isEmpty })
   }
 
+  /// With its supervisor killed, nobody follows the log of an agent whose worktree vanished: the
+  /// reconcile that crashes it parses what is left (the lines used to stay unparsed for good).
+  @Test func aWorktreeVanishedUnderAnUnsupervisedAgentStillHasItsLogParsed() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@stream:40 @gate orphaned", name: "unwatched")
+    let record = try world.waitUntilRunning(name)
+    let id = try #require(record["id"] as? String)
+    #expect(killRecordedProcess(record["supervisor"], supervisorOnly: true))
+    usleep(500_000)
+    try FileManager.default.removeItem(atPath: try #require(record["worktree_path"] as? String))
+    #expect(try world.run(["list"]).exitCode == 0)
+    let settled = try world.record(name)
+    #expect(settled["status"] as? String == "crashed")
+    #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
+    let size = LifecycleSandbox.fileSize(world.stateDirectory(id) + "/output.log")
+    #expect(size > 0 && (settled["parse_offset"] as? Int).map(Int64.init) == size, "\(settled)")
+    #expect(eventually { processes(ofAgent: id).isEmpty })
+  }
+
   @Test func cleanupRemovesOrphansAndLeavesLiveAgentsAlone() throws {
     let world = try LifecycleSandbox()
     let live = try world.spawn("keep me", name: "live")

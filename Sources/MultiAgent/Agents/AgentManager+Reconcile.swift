@@ -135,17 +135,7 @@ extension AgentManager {
     // supervisor died in between) may well have finished its task before anyone looked.
     let ran = Self.logSize(paths.outputLog) > record.parseOffset
     do {
-      let provider = try registry.provider(named: record.provider)
-      var follower = OutputFollower(
-        path: paths.outputLog, offset: record.parseOffset,
-        parser: provider.makeParser(context: ParserContext()))
-      let events = follower.poll(final: true)
-      let offset = follower.committedOffset
-      try store.update(id: record.id) { current in
-        Settlement.fold(events, into: &current)
-        current.parseOffset = offset
-        current.supervisor = nil
-      }
+      try parseRestOfLog(record, paths: paths)
       if record.cli == nil && record.status == .starting && !ran {
         let reason = "the supervisor exited before starting \(record.provider)"
         try store.transition(id: record.id, .crashBeforeStart, message: reason) {
@@ -179,9 +169,33 @@ extension AgentManager {
       // Synchronously: a short-lived command would exit before a detached task ran.
       FamilyCascade.terminateBlocking([record], grace: .seconds(2))
     }
-    if applied?.applied == true {
-      report.worktreeGone.append(record.name)
-      FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+    guard applied?.applied == true else { return }
+    // With its supervisor gone nobody follows the log any more: what the CLI printed since the
+    // last commit is parsed here (a live supervisor parses it as its CLI ends).
+    let current = (try? store.agent(id: record.id)) ?? record
+    if !(current.supervisor.map { ProcessInspector().isAlive($0) } ?? false) {
+      logger.attempt("parse the rest of the log", agent: record.id) {
+        try parseRestOfLog(current, paths: AgentPaths(home: home, id: record.id), keepingError: reason)
+      }
+    }
+    report.worktreeGone.append(record.name)
+    FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+  }
+
+  /// Parses the agent's log from its stored offset to its end into the record, for an agent
+  /// nobody follows any more; `keepingError` stays the record's error whatever the lines say.
+  private func parseRestOfLog(_ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil) throws {
+    let provider = try registry.provider(named: record.provider)
+    var follower = OutputFollower(
+      path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext())
+    )
+    let events = follower.poll(final: true)
+    let offset = follower.committedOffset
+    try store.update(id: record.id) { current in
+      Settlement.fold(events, into: &current)
+      current.parseOffset = offset
+      current.supervisor = nil
+      if let keepingError { current.error = keepingError }
     }
   }
 
