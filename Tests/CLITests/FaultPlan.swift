@@ -129,7 +129,10 @@ struct FaultPlan {
       switch role {
       case .supervisorKill: kills = Int.random(in: 1...3, using: &random)
       case .startKill: kills = 1
-      case .realClaude, .realCodex: kills = Int.random(in: 0...1, using: &random)
+      case .realClaude, .realCodex, .stop, .stopKilled, .delete, .deleteKilled, .worktreeDelete, .ask,
+        .askAnswerKilled:
+        // Their own fault may then find the agent followed by a replacement supervisor.
+        kills = Int.random(in: 0...1, using: &random)
       default: kills = 0
       }
       return PlannedAgent(
