@@ -69,6 +69,27 @@ import TestSupport
     #expect(try world.calls().count == 2)
     #expect(try world.run(["events", "--agent", name]).stdout.contains("start_resumed"))
   }
+  /// An `answer` killed after starting the supervisor and before recording it, whose supervisor is
+  /// slow to record itself: a command reconciling meanwhile finds that supervisor by its intent and
+  /// records it rather than start a second one (which ran the CLI a second time).
+  @Test func aSupervisorStartedButNeverRecordedIsNotStartedTwice() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask which colour", name: "twice")
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 3)
+    let answer = try world.sandbox.run(
+      ["answer", name, "--answer", "q1=red"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.started=exit,supervisor.recording=sleep:2"])
+    #expect(answer.exitCode == 137)
+    #expect(try world.run(["list"]).exitCode == 0)
+
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 0)
+    #expect((try world.record(name)["result"] as? String)?.contains("red") == true)
+    // Long enough for the slow supervisor to have run the CLI too, had a second one been started.
+    usleep(2_200_000)
+    #expect(try world.calls().count == 2, "the resumed run ran once")
+    #expect(!(try world.run(["events", "--agent", name]).stdout.contains("start_resumed")))
+  }
+
   /// The supervisor a spawn started ahead killed while the spawn still makes the worktree (a slow
   /// git): a command reconciling meanwhile leaves the agent to its live spawner (it used to crash it,
   /// "worktree vanished", while the spawn went on to report success), and the spawn starts another

@@ -77,6 +77,7 @@ extension AgentManager {
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
+      if recordUnrecordedSupervisor(of: record) { return }
       if claimRepair(of: record), replaceSupervisor(of: record, adopt: false) {
         report.adopted.append(record.name)
       }
@@ -86,6 +87,7 @@ extension AgentManager {
     if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
     // A spawn or answer in progress records its supervisor within moments.
     if record.supervisor == nil && Date().timeIntervalSince(record.updatedAt) < 30 { return }
+    if recordUnrecordedSupervisor(of: record) { return }
     let dead = record.supervisor
     guard claimRepair(of: record) else { return }
     if let cli = record.cli, inspector.isAlive(cli) {
@@ -197,6 +199,22 @@ extension AgentManager {
       current.supervisor = nil
       if let keepingError { current.error = keepingError }
     }
+  }
+
+  /// A supervisor started for the agent and not recorded (its starter died, or still waits for the
+  /// database): recorded now in place of the dead one, and left to run — a second one would run
+  /// the CLI again.
+  private func recordUnrecordedSupervisor(of record: AgentRecord) -> Bool {
+    let intent = AgentPaths(home: home, id: record.id).supervisorIntent
+    guard let found = LaunchIntent.unrecordedCLI(intent: intent, recorded: record.supervisor) else {
+      return false
+    }
+    logger.attempt("record the unrecorded supervisor", agent: record.id) {
+      try store.update(id: record.id) { current in
+        if current.supervisor == record.supervisor { current.supervisor = found }
+      }
+    }
+    return true
   }
 
   /// Records a CLI that was started but not recorded as the agent's, and starts a supervisor that
