@@ -36,6 +36,12 @@ import TestSupport
         + "worktrees_deleted=\(counts.worktreesDeleted) db_busy=\(counts.databaseBusy) bytes=\(report.bytes) "
         + "lost=\(report.lost) time=\(Int(Date().timeIntervalSince(began)))s")
     for problem in report.problems { print("fault suite: \(problem)") }
+    if !report.problems.isEmpty {
+      // The whole sandbox (home, repository, the fake's calls), for whoever replays the seed.
+      let kept = NSTemporaryDirectory() + "multiagent-fault-\(seed)-\(UUID().uuidString.prefix(4))"
+      try? FileManager.default.copyItem(atPath: world.lifecycle.sandbox.root.url.path, toPath: kept)
+      print("fault suite: the sandbox is kept in \(kept)")
+    }
     // The story of each agent in trouble, for whoever replays the seed.
     for agent in plan.agents where report.problems.contains(where: { $0.contains(agent.name) }) {
       let events = (try? world.run(["events", "--agent", agent.name]))?.stdout ?? ""
