@@ -1,4 +1,5 @@
 import Foundation
+import MultiAgent
 import Testing
 import TestSupport
 
@@ -28,6 +29,27 @@ import TestSupport
     #expect(events.contains("found its CLI running unrecorded"), "\(events)")
   }
 
+  /// A supervisor killed after starting the CLI and before recording it, whose CLI finished its
+  /// task before any command looked: the agent is settled from its log and signal (completed), not
+  /// reported as never started.
+  @Test func aCLIStartedButNeverRecordedThatFinishedIsSettledFromItsLog() throws {
+    let world = try LifecycleSandbox()
+    let spawn = try world.sandbox.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "quick", "@stream:3 unrecorded"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.launched=exit"])
+    #expect(spawn.exitCode == 0, "\(spawn.stderr)")
+    // Read the id without a command (every command reconciles), then let the CLI finish unwatched.
+    let ids = try FileManager.default.contentsOfDirectory(atPath: world.home + "/agents")
+    let id = try #require(ids.first)
+    #expect(eventually { (try? world.calls().count) == 1 && processes(ofAgent: id).isEmpty })
+
+    #expect(try world.run(["wait", "quick", "--timeout", "30"]).exitCode == 0)
+    let record = try world.record("quick")
+    #expect(record["status"] as? String == "completed", "\(record)")
+    #expect(record["result"] as? String == "done: @stream:3 unrecorded")
+    #expect(try world.calls().count == 1, "the CLI ran once")
+  }
+
   /// An `answer` killed after the agent became `starting` and before its supervisor started: the
   /// next command starts the supervisor from the ready run plan; the session is resumed, not lost.
   @Test func anAnswerKilledBeforeItsSupervisorStartedIsFinished() throws {
@@ -46,5 +68,58 @@ import TestSupport
     #expect((record["result"] as? String)?.contains("red") == true, "\(record)")
     #expect(try world.calls().count == 2)
     #expect(try world.run(["events", "--agent", name]).stdout.contains("start_resumed"))
+  }
+  /// An `answer` killed after starting the supervisor and before recording it, whose supervisor is
+  /// slow to record itself: a command reconciling meanwhile finds that supervisor by its intent and
+  /// records it rather than start a second one (which ran the CLI a second time).
+  @Test func aSupervisorStartedButNeverRecordedIsNotStartedTwice() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@ask which colour", name: "twice")
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 3)
+    let answer = try world.sandbox.run(
+      ["answer", name, "--answer", "q1=red"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.started=exit,supervisor.recording=sleep:2"])
+    #expect(answer.exitCode == 137)
+    #expect(try world.run(["list"]).exitCode == 0)
+
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 0)
+    #expect((try world.record(name)["result"] as? String)?.contains("red") == true)
+    // Long enough for the slow supervisor to have run the CLI too, had a second one been started.
+    usleep(2_200_000)
+    #expect(try world.calls().count == 2, "the resumed run ran once")
+    #expect(!(try world.run(["events", "--agent", name]).stdout.contains("start_resumed")))
+  }
+
+  /// The supervisor a spawn started ahead killed while the spawn still makes the worktree (a slow
+  /// git): a command reconciling meanwhile leaves the agent to its live spawner (it used to crash it,
+  /// "worktree vanished", while the spawn went on to report success), and the spawn starts another
+  /// supervisor.
+  @Test func aSpawnWhoseSupervisorStartedAheadDiedStillStartsItsAgent() throws {
+    let world = try LifecycleSandbox()
+    try world.sandbox.installFakeCLI(
+      "git", script: #"if [ "$1" = worktree ] && [ "$2" = add ]; then sleep 2; fi; exec /usr/bin/git "$@""#)
+    let spawn = try KillableCommand(
+      executable: CLIRunner.executable().path,
+      arguments: ["--home", world.home, "spawn", "--provider", "fake", "--cwd", world.repository]
+        + ["--name", "slow", "hello"],
+      environment: world.sandbox.environment)
+    // The record without a command (every command reconciles): its supervisor is the pending one.
+    var supervisor: [String: Any]?
+    #expect(
+      eventually {
+        guard let found = try? AgentStore(path: world.home + "/state.db").list(.all).first?.supervisor else {
+          return false
+        }
+        supervisor = ["pid": found.pid, "start_time": found.startTime, "spawn_id": found.spawnID]
+        return true
+      })
+    #expect(killRecordedProcess(supervisor, supervisorOnly: true))
+    #expect(try world.run(["list"]).exitCode == 0)
+    #expect(try world.record("slow")["status"] as? String == "starting")
+
+    #expect(spawn.wait(timeout: 30) == 0, "\(spawn.stderr)")
+    #expect(try world.run(["wait", "slow", "--timeout", "30"]).exitCode == 0)
+    #expect(try world.record("slow")["result"] as? String == "done: hello")
+    #expect(try world.calls().count == 1)
   }
 }

@@ -146,6 +146,42 @@ import TestSupport
     #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
   }
 
+  /// The reason survives the race with the supervisor: ending the CLI first let the supervisor
+  /// settle its exit ("killed by signal 15") before the vanished worktree was recorded.
+  @Test func aRunningAgentWhoseWorktreeVanishedIsCrashedForThatReason() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@gate keep running", name: "evicted")
+    let record = try world.waitUntilRunning(name)
+    let worktree = try #require(record["worktree_path"] as? String)
+    let id = try #require(record["id"] as? String)
+    try FileManager.default.removeItem(atPath: worktree)
+    #expect(try world.run(["list"]).exitCode == 0)
+    #expect(try world.run(["wait", name, "--timeout", "30"]).exitCode == 1)
+    let settled = try world.record(name)
+    #expect(settled["status"] as? String == "crashed")
+    #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
+    #expect(eventually { processes(ofAgent: id).isEmpty })
+  }
+
+  /// With its supervisor killed, nobody follows the log of an agent whose worktree vanished: the
+  /// reconcile that crashes it parses what is left (the lines used to stay unparsed for good).
+  @Test func aWorktreeVanishedUnderAnUnsupervisedAgentStillHasItsLogParsed() throws {
+    let world = try LifecycleSandbox()
+    let name = try world.spawn("@stream:40 @gate orphaned", name: "unwatched")
+    let record = try world.waitUntilRunning(name)
+    let id = try #require(record["id"] as? String)
+    #expect(killRecordedProcess(record["supervisor"], supervisorOnly: true))
+    usleep(500_000)
+    try FileManager.default.removeItem(atPath: try #require(record["worktree_path"] as? String))
+    #expect(try world.run(["list"]).exitCode == 0)
+    let settled = try world.record(name)
+    #expect(settled["status"] as? String == "crashed")
+    #expect((settled["error"] as? String)?.contains("vanished") == true, "\(settled)")
+    let size = LifecycleSandbox.fileSize(world.stateDirectory(id) + "/output.log")
+    #expect(size > 0 && (settled["parse_offset"] as? Int).map(Int64.init) == size, "\(settled)")
+    #expect(eventually { processes(ofAgent: id).isEmpty })
+  }
+
   @Test func cleanupRemovesOrphansAndLeavesLiveAgentsAlone() throws {
     let world = try LifecycleSandbox()
     let live = try world.spawn("keep me", name: "live")

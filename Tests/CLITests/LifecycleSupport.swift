@@ -17,6 +17,8 @@ import TestSupport
 ///   answered", signals done with `answered: <the answer lines>`);
 /// - `@gate`: prints its first lines, waits (up to 60 s) for the file ``gate`` to exist, then prints
 ///   more lines and finishes as above;
+/// - `@stream:N`: after its first lines, prints N numbered lines (the assistant texts `line 1 of N`
+///   … `line N of N`), five every 0.2 s, then goes on as the other markers say;
 /// - `@fail`: prints to stderr and exits 3 without a signal;
 /// - `@background`: leaves a `sleep 300` running in the background when it exits;
 /// - `@daemon`: leaves a `sleep 300` running in a session of its own (`setsid`) when it exits;
@@ -192,6 +194,15 @@ struct LifecycleSandbox {
     first=$(printf '%s\n' "$prompt" | head -n 1 | tr -d '"\\')
     echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
     echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"working on: $first\"}]},\"session_id\":\"$session\"}"
+    case "$prompt" in
+      *@stream:*)
+        total=${prompt#*@stream:}; total=${total%%[!0-9]*}; i=1
+        while [ "$i" -le "$total" ]; do
+          echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"line $i of $total\"}]},\"session_id\":\"$session\"}"
+          if [ $((i % 5)) -eq 0 ]; then sleep 0.2; fi
+          i=$((i + 1))
+        done ;;
+    esac
     case "$prompt" in
       *@fail*) echo "fake: something broke" >&2; exit 3 ;;
     esac

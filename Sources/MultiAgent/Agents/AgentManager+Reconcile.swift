@@ -55,7 +55,12 @@ extension AgentManager {
     {
       return
     }
-    let spawning = record.status == .starting && record.supervisor == nil
+    // Until it writes the run plan, its last step, a spawn is still setting the agent up — also
+    // when the supervisor it started ahead died (the spawn then starts another).
+    let spawning =
+      record.status == .starting
+      && (record.supervisor == nil
+        || (record.cli == nil && !FileSystem.exists(AgentPaths(home: home, id: record.id).runPlan)))
     if spawning && Date().timeIntervalSince(record.updatedAt) < 30 { return }
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
       settleWithoutWorktree(record, worktree: worktree, into: &report)
@@ -72,6 +77,7 @@ extension AgentManager {
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
+      if recordUnrecordedSupervisor(of: record) { return }
       if claimRepair(of: record), replaceSupervisor(of: record, adopt: false) {
         report.adopted.append(record.name)
       }
@@ -81,6 +87,7 @@ extension AgentManager {
     if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
     // A spawn or answer in progress records its supervisor within moments.
     if record.supervisor == nil && Date().timeIntervalSince(record.updatedAt) < 30 { return }
+    if recordUnrecordedSupervisor(of: record) { return }
     let dead = record.supervisor
     guard claimRepair(of: record) else { return }
     if let cli = record.cli, inspector.isAlive(cli) {
@@ -126,19 +133,12 @@ extension AgentManager {
   private func settleFromLog(
     _ record: AgentRecord, paths: AgentPaths, dead: ProcessIdentity?, into report: inout ReconcileReport
   ) {
+    // Output past the parsed offset means a CLI ran: one started and never recorded (its
+    // supervisor died in between) may well have finished its task before anyone looked.
+    let ran = Self.logSize(paths.outputLog) > record.parseOffset
     do {
-      let provider = try registry.provider(named: record.provider)
-      var follower = OutputFollower(
-        path: paths.outputLog, offset: record.parseOffset,
-        parser: provider.makeParser(context: ParserContext()))
-      let events = follower.poll(final: true)
-      let offset = follower.committedOffset
-      try store.update(id: record.id) { current in
-        Settlement.fold(events, into: &current)
-        current.parseOffset = offset
-        current.supervisor = nil
-      }
-      if record.cli == nil && record.status == .starting {
+      try parseRestOfLog(record, paths: paths)
+      if record.cli == nil && record.status == .starting && !ran {
         let reason = "the supervisor exited before starting \(record.provider)"
         try store.transition(id: record.id, .crashBeforeStart, message: reason) {
           $0.error = reason
@@ -161,8 +161,8 @@ extension AgentManager {
   private func settleWithoutWorktree(
     _ record: AgentRecord, worktree: String, into report: inout ReconcileReport
   ) {
-    // The status first, then the signal: the supervisor that sees its CLI die of the SIGTERM finds
-    // the agent settled and keeps this reason (not "killed by signal 15").
+    // Crashed first, then its CLI ended: ended first, its supervisor would settle the exit (killed
+    // by SIGTERM) before this, and the reason — the vanished worktree — would be lost.
     let reason = "the worktree \(worktree) vanished"
     let applied = logger.attempt("mark the agent crashed", agent: record.id) {
       try store.transition(id: record.id, .worktreeVanished, message: reason) { $0.error = reason }
@@ -171,10 +171,50 @@ extension AgentManager {
       // Synchronously: a short-lived command would exit before a detached task ran.
       FamilyCascade.terminateBlocking([record], grace: .seconds(2))
     }
-    if applied?.applied == true {
-      report.worktreeGone.append(record.name)
-      FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+    guard applied?.applied == true else { return }
+    // With its supervisor gone nobody follows the log any more: what the CLI printed since the
+    // last commit is parsed here (a live supervisor parses it as its CLI ends).
+    let current = (try? store.agent(id: record.id)) ?? record
+    if !(current.supervisor.map { ProcessInspector().isAlive($0) } ?? false) {
+      logger.attempt("parse the rest of the log", agent: record.id) {
+        try parseRestOfLog(current, paths: AgentPaths(home: home, id: record.id), keepingError: reason)
+      }
     }
+    report.worktreeGone.append(record.name)
+    FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+  }
+
+  /// Parses the agent's log from its stored offset to its end into the record, for an agent
+  /// nobody follows any more; `keepingError` stays the record's error whatever the lines say.
+  private func parseRestOfLog(_ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil) throws {
+    let provider = try registry.provider(named: record.provider)
+    var follower = OutputFollower(
+      path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext())
+    )
+    let events = follower.poll(final: true)
+    let offset = follower.committedOffset
+    try store.update(id: record.id) { current in
+      Settlement.fold(events, into: &current)
+      current.parseOffset = offset
+      current.supervisor = nil
+      if let keepingError { current.error = keepingError }
+    }
+  }
+
+  /// A supervisor started for the agent and not recorded (its starter died, or still waits for the
+  /// database): recorded now in place of the dead one, and left to run — a second one would run
+  /// the CLI again.
+  private func recordUnrecordedSupervisor(of record: AgentRecord) -> Bool {
+    let intent = AgentPaths(home: home, id: record.id).supervisorIntent
+    guard let found = LaunchIntent.unrecordedCLI(intent: intent, recorded: record.supervisor) else {
+      return false
+    }
+    logger.attempt("record the unrecorded supervisor", agent: record.id) {
+      try store.update(id: record.id) { current in
+        if current.supervisor == record.supervisor { current.supervisor = found }
+      }
+    }
+    return true
   }
 
   /// Records a CLI that was started but not recorded as the agent's, and starts a supervisor that
@@ -234,7 +274,7 @@ extension AgentManager {
   /// once only one does it: this process becomes its supervisor of record (compare-and-set on the
   /// dead one) until the replacement it starts records itself. Should this process die meanwhile,
   /// the next reconcile finds it dead in turn and repairs again.
-  private func claimRepair(of record: AgentRecord) -> Bool {
+  func claimRepair(of record: AgentRecord) -> Bool {
     guard let me = try? ProcessInspector().currentIdentity() else { return false }
     let dead = record.supervisor
     do {

@@ -48,8 +48,15 @@ extension AgentManager {
         if let current = try? store.agent(id: record.id), current.status == .crashed {
           throw AgentError(.process, current.error ?? "cannot start the supervisor")
         }
-      } else if pending?.go() == true {
-        started = true
+      } else if let pending {
+        if pending.go() {
+          started = true
+        } else if let current = try? store.agent(id: record.id), current.supervisor == pending.identity,
+          claimRepair(of: current)
+        {
+          // The supervisor started ahead died: start another, unless a reconcile already did.
+          try startSupervisor(for: record.id)
+        }
       } else {
         try startSupervisor(for: record.id)
       }

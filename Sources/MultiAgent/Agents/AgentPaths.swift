@@ -25,6 +25,8 @@ public struct AgentPaths: Sendable, Hashable {
   public var exhaustion: String { directory + "/exhaustion.json" }
   /// `launch-intent`: the spawn id of the CLI run being started (see `LaunchIntent`).
   public var launchIntent: String { directory + "/launch-intent" }
+  /// `supervisor-intent`: the spawn id of the detached supervisor being started (see `LaunchIntent`).
+  public var supervisorIntent: String { directory + "/supervisor-intent" }
   /// Context files copied in with `--input`.
   public var inputs: String { directory + "/inputs" }
   /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment

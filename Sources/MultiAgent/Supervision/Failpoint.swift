@@ -17,6 +17,10 @@ enum Failpoint: String, CaseIterable {
   case supervisorLaunched = "supervisor.launched"
   /// `answer` committed `starting` and has not started the supervisor yet.
   case answerCommitted = "answer.committed"
+  /// A command started a detached supervisor and has not recorded it yet.
+  case supervisorStarted = "supervisor.started"
+  /// A supervisor runs and has not recorded itself as its agent's yet.
+  case supervisorRecording = "supervisor.recording"
 
   /// The environment variable that turns failpoints on.
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"

@@ -15,7 +15,7 @@ enum LaunchIntent {
 
   /// The CLI started under the intent at `path` that was never recorded: the live session leader
   /// (the CLI starts in a session of its own) carrying its spawn id, oldest first, other than
-  /// `recorded`.
+  /// `recorded`. A detached supervisor (also a session leader) is found the same way.
   static func unrecordedCLI(intent path: String, recorded: ProcessIdentity?) -> ProcessIdentity? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     let spawnID = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

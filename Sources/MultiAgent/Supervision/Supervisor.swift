@@ -88,6 +88,7 @@ public struct Supervisor: Sendable {
     do { provider = try registry.provider(named: name) } catch {
       return try fail(store, "provider \(name) is no longer defined")
     }
+    Failpoint.supervisorRecording.hit()
     // A supervisor started ahead by the spawn (or in-process) is already recorded: no write then.
     if let me = try? ProcessInspector().currentIdentity(), try store.agent(id: agentID)?.supervisor != me {
       try store.update(id: agentID) { $0.supervisor = me }
@@ -145,12 +146,17 @@ extension AgentManager {
       }
     case .detached(let executable, let arguments):
       let words = SupervisorArguments(home: home.path, agentID: id, adopt: adopt).words
+      let paths = AgentPaths(home: home, id: id)
       do {
-        let identity = try ProcessLauncher().launchDetached(
-          ProcessLaunchConfiguration(
-            executable: executable, arguments: arguments + words, environment: supervisorEnvironment(),
-            workingDirectory: "/", standardInput: .null,
-            output: .appendingToFile(AgentPaths(home: home, id: id).supervisorLog)))
+        var configuration = ProcessLaunchConfiguration(
+          executable: executable, arguments: arguments + words, environment: supervisorEnvironment(),
+          workingDirectory: "/", standardInput: .null, output: .appendingToFile(paths.supervisorLog))
+        // Should this process die (or wait on a busy database) before recording the supervisor,
+        // reconcile finds it by this intent rather than start a second one (best effort: without
+        // its state folder, an agent has no intent to keep).
+        configuration.spawnID = try? LaunchIntent.record(at: paths.supervisorIntent)
+        let identity = try ProcessLauncher().launchDetached(configuration)
+        Failpoint.supervisorStarted.hit()
         try store.update(id: id) { $0.supervisor = identity }
       } catch let error as ProcessError {
         throw AgentError(.process, "cannot start the supervisor: \(error.message)", underlying: error)
