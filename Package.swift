@@ -86,7 +86,7 @@ let package = Package(
       dependencies: ["JSONKit", "ProviderKit", "Providers", "MultiAgent", "ProcessKit"],
       path: "Tests/TestSupport"
     ),
-    .testTarget(name: "JSONKitTests", dependencies: ["JSONKit"]),
+    .testTarget(name: "JSONKitTests", dependencies: ["JSONKit", "TestSupport"]),
     .testTarget(name: "ProviderKitTests", dependencies: ["ProviderKit", "Providers", "TestSupport"]),
     .testTarget(
       name: "ProvidersTests",

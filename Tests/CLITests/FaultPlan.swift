@@ -1,20 +1,7 @@
 import Foundation
+import TestSupport
 
-/// SplitMix64: a small, seedable generator, so that a failing fault run can be replayed exactly
-/// (`MULTIAGENT_FAULT_SEED`).
-struct SeededGenerator: RandomNumberGenerator {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+extension SeededGenerator {
   /// The seed to use: `$MULTIAGENT_FAULT_SEED` when set, else a fresh random one.
   static func seedFromEnvironment() -> UInt64 {
     if let text = ProcessInfo.processInfo.environment["MULTIAGENT_FAULT_SEED"], let seed = UInt64(text) {
