@@ -66,14 +66,6 @@ extension AgentManager {
       settleWithoutWorktree(record, worktree: worktree, into: &report)
       return
     }
-    // An agent of a provider this manager does not know — one an embedder registered in code — is
-    // left to a manager that knows it: a supervisor started from here could not run it.
-    guard (try? registry.provider(named: record.provider)) != nil else {
-      logger.log(
-        level: .debug, message: "left to a manager that knows its provider",
-        metadata: ["agent": record.id, "provider": record.provider])
-      return
-    }
     if record.status == .waitingForAccount {
       // Its supervisor is the timer that resumes it at the earliest reset: replace a dead one.
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
@@ -103,7 +95,7 @@ extension AgentManager {
   private func repair(_ record: AgentRecord, dead: ProcessIdentity?, into report: inout ReconcileReport) {
     let paths = AgentPaths(home: home, id: record.id)
     // A CLI started but never recorded (its supervisor died in between): record it and adopt it.
-    if let found = LaunchIntent.unrecordedCLI(intent: paths.launchIntent, recorded: record.cli) {
+    if let found = LaunchIntent.unrecordedProcess(intent: paths.launchIntent, recorded: record.cli) {
       if adoptUnrecorded(found, of: record) { report.adopted.append(record.name) }
       return
     }
@@ -206,7 +198,7 @@ extension AgentManager {
   /// the CLI again.
   private func recordUnrecordedSupervisor(of record: AgentRecord) -> Bool {
     let intent = AgentPaths(home: home, id: record.id).supervisorIntent
-    guard let found = LaunchIntent.unrecordedCLI(intent: intent, recorded: record.supervisor) else {
+    guard let found = LaunchIntent.unrecordedProcess(intent: intent, recorded: record.supervisor) else {
       return false
     }
     logger.attempt("record the unrecorded supervisor", agent: record.id) {
@@ -275,6 +267,15 @@ extension AgentManager {
   /// dead one) until the replacement it starts records itself. Should this process die meanwhile,
   /// the next reconcile finds it dead in turn and repairs again.
   func claimRepair(of record: AgentRecord) -> Bool {
+    // An agent of a provider this manager does not know — one an embedder registered in code — is
+    // left to a manager that knows it: a supervisor started from here could not run it. (Checked
+    // only here, when a repair is due: the provider is not decoded for agents that need none.)
+    guard (try? registry.provider(named: record.provider)) != nil else {
+      logger.log(
+        level: .debug, message: "left to a manager that knows its provider",
+        metadata: ["agent": record.id, "provider": record.provider])
+      return false
+    }
     guard let me = try? ProcessInspector().currentIdentity() else { return false }
     let dead = record.supervisor
     do {

@@ -1,10 +1,12 @@
 import Foundation
 import ProcessKit
 
-/// The intent to start a CLI run, recorded before it starts: the spawn id the CLI will carry in its
-/// environment (`MULTIAGENT_SPAWN_ID`). A supervisor killed after starting the CLI and before
-/// recording it leaves a CLI that nobody follows; reconcile finds it by this id and adopts it, so
-/// its run is neither lost nor reported as a crash.
+/// The intent to start a process whose identity must be recorded — an agent's CLI (`launch-intent`)
+/// or its detached supervisor (`supervisor-intent`) — written before it starts: the spawn id the
+/// process will carry in its environment (`MULTIAGENT_SPAWN_ID`). A starter killed between starting
+/// the process and recording it leaves a process nobody knows of; reconcile finds it by this id and
+/// records it, so a CLI's run is neither lost nor reported as a crash, and no second supervisor is
+/// started.
 enum LaunchIntent {
   /// Writes a fresh spawn id to `path` (0600) and returns it.
   static func record(at path: String) throws -> String {
@@ -13,10 +15,10 @@ enum LaunchIntent {
     return spawnID
   }
 
-  /// The CLI started under the intent at `path` that was never recorded: the live session leader
-  /// (the CLI starts in a session of its own) carrying its spawn id, oldest first, other than
-  /// `recorded`. A detached supervisor (also a session leader) is found the same way.
-  static func unrecordedCLI(intent path: String, recorded: ProcessIdentity?) -> ProcessIdentity? {
+  /// The process started under the intent at `path` that was never recorded: the live session
+  /// leader (a CLI and a detached supervisor each start a session of their own) carrying its spawn
+  /// id, oldest first, other than `recorded`.
+  static func unrecordedProcess(intent path: String, recorded: ProcessIdentity?) -> ProcessIdentity? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     let spawnID = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     guard !spawnID.isEmpty, recorded?.spawnID != spawnID else { return nil }
