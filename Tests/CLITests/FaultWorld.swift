@@ -33,10 +33,7 @@ final class FaultWorld: @unchecked Sendable {
       environment["CODEX_API_KEY"] = "key-codex"
       try FileManager.default.createDirectory(
         atPath: root.path("codex-home"), withIntermediateDirectories: true)
-      let arguments =
-        ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-        + RealCLIs.codexArguments(server: server)
-      catalog += #", "codex": {"arguments": \#(JSONWriter.string(.array(arguments.map { .string($0) })))}"#
+      catalog += ", " + RealCLIs.codexCatalogMember(server: server)
     } else {
       server = nil
     }

@@ -134,13 +134,7 @@ import Testing
     let server = try FakeModelServer(
       script: Self.script(keyA: "sk-key-a", keyB: "sk-key-b", reset: reset), directory: directory.url)
     defer { server.stop() }
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    let arguments =
-      ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-      + RealCLIs.codexArguments(server: server)
-    let catalog =
-      #"{"providers":{"codex":{"arguments":\#(JSONWriter.string(.array(arguments.map { .string($0) })))}}}"#
-    try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
+    try RealCLIs.writeCodexCatalog(server: server, home: home)
     let environment = [
       "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
       "TZ": "UTC", "KEY_A": "sk-key-a", "KEY_B": "sk-key-b",

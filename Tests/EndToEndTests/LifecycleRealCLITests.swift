@@ -95,23 +95,7 @@ import Testing
       script: #"{"keys": {"key-life": \#(Self.script)}}"#, directory: directory.url)
     defer { server.stop() }
     // Point codex at the fake server through the user's providers.json: the override path users have.
-    let arguments =
-      ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-      + RealCLIs.codexArguments(server: server)
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    let catalog = JSONWriter.string(
-      .object(
-        JSONObject(
-          keys: ["providers"],
-          values: [
-            .object(
-              JSONObject(
-                keys: ["codex"],
-                values: [
-                  .object(JSONObject(keys: ["arguments"], values: [.array(arguments.map { .string($0) })]))
-                ]))
-          ])))
-    try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
+    try RealCLIs.writeCodexCatalog(server: server, home: home)
     let environment = [
       "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
       "CODEX_HOME": directory.path("codex-home"), "CODEX_API_KEY": "key-life", "TZ": "UTC",

@@ -74,23 +74,7 @@ import Testing
       script: #"{"keys": {"key-long": \#(Self.script)}}"#, directory: directory.url)
     defer { server.stop() }
     // Point codex at the fake server through the user's providers.json.
-    let arguments =
-      ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-      + RealCLIs.codexArguments(server: server)
-    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-    let catalog = JSONWriter.string(
-      .object(
-        JSONObject(
-          keys: ["providers"],
-          values: [
-            .object(
-              JSONObject(
-                keys: ["codex"],
-                values: [
-                  .object(JSONObject(keys: ["arguments"], values: [.array(arguments.map { .string($0) })]))
-                ]))
-          ])))
-    try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
+    try RealCLIs.writeCodexCatalog(server: server, home: home)
     let codexHome = directory.path("codex-home")
     try FileManager.default.createDirectory(atPath: codexHome, withIntermediateDirectories: true)
     let environment = [

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import Testing
 
 /// Locates the real `claude` and `codex` binaries installed by `scripts/install-real-clis.sh`.
@@ -62,5 +63,21 @@ public enum RealCLIs {
       "-c", "model_providers.fake.request_max_retries=0", "-c", "model_providers.fake.stream_max_retries=0",
       "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false", "--disable", "plugins",
     ]
+  }
+
+  /// The `"codex": {…}` member of a user providers.json that points `codex exec` at `server`
+  /// (headless flags plus ``codexArguments(server:)``), to put inside `{"providers": {…}}`.
+  public static func codexCatalogMember(server: FakeModelServer) -> String {
+    let arguments =
+      ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
+      + codexArguments(server: server)
+    return #""codex": {"arguments": \#(JSONWriter.string(.array(arguments.map { .string($0) })))}"#
+  }
+
+  /// Writes `<home>/providers.json` with only ``codexCatalogMember(server:)``, making the home.
+  public static func writeCodexCatalog(server: FakeModelServer, home: String) throws {
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    let catalog = "{\"providers\": {\(codexCatalogMember(server: server))}}"
+    try Data(catalog.utf8).write(to: URL(fileURLWithPath: home + "/providers.json"))
   }
 }
