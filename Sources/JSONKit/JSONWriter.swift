@@ -51,12 +51,12 @@ public enum JSONWriter {
     return high & 0x8080_8080_8080_8080 == 0
   }
 
-  static func write(_ value: JSONValue, to output: inout [UInt8]) {
+  static func write<Sink: JSONByteSink & ~Copyable>(_ value: JSONValue, to output: inout Sink) {
     switch value {
     case .null:
-      output.append(contentsOf: "null".utf8)
+      output.append(literal: "null")
     case .bool(let flag):
-      output.append(contentsOf: flag ? "true".utf8 : "false".utf8)
+      output.append(literal: flag ? "true" : "false")
     case .number(let number):
       writeNumber(number, to: &output)
     case .string(let string):
@@ -80,19 +80,40 @@ public enum JSONWriter {
     }
   }
 
-  static func writeNumber(_ number: Double, to output: inout [UInt8]) {
+  static func writeNumber<Sink: JSONByteSink & ~Copyable>(_ number: Double, to output: inout Sink) {
     if number.isNaN {
-      output.append(contentsOf: "null".utf8)
+      output.append(literal: "null")
     } else if number.isInfinite {
-      output.append(contentsOf: (number < 0 ? "-1e999" : "1e999").utf8)
-    } else if abs(number) < 9.0e18, let integer = Int(exactly: number) {
-      output.append(contentsOf: String(integer).utf8)
+      output.append(literal: number < 0 ? "-1e999" : "1e999")
+    } else if abs(number) < 9.0e18, let integer = Int64(exactly: number) {
+      writeInteger(integer, to: &output)
     } else {
-      output.append(contentsOf: number.description.utf8)
+      var text = number.description
+      text.withUTF8 { output.append(contentsOf: $0) }
     }
   }
 
-  static func writeString(_ string: String, to output: inout [UInt8]) {
+  /// The decimal digits of `integer`, without a `String` in between.
+  static func writeInteger<Sink: JSONByteSink & ~Copyable>(_ integer: Int64, to output: inout Sink) {
+    if integer < 0 { output.append(UInt8(ascii: "-")) }
+    var magnitude = integer.magnitude
+    guard magnitude >= 10 else {
+      output.append(UInt8(ascii: "0") &+ UInt8(magnitude))
+      return
+    }
+    // At most 20 digits, written backwards into a fixed buffer.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+      var start = 20
+      while magnitude > 0 {
+        start &-= 1
+        digits[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+        magnitude /= 10
+      }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+    }
+  }
+
+  static func writeString<Sink: JSONByteSink & ~Copyable>(_ string: String, to output: inout Sink) {
     output.append(UInt8(ascii: "\""))
     // Native strings expose their bytes without a copy; others (small or bridged) are copied once.
     let done: Void? = string.utf8.withContiguousStorageIfAvailable { writeEscaped($0, to: &output) }
@@ -105,7 +126,9 @@ public enum JSONWriter {
 
   /// Appends `utf8`, escaping what RFC 8259 requires, copying unescaped runs in one go. Runs are
   /// found eight bytes at a time.
-  static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+  static func writeEscaped<Sink: JSONByteSink & ~Copyable>(
+    _ utf8: UnsafeBufferPointer<UInt8>, to output: inout Sink
+  ) {
     guard let base = utf8.baseAddress else { return }
     let hexDigits: StaticString = "0123456789abcdef"
     let raw = UnsafeRawPointer(base)
@@ -138,7 +161,7 @@ public enum JSONWriter {
       case 0x0D: output.append(UInt8(ascii: "r"))
       case 0x09: output.append(UInt8(ascii: "t"))
       default:
-        output.append(contentsOf: "u00".utf8)
+        output.append(literal: "u00")
         hexDigits.withUTF8Buffer { digits in
           output.append(digits[Int(byte >> 4)])
           output.append(digits[Int(byte & 0xF)])

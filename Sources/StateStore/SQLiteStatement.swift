@@ -114,6 +114,13 @@ package final class SQLiteStatement {
     return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
   }
 
+  /// Calls `body` with the bytes of column `index` as text (not necessarily valid UTF-8), without
+  /// copying them; nil when NULL. The bytes are valid only inside `body`.
+  package func withText<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+    guard let text = sqlite3_column_text(handle, index) else { return nil }
+    return body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index))))
+  }
+
   /// Column `index` as an integer, or nil when NULL.
   package func int64(_ index: Int32) -> Int64? {
     isNull(index) ? nil : sqlite3_column_int64(handle, index)

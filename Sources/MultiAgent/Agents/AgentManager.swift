@@ -105,12 +105,27 @@ public final class AgentManager: Sendable {
 
   /// Agents matching `filter`; for an agent's authority, only its children.
   public func list(_ filter: AgentStore.Filter = AgentStore.Filter()) throws(AgentError) -> [AgentRecord] {
+    guard let filter = scoped(filter) else { return [] }
+    return try storeCall { try store.list(filter) }
+  }
+
+  /// The agents matching `filter` that this manager may see, as the UTF-8 text of one JSON array
+  /// of their records (the form `AgentRecord.writeJSON(to:)` writes, in ``list(_:)``'s order):
+  /// made straight from the database, several times faster than encoding ``list(_:)``'s records.
+  public func listJSON(_ filter: AgentStore.Filter = AgentStore.Filter()) throws(AgentError) -> [UInt8] {
+    guard let filter = scoped(filter) else { return Array("[]".utf8) }
+    return try storeCall { try store.listJSON(filter) }
+  }
+
+  /// `filter` narrowed to what this manager's authority may see: inside an agent, its own
+  /// children only; nil when that leaves nothing.
+  private func scoped(_ filter: AgentStore.Filter) -> AgentStore.Filter? {
     var filter = filter
     if let agentID = authority.agentID {
-      if let parentID = filter.parentID, parentID != agentID { return [] }
+      if let parentID = filter.parentID, parentID != agentID { return nil }
       filter.parentID = agentID
     }
-    return try storeCall { try store.list(filter) }
+    return filter
   }
 
   /// The files of agent `id`.

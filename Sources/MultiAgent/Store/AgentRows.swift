@@ -135,27 +135,9 @@ enum AgentRows {
       row.double(column.rawValue).map { Date(timeIntervalSince1970: $0) }
     }
     let id = text(.id) ?? ""
-    func invalid(_ column: AgentColumn, _ problem: String) -> StoreError {
-      StoreError(
-        code: .invalidValue, message: "agent \(id): column \(column.name) \(problem)", path: path)
-    }
-    guard let statusText = text(.status), let status = AgentStatus(rawValue: statusText) else {
-      throw invalid(.status, "holds an unknown status \"\(text(.status) ?? "NULL")\" (a newer multiagent?)")
-    }
-    var extraArguments: [String] = []
-    if let json = text(.extraArguments) {
-      guard let array = try? JSONParser.parse(json).arrayValue else {
-        throw invalid(.extraArguments, "is not a JSON array")
-      }
-      extraArguments = array.compactMap(\.stringValue)
-    }
-    var pendingQuestions: [PendingQuestion] = []
-    if let json = text(.pendingQuestions) {
-      guard let array = try? JSONParser.parse(json).arrayValue else {
-        throw invalid(.pendingQuestions, "is not a JSON array")
-      }
-      pendingQuestions = array.compactMap(question)
-    }
+    let status = try validStatus(row, path: path)
+    let extraArguments = try self.extraArguments(row, path: path)
+    let pendingQuestions = try self.pendingQuestions(row, path: path)
     func process(_ pid: AgentColumn, _ start: AgentColumn, _ spawn: AgentColumn) -> ProcessIdentity? {
       guard let value = integer(pid) else { return nil }
       return .init(
@@ -179,6 +161,41 @@ enum AgentRows {
       startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
       accountPinned: row.bool(AgentColumn.accountPinned.rawValue),
       detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue))
+  }
+
+  /// The row's status; an unknown one is an error.
+  static func validStatus(_ row: SQLiteStatement, path: String) throws(StoreError) -> AgentStatus {
+    let text = row.string(AgentColumn.status.rawValue)
+    guard let text, let status = AgentStatus(rawValue: text) else {
+      throw invalid(row, .status, "holds an unknown status \"\(text ?? "NULL")\" (a newer multiagent?)", path)
+    }
+    return status
+  }
+
+  /// The row's extra CLI arguments (NULL is none); a value that is not a JSON array is an error.
+  static func extraArguments(_ row: SQLiteStatement, path: String) throws(StoreError) -> [String] {
+    guard let json = row.string(AgentColumn.extraArguments.rawValue) else { return [] }
+    guard let array = try? JSONParser.parse(json).arrayValue else {
+      throw invalid(row, .extraArguments, "is not a JSON array", path)
+    }
+    return array.compactMap(\.stringValue)
+  }
+
+  /// The row's pending questions (NULL is none); a value that is not a JSON array is an error.
+  static func pendingQuestions(_ row: SQLiteStatement, path: String) throws(StoreError) -> [PendingQuestion] {
+    guard let json = row.string(AgentColumn.pendingQuestions.rawValue) else { return [] }
+    guard let array = try? JSONParser.parse(json).arrayValue else {
+      throw invalid(row, .pendingQuestions, "is not a JSON array", path)
+    }
+    return array.compactMap(question)
+  }
+
+  private static func invalid(
+    _ row: SQLiteStatement, _ column: AgentColumn, _ problem: String, _ path: String
+  ) -> StoreError {
+    let id = row.string(AgentColumn.id.rawValue) ?? ""
+    return StoreError(
+      code: .invalidValue, message: "agent \(id): column \(column.name) \(problem)", path: path)
   }
 
   // MARK: Events

@@ -120,8 +120,11 @@ enum AgentOutput {
         let end = min(start + chunkSize, records.count)
         guard start < end else { return }
         // About 700 bytes a record: reserved at once rather than regrown from nothing.
-        output[chunk] = JSONWriter.bytes(
-          .array(records[start..<end].map(\.jsonValue)), reservingCapacity: (end - start) * 720)
+        var json = JSONOutput(reservingCapacity: (end - start) * 720)
+        json.beginArray()
+        for record in records[start..<end] { record.writeJSON(to: &json) }
+        json.endArray()
+        output[chunk] = json.bytes
       }
     }
     var first = true

@@ -50,8 +50,15 @@ struct ListCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    var records = try manager.list(
-      AgentStore.Filter(statuses: statuses, provider: providerName, includeDismissed: includeDismissed))
+    let filter = AgentStore.Filter(
+      statuses: statuses, provider: providerName, includeDismissed: includeDismissed)
+    if context.json, !asTree, try manager.queuePositions().isEmpty {
+      // Nothing queued, so no record needs a queue position: the JSON comes straight from the rows.
+      AgentOutput.writeBytes(try manager.listJSON(filter))
+      AgentOutput.writeBytes([UInt8(ascii: "\n")])
+      return .success
+    }
+    var records = try manager.list(filter)
     var depths: [String: Int] = [:]
     if asTree {
       // The tree of every agent shown (a filtered-out parent makes its children roots).

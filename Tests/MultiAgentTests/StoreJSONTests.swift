@@ -1,0 +1,94 @@
+import Foundation
+import JSONKit
+import ProviderKit
+import TestSupport
+import Testing
+
+@testable import MultiAgent
+@testable import StateStore
+
+/// `list --json` is written straight from the rows (`AgentStore.listJSON`): it must be byte for
+/// byte what writing the records `list` returns gives, whatever the rows hold.
+@Suite struct StoreJSONTests {
+  let directory: TemporaryDirectory
+  let path: String
+  init() throws {
+    directory = try TemporaryDirectory(prefix: "store-json")
+    path = directory.path("state.db")
+  }
+
+  func execute(_ sql: String) throws {
+    try SQLiteConnection.open(path: path, busyTimeout: .seconds(1), retryLimit: .seconds(1)).execute(sql)
+  }
+
+  /// The records' JSON as the tree writer writes it: the reference.
+  static func viaRecords(_ records: [AgentRecord]) -> [UInt8] {
+    JSONWriter.bytes(.array(records.map(\.jsonValue)))
+  }
+
+  @Test func aRecordWritesWhatItsTreeWrites() {
+    let records = [
+      StoreTests.fullRecord(), AgentRecord(id: "m", name: "m", provider: "p"),
+      AgentRecord(
+        id: "q", name: "q", provider: "p", status: .waitingForInput,
+        pendingQuestions: [PendingQuestion(id: "q1", question: "Why?\u{1}", options: [], header: nil)],
+        createdAt: Date(timeIntervalSince1970: -1.5)),
+    ]
+    for record in records {
+      var output = JSONOutput()
+      record.writeJSON(to: &output)
+      #expect(output.bytes == JSONWriter.bytes(record.jsonValue))
+    }
+  }
+
+  @Test func theRowsWriteWhatTheirRecordsWrite() throws {
+    let store = try AgentStore(path: path)
+    let parent = try store.create(AgentRecord(id: "p0", name: "parent", provider: "claude"))
+    try store.create(StoreTests.fullRecord(parentID: parent.id))
+    for index in 0..<50 {
+      try store.create(
+        AgentRecord(
+          id: "r\(index)", name: "agent-\(index)", provider: index % 2 == 0 ? "codex" : "claude",
+          promptSummary: "Fix \"test\" \(index)\tnow ✓",
+          createdAt: Date(timeIntervalSince1970: 1e9 + Double(index) / 3)))
+    }
+    // What only raw SQL can put there: bytes that are not UTF-8, numbers in text columns, a
+    // NULL where the record has a default, times and offsets far from the usual.
+    try execute(
+      """
+      UPDATE agents SET result = X'61FF62', error = 'ok', cwd = 42, exit_code = 4294967297,
+        supervisor_pid = 7, supervisor_start_time = -1, supervisor_spawn_id = NULL,
+        updated_at = 0.1, started_at = 4102444800.123456, extra_arguments = '["a", 1, "b"]'
+      WHERE id = 'r3';
+      UPDATE agents SET created_at = 1e-300, parse_offset = 9007199254740993 WHERE id = 'r4';
+      """)
+    for filter in [
+      AgentStore.Filter.all, AgentStore.Filter(), AgentStore.Filter(provider: "codex"),
+      AgentStore.Filter(parentID: parent.id), AgentStore.Filter(statuses: [.queued]),
+      AgentStore.Filter(provider: "nobody"),
+    ] {
+      let direct = try store.listJSON(filter)
+      #expect(direct == Self.viaRecords(try store.list(filter)))
+    }
+    let all = try #require(try JSONParser.parse(store.listJSON(.all)).arrayValue)
+    #expect(all.count == 52)
+    #expect(all.first { $0["id"]?.stringValue == "r3" }?["result"]?.stringValue == "a\u{FFFD}b")
+  }
+
+  @Test func aRowTheRecordCannotReadIsTheSameErrorAndNoText() throws {
+    let store = try AgentStore(path: path)
+    try store.create(AgentRecord(id: "a", name: "a", provider: "p"))
+    try store.create(AgentRecord(id: "b", name: "b", provider: "p"))
+    for (sql, column) in [
+      ("UPDATE agents SET status = 'dreaming' WHERE id = 'b'", "status"),
+      ("UPDATE agents SET status = 'queued', pending_questions = '{' WHERE id = 'b'", "pending_questions"),
+    ] {
+      try execute(sql)
+      let listed = #expect(throws: StoreError.self) { try store.list(.all) }
+      let written = #expect(throws: StoreError.self) { try store.listJSON(.all) }
+      #expect(written?.code == .invalidValue)
+      #expect(written?.description == listed?.description)
+      #expect(written?.description.contains("column \(column)") == true)
+    }
+  }
+}
