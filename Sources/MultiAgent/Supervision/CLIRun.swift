@@ -25,7 +25,16 @@ struct CLIRun {
   /// for the next attempt: nothing parsed is dropped while the CLI runs.
   private var uncommitted: [AgentEvent] = []
   private var lastWriteWarning: ContinuousClock.Instant?
+  /// When parsed output was last committed while the CLI runs (see ``take(_:_:_:)``).
+  private var lastCommit = ContinuousClock.now
   private let launcher = ProcessLauncher()
+
+  /// While the CLI runs, output that changes nothing in the record (text, tool calls) is committed
+  /// with its offset at most this often: one write a second rather than one a poll, which is what
+  /// hundreds of agents on one database can afford. Anything the record shows (a session id, a
+  /// result, questions, a limit, an error) is committed at once. A crash loses nothing either way:
+  /// what was not committed is parsed again from the committed offset.
+  static let quietCommitInterval: Duration = .seconds(1)
 
   /// A CLI being followed.
   struct Running {
@@ -183,9 +192,11 @@ struct CLIRun {
     // An adopted run's previous supervisor may have seen a usage limit it did not get to act on.
     if !cli.isChild { ending.exhaustion = Self.readExhaustion(paths.exhaustion) }
     var stopWatch = StopWatch()
-    let exitWatcher = ExitWatcher(pid: cli.identity.pid)
+    let exitWatcher = ExitWatcher(pid: cli.identity.pid, wakingOnWritesTo: paths.outputLog)
     let inspector = ProcessInspector()
+    var lastPoll = ContinuousClock.now
     while true {
+      lastPoll = .now
       try take(follower.poll(), cli, &ending)
       if cli.isChild {
         // A wait that fails (the child is gone unseen) ends the run without an exit status.
@@ -202,7 +213,17 @@ struct CLIRun {
       enforceStop(cli.identity, &stopWatch)
       // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
       if cli.isChild && Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.identity.pid) }
-      exitWatcher.wait(timeout: cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
+      if cli.isChild {
+        // Reads come at most every poll interval, and only when the CLI wrote something (or to
+        // look at the agent now and then); its exit ends either wait at once.
+        let sinceLastPoll = ContinuousClock.now - lastPoll
+        if sinceLastPoll < Supervisor.pollInterval {
+          if exitWatcher.wait(timeout: Supervisor.pollInterval - sinceLastPoll) == .exited { continue }
+        }
+        exitWatcher.wait(timeout: Supervisor.idlePollInterval, files: true)
+      } else {
+        exitWatcher.wait(timeout: .milliseconds(100))
+      }
     }
     let last = follower.poll(final: true)
     inspect(last, cli, into: &ending)
@@ -229,13 +250,13 @@ struct CLIRun {
     var stoppedSince: ContinuousClock.Instant?
   }
 
-  /// Every 250 ms, checks whether someone settled the agent while its CLI runs (stopped by the user,
+  /// Every second, checks whether someone settled the agent while its CLI runs (stopped by the user,
   /// or with its parent): then ends the CLI's process group — SIGTERM at once, SIGKILL a minute
   /// later. Whoever stopped it normally ends the processes sooner; this covers a stopper that died
   /// midway (a parent's supervisor killed while stopping its children).
   private func enforceStop(_ cli: ProcessIdentity, _ watch: inout StopWatch) {
     let now = ContinuousClock.now
-    guard now - watch.lastCheck >= .milliseconds(250), cli.pid > 1 else { return }
+    guard now - watch.lastCheck >= .seconds(1), cli.pid > 1 else { return }
     watch.lastCheck = now
     if let since = watch.stoppedSince {
       if now - since >= .seconds(60) { Self.signalGroup(of: cli, SIGKILL) }
@@ -255,13 +276,28 @@ struct CLIRun {
   /// when the write fails, so that a full disk does not end the supervision of a running CLI.
   private mutating func take(_ events: [AgentEvent], _ cli: Running, _ ending: inout Ending) throws {
     inspect(events, cli, into: &ending)
-    do { try commit(events) } catch {
+    uncommitted += events
+    let now = ContinuousClock.now
+    guard uncommitted.contains(where: Self.changesTheRecord) || now - lastCommit >= Self.quietCommitInterval
+    else { return }
+    do {
+      try commit([])
+      lastCommit = now
+    } catch {
       let now = ContinuousClock.now
       if lastWriteWarning.map({ now - $0 >= .seconds(30) }) ?? true {
         lastWriteWarning = now
         logger.warning(
           "cannot store the agent's output yet; retrying while the CLI runs", agent: agentID, error: error)
       }
+    }
+  }
+
+  /// Whether folding `event` into the record changes what it shows (``Settlement/fold(_:into:)``).
+  private static func changesTheRecord(_ event: AgentEvent) -> Bool {
+    switch event.kind {
+    case .sessionStarted, .result, .question, .exhausted, .error: true
+    default: false
     }
   }
 

@@ -17,8 +17,13 @@ import ProviderKit
 /// that uses ``Supervision/detached(executable:arguments:)`` hands its supervisor arguments to
 /// ``main(arguments:registry:logger:)``.
 public struct Supervisor: Sendable {
-  /// How often the log is polled while the CLI runs.
-  public static let pollInterval: Duration = .milliseconds(50)
+  /// How often at most the log is read while the CLI runs: when it writes (inotify), no sooner
+  /// than this after the last read, so that a chatty CLI costs a few wake-ups a second. Its exit
+  /// is seen at once (a pidfd) either way.
+  public static let pollInterval: Duration = .milliseconds(200)
+  /// How long a supervisor whose CLI prints nothing sleeps between looks at the log and the
+  /// agent's record: hundreds of quiet agents cost a wake-up a second each.
+  public static let idlePollInterval: Duration = .seconds(1)
 
   let home: StateHome
   let agentID: String
