@@ -83,6 +83,9 @@ package final class SQLiteConnection {
     }
     try execute("PRAGMA synchronous=NORMAL")
     try execute("PRAGMA foreign_keys=ON")
+    // Deleted rows are overwritten, not left in free space: a removed account's secret must not stay
+    // in the file. Many system SQLite builds default to this (SQLITE_SECURE_DELETE); not all do.
+    try execute("PRAGMA secure_delete=ON")
   }
 
   /// Creates `path` with mode 0600 when missing, and narrows an existing file to 0600.

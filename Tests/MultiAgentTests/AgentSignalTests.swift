@@ -85,6 +85,16 @@ import Testing
     #expect(throws: SignalError.self) { try AgentSignal.read(at: link) }
   }
 
+  @Test func aFileWithAnotherHardLinkIsNotASignal() throws {
+    let outside = try write(#"{"status":"done","result":"someone else's"}"#)
+    let link = directory.path("hard-link")
+    try FileManager.default.linkItem(atPath: outside, toPath: link)
+    let error = #expect(throws: SignalError.self) { try AgentSignal.read(at: link) }
+    #expect(error?.message.contains("2 hard links") == true, "\(error?.message ?? "no error")")
+    try FileManager.default.removeItem(atPath: outside)
+    #expect(try AgentSignal.read(at: link) == .done(result: "someone else's"))
+  }
+
   @Test func binaryGarbageIsAnError() throws {
     let path = directory.path("garbage")
     try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: path))

@@ -2,6 +2,12 @@ import Foundation
 import JSONKit
 import ProviderKit
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What an agent wrote to its signal file before ending its turn (design §6).
 ///
 /// `{"status":"done","result":"…"}` · `{"status":"questions","questions":[{"id":"q1","question":"…",
@@ -20,24 +26,39 @@ enum AgentSignal: Sendable, Hashable {
 
   /// Reads and validates the signal file at `path`; `nil` when there is none.
   ///
+  /// Only the agent's own file is read: the path is opened without following a symbolic link, and
+  /// the descriptor opened is what is checked — a regular file with no other hard link (one would
+  /// make another file's content the agent's signal) — and read.
+  ///
   /// - Throws: `SignalError` saying what is wrong with the file.
   static func read(at path: String) throws(SignalError) -> AgentSignal? {
+    let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      switch errno {
+      case ENOENT: return nil
+      case ELOOP: throw SignalError("signal file \(path) is not a regular file (it is a symbolic link)")
+      default: throw SignalError("signal file \(path) cannot be read (\(String(cString: strerror(errno))))")
+      }
+    }
+    defer { close(descriptor) }
     var status = stat()
-    guard lstat(path, &status) == 0 else { return nil }
-    guard (status.st_mode & S_IFMT) == S_IFREG else {
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
       throw SignalError("signal file \(path) is not a regular file")
+    }
+    guard status.st_nlink == 1 else {
+      throw SignalError("signal file \(path) has \(status.st_nlink) hard links; it must be a file of its own")
     }
     guard Int(status.st_size) <= maximumSize else {
       throw SignalError(
         "signal file \(path) is \(status.st_size) bytes; the limit is \(maximumSize) bytes")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = readToEnd(descriptor, limit: maximumSize + 1) else {
       throw SignalError("signal file \(path) cannot be read")
     }
     guard data.count <= maximumSize else {
       throw SignalError("signal file \(path) is larger than \(maximumSize) bytes")
     }
-    return try parse(Array(data), source: path)
+    return try parse(data, source: path)
   }
 
   /// Parses signal JSON.
@@ -143,4 +164,18 @@ struct SignalError: Error, Sendable, Hashable, CustomStringConvertible {
   init(_ message: String) { self.message = message }
   /// The message.
   var description: String { message }
+}
+
+/// Reads `descriptor` to its end, or until `limit` bytes are in; `nil` when a read fails.
+private func readToEnd(_ descriptor: Int32, limit: Int) -> [UInt8]? {
+  var data: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+  while data.count < limit {
+    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+    if count < 0 && errno == EINTR { continue }
+    guard count >= 0 else { return nil }
+    if count == 0 { break }
+    data += buffer[..<count]
+  }
+  return data
 }
