@@ -3,7 +3,9 @@
 
 1. `multiagent spawn --wait --no-worktree` vs the bare CLI command on the same prompt, with the real
    claude and codex (three times the runs: it is much faster) against the fake model server, runs
-   alternated: median wall times and their ratio (target <= 1.10);
+   alternated: median wall times and their ratio (target <= 1.10); for claude also a Python script
+   calling claude-agent-sdk's `query()` (scripts/bench-sdk-query.py, same binary, same environment),
+   timed as a whole process (interpreter start and import included) and without the import;
    and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance).
 2. Supervisor CPU seconds and peak RSS per agent run, as each supervisor reports them in its log
    (target RSS <= 20 MB).
@@ -12,9 +14,9 @@
    once) to account B's first request at the fake server, next to the bare CLI's own start-up time
    (launch to first request) (target: failover <= start-up + 1 s).
 
-Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH] [--verbose]
+Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH] [--skip-sdk] [--verbose]
 Builds the release binary first unless --binary is given. Needs the real CLIs
-(scripts/install-real-clis.sh).
+(scripts/install-real-clis.sh) and, unless --skip-sdk, the SDK venv (scripts/install-sdk.sh).
 """
 
 import argparse
@@ -145,6 +147,8 @@ def main():
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--agents", type=int, default=10000)
     ap.add_argument("--binary")
+    ap.add_argument("--skip-sdk", action="store_true",
+                    help="leave out the claude-agent-sdk query() column (no venv from scripts/install-sdk.sh)")
     ap.add_argument("--verbose", action="store_true", help="print every run's wall time too")
     args = ap.parse_args()
 
@@ -159,6 +163,14 @@ def main():
     for cli in ("claude", "codex"):
         if not os.access(os.path.join(bin_dir, cli), os.X_OK):
             sys.exit(f"bench: {cli} is not installed; run scripts/install-real-clis.sh")
+    sdk_python = None
+    if not args.skip_sdk:
+        sdk_version = os.environ.get("MULTIAGENT_CLAUDE_SDK_VERSION", "0.2.187")
+        sdk_python = os.path.join(cache, f"sdk-venv-{sdk_version}", "bin", "python")
+        if not (os.path.exists(os.path.join(cache, f"sdk-venv-{sdk_version}", ".complete"))
+                and os.access(sdk_python, os.X_OK)):
+            sys.exit(f"bench: claude-agent-sdk {sdk_version} is not installed; run scripts/install-sdk.sh "
+                     "or pass --skip-sdk")
 
     work = tempfile.mkdtemp(prefix="multiagent-bench-")
     server, port = start_server(work)
@@ -197,13 +209,20 @@ def main():
         }
         print(f"multiagent lifecycle benchmark ({args.runs} runs each, codex {args.runs * 3}; medians)\n")
         print(f"{'provider':10} {'bare CLI s':>11} {'spawn --wait s':>15} {'ratio':>7} "
-              f"{'supervisor cpu s':>17} {'supervisor RSS MB':>18}")
+              f"{'SDK query() s':>14} {'spawn/SDK':>10} {'supervisor cpu s':>17} {'supervisor RSS MB':>18}")
         for name, setup in setups.items():
             env = dict(base_env, **setup["env"])
             for key in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
                 if key in env:
                     os.makedirs(env[key], exist_ok=True)
             run(setup["bare"](prompt), env, cwd=ws)  # warm-up: first-run setup of the config dir
+            # A Python script calling claude-agent-sdk's query(): same prompt, same binary, same env.
+            sdk = None
+            if name == "claude" and sdk_python:
+                sdk_argv = [sdk_python, os.path.join(ROOT, "scripts", "bench-sdk-query.py"),
+                            "--cli-path", os.path.join(bin_dir, "claude"), "--cwd", ws, prompt]
+                run(sdk_argv, env, cwd=ws)  # warm-up: the venv's bytecode caches
+                sdk = []  # (whole process, query() after the import, the import)
             bare, spawned, cpu, rss, bare_full = [], [], [], [], []
             # Alternated, so that drift in the machine's load hits both sides alike; a CLI run that
             # takes a fraction of a second gets more runs, so its median is as steady.
@@ -214,6 +233,10 @@ def main():
                 elapsed, _ = run([binary, "--home", home, "spawn", "--provider", name, "--no-worktree",
                                   "--cwd", ws, "--name", agent, "--wait", prompt], env)
                 spawned.append(elapsed)
+                if sdk is not None:
+                    elapsed, proc = run(sdk_argv, env, cwd=ws)
+                    timings = json.loads(proc.stdout.splitlines()[-1])
+                    sdk.append((elapsed, timings["query_s"], timings["import_s"]))
                 _, shown = run([binary, "--home", home, "--json", "show", agent], env)
                 agent_id = json.loads(shown.stdout)["id"]
                 # The same CLI given the whole prompt multiagent sent (the question protocol appended).
@@ -233,10 +256,19 @@ def main():
             ratio = statistics.median(spawned) / statistics.median(bare)
             if args.verbose:
                 print(f"  {name} runs, ms: bare {sorted(round(x * 1000) for x in bare)}, "
-                      f"spawn --wait {sorted(round(x * 1000) for x in spawned)}")
+                      f"spawn --wait {sorted(round(x * 1000) for x in spawned)}"
+                      + (f", SDK query() {sorted(round(x * 1000) for x, *_ in sdk)}" if sdk else ""))
+            sdk_cols = (f"{statistics.median(x for x, *_ in sdk):14.3f} "
+                        f"{statistics.median(spawned) / statistics.median(x for x, *_ in sdk):10.2f}"
+                        if sdk else f"{'-':>14} {'-':>10}")
             print(f"{name:10} {statistics.median(bare):11.3f} {statistics.median(spawned):15.3f} {ratio:7.2f} "
-                  f"{statistics.median(cpu) if cpu else float('nan'):17.3f} "
+                  f"{sdk_cols} {statistics.median(cpu) if cpu else float('nan'):17.3f} "
                   f"{max(rss) if rss else float('nan'):18.1f}")
+            if sdk:
+                after_import = statistics.median(q for _, q, _ in sdk)
+                print(f"{'':10} SDK query() alone (after the import, to the end of its stream): {after_import:.3f} s, "
+                      f"spawn/that {statistics.median(spawned) / after_import:.2f}; "
+                      f"import claude_agent_sdk {statistics.median(i for *_, i in sdk):.3f} s")
             print(f"{'':10} bare CLI given multiagent's whole prompt (question protocol included): "
                   f"{statistics.median(bare_full):.3f} s, ratio {statistics.median(spawned) / statistics.median(bare_full):.2f}")
 
