@@ -177,8 +177,7 @@ public enum ProviderCatalog {
     }
     object["name"] = .string(name)
     do {
-      let data = Data(JSONWriter.string(.object(object)).utf8)
-      return try JSONDecoder().decode(ProviderDefinition.self, from: data)
+      return try JSONValueDecoder().decode(ProviderDefinition.self, from: .object(object))
     } catch let error as DecodingError {
       let (field, message) = describe(error)
       throw CatalogError(file: file, provider: name, field: field, message: message)

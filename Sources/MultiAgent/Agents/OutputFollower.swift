@@ -11,7 +11,17 @@ struct OutputFollower {
   private var splitter: LineSplitter
   private var readOffset: Int64
   /// The log, kept open between polls (it is append-only; a poll reads what was added).
-  private var handle: FileHandle?
+  private var log: LogDescriptor?
+
+  /// An open log, closed when the last follower copy holding it goes.
+  private final class LogDescriptor {
+    let descriptor: Int32
+    init?(path: String) {
+      descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      if descriptor < 0 { return nil }
+    }
+    deinit { close(descriptor) }
+  }
 
   /// Follows `path` from `offset` with a fresh parser.
   init(path: String, offset: Int64, parser: any OutputParser) {
@@ -34,16 +44,18 @@ struct OutputFollower {
   /// a newline is parsed too (the writer has exited).
   mutating func poll(final: Bool = false) -> [AgentEvent] {
     var events: [AgentEvent] = []
-    if handle == nil { handle = FileHandle(forReadingAtPath: path) }
-    if let handle {
-      do {
-        try handle.seek(toOffset: UInt64(readOffset))
-        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-          readOffset += Int64(chunk.count)
-          for line in splitter.feed(Array(chunk)) { events += parse(line) }
+    if log == nil { log = LogDescriptor(path: path) }
+    if let log {
+      var buffer = [UInt8](repeating: 0, count: 1 << 16)
+      while true {
+        let count = buffer.withUnsafeMutableBytes {
+          pread(log.descriptor, $0.baseAddress, $0.count, off_t(readOffset))
         }
-      } catch {
+        if count < 0 && errno == EINTR { continue }
         // The log is append-only; a read error leaves the offset where it was for the next poll.
+        guard count > 0 else { break }
+        readOffset += Int64(count)
+        for line in splitter.feed(Array(buffer[0..<count])) { events += parse(line) }
       }
     }
     if final, let last = splitter.finish() { events += parse(last) }

@@ -85,6 +85,38 @@ extension AgentStore {
     }
   }
 
+  /// Agent `id`'s status alone (cheaper than its record, for a check made every second), or nil
+  /// when there is no such agent or the status is unknown.
+  public func status(id: String) throws(StoreError) -> AgentStatus? {
+    try database.read { (connection) throws(StoreError) -> AgentStatus? in
+      try connection.with("SELECT status FROM agents WHERE id = ?") {
+        (statement) throws(StoreError) -> AgentStatus? in
+        statement.bind(id, at: 0)
+        return try statement.step() ? statement.string(0).flatMap(AgentStatus.init(rawValue:)) : nil
+      }
+    }
+  }
+
+  /// Moves the agent's parse offset forward to `offset` (and its update time to now), nothing else:
+  /// the one write a supervisor makes for output that changes nothing else in the record.
+  ///
+  /// - Returns: whether the agent exists.
+  @discardableResult
+  public func advanceParseOffset(id: String, to offset: Int64) throws(StoreError) -> Bool {
+    let now = Self.now().timeIntervalSince1970
+    return try database.write { (connection) throws(StoreError) -> Bool in
+      try connection.with(
+        "UPDATE agents SET parse_offset = ?, updated_at = ? WHERE id = ?"
+      ) { (statement) throws(StoreError) -> Bool in
+        statement.bind(offset, at: 0)
+        statement.bind(now, at: 1)
+        statement.bind(id, at: 2)
+        try statement.run()
+        return connection.changes > 0
+      }
+    }
+  }
+
   /// Deletes the agent and its events. Its children stay, with no parent.
   ///
   /// - Returns: whether the agent existed.

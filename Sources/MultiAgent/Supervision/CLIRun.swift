@@ -192,11 +192,9 @@ struct CLIRun {
     // An adopted run's previous supervisor may have seen a usage limit it did not get to act on.
     if !cli.isChild { ending.exhaustion = Self.readExhaustion(paths.exhaustion) }
     var stopWatch = StopWatch()
-    let exitWatcher = ExitWatcher(pid: cli.identity.pid, wakingOnWritesTo: paths.outputLog)
+    let exitWatcher = ExitWatcher(pid: cli.identity.pid)
     let inspector = ProcessInspector()
-    var lastPoll = ContinuousClock.now
     while true {
-      lastPoll = .now
       try take(follower.poll(), cli, &ending)
       if cli.isChild {
         // A wait that fails (the child is gone unseen) ends the run without an exit status.
@@ -213,17 +211,7 @@ struct CLIRun {
       enforceStop(cli.identity, &stopWatch)
       // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
       if cli.isChild && Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.identity.pid) }
-      if cli.isChild {
-        // Reads come at most every poll interval, and only when the CLI wrote something (or to
-        // look at the agent now and then); its exit ends either wait at once.
-        let sinceLastPoll = ContinuousClock.now - lastPoll
-        if sinceLastPoll < Supervisor.pollInterval {
-          if exitWatcher.wait(timeout: Supervisor.pollInterval - sinceLastPoll) == .exited { continue }
-        }
-        exitWatcher.wait(timeout: Supervisor.idlePollInterval, files: true)
-      } else {
-        exitWatcher.wait(timeout: .milliseconds(100))
-      }
+      exitWatcher.wait(timeout: cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
     }
     let last = follower.poll(final: true)
     inspect(last, cli, into: &ending)
@@ -262,7 +250,7 @@ struct CLIRun {
       if now - since >= .seconds(60) { Self.signalGroup(of: cli, SIGKILL) }
       return
     }
-    guard let status = try? store.agent(id: agentID)?.status, status.isTerminal else { return }
+    guard let status = try? store.status(id: agentID), status.isTerminal else { return }
     watch.stoppedSince = now
     Self.signalGroup(of: cli, SIGTERM)
   }
@@ -346,9 +334,13 @@ struct CLIRun {
     let offset = follower.committedOffset
     if uncommitted.isEmpty && offset == committed { return }
     let pending = uncommitted
-    try store.update(id: agentID) { record in
-      Settlement.fold(pending, into: &record)
-      record.parseOffset = offset
+    if pending.contains(where: Self.changesTheRecord) {
+      try store.update(id: agentID) { record in
+        Settlement.fold(pending, into: &record)
+        record.parseOffset = offset
+      }
+    } else {
+      try store.advanceParseOffset(id: agentID, to: offset)
     }
     committed = offset
     uncommitted = []

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// The run a supervisor must start next: a fresh spawn or a resume of the agent's session.
@@ -38,15 +39,23 @@ struct RunPlan: Codable, Sendable, Hashable {
       sessionID: sessionID, request: sessionID == nil ? nil : request, isFirstTurn: isFirstTurn)
   }
 
+  /// The plan as JSON: the keys of its `Codable` form, absent values left out.
+  var jsonValue: JSONValue {
+    var object = JSONObject(keys: ["kind", "prompt"], values: [.string(kind.rawValue), .string(prompt)])
+    if let sessionID { object["sessionID"] = .string(sessionID) }
+    if let request { object["request"] = .string(request) }
+    if let isFirstTurn { object["isFirstTurn"] = .bool(isFirstTurn) }
+    return .object(object)
+  }
+
   func write(to path: String) throws {
-    let data = try JSONEncoder().encode(self)
-    try FileSystem.writeSecure(data, to: path)
+    try FileSystem.writeSecure(Data(JSONWriter.bytes(jsonValue)), to: path)
   }
 
   static func read(from path: String) throws -> RunPlan {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw AgentError(.invalidState, "the run plan \(path) is missing")
     }
-    return try JSONDecoder().decode(RunPlan.self, from: data)
+    return try JSONValueDecoder().decode(RunPlan.self, from: JSONParser.parse(Array(data)))
   }
 }

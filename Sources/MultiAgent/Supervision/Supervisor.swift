@@ -17,13 +17,12 @@ import ProviderKit
 /// that uses ``Supervision/detached(executable:arguments:)`` hands its supervisor arguments to
 /// ``main(arguments:registry:logger:)``.
 public struct Supervisor: Sendable {
-  /// How often at most the log is read while the CLI runs: when it writes (inotify), no sooner
-  /// than this after the last read, so that a chatty CLI costs a few wake-ups a second. Its exit
-  /// is seen at once (a pidfd) either way.
-  public static let pollInterval: Duration = .milliseconds(200)
-  /// How long a supervisor whose CLI prints nothing sleeps between looks at the log and the
-  /// agent's record: hundreds of quiet agents cost a wake-up a second each.
-  public static let idlePollInterval: Duration = .seconds(1)
+  /// How often the log is read while the CLI runs: once a second. The CLI's exit is seen at once
+  /// (a pidfd) whatever this is; what a supervisor costs is mostly its wake-ups (a process that
+  /// sleeps between them finds its caches cold), and two hundred agents multiply them. A file
+  /// watch (inotify) would wake on writes instead, but closing one waits for a kernel grace period
+  /// (~15 ms), which every agent's end would pay.
+  public static let pollInterval: Duration = .seconds(1)
 
   let home: StateHome
   let agentID: String
