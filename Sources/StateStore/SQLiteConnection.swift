@@ -170,14 +170,15 @@ package final class SQLiteConnection {
       sqlite3_free(message)
       throw StoreError(
         result: result, sqliteMessage: text, path: path,
-        context: "cannot run \(SQLiteStatement.summary(sql))")
+        context: "cannot run \(SQLiteStatement.summary(sql))", systemErrno: sqlite3_system_errno(handle))
     }
   }
 
   /// An error for `result` with the connection's current SQLite message.
   package func error(_ result: Int32, _ context: String) -> StoreError {
     StoreError(
-      result: result, sqliteMessage: String(cString: sqlite3_errmsg(handle)), path: path, context: context)
+      result: result, sqliteMessage: String(cString: sqlite3_errmsg(handle)), path: path, context: context,
+      systemErrno: sqlite3_system_errno(handle))
   }
 
   /// The number of rows the last INSERT, UPDATE or DELETE changed.

@@ -85,7 +85,8 @@ package final class SQLiteStatement {
     default:
       throw StoreError(
         result: result, sqliteMessage: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))),
-        path: path, context: "cannot run \(Self.summary(sql))")
+        path: path, context: "cannot run \(Self.summary(sql))",
+        systemErrno: sqlite3_system_errno(sqlite3_db_handle(handle)))
     }
   }
 

@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Why a store operation failed: a stable ``Code`` to branch on, and a message for people (the
 /// SQLite message where SQLite failed), naming the database file.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -83,10 +87,17 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
   ///   - sqliteMessage: `sqlite3_errmsg` at the time of failure.
   ///   - path: the database file.
   ///   - context: what was being done, e.g. "cannot open the database".
-  init(result: Int32, sqliteMessage: String, path: String?, context: String) {
-    let code = Self.code(for: result)
+  ///   - systemErrno: the operating system's error behind an I/O failure (`sqlite3_system_errno`),
+  ///     0 when unknown: `ENOSPC` makes the error ``Code/diskFull``.
+  init(result: Int32, sqliteMessage: String, path: String?, context: String, systemErrno: Int32 = 0) {
+    var code = Self.code(for: result)
+    if code == .io, systemErrno == ENOSPC { code = .diskFull }
     var message = "\(context): \(sqliteMessage)"
     switch code {
+    case .diskFull:
+      var folder = "the state home"
+      if let path, let slash = path.lastIndex(of: "/") { folder = String(path[..<slash]) }
+      message += " (no space left on the disk holding \(folder): free some space and try again)"
     case .corrupt:
       message += " (is this a multiagent state database? move it away to start afresh)"
     case .busy:

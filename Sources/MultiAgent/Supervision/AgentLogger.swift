@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 
 /// Where the library reports what it cannot return: a failure it recovered from or worked around
 /// (an event that could not be stored, an account that could not be read, a queue start that will
@@ -76,7 +77,7 @@ public struct StandardErrorLogger: AgentLogger {
         " (" + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         + ")"
     }
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    StandardError.write(line + "\n")
   }
 }
 

@@ -73,7 +73,7 @@ struct SupervisionLoop {
       case .follow(let running, let plan):
         step = .settle(try cli.follow(running), plan)
       case .settle(let ending, let plan):
-        step = try settle(ending, plan)
+        step = try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try settle(ending, plan) }
       case .waitForAccount(let plan, let until, let reason):
         try failover.waitForAccount(until: until, reason: reason)
         step = .chooseAccount(plan)

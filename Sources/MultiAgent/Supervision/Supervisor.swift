@@ -337,7 +337,7 @@ extension Supervisor {
   }
 
   private static func report(_ message: String) {
-    FileHandle.standardError.write(Data("multiagent supervisor: error: \(message)\n".utf8))
+    StandardError.write("multiagent supervisor: error: \(message)\n")
   }
 
   /// One line in the supervisor's log with its own CPU time and peak memory, which the lifecycle
@@ -349,6 +349,6 @@ extension Supervisor {
       Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
       + Double(usage.ru_stime.tv_usec) / 1e6
     let line = "multiagent supervisor: cpu_seconds=\(cpu) max_rss_kb=\(usage.ru_maxrss)\n"
-    FileHandle.standardError.write(Data(line.utf8))
+    StandardError.write(line)
   }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import StateStore
+
+/// Retrying the writes a supervisor must make after its CLI ended — storing its output, settling
+/// its status — while the database cannot take them for a while: a full disk, a failing device, a
+/// lock held past every busy retry. Giving up would leave the agent reading `running` with no
+/// process; the output is on disk and the write is retried once a second, for up to ten minutes,
+/// with a warning now and then. Other errors are thrown at once.
+enum StoreRetry {
+  /// How long writes are retried before the error is thrown (and the agent left to reconcile).
+  static let limit: Duration = .seconds(600)
+
+  /// Whether `error` may go away by itself.
+  static func isPassing(_ error: any Error) -> Bool {
+    guard let error = error as? StoreError ?? (error as? AgentError)?.underlying as? StoreError else {
+      return false
+    }
+    return [.diskFull, .io, .busy].contains(error.code)
+  }
+
+  /// Runs `body` until it does not fail with a passing store error, or until ``limit``.
+  static func untilWritten<T>(agentID: String, logger: any AgentLogger, _ body: () throws -> T) throws -> T {
+    let deadline = ContinuousClock.now + limit
+    var lastWarning: ContinuousClock.Instant?
+    while true {
+      do { return try body() } catch  where isPassing(error) && ContinuousClock.now < deadline {
+        let now = ContinuousClock.now
+        if lastWarning.map({ now - $0 >= .seconds(30) }) ?? true {
+          lastWarning = now
+          logger.warning(
+            "cannot write the agent's state yet; retrying every second", agent: agentID, error: error)
+        }
+        Thread.sleep(forTimeInterval: 1)
+      }
+    }
+  }
+}
