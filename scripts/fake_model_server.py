@@ -60,6 +60,8 @@ def _validate_step(step, where):
         t = step["tool"]
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise ScriptError(f"{where}: tool must be {{\"name\": ..., \"input\": {{...}}}}")
+    if "quota" in step and not isinstance(step["quota"], dict):
+        raise ScriptError(f"{where}: quota must be an object of windows")
     if "delay_ms" in step and not isinstance(step["delay_ms"], (int, float)):
         raise ScriptError(f"{where}: delay_ms must be a number")
 
@@ -282,6 +284,56 @@ def anthropic_error(step):
     if kind == "auth":
         return 401, {}, anthropic_error_body("authentication_error", msg or "invalid x-api-key")
     raise AssertionError(kind)
+
+
+ANTHROPIC_WINDOWS = {"five_hour": "5h", "seven_day": "7d", "seven_day_overage_included": "7d_oi"}
+
+
+def anthropic_quota_headers(step):
+    """Usage-window headers of a successful reply, as the real API sends them on subscription
+    turns: step["quota"] = {"status": "allowed_warning", "five_hour": {"utilization": 0.95,
+    "reset_in": 7200, "status": "allowed_warning", "surpassed_threshold": 0.9}, "seven_day": {...}}."""
+    quota = (step or {}).get("quota")
+    if not quota:
+        return {}
+    now = int(time.time())
+    headers = {"anthropic-ratelimit-unified-status": quota.get("status", "allowed")}
+    resets = []
+    for name, short in ANTHROPIC_WINDOWS.items():
+        window = quota.get(name)
+        if not isinstance(window, dict):
+            continue
+        reset = now + int(window.get("reset_in", 3600))
+        resets.append((reset, name))
+        headers[f"anthropic-ratelimit-unified-{short}-utilization"] = str(window.get("utilization", 0))
+        headers[f"anthropic-ratelimit-unified-{short}-reset"] = str(reset)
+        if "status" in window:
+            headers[f"anthropic-ratelimit-unified-{short}-status"] = window["status"]
+        if "surpassed_threshold" in window:
+            headers[f"anthropic-ratelimit-unified-{short}-surpassed-threshold"] = str(window["surpassed_threshold"])
+    if resets:
+        reset, name = min(resets)
+        headers["anthropic-ratelimit-unified-reset"] = str(reset)
+        headers["anthropic-ratelimit-unified-representative-claim"] = name
+    return headers
+
+
+def openai_quota_headers(step):
+    """Codex's usage headers: step["quota"] = {"primary": {"used_percent": 95, "window_minutes": 300,
+    "reset_in": 3600}, "secondary": {...}}."""
+    quota = (step or {}).get("quota")
+    if not quota:
+        return {}
+    now = int(time.time())
+    headers = {}
+    for name in ("primary", "secondary"):
+        window = quota.get(name)
+        if not isinstance(window, dict):
+            continue
+        headers[f"x-codex-{name}-used-percent"] = str(window.get("used_percent", 0))
+        headers[f"x-codex-{name}-window-minutes"] = str(window.get("window_minutes", 300))
+        headers[f"x-codex-{name}-reset-at"] = str(now + int(window.get("reset_in", 3600)))
+    return headers
 
 
 def anthropic_content(step):
@@ -724,6 +776,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(status, err, headers)
         msg = anthropic_message(body, step, anthropic_content(step))
         headers = {"request-id": req_id, "anthropic-organization-id": "00000000-0000-0000-0000-000000000000"}
+        headers.update(anthropic_quota_headers(step))
         if body.get("stream"):
             self._start_sse(headers)
             for event, data in anthropic_sse(msg):
@@ -754,6 +807,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(status, err, headers)
         items = openai_items(step)
         headers = {"x-request-id": req_id}
+        headers.update(openai_quota_headers(step))
         if body.get("stream", False):
             self._start_sse(headers)
             for event, data in openai_sse(body, items):

@@ -6,7 +6,10 @@ extension AccountStore {
   /// append a step; never edit one that has shipped.
   package static let schema = StoreSchema(
     component: "accounts",
-    migrations: [StoreMigration(version: 1, legacyVersion: 2, sql: version1)])
+    migrations: [
+      StoreMigration(version: 1, legacyVersion: 2, sql: version1),
+      StoreMigration(version: 2, sql: version2),
+    ])
 
   /// Accounts (provider subscriptions and keys) and their history. Shipped with
   /// `PRAGMA user_version` 2, together with the agents' `account_pinned` column.
@@ -40,5 +43,20 @@ extension AccountStore {
       message TEXT
     );
     CREATE INDEX account_events_by_account ON account_events(account_id, id);
+    """
+
+  /// The latest quota reading of each of an account's usage windows (see ``QuotaReading``): one row
+  /// per account and window, replaced by each newer reading; `read_at` is when it was read.
+  private static let version2 = """
+    CREATE TABLE account_quota (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      window TEXT NOT NULL,
+      utilization REAL NOT NULL,
+      resets_at REAL,
+      status TEXT,
+      window_minutes INTEGER,
+      read_at REAL NOT NULL,
+      PRIMARY KEY (account_id, window)
+    );
     """
 }

@@ -54,12 +54,14 @@ public struct CredentialHandler: Sendable {
   ///   - environment: the environment multiagent runs in.
   ///   - refreshURLOverride: another OAuth token endpoint for refreshes (tests).
   ///   - cooldown: how long an account sits out when its limit printed no reset time.
+  ///   - thresholds: when usage readings make the next run prefer another account.
   public init(
     store: AccountStore, environment: [String: String] = ProcessEnvironment.current,
-    refreshURLOverride: String? = nil, cooldown: TimeInterval = RotationPolicy.defaultCooldown
+    refreshURLOverride: String? = nil, cooldown: TimeInterval = RotationPolicy.defaultCooldown,
+    thresholds: RotationThresholds = .standard
   ) {
     self.store = store
-    self.policy = RotationPolicy(store: store, cooldown: cooldown)
+    self.policy = RotationPolicy(store: store, cooldown: cooldown, thresholds: thresholds)
     self.environment = environment
     self.refreshURLOverride = refreshURLOverride
     self.refresher = CredentialRefresher(environment: environment)

@@ -14,11 +14,17 @@ public struct RotationPolicy: Sendable {
   public let store: AccountStore
   /// How long an exhausted account sits out when no reset time is known.
   public var cooldown: TimeInterval
+  /// When an account's usage readings make the next run prefer another account.
+  public var thresholds: RotationThresholds
 
   /// A policy over `store`'s accounts.
-  public init(store: AccountStore, cooldown: TimeInterval = RotationPolicy.defaultCooldown) {
+  public init(
+    store: AccountStore, cooldown: TimeInterval = RotationPolicy.defaultCooldown,
+    thresholds: RotationThresholds = .standard
+  ) {
     self.store = store
     self.cooldown = cooldown
+    self.thresholds = thresholds
   }
 
   /// When an account exhausted at `now` frees up: the reported reset when it is still ahead, else
@@ -73,7 +79,13 @@ public struct RotationPolicy: Sendable {
     if let current, !excluding.contains(current), let account = (try? store.account(id: current)) ?? nil,
       account.isUsable(at: now)
     {
-      return try pinnedAccount(current, provider: provider, now: now)
+      // Near its limit (by its last readings), it gives way to an account that is not, if any.
+      guard isNearLimit(account, now: now),
+        let fresher = try? leastRecentlyUsed(
+          provider: provider, excluding: excluding.union([current]), now: now),
+        !isNearLimit(fresher, now: now)
+      else { return try pinnedAccount(current, provider: provider, now: now) }
+      return fresher
     }
     return try leastRecentlyUsed(provider: provider, excluding: excluding, now: now)
   }
@@ -137,7 +149,11 @@ public struct RotationPolicy: Sendable {
   {
     let accounts = try Self.io { () throws(StoreError) in try store.list(provider: provider) }
     guard !accounts.isEmpty else { return nil }
-    if let chosen = Self.leastRecentlyUsed(accounts, excluding: excluding, now: now) {
+    // Accounts near a limit (by their last readings) only when there is no other.
+    let nearLimit = Set(accounts.filter { isNearLimit($0, now: now) }.map(\.id))
+    if let chosen = Self.leastRecentlyUsed(accounts, excluding: excluding.union(nearLimit), now: now)
+      ?? Self.leastRecentlyUsed(accounts, excluding: excluding, now: now)
+    {
       return try revived(chosen, now: now)
     }
     if accounts.allSatisfy({ $0.status == .disabled }) {
@@ -153,6 +169,12 @@ public struct RotationPolicy: Sendable {
       message += "the others are exhausted or disabled"
     }
     throw CredentialError(.allExhausted, message, earliestReset: reset)
+  }
+
+  /// Whether the account's last usage readings put it at or over a ``thresholds`` share of a window
+  /// that has not reset yet (an unreadable store reads as "no").
+  public func isNearLimit(_ account: Account, now: Date) -> Bool {
+    thresholds.isOver((try? store.quota(accountID: account.id)) ?? [], now: now)
   }
 
   /// The usable account (``Account/isUsable(at:)``) not in `excluding` that was used least recently

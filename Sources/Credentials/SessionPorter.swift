@@ -91,6 +91,20 @@ public struct SessionPorter: Sendable {
 
   // MARK: - Decisions
 
+  /// The transcript files of session `sessionID` under `configDirectory` (absolute paths, sorted),
+  /// as the provider's ``ProviderDefinition/sessionFiles`` patterns find them; empty when there are
+  /// none, the id is invalid or the provider keeps no session files.
+  public static func transcripts(sessionID: String, provider: ProviderDefinition, in configDirectory: String)
+    -> [String]
+  {
+    guard (try? validate(sessionID: sessionID)) != nil, let files = provider.sessionFiles else { return [] }
+    let root = standardized(configDirectory)
+    return files.patterns.flatMap { pattern in
+      ((try? SessionPattern(pattern, sessionID: sessionID))?.matches(in: root, acceptDirectories: false) ?? [])
+        .map { root + "/" + $0 }
+    }.sorted()
+  }
+
   static func validate(sessionID: String) throws(CredentialError) {
     guard !sessionID.isEmpty, !sessionID.contains("/"), !sessionID.contains(".."),
       !sessionID.contains("\0"), sessionID != "."

@@ -5,7 +5,7 @@ import Foundation
 extension AgentEvent: Codable {
   private enum CodingKeys: String, CodingKey {
     case offset, type, sessionID = "session_id", text, id, name, input, output, isError = "is_error"
-    case usage, attempt, maxAttempts = "max_attempts", message, resetAt = "reset_at", questions
+    case usage, attempt, maxAttempts = "max_attempts", message, resetAt = "reset_at", questions, quota
   }
 
   /// Decodes an event from its stable JSON shape.
@@ -36,6 +36,7 @@ extension AgentEvent: Codable {
       kind = .exhausted(
         resetAt: reset.map { Date(timeIntervalSince1970: $0) },
         message: try c.decode(String.self, forKey: .message))
+    case "quota": kind = .quota(try c.decode(QuotaReading.self, forKey: .quota))
     case "question": kind = .question(try c.decode([PendingQuestion].self, forKey: .questions))
     case "result":
       kind = .result(
@@ -73,6 +74,7 @@ extension AgentEvent: Codable {
     case .exhausted(let resetAt, let message):
       try c.encodeIfPresent(resetAt?.timeIntervalSince1970, forKey: .resetAt)
       try c.encode(message, forKey: .message)
+    case .quota(let reading): try c.encode(reading, forKey: .quota)
     case .question(let questions): try c.encode(questions, forKey: .questions)
     case .result(let text, let isError):
       try c.encodeIfPresent(text, forKey: .text)

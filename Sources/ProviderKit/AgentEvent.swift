@@ -33,6 +33,8 @@ public struct AgentEvent: Sendable, Hashable {
     case retrying(attempt: Int?, maxAttempts: Int?, message: String)
     /// The account hit its usage limit; `resetAt` is when it frees up, when the CLI said so.
     case exhausted(resetAt: Date?, message: String)
+    /// How much of the account's usage windows is used (a reading, not a limit).
+    case quota(QuotaReading)
     /// The agent asked questions through a provider-native channel.
     case question([PendingQuestion])
     /// The run ended with this final result.
@@ -98,6 +100,7 @@ extension AgentEvent.Kind {
     case .usage: "usage"
     case .retrying: "retrying"
     case .exhausted: "exhausted"
+    case .quota: "quota"
     case .question: "question"
     case .result: "result"
     case .error: "error"

@@ -147,24 +147,24 @@ import Testing
     }
   }
 
-  @Test func aFileOfTheSingleSchemaOpensUnchanged() throws {
+  @Test func aFileOfTheSingleSchemaOpensWithItsRowsAndOnlyTheNewerSteps() throws {
     try writeLegacyFile(version: 3)
     let agents = try AgentStore(path: path)
-    // Nothing was written: same format, no bookkeeping table, the versions read from the old one.
-    #expect(try agents.database.format == 3)
-    #expect(try Self.versionRows(agents.database) == nil)
+    // Its versions are read from the old one; only the steps added since (the accounts' quota
+    // readings) run, and the bookkeeping records them.
+    #expect(try agents.database.format == StateDatabase.formatVersion)
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=3", "accounts=2"])
     #expect(try agents.database.schemaVersion(of: AgentStore.schema) == AgentStore.schemaVersion)
     #expect(try agents.database.schemaVersion(of: AccountStore.schema) == AccountStore.schema.currentVersion)
     #expect(try agents.agent(id: "old1")?.name == "old-agent")
     let accounts = try AccountStore(databasePath: path, accountsDirectory: directory.path("accounts"))
     #expect(try accounts.account(id: "acc00001")?.label == "work")
     #expect(try accounts.secret(id: "acc00001") == .apiKey("k"))
-    #expect(try agents.database.format == 3)
 
     // And it holds exactly the tables a new file gets.
     let fresh = try AgentStore(path: directory.path("fresh.db"))
     #expect(try Self.objects(fresh.database) == Self.objects(agents.database))
-    #expect(try Self.versionRows(fresh.database) == ["accounts=1", "agents=3"])
+    #expect(try Self.versionRows(fresh.database) == ["accounts=2", "agents=3"])
     #expect(try fresh.database.format == StateDatabase.formatVersion)
   }
 
@@ -173,11 +173,11 @@ import Testing
     // The account store alone adds its tables and leaves the agents' as they were.
     let accounts = try AccountStore(databasePath: path, accountsDirectory: directory.path("accounts"))
     #expect(try accounts.list().isEmpty)
-    #expect(try Self.versionRows(accounts.database) == ["(legacy)=1", "accounts=1"])
+    #expect(try Self.versionRows(accounts.database) == ["(legacy)=1", "accounts=2"])
     #expect(try accounts.database.schemaVersion(of: AgentStore.schema) == 1)
     // The agent store then brings the agents tables up to date, keeping their rows.
     let agents = try AgentStore(path: path)
-    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=1", "agents=3"])
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=2", "agents=3"])
     let record = try agents.agent(id: "old1")
     #expect(record?.name == "old-agent" && record?.accountPinned == false)
     #expect(try agents.tokenHash(id: "old1") == nil)
@@ -187,7 +187,7 @@ import Testing
 
   @Test func componentsOfAFreshFileMigrateInAnyOrder() throws {
     let accounts = try AccountStore(databasePath: path, accountsDirectory: directory.path("accounts"))
-    #expect(try Self.versionRows(accounts.database) == ["accounts=1"])
+    #expect(try Self.versionRows(accounts.database) == ["accounts=2"])
     let agents = try AgentStore(path: path)
     let together = try AgentStore(path: directory.path("together.db"))
     #expect(try Self.objects(together.database) == Self.objects(agents.database))

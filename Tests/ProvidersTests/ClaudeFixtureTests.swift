@@ -59,7 +59,7 @@ import Testing
   @Test func claudeUsageLimitIsOneExhaustionAtTheStructuredResetTime() throws {
     let (events, meta) = try parseFixture("claude", "usage-limit")
     #expect(
-      events.names == ["session_started", "exhausted", "error", "usage", "error", "result"])
+      events.names == ["session_started", "quota", "exhausted", "error", "usage", "error", "result"])
     #expect(events.exhaustions.count == 1)
     #expect(events.exhaustions.first?.resetAt == meta.resetAt)
     let limitText = try #require(events.errors.first)

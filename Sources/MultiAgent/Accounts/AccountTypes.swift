@@ -9,6 +9,10 @@ import StateStore
 public typealias Account = Credentials.Account
 /// One line of an account's history (``Accounts/events(of:limit:)``).
 public typealias AccountEvent = Credentials.AccountEvent
+/// The latest reading of one of an account's usage windows.
+public typealias AccountQuota = Credentials.AccountQuota
+/// When usage readings make the next run prefer another account.
+public typealias RotationThresholds = Credentials.RotationThresholds
 /// An account's secret: an API key, a token, or a credential file in its config dir.
 public typealias AccountSecret = Credentials.AccountSecret
 /// A failure of an account or credential operation (config dirs, credential files, choosing).

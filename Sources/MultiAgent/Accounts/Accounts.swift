@@ -103,6 +103,11 @@ public struct Accounts: Sendable {
     try store.list(provider: provider)
   }
 
+  /// The latest usage reading of each of the account's windows (see ``QuotaReading``).
+  public func quota(of account: Account) throws(StoreError) -> [AccountQuota] {
+    try store.quota(accountID: account.id)
+  }
+
   /// The account's last `limit` events, oldest first.
   public func events(of account: Account, limit: Int = 20) throws(StoreError) -> [AccountEvent] {
     try store.events(accountID: account.id, limit: limit)

@@ -258,6 +258,7 @@ extension AgentManager {
       } catch { throw AgentError(.worktree, error.message, underlying: error) }
     }
     let limits = try schedulingLimits()
+    _ = try RotationSettings.load(home: home)
     if let maxRunning, maxRunning < 1 {
       throw AgentError(.invalidState, "the global limit must be at least 1", facts: ["field": "maxRunning"])
     }

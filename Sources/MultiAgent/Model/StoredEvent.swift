@@ -30,6 +30,9 @@ public struct StoredEvent: Sendable, Hashable, Codable, Identifiable {
     public static let created: EventType = "created"
     /// Its status changed from `from_status` to `to_status`.
     public static let statusChanged: EventType = "status_changed"
+    /// A run of the CLI started on the account in `data` (`provider`, `account`, `label`, `kind`,
+    /// `session_id`; `account` null: the user's own environment).
+    public static let accountSelected: EventType = "account_selected"
 
     /// The name.
     public var description: String { rawValue }

@@ -18,7 +18,9 @@ struct AccountBroker: Sendable {
     self.logger = logger
     let store = AccountStore(database: agents.database, accountsDirectory: home.accountsDirectory)
     self.store = store
-    self.handler = CredentialHandler(store: store)
+    // An invalid rotation section was refused at spawn; here it reads as the defaults.
+    let thresholds = (try? RotationSettings.load(home: home))?.thresholds ?? .standard
+    self.handler = CredentialHandler(store: store, thresholds: thresholds)
   }
 
   /// Whether `provider` has any account configured.
@@ -81,6 +83,13 @@ struct AccountBroker: Sendable {
         accountID: id, reportedReset: reportedReset, reason: reason, now: Date())
     }
     return account?.exhaustedUntil
+  }
+
+  /// Keeps the latest quota reading of the account's windows.
+  func recordQuota(_ id: String, _ reading: QuotaReading) {
+    logger.attempt("record the quota reading of account \(id)") {
+      try store.recordQuota(accountID: id, reading)
+    }
   }
 
   /// The user's own config dir for `provider` (where sessions of agents without accounts live).

@@ -3,6 +3,7 @@ import Foundation
 import JSONKit
 import ProcessKit
 import ProviderKit
+import Providers
 
 #if canImport(Glibc)
   import Glibc
@@ -45,6 +46,8 @@ struct CLIRun {
     var isChild: Bool
     /// The session a resume asked for: another id showing up is refused.
     var expectedSession: String?
+    /// The account the run is on, if any (its quota readings are kept).
+    var account: String? = nil
   }
 
   /// What a usage limit said.
@@ -132,8 +135,9 @@ struct CLIRun {
       try commit(follower.poll(final: true))
       return .settledMeanwhile(Ending(exit: exit))
     }
+    noteAccountSelected(record, plan: plan, command: command)
     let expected = plan.kind == .resume ? plan.sessionID : nil
-    return .started(Running(identity: cli, isChild: true, expectedSession: expected))
+    return .started(Running(identity: cli, isChild: true, expectedSession: expected, account: record.account))
   }
 
   /// The provider's command for `plan`, with the agent's identity, token and account in its
@@ -217,6 +221,7 @@ struct CLIRun {
     inspect(last, cli, into: &ending)
     uncommitted += last
     try commitAfterExit()
+    readSessionQuota(cli)
     if cli.isChild { endLeftovers(of: cli.identity) }
     return ending
   }
@@ -314,6 +319,8 @@ struct CLIRun {
         ending.exhaustion = exhaustion
         Self.writeExhaustion(exhaustion, to: paths.exhaustion, logger: logger)
         if let account = try? store.agent(id: agentID)?.account { failover.park(account, after: exhaustion) }
+      case .quota(let reading):
+        if let account = cli.account { failover.accounts.recordQuota(account, reading) }
       case .sessionStarted(let id):
         if let expected = cli.expectedSession, id != expected, ending.sessionMismatch == nil {
           ending.sessionMismatch =

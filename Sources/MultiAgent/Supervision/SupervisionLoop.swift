@@ -84,10 +84,12 @@ struct SupervisionLoop {
   private func firstStep(adopt: Bool) throws -> Step {
     let plan = try? RunPlan.read(from: paths.runPlan)
     if adopt {
-      guard let running = try store.agent(id: agentID)?.cli else {
+      guard let record = try store.agent(id: agentID), let running = record.cli else {
         return .finished(try fail("nothing to adopt: no CLI was recorded"))
       }
-      return .follow(CLIRun.Running(identity: running, isChild: false, expectedSession: nil), plan)
+      return .follow(
+        CLIRun.Running(identity: running, isChild: false, expectedSession: nil, account: record.account), plan
+      )
     }
     guard let plan else { return .finished(try fail("cannot read the run plan \(paths.runPlan)")) }
     return .chooseAccount(plan)

@@ -171,13 +171,39 @@ struct ClaudeCompatibleStream: Sendable {
   }
 
   private mutating func rateLimit(_ object: JSONObject, into events: inout EventList) {
+    guard let info = object.object("rate_limit_info") else { return }
+    if let reading = Self.quotaReading(info) { events.append(.quota(reading)) }
     // "allowed" and "allowed_warning" are not limits; only "rejected" is.
-    guard let info = object.object("rate_limit_info"), info.string("status") == "rejected" else { return }
+    guard info.string("status") == "rejected" else { return }
     let window = info.string("rateLimitType").map { " (\($0))" } ?? ""
     events.append(
       exhaustion.structured(
         message: "usage limit reached\(window): rate limit status rejected",
         resetAt: dateFromEpoch(info.double("resetsAt"))))
+  }
+
+  /// The windows of a `rate_limit_info` (`unifiedWindows`: each window's utilization, reset and
+  /// status — read them, not just the overall status, which says `allowed_warning` only past
+  /// Claude's own thresholds); without windows, the one window `rateLimitType` names, when the
+  /// info carries a utilization. Nil when there is nothing to read.
+  static func quotaReading(_ info: JSONObject) -> QuotaReading? {
+    var windows: [QuotaReading.Window] = []
+    if let unified = info.object("unifiedWindows") {
+      for (name, value) in zip(unified.keys, unified.values) {
+        guard let window = value.objectValue, let utilization = window.double("utilization") else { continue }
+        windows.append(
+          QuotaReading.Window(
+            name: name, utilization: utilization, resetsAt: dateFromEpoch(window.double("resetsAt")),
+            status: window.string("status")))
+      }
+    } else if let name = info.string("rateLimitType"), let utilization = info.double("utilization") {
+      windows.append(
+        QuotaReading.Window(
+          name: name, utilization: utilization, resetsAt: dateFromEpoch(info.double("resetsAt")),
+          status: info.string("status")))
+    }
+    guard !windows.isEmpty else { return nil }
+    return QuotaReading(status: info.string("status"), windows: windows)
   }
 
   /// The final line. Success is decided by `is_error`, `api_error_status` and `terminal_reason`,

@@ -53,6 +53,14 @@ enum AccountOutput {
   }
 
   /// The accounts of the state home (created if needed).
+  /// The latest usage readings for a table cell: `five_hour 95%, seven_day 40%`, or `-`.
+  static func usage(_ quota: [AccountQuota]) -> String {
+    quota.isEmpty
+      ? "-"
+      : quota.map { "\($0.window.name) \(Int(($0.window.utilization * 100).rounded()))%" }.joined(
+        separator: ", ")
+  }
+
   static func accounts(_ context: CommandContext) throws -> Accounts {
     try context.requireUserAuthority(for: "accounts")
     try context.home.create()
@@ -123,7 +131,8 @@ enum AccountOutput {
   /// Writes `--json` output of a command that changed one account.
   static func report(_ account: Account, verb: String, context: CommandContext) throws {
     if context.json {
-      try context.console.writeJSON(AccountJSON(account, now: Date()))
+      let quota = (try? accounts(context).quota(of: account)) ?? []
+      try context.console.writeJSON(AccountJSON(account, now: Date(), quota: quota))
     } else {
       context.console.write("\(verb) \(name(of: account))\n")
     }
@@ -136,10 +145,15 @@ struct AccountJSON: Encodable {
   var now: Date
   var activeAgents: Int?
   var events: [AccountEvent]?
+  var quota: [AccountQuota]
 
-  init(_ account: Account, now: Date, activeAgents: Int? = nil, events: [AccountEvent]? = nil) {
+  init(
+    _ account: Account, now: Date, quota: [AccountQuota], activeAgents: Int? = nil,
+    events: [AccountEvent]? = nil
+  ) {
     self.account = account
     self.now = now
+    self.quota = quota
     self.activeAgents = activeAgents
     self.events = events
   }
@@ -148,10 +162,14 @@ struct AccountJSON: Encodable {
     case id, provider, label, kind, status, usable, exhaustedUntil = "exhausted_until"
     case lastUsedAt = "last_used_at", recentErrorCount = "recent_error_count", lastError = "last_error"
     case configDirectory = "config_directory", createdAt = "created_at", activeAgents = "active_agents"
-    case events
+    case events, quota
   }
 
   private enum EventKeys: String, CodingKey { case id, time, type, message }
+  private enum QuotaKeys: String, CodingKey {
+    case window, utilization, resetsAt = "resets_at", status, windowMinutes = "window_minutes", readAt =
+      "read_at"
+  }
 
   func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
@@ -167,6 +185,16 @@ struct AccountJSON: Encodable {
     try c.encode(account.lastError, forKey: .lastError)
     try c.encode(account.configDirectory, forKey: .configDirectory)
     try c.encode(account.createdAt.timeIntervalSince1970, forKey: .createdAt)
+    var readings = c.nestedUnkeyedContainer(forKey: .quota)
+    for reading in quota {
+      var item = readings.nestedContainer(keyedBy: QuotaKeys.self)
+      try item.encode(reading.window.name, forKey: .window)
+      try item.encode(reading.window.utilization, forKey: .utilization)
+      try item.encode(reading.window.resetsAt?.timeIntervalSince1970, forKey: .resetsAt)
+      try item.encode(reading.window.status, forKey: .status)
+      try item.encode(reading.window.windowMinutes, forKey: .windowMinutes)
+      try item.encode(reading.readAt.timeIntervalSince1970, forKey: .readAt)
+    }
     if let activeAgents { try c.encode(activeAgents, forKey: .activeAgents) }
     if let events {
       var list = c.nestedUnkeyedContainer(forKey: .events)

@@ -28,7 +28,8 @@ struct AccountsListCommand: ParsableCommand {
     let accounts = try AccountOutput.mappingErrors { try store.list(provider: providerName) }
     let now = Date()
     if context.json {
-      try context.console.writeJSON(accounts.map { AccountJSON($0, now: now) })
+      let readings = try AccountOutput.mappingErrors { try accounts.map { try store.quota(of: $0) } }
+      try context.console.writeJSON(zip(accounts, readings).map { AccountJSON($0, now: now, quota: $1) })
       return .success
     }
     guard !accounts.isEmpty else {
@@ -37,12 +38,13 @@ struct AccountsListCommand: ParsableCommand {
           + "`multiagent accounts add PROVIDER --label L …`\n")
       return .success
     }
-    var table = TextTable(["ID", "PROVIDER", "LABEL", "KIND", "STATUS", "LAST USED", "ERRORS"])
+    var table = TextTable(["ID", "PROVIDER", "LABEL", "KIND", "STATUS", "LAST USED", "ERRORS", "USAGE"])
     for account in accounts {
+      let quota = (try? store.quota(of: account)) ?? []
       table.append([
         account.id, account.provider, account.label, account.kind.rawValue,
         AccountOutput.status(of: account, now: now), AccountOutput.lastUsed(account, now: now),
-        String(account.recentErrorCount),
+        String(account.recentErrorCount), AccountOutput.usage(quota),
       ])
     }
     context.console.write(table.rendered())

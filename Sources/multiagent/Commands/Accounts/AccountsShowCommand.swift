@@ -21,12 +21,16 @@ struct AccountsShowCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let accounts = try AccountOutput.accounts(context)
     let account = try AccountOutput.account(reference, provider: providerName, in: accounts)
-    let (events, active) = try AccountOutput.mappingErrors {
-      (try accounts.events(of: account, limit: 20), try accounts.activeAgentCount(using: account))
+    let (events, active, quota) = try AccountOutput.mappingErrors {
+      (
+        try accounts.events(of: account, limit: 20), try accounts.activeAgentCount(using: account),
+        try accounts.quota(of: account)
+      )
     }
     let now = Date()
     if context.json {
-      try context.console.writeJSON(AccountJSON(account, now: now, activeAgents: active, events: events))
+      try context.console.writeJSON(
+        AccountJSON(account, now: now, quota: quota, activeAgents: active, events: events))
       return .success
     }
     var text = ""
@@ -39,6 +43,10 @@ struct AccountsShowCommand: ParsableCommand {
       ("active agents", String(active)),
     ]
     for (key, value) in rows { text += (key + ":").padding(to: 15) + value + "\n" }
+    for reading in quota {
+      text += "usage:".padding(to: 15) + EventPrinter.quotaText([reading.window])
+      text += " (read \(AccountOutput.localTime(reading.readAt)))\n"
+    }
     if !events.isEmpty {
       text += "history:\n"
       for event in events {

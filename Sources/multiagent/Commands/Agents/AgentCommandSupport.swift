@@ -144,6 +144,7 @@ enum AgentOutput {
   }
 
   private static func writeBytes(_ buffer: UnsafeBufferPointer<UInt8>) {
+    if buffer.count > 256 * 1024 { widenPipe() }
     var remaining = UnsafeRawBufferPointer(buffer)
     while !remaining.isEmpty {
       let written = write(STDOUT_FILENO, remaining.baseAddress, remaining.count)
@@ -151,6 +152,15 @@ enum AgentOutput {
       if written <= 0 { return }
       remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
     }
+  }
+
+  /// When standard output is a pipe, asks for a 1 MiB buffer (the most an unprivileged process may
+  /// have by default; 64 KiB otherwise): megabytes of `--json` then cross in a few writes, not a
+  /// hundred handoffs between this process and the reader. Nothing changes when it is refused.
+  private static func widenPipe() {
+    var status = stat()
+    guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFIFO else { return }
+    _ = fcntl(STDOUT_FILENO, 1031 /* F_SETPIPE_SZ */, 1 << 20)
   }
 
   /// The exit code of an agent that stopped moving: 0 completed, 3 waiting for input, 1 otherwise.
@@ -285,6 +295,8 @@ struct EventPrinter {
       return "[retrying\(count)] \(message)"
     case .exhausted(let resetAt, let message):
       return "[usage limit] \(message)" + (resetAt.map { " (resets \(AgentOutput.timestamp($0)))" } ?? "")
+    case .quota(let reading):
+      return "[quota] " + quotaText(reading.windows)
     case .question(let questions):
       return "[questions]\n" + AgentOutput.text(of: questions).trimmingCharacters(in: .newlines)
     case .result(let text, let isError):
@@ -292,6 +304,15 @@ struct EventPrinter {
     case .error(let message): return "[error] \(message)"
     case .raw(let text): return text
     }
+  }
+
+  /// Usage windows for people: `five_hour 95% (resets 2026-12-02 21:09), seven_day 40%`.
+  static func quotaText(_ windows: [QuotaReading.Window]) -> String {
+    windows.map { window in
+      let percent = Int((window.utilization * 100).rounded())
+      let reset = window.resetsAt.map { " (resets \(AgentOutput.timestamp($0)))" } ?? ""
+      return "\(window.name) \(percent)%\(reset)"
+    }.joined(separator: ", ")
   }
 
   private static func clip(_ text: String, to limit: Int = 300) -> String {

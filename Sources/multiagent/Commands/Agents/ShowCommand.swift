@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import MultiAgent
 import ProviderKit
 
@@ -21,7 +22,16 @@ struct ShowCommand: ParsableCommand {
     let manager = try context.agentManager()
     let record = try manager.agent(reference, allowSelf: true)
     if context.json {
-      AgentOutput.writeJSON(record.jsonValue, to: context.console)
+      // The record, and the runs of its CLI: which provider and account served each.
+      guard case .object(var object) = record.jsonValue else { return .success }
+      let events = (try? manager.store.events(agentID: record.id)) ?? []
+      object["runs"] = .array(
+        events.filter { $0.type == .accountSelected }.map { event in
+          var run = event.data?.objectValue ?? JSONObject(keys: [], values: [])
+          run["started_at"] = .number(event.time.timeIntervalSince1970)
+          return .object(run)
+        })
+      AgentOutput.writeJSON(.object(object), to: context.console)
     } else {
       context.console.write(Self.text(of: record, paths: manager.paths(record)))
       // Account changes (usage limits, switches) matter when reading an agent's story.

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+@testable import MultiAgent
+
+/// `rotation.switchAt` in `<home>/config.json`: one share for every window, or per window, with
+/// clear errors for anything else.
+@Suite struct RotationSettingsTests {
+  static func parse(_ text: String) throws(AgentError) -> RotationSettings {
+    try RotationSettings.parse(Array(text.utf8), path: "/h/config.json")
+  }
+
+  @Test func defaultsAndBothForms() throws {
+    #expect(try Self.parse("{}").thresholds == .standard)
+    #expect(try Self.parse(#"{"limits": {"maxRunning": 2}}"#).thresholds.defaultShare == 0.9)
+    #expect(try Self.parse(#"{"rotation": {"switchAt": 0.8}}"#).thresholds.defaultShare == 0.8)
+    let perWindow = try Self.parse(#"{"rotation": {"switchAt": {"default": 0.85, "seven_day": 0.98}}}"#)
+      .thresholds
+    #expect(perWindow.share(for: "five_hour") == 0.85 && perWindow.share(for: "seven_day") == 0.98)
+  }
+
+  @Test(arguments: [
+    (#"{"rotation": 3}"#, "\"rotation\" must be an object"),
+    (#"{"rotation": {"switchAt": 0}}"#, "\"rotation.switchAt\" must be a number above 0 and at most 1"),
+    (#"{"rotation": {"switchAt": 1.5}}"#, "\"rotation.switchAt\" must be a number above 0 and at most 1"),
+    (#"{"rotation": {"switchAt": "high"}}"#, "\"rotation.switchAt\" must be a number"),
+    (#"{"rotation": {"switchAt": {"seven_day": -1}}}"#, "\"rotation.switchAt.seven_day\" must be a number"),
+    (#"{"rotation": {"swichAt": 0.9}}"#, "unknown field \"rotation.swichAt\""),
+    ("{", "not a valid JSON object"),
+  ])
+  func invalidSettingsAreNamed(_ text: String, _ message: String) {
+    let error = #expect(throws: AgentError.self) { try Self.parse(text) }
+    #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    #expect(error?.message.hasPrefix("/h/config.json") == true)
+  }
+}
