@@ -8,11 +8,15 @@ public struct ExhaustionRule: Sendable, Hashable, Codable {
   public var pattern: String
   /// How to read the reset time out of the text, if it carries one.
   public var reset: ResetFormat?
+  /// Where the text was seen (a CLI version, an issue, a recorded transcript): the table of each
+  /// provider's limit texts documents itself. Not used for matching.
+  public var seen: String?
 
   /// Creates a rule.
-  public init(pattern: String, reset: ResetFormat? = nil) {
+  public init(pattern: String, reset: ResetFormat? = nil, seen: String? = nil) {
     self.pattern = pattern
     self.reset = reset
+    self.seen = seen
   }
 
   /// The reset-time notations printed by the known CLIs.

@@ -74,3 +74,25 @@ import Testing
     #expect(String(decoding: data, as: UTF8.self).contains(#""type":"quota""#))
   }
 }
+
+/// Limit texts learned since: each is exhaustion, with or without a reset time.
+@Suite struct NewLimitTextTests {
+  @Test func outOfExtraUsageWithoutAResetIsALimitWithTheDefaultCooldown() throws {
+    let line = #"""
+      {"type":"result","subtype":"success","is_error":true,"api_error_status":400,"result":"API Error: 400 You're out of extra usage. Add more at claude.ai/settings/usage and keep going.","session_id":"s1"}
+      """#
+    let events = try parse("claude", line, context: context("claude", now: Date()))
+    let limits = events.exhaustions
+    #expect(limits.count == 1)
+    #expect(limits.first?.resetAt == nil, "no reset printed: the account sits out the default cooldown")
+  }
+
+  @Test func everyBuiltinLimitTextSaysWhereItWasSeen() throws {
+    for provider in ["claude", "codex"] {
+      let rules = try definition(provider).exhaustion
+      #expect(!rules.isEmpty)
+      #expect(
+        rules.allSatisfy { !($0.seen ?? "").isEmpty }, "\(provider): \(rules.filter { $0.seen == nil })")
+    }
+  }
+}
