@@ -62,6 +62,8 @@ def _validate_step(step, where):
             raise ScriptError(f"{where}: tool must be {{\"name\": ..., \"input\": {{...}}}}")
     if "quota" in step and not isinstance(step["quota"], dict):
         raise ScriptError(f"{where}: quota must be an object of windows")
+    if "reasoning" in step and not isinstance(step["reasoning"], str):
+        raise ScriptError(f"{where}: reasoning must be a summary string")
     if "delay_ms" in step and not isinstance(step["delay_ms"], (int, float)):
         raise ScriptError(f"{where}: delay_ms must be a number")
 
@@ -450,9 +452,32 @@ def openai_error_body(status_type, message, code=None):
     return {"error": {"message": message, "type": status_type, "param": None, "code": code}}
 
 
-def openai_items(step):
-    """Completed output items for a step."""
+def encrypted_for(key):
+    """Reasoning content "encrypted" for the organization of `key`: the real service binds it to the
+    organization that produced it and rejects it from any other (codex #13724)."""
+    return "enc1:" + format(zlib.crc32((key or "").encode()), "08x") + ":" + _hex(24)
+
+
+def foreign_encrypted_content(body, key):
+    """The id of the first reasoning item in the request whose encrypted content another key's
+    organization produced, or None."""
+    mine = encrypted_for(key).split(":")[1]
+    for item in (body or {}).get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "reasoning":
+            content = item.get("encrypted_content")
+            if isinstance(content, str) and content.startswith("enc1:") and content.split(":")[1] != mine:
+                return item.get("id") or "rs_unknown"
+    return None
+
+
+def openai_items(step, key=None):
+    """Completed output items for a step; `"reasoning": "summary"` adds a reasoning item whose
+    encrypted content is bound to `key`."""
     items = []
+    if step and isinstance(step.get("reasoning"), str):
+        items.append({"id": "rs_" + _hex(32), "type": "reasoning",
+                      "summary": [{"type": "summary_text", "text": step["reasoning"]}],
+                      "encrypted_content": encrypted_for(key)})
     text = _step_text(step)
     if text:
         items.append({"id": "msg_" + _hex(32), "type": "message", "status": "completed", "role": "assistant",
@@ -539,6 +564,9 @@ def openai_sse(body, items):
                       "content_index": 0, "text": text, "logprobs": []})
             yield ev({"type": "response.content_part.done", "item_id": item["id"], "output_index": idx,
                       "content_index": 0, "part": dict(part, text=text)})
+        elif item["type"] == "reasoning":
+            yield ev({"type": "response.output_item.added", "output_index": idx,
+                      "item": dict(item, summary=[], encrypted_content=None)})
         else:
             args = item["arguments"]
             added = dict(item, status="in_progress", arguments="")
@@ -805,7 +833,13 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, err = openai_error(step)
             headers["x-request-id"] = req_id
             return self._send_json(status, err, headers)
-        items = openai_items(step)
+        foreign = foreign_encrypted_content(body, key)
+        if foreign:
+            return self._send_json(400, openai_error_body(
+                "invalid_request_error",
+                f"The encrypted content for item {foreign} could not be verified. "
+                "Reason: organization_id mismatch.", "invalid_encrypted_content"), {"x-request-id": req_id})
+        items = openai_items(step, key)
         headers = {"x-request-id": req_id}
         headers.update(openai_quota_headers(step))
         if body.get("stream", False):

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProviderKit
 
 /// Moves a provider session (its transcript and companion files) from one account's config dir to
@@ -78,7 +79,12 @@ public struct SessionPorter: Sendable {
 
     var written: [String] = []
     for plan in plans {
-      if try Self.copyIfNeeded(plan.source, to: plan.target) { written.append(plan.target) }
+      if !files.accountBound.isEmpty {
+        try Self.copyLeavingOut(files.accountBound, from: plan.source, to: plan.target)
+        written.append(plan.target)
+      } else if try Self.copyIfNeeded(plan.source, to: plan.target) {
+        written.append(plan.target)
+      }
       for stale in plan.stale { CredentialFileIO.removeFile(stale) }
     }
     for pattern in companions {
@@ -151,6 +157,46 @@ public struct SessionPorter: Sendable {
     try CredentialFileIO.makeDirectories((target as NSString).deletingLastPathComponent)
     try CredentialFileIO.copyAtomically(from: source, to: target)
     return true
+  }
+
+  /// Writes `source`'s lines to `target`, leaving out those whose JSON holds a non-null value at
+  /// one of the dotted `keyPaths` (see ``SessionFiles/accountBound``). Lines that are not JSON are
+  /// kept as they are.
+  static func copyLeavingOut(_ keyPaths: [String], from source: String, to target: String)
+    throws(CredentialError)
+  {
+    guard let bytes = try CredentialFileIO.read(source) else {
+      throw CredentialError(.io, "cannot read \(source)")
+    }
+    let paths = keyPaths.map { $0.split(separator: ".").map(String.init) }
+    var kept: [UInt8] = []
+    kept.reserveCapacity(bytes.count)
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    for line in lines {
+      if let value = try? JSONParser.parse(Array(line)),
+        paths.contains(where: { Self.holdsValue(value, at: $0) })
+      {
+        continue
+      }
+      kept.append(contentsOf: line)
+      kept.append(UInt8(ascii: "\n"))
+    }
+    if bytes.last != UInt8(ascii: "\n"), !kept.isEmpty { kept.removeLast() }
+    if let existing = CredentialFileIO.status(target), existing.kind == .directory {
+      throw CredentialError(.io, "cannot copy \(source) to \(target): a folder is in the way")
+    }
+    try CredentialFileIO.makeDirectories((target as NSString).deletingLastPathComponent)
+    try CredentialFileIO.writeAtomically(kept, to: target)
+  }
+
+  private static func holdsValue(_ value: JSONValue, at path: [String]) -> Bool {
+    var current = value
+    for key in path {
+      guard let next = current[key] else { return false }
+      current = next
+    }
+    return !current.isNull
   }
 
   /// Copies a companion file, or a companion folder recursively, file by file.

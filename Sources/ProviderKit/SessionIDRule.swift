@@ -72,19 +72,26 @@ public struct SessionFiles: Sendable, Hashable, Codable {
   public var patterns: [String]
   /// Patterns of companion files or folders that move with it (`projects/*/{session}`).
   public var companions: [String]
+  /// Dotted key paths (`payload.encrypted_content`) of JSON-lines transcript entries bound to the
+  /// account that wrote them: a line holding a non-null value at one of them is left out when the
+  /// session moves to another account (Codex's reasoning items carry content only the
+  /// organization that produced it can send back; the rest of the conversation moves).
+  public var accountBound: [String]
 
   /// Creates a description.
-  public init(patterns: [String], companions: [String] = []) {
+  public init(patterns: [String], companions: [String] = [], accountBound: [String] = []) {
     self.patterns = patterns
     self.companions = companions
+    self.accountBound = accountBound
   }
 
-  /// Decodes; `companions` defaults to empty.
+  /// Decodes; `companions` and `accountBound` default to empty.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     patterns = try c.decodeNonEmpty([String].self, forKey: .patterns)
     companions = try c.decodeIfPresent([String].self, forKey: .companions) ?? []
+    accountBound = try c.decodeIfPresent([String].self, forKey: .accountBound) ?? []
   }
 
-  private enum CodingKeys: String, CodingKey { case patterns, companions }
+  private enum CodingKeys: String, CodingKey { case patterns, companions, accountBound }
 }
