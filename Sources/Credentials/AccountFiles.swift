@@ -51,6 +51,16 @@ public enum AccountFiles {
     }
   }
 
+  /// The config dir the CLI runs with for `account`: its own, or — for a provider whose credentials
+  /// live apart (``ConfigDirectory/credentialsEnvironmentVariable``) — the one every account of the
+  /// provider shares, `<accounts>/<provider>/.shared` (no account id starts with a dot).
+  public static func sessionDirectory(of account: Account, provider: ProviderDefinition) -> String {
+    guard provider.configDirectory?.credentialsEnvironmentVariable != nil else {
+      return account.configDirectory
+    }
+    return (account.configDirectory as NSString).deletingLastPathComponent + "/.shared"
+  }
+
   /// Creates the account's config dir (0700), and its subdirectory for a home-style variable.
   ///
   /// - Throws: ``CredentialError`` with code `io`.
@@ -59,6 +69,8 @@ public enum AccountFiles {
   {
     try createPrivateDirectory((account.configDirectory as NSString).deletingLastPathComponent)
     try createPrivateDirectory(account.configDirectory)
+    let shared = sessionDirectory(of: account, provider: provider)
+    if shared != account.configDirectory { try createPrivateDirectory(shared) }
     if let subdirectory = provider.configDirectory?.subdirectory, !subdirectory.isEmpty {
       try createPrivateDirectory(account.configDirectory + "/" + subdirectory)
     }
@@ -142,7 +154,7 @@ public enum AccountFiles {
     return found.map(\.relative)
   }
 
-  /// Copies the user's settings file into the account's config dir (0600) when the account has
+  /// Copies the user's settings file into the config dir the account runs with (0600) when it has
   /// none and the user's own config dir has one.
   ///
   /// - Returns: whether a file was copied.
@@ -156,7 +168,7 @@ public enum AccountFiles {
     guard let settings = settingsFile(of: provider),
       let userDirectory = userConfigDirectory(of: provider, environment: environment)
     else { return false }
-    let destination = account.configDirectory + "/" + settings
+    let destination = sessionDirectory(of: account, provider: provider) + "/" + settings
     let source = userDirectory + "/" + settings
     guard CredentialFileIO.status(destination) == nil, CredentialFileIO.status(source)?.kind == .file,
       standardized(source) != standardized(destination)

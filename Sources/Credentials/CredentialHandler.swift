@@ -13,7 +13,8 @@ public struct PreparedCredentials: Sendable, Hashable {
   public var environment: [String: String]
   /// Variables to remove from the CLI's environment.
   public var unsetEnvironment: [String]
-  /// The account's config dir (the value of the provider's config-dir variable).
+  /// The config dir the CLI runs with (the value of the provider's config-dir variable): the
+  /// account's own, or the one its provider's accounts share (see ``AccountFiles/sessionDirectory(of:provider:)``).
   public var configDirectory: String
 
   /// Creates a value.
@@ -112,8 +113,12 @@ public struct CredentialHandler: Sendable {
     }
     try AccountFiles.createDirectory(of: account, provider: provider)
     var environment: [String: String] = [:]
+    let sessions = AccountFiles.sessionDirectory(of: account, provider: provider)
     if let layout = provider.configDirectory {
-      environment[layout.environmentVariable] = account.configDirectory
+      environment[layout.environmentVariable] = sessions
+      if let credentials = layout.credentialsEnvironmentVariable {
+        environment[credentials] = account.configDirectory
+      }
     }
     let secret = try RotationPolicy.io { () throws(StoreError) in try store.secret(id: account.id) }
     let credentials = provider.credentials
@@ -144,8 +149,7 @@ public struct CredentialHandler: Sendable {
     let unset = credentials.environmentVariables.filter { environment[$0] == nil }
     try AccountFiles.copyUserSettings(into: account, provider: provider, environment: self.environment)
     _ = try RotationPolicy.io { () throws(StoreError) in try store.markUsed(id: account.id, at: now) }
-    return PreparedCredentials(
-      environment: environment, unsetEnvironment: unset, configDirectory: account.configDirectory)
+    return PreparedCredentials(environment: environment, unsetEnvironment: unset, configDirectory: sessions)
   }
 
   /// The format name of Codex's `auth.json` in providers.json.

@@ -52,16 +52,26 @@ public struct ConfigDirectory: Sendable, Hashable, Codable {
   /// When the variable relocates a *home* (Gemini's `GEMINI_CLI_HOME`), the folder inside it that
   /// holds the files (`.gemini`).
   public var subdirectory: String?
+  /// A variable that points the CLI's credential storage elsewhere than its config dir (Claude
+  /// Code's `CLAUDE_SECURESTORAGE_CONFIG_DIR`). With one, every account of the provider shares one
+  /// config dir — sessions, settings — and this variable points at the account's own folder of
+  /// credentials: a session resumes on any account with nothing copied.
+  public var credentialsEnvironmentVariable: String?
 
   /// Creates a description.
-  public init(environmentVariable: String, defaultPath: String? = nil, subdirectory: String? = nil) {
+  public init(
+    environmentVariable: String, defaultPath: String? = nil, subdirectory: String? = nil,
+    credentialsEnvironmentVariable: String? = nil
+  ) {
     self.environmentVariable = environmentVariable
     self.defaultPath = defaultPath
     self.subdirectory = subdirectory
+    self.credentialsEnvironmentVariable = credentialsEnvironmentVariable
   }
 
   private enum CodingKeys: String, CodingKey {
     case environmentVariable = "env", defaultPath = "default", subdirectory
+    case credentialsEnvironmentVariable = "credentialsEnv"
   }
 }
 

@@ -36,12 +36,17 @@ import Testing
   @Test func claudeAPIKeyGoesInItsVariableAndTheOthersAreRemoved() throws {
     let account = try store.add(provider: "claude", label: "key", secret: .apiKey("sk-ant-KEY"))
     let prepared = try handler().prepare(account, provider: Self.definition("claude"), now: now)
+    // Claude's accounts share one config dir (sessions, settings); the account's own folder holds
+    // its credentials, through CLAUDE_SECURESTORAGE_CONFIG_DIR.
+    let shared = fixture.home + "/accounts/claude/.shared"
     #expect(
       prepared.environment == [
-        "CLAUDE_CONFIG_DIR": account.configDirectory, "ANTHROPIC_API_KEY": "sk-ant-KEY",
+        "CLAUDE_CONFIG_DIR": shared, "CLAUDE_SECURESTORAGE_CONFIG_DIR": account.configDirectory,
+        "ANTHROPIC_API_KEY": "sk-ant-KEY",
       ])
     #expect(Set(prepared.unsetEnvironment) == ["ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"])
-    #expect(prepared.configDirectory == account.configDirectory)
+    #expect(prepared.configDirectory == shared)
+    #expect(try Self.mode(shared) == 0o700)
     #expect(try Self.mode(account.configDirectory) == 0o700)
     #expect(try Self.mode(fixture.home + "/accounts/claude") == 0o700)
     #expect(try store.account(id: account.id)?.lastUsedAt == now)
@@ -115,7 +120,7 @@ import Testing
     let claude = try store.add(provider: "claude", label: "key", secret: .apiKey("k"))
     _ = try handler().prepare(claude, provider: Self.definition("claude"), now: now)
     #expect(
-      try String(contentsOfFile: claude.configDirectory + "/settings.json", encoding: .utf8)
+      try String(contentsOfFile: fixture.home + "/accounts/claude/.shared/settings.json", encoding: .utf8)
         == "{\"model\":\"opus\"}")
   }
 
@@ -141,7 +146,11 @@ import Testing
     #expect(try Self.mode(installed) == 0o600)
 
     let prepared = try handler().prepare(account, provider: claude, now: now)
-    #expect(prepared.environment == ["CLAUDE_CONFIG_DIR": account.configDirectory])
+    #expect(
+      prepared.environment == [
+        "CLAUDE_CONFIG_DIR": fixture.home + "/accounts/claude/.shared",
+        "CLAUDE_SECURESTORAGE_CONFIG_DIR": account.configDirectory,
+      ])
     #expect(
       Set(prepared.unsetEnvironment) == [
         "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN",

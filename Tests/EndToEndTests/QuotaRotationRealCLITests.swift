@@ -107,6 +107,23 @@ import Testing
     #expect(final["account"] as? String == b["id"] as? String)
     #expect(final["session_id"] as? String == session)
 
+    // Nothing was copied: Claude's accounts share one config dir (CLAUDE_SECURESTORAGE_CONFIG_DIR
+    // points at each account's credentials), and the one transcript lives there.
+    let accountsRoot = home + "/accounts/claude"
+    let bID = try #require(b["id"] as? String)
+    let aID = try #require(a["id"] as? String)
+    for id in [aID, bID] {
+      #expect(
+        !FileManager.default.fileExists(atPath: accountsRoot + "/" + id + "/projects"), "\(id) holds a copy")
+    }
+    let projects = try FileManager.default.contentsOfDirectory(atPath: accountsRoot + "/.shared/projects")
+    #expect(
+      projects.contains {
+        FileManager.default.fileExists(atPath: accountsRoot + "/.shared/projects/\($0)/\(session).jsonl")
+      })
+    let switched = try multiagent(["events", "--agent", "chooser"], environment).stdout
+    #expect(switched.contains("config dir is shared, nothing to move"), "\(switched)")
+
     // B's first request carries turn 1; the runs name their accounts.
     let requests = try server.requests()
     let firstOnB = try #require(requests.first { $0["key"]?.stringValue == "tok-quota-b" })

@@ -39,7 +39,15 @@ struct AccountFailover: Sendable {
     to account: Account, prepared: PreparedCredentials, record: AgentRecord, plan: inout RunPlan
   ) throws {
     let previous = record.account.flatMap { accounts.account(id: $0) }
-    let from = previous?.configDirectory ?? accounts.userConfigDirectory(for: provider.definition)
+    var from =
+      previous.map { AccountFiles.sessionDirectory(of: $0, provider: provider.definition) }
+      ?? accounts.userConfigDirectory(for: provider.definition)
+    if let previous, let session = plan.sessionID, let shared = from,
+      SessionPorter.transcripts(sessionID: session, provider: provider.definition, in: shared).isEmpty
+    {
+      // A session an earlier version kept in the account's own config dir.
+      from = previous.configDirectory
+    }
     if let previous {
       noteInLog(
         "[multiagent] account \(previous.label) (\(previous.id)) is parked; continuing on account "
@@ -49,6 +57,14 @@ struct AccountFailover: Sendable {
       if previous != nil {
         note(event: "account_switched", "continuing on account \(account.label) (\(account.id))")
       }
+      return
+    }
+    if from == prepared.configDirectory {
+      // Both accounts run with the one config dir their provider's accounts share.
+      note(
+        event: "account_switched",
+        "continuing session \(session) on account \(account.label) (\(account.id)); its config dir is shared, "
+          + "nothing to move")
       return
     }
     do {
