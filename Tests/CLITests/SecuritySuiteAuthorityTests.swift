@@ -64,6 +64,7 @@ import Testing
     add("tree", ["tree", "--all"], .revealsNothing)
     add("events", ["events"], .revealsNothing)
     add("reconcile", ["reconcile"])
+    add("doctor", ["doctor", "--timeout", "1"])
     add("cleanup", ["cleanup"])
     add("cleanup", ["cleanup", "--dry-run"])
 

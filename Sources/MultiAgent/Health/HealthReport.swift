@@ -1,0 +1,51 @@
+import Credentials
+import Foundation
+import ProcessKit
+import ProviderKit
+
+/// One thing `multiagent doctor` checked, and what to do about it.
+public struct HealthFinding: Sendable, Hashable {
+  /// How much it matters.
+  public enum Severity: String, Sendable, Hashable, Comparable {
+    /// Fine.
+    case ok
+    /// Worth knowing (a CLI nobody uses is not installed, an account is disabled).
+    case info
+    /// Will cause trouble if left (an account exhausted, a credential that must be refreshed).
+    case warning
+    /// Needs action now (`doctor` exits 1).
+    case problem
+
+    private var rank: Int { [.ok: 0, .info: 1, .warning: 2, .problem: 3][self] ?? 0 }
+    public static func < (left: Severity, right: Severity) -> Bool { left.rank < right.rank }
+  }
+
+  /// What was checked: `provider`, `account`, `home`, `agent` or `worktree`.
+  public var area: String
+  /// Which one (a provider name, an account label, a path, an agent name).
+  public var subject: String
+  /// How much it matters.
+  public var severity: Severity
+  /// What was found.
+  public var message: String
+  /// What to do about it, when something is to be done.
+  public var fix: String?
+
+  /// A finding.
+  public init(area: String, subject: String, severity: Severity, message: String, fix: String? = nil) {
+    self.area = area
+    self.subject = subject
+    self.severity = severity
+    self.message = message
+    self.fix = fix
+  }
+}
+
+/// Everything `multiagent doctor` found.
+public struct HealthReport: Sendable, Hashable {
+  /// The findings, by area (providers, accounts, home, agents, worktrees).
+  public var findings: [HealthFinding]
+
+  /// Whether any finding needs action.
+  public var needsAction: Bool { findings.contains { $0.severity == .problem } }
+}
