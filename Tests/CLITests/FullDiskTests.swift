@@ -39,7 +39,15 @@ struct FullDiskTests {
     let running = try world.waitUntilRunning(name)
     let id = try #require(running["id"] as? String)
 
-    // The disk fills while the CLI runs; the CLI goes on and exits meanwhile.
+    // The disk fills while the CLI runs (once its first lines are in the log); the CLI goes on
+    // and exits meanwhile.
+    let logPath = world.stateDirectory(id) + "/output.log"
+    let printed = Date().addingTimeInterval(20)
+    while ((try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0) == 0,
+      Date() < printed
+    {
+      usleep(20_000)
+    }
     try disk.fill()
     try world.openGate()
     let cli = try #require((running["cli"] as? [String: Any])?["pid"] as? Int)

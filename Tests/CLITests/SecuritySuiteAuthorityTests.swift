@@ -81,6 +81,7 @@ import Testing
     ] {
       add(arguments.prefix(2).joined(separator: " "), arguments, .sameAsUser)
     }
+    add("completions", ["completions", "bash"], .sameAsUser)
     add("help", ["help"], .sameAsUser)
     add("help", ["help", "accounts", "add"], .sameAsUser)
     // Not in the help: the detached supervisor, which only multiagent itself may start.
