@@ -139,3 +139,66 @@ import Testing
     #expect(events.stdout.components(separatedBy: "account_selected").count - 1 == 2, "\(events.stdout)")
   }
 }
+
+/// An upgrade loses no conversation: a waiting agent whose session an earlier version kept in its
+/// Claude account's own config dir resumes on that account from the shared dir (moved there first).
+@Suite(.serialized) struct SharedConfigUpgradeRealCLITests {
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aSessionInTheAccountsOwnDirIsMovedToTheSharedOneAndResumes() throws {
+    let directory = try TemporaryDirectory(prefix: "upgrade")
+    let home = directory.path("home")
+    let repository = directory.path("repo")
+    try GitRepository.create(at: repository)
+    func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
+      -> CLIRunner.Result
+    {
+      try CLIRunner.run(
+        ["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
+    }
+    let question = QuotaRotationRealCLITests.writeSignal(
+      #"{"status":"questions","questions":[{"id":"q1","question":"Which colour?","options":["red","blue"]}]}"#
+    )
+    let done = QuotaRotationRealCLITests.writeSignal(#"{"status":"done","result":"Painted it blue."}"#)
+    let script = """
+      {"keys": {"tok-upgrade": [
+        {"text": "Asking.", "shell": \(QuotaRotationRealCLITests.quoted(question))},
+        {"text": "Asked which colour."},
+        {"text": "Painting.", "shell": \(QuotaRotationRealCLITests.quoted(done))},
+        {"text": "Done."}
+      ]}}
+      """
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = [
+      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
+    ]
+    let added = try multiagent(
+      ["--json", "accounts", "add", "claude", "--label", "only", "--token-stdin"], environment,
+      input: "tok-upgrade")
+    let accountID = try #require((try added.json() as? [String: Any])?["id"] as? String)
+    #expect(
+      try multiagent(
+        ["spawn", "--provider", "claude", "--cwd", repository, "--name", "painter", "Paint it."], environment
+      ).exitCode == 0)
+    #expect(try multiagent(["wait", "painter", "--timeout", "150"], environment).exitCode == 3)
+
+    // Put the session where an earlier version kept it: in the account's own config dir.
+    let shared = home + "/accounts/claude/.shared"
+    let own = home + "/accounts/claude/" + accountID
+    let manager = FileManager.default
+    try manager.moveItem(atPath: shared + "/projects", toPath: own + "/projects")
+    #expect(!manager.fileExists(atPath: shared + "/projects"))
+
+    #expect(try multiagent(["answer", "painter", "--answer", "q1=blue"], environment).exitCode == 0)
+    let finished = try multiagent(["wait", "painter", "--timeout", "150"], environment)
+    #expect(finished.exitCode == 0, "\(finished.stdout) \(finished.stderr)")
+    let final = try #require(
+      try multiagent(["--json", "show", "painter"], environment).json() as? [String: Any])
+    #expect(final["result"] as? String == "Painted it blue.")
+    let resumed = try #require(try server.requests().dropFirst(2).first)
+    #expect(JSONWriter.string(resumed["body"] ?? .null).contains("Asked which colour."), "turn 1 was carried")
+    #expect(manager.fileExists(atPath: shared + "/projects"), "the session now lives in the shared dir")
+  }
+}

@@ -95,6 +95,24 @@ struct AccountFailover: Sendable {
     }
   }
 
+  /// A session an earlier version kept in the account's own config dir, for a provider whose
+  /// accounts now share one (``ConfigDirectory/credentialsEnvironmentVariable``): moved into the
+  /// shared dir before a run on the same account resumes it, so an upgrade loses no conversation.
+  func moveLegacySession(of account: Account, prepared: PreparedCredentials, plan: RunPlan) {
+    let definition = provider.definition
+    guard plan.kind == .resume, let session = plan.sessionID,
+      prepared.configDirectory != account.configDirectory,
+      SessionPorter.transcripts(sessionID: session, provider: definition, in: prepared.configDirectory)
+        .isEmpty,
+      !SessionPorter.transcripts(sessionID: session, provider: definition, in: account.configDirectory)
+        .isEmpty
+    else { return }
+    logger.attempt("move session \(session) into the shared config dir", agent: agentID) {
+      try accounts.port(
+        sessionID: session, provider: definition, from: account.configDirectory, to: prepared.configDirectory)
+    }
+  }
+
   /// Appends one plain line to the output log between two runs of the CLI, so that `logs` (and
   /// `logs --raw`) show where the agent changed accounts. Parsers keep it as a raw line.
   func noteInLog(_ line: String) {

@@ -152,6 +152,8 @@ struct SupervisionLoop {
         do { try failover.moveSession(to: account, prepared: prepared, record: record, plan: &plan) } catch {
           return .unusable("\(error)")
         }
+      } else if account.id == record.account {
+        failover.moveLegacySession(of: account, prepared: prepared, plan: plan)
       }
       try store.update(id: agentID) { $0.account = account.id }
       return .ready(prepared)
