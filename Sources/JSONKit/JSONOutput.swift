@@ -96,12 +96,6 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
     followsSibling = true
   }
 
-  /// Text written as is, with no escaping and no separator: `text` must be valid JSON in the
-  /// place it is written (the output of another ``JSONOutput``, say).
-  public mutating func raw(_ text: UnsafeBufferPointer<UInt8>) {
-    append(contentsOf: text)
-  }
-
   /// A number value, written as ``JSONWriter`` writes it; `nil` is `null`.
   public mutating func number(_ value: Double?) {
     separate()

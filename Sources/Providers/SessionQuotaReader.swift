@@ -26,7 +26,8 @@ public enum SessionQuotaReader {
 
   /// The reading of one rollout line, when it is a `token_count` event carrying `rate_limits`.
   static func codexReading(_ line: ArraySlice<UInt8>) -> QuotaReading? {
-    guard containsRateLimits(line), let value = try? JSONParser.parse(Array(line)),
+    guard line.firstRange(of: Array("\"rate_limits\"".utf8)) != nil,
+      let value = try? JSONParser.parse(Array(line)),
       let payload = value["payload"], payload["type"]?.stringValue == "token_count",
       let limits = payload["rate_limits"]?.objectValue
     else { return nil }
@@ -42,16 +43,5 @@ public enum SessionQuotaReader {
           windowMinutes: window["window_minutes"]?.intValue))
     }
     return windows.isEmpty ? nil : QuotaReading(windows: windows)
-  }
-
-  private static func containsRateLimits(_ line: ArraySlice<UInt8>) -> Bool {
-    let needle = Array("\"rate_limits\"".utf8)
-    guard line.count >= needle.count else { return false }
-    var index = line.startIndex
-    while index <= line.endIndex - needle.count {
-      if line[index] == needle[0] && line[index..<index + needle.count].elementsEqual(needle) { return true }
-      index += 1
-    }
-    return false
   }
 }

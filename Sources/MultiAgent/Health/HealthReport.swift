@@ -6,7 +6,7 @@ import ProviderKit
 /// One thing `multiagent doctor` checked, and what to do about it.
 public struct HealthFinding: Sendable, Hashable {
   /// How much it matters.
-  public enum Severity: String, Sendable, Hashable, Comparable {
+  public enum Severity: String, Sendable, Hashable {
     /// Fine.
     case ok
     /// Worth knowing (a CLI nobody uses is not installed, an account is disabled).
@@ -15,9 +15,6 @@ public struct HealthFinding: Sendable, Hashable {
     case warning
     /// Needs action now (`doctor` exits 1).
     case problem
-
-    private var rank: Int { [.ok: 0, .info: 1, .warning: 2, .problem: 3][self] ?? 0 }
-    public static func < (left: Severity, right: Severity) -> Bool { left.rank < right.rank }
   }
 
   /// What was checked: `provider`, `account`, `home`, `agent` or `worktree`.

@@ -271,7 +271,8 @@ struct CLIRun {
     inspect(events, cli, into: &ending)
     uncommitted += events
     let now = ContinuousClock.now
-    guard uncommitted.contains(where: Self.changesTheRecord) || now - lastCommit >= Self.quietCommitInterval
+    guard
+      uncommitted.contains(where: Settlement.changesTheRecord) || now - lastCommit >= Self.quietCommitInterval
     else { return }
     do {
       try commit([])
@@ -286,26 +287,11 @@ struct CLIRun {
     }
   }
 
-  /// Whether folding `event` into the record changes what it shows (``Settlement/fold(_:into:)``).
-  private static func changesTheRecord(_ event: AgentEvent) -> Bool {
-    switch event.kind {
-    case .sessionStarted, .result, .question, .exhausted, .error: true
-    default: false
-    }
-  }
-
   /// After the CLI exited, what it printed must be stored before the run can settle: the write is
-  /// retried every second for up to ten minutes (space may free up), then the error is thrown and the
-  /// agent is left for reconcile, which settles it from the log on disk.
+  /// retried while the store cannot take it (``StoreRetry``), then the error is thrown and the agent
+  /// is left for reconcile, which settles it from the log on disk.
   private mutating func commitAfterExit() throws {
-    let deadline = ContinuousClock.now + .seconds(600)
-    while true {
-      do { return try commit([]) } catch {
-        guard ContinuousClock.now < deadline else { throw error }
-        logger.warning("cannot store the agent's output; retrying", agent: agentID, error: error)
-        Thread.sleep(forTimeInterval: 1)
-      }
-    }
+    try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try commit([]) }
   }
 
   /// Notes a usage limit (the account is parked at once, so that other spawns avoid it) and a
@@ -341,7 +327,7 @@ struct CLIRun {
     let offset = follower.committedOffset
     if uncommitted.isEmpty && offset == committed { return }
     let pending = uncommitted
-    if pending.contains(where: Self.changesTheRecord) {
+    if pending.contains(where: Settlement.changesTheRecord) {
       try store.update(id: agentID) { record in
         Settlement.fold(pending, into: &record)
         record.parseOffset = offset

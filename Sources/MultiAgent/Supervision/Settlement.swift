@@ -25,6 +25,15 @@ enum Settlement {
 
   /// Applies `events` to `record`: the session id, the latest result or error (each capped by
   /// ``capped(_:)``), native questions.
+  /// Whether ``fold(_:into:)`` changes anything of the record for `event` (the others are kept in
+  /// the log only).
+  static func changesTheRecord(_ event: AgentEvent) -> Bool {
+    switch event.kind {
+    case .sessionStarted, .result, .question, .exhausted, .error: true
+    default: false
+    }
+  }
+
   static func fold(_ events: [AgentEvent], into record: inout AgentRecord) {
     for event in events {
       switch event.kind {

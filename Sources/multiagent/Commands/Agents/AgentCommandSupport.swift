@@ -105,37 +105,22 @@ enum AgentOutput {
     writeBytes([UInt8(ascii: "\n")])
   }
 
-  /// Writes the records as one JSON array on standard output.
-  ///
-  /// Large lists are serialized in chunks on all cores (each chunk with `JSONWriter`) and written
-  /// in order: 10,000 records take a few tens of milliseconds.
-  static func writeJSONArray(_ records: [AgentRecord]) {
-    let chunkCount = records.count < 2_000 ? 1 : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8)
-    let chunkSize = (records.count + chunkCount - 1) / max(chunkCount, 1)
-    var chunks = [[UInt8]](repeating: [], count: chunkCount)
-    chunks.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let output = buffer
-      DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-        let start = chunk * chunkSize
-        let end = min(start + chunkSize, records.count)
-        guard start < end else { return }
-        // About 700 bytes a record: reserved at once rather than regrown from nothing.
-        var json = JSONOutput(reservingCapacity: (end - start) * 720)
-        json.beginArray()
-        for record in records[start..<end] { record.writeJSON(to: &json) }
-        json.endArray()
-        output[chunk] = json.bytes
+  /// Writes the records as one JSON array on standard output; a record with a place in
+  /// `positions` (a queued agent: 1 starts next) also has `queue_position`.
+  static func writeJSONArray(_ records: [AgentRecord], positions: [String: Int] = [:]) {
+    var json = JSONOutput(reservingCapacity: records.count * 720 + 2)
+    json.beginArray()
+    for record in records {
+      guard let position = positions[record.id], case .object(var object) = record.jsonValue else {
+        record.writeJSON(to: &json)
+        continue
       }
+      object["queue_position"] = .number(Double(position))
+      json.value(.object(object))
     }
-    var first = true
-    writeBytes([UInt8(ascii: "[")])
-    for chunk in chunks where chunk.count > 2 {
-      // Each chunk is `[…]`: write what is between the brackets.
-      if !first { writeBytes([UInt8(ascii: ",")]) }
-      first = false
-      chunk.withUnsafeBufferPointer { writeBytes(UnsafeBufferPointer(rebasing: $0.dropFirst().dropLast())) }
-    }
-    writeBytes(Array("]\n".utf8))
+    json.endArray()
+    json.withBytes { writeBytes($0) }
+    writeBytes([UInt8(ascii: "\n")])
   }
 
   /// Writes raw bytes to standard output, unbuffered.
@@ -143,8 +128,7 @@ enum AgentOutput {
     bytes.withUnsafeBufferPointer { writeBytes($0) }
   }
 
-  private static func writeBytes(_ buffer: UnsafeBufferPointer<UInt8>) {
-    if buffer.count > 256 * 1024 { widenPipe() }
+  static func writeBytes(_ buffer: UnsafeBufferPointer<UInt8>) {
     var remaining = UnsafeRawBufferPointer(buffer)
     while !remaining.isEmpty {
       let written = write(STDOUT_FILENO, remaining.baseAddress, remaining.count)
@@ -152,15 +136,6 @@ enum AgentOutput {
       if written <= 0 { return }
       remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
     }
-  }
-
-  /// When standard output is a pipe, asks for a 1 MiB buffer (the most an unprivileged process may
-  /// have by default; 64 KiB otherwise): megabytes of `--json` then cross in a few writes, not a
-  /// hundred handoffs between this process and the reader. Nothing changes when it is refused.
-  private static func widenPipe() {
-    var status = stat()
-    guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFIFO else { return }
-    _ = fcntl(STDOUT_FILENO, 1031 /* F_SETPIPE_SZ */, 1 << 20)
   }
 
   /// The exit code of an agent that stopped moving: 0 completed, 3 waiting for input, 1 otherwise.

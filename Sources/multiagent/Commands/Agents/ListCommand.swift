@@ -76,20 +76,8 @@ struct ListCommand: ParsableCommand {
     }
     let positions = records.contains { $0.status == .queued } ? try manager.queuePositions() : [:]
     if context.json {
-      guard !positions.isEmpty else {
-        AgentOutput.writeJSONArray(records)
-        return .success
-      }
       // Queued agents carry their place in the queue (1 = next to start).
-      AgentOutput.writeJSON(
-        .array(
-          records.map { record in
-            guard let position = positions[record.id], case .object(var object) = record.jsonValue else {
-              return record.jsonValue
-            }
-            object["queue_position"] = .number(Double(position))
-            return .object(object)
-          }), to: context.console)
+      AgentOutput.writeJSONArray(records, positions: positions)
       return .success
     }
     var table = TextTable(["NAME", "PROVIDER", "ACCOUNT", "STATUS", "AGE", "TASK"])
