@@ -20,6 +20,7 @@ import TestSupport
 /// - `@stream:N`: after its first lines, prints N numbered lines (the assistant texts `line 1 of N`
 ///   … `line N of N`), five every 0.2 s, then goes on as the other markers say;
 /// - `@fail`: prints to stderr and exits 3 without a signal;
+/// - `@touch:NAME`: creates the file NAME (letters, digits, dots) in its working directory;
 /// - `@background`: leaves a `sleep 300` running in the background when it exits;
 /// - `@daemon`: leaves a `sleep 300` running in a session of its own (`setsid`) when it exits;
 /// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
@@ -205,6 +206,12 @@ struct LifecycleSandbox {
     esac
     case "$prompt" in
       *@fail*) echo "fake: something broke" >&2; exit 3 ;;
+    esac
+    case "$prompt" in
+      *@touch:*)
+        touched=${prompt#*@touch:}; touched=${touched%%[!A-Za-z0-9.]*}
+        echo "made by the fake" > "$touched"
+        echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Write\",\"input\":{\"file_path\":\"$touched\"}}]},\"session_id\":\"$session\"}" ;;
     esac
     case "$prompt" in
       *@background*) sleep 300 & ;;

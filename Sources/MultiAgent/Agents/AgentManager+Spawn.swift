@@ -94,7 +94,8 @@ extension AgentManager {
       // when this process died half-way. A pending supervisor is recorded at once; it waits for the
       // word while this process works.
       supervisor: plan.scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
-      accountPinned: plan.accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent)
+      accountPinned: plan.accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent,
+      fallback: plan.fallback)
     let token = AgentToken.generate()
     do {
       return (try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true), token)
@@ -202,6 +203,8 @@ struct SpawnPlan {
   var maxRunning: Int?
   /// Whether limits apply, so that the agent is recorded as queued.
   var scheduled: Bool
+  /// The providers it falls back to, checked to exist.
+  var fallback: [String] = []
 }
 
 extension AgentManager {
@@ -228,9 +231,11 @@ extension AgentManager {
     if let name = options.name, let problem = AgentNames.problem(with: name) {
       throw AgentError(.invalidName, problem)
     }
-    var environment = ProcessEnvironment.current
-    environment.merge(provider.definition.environment) { _, new in new }
-    guard ProviderInspector(environment: environment).locate(provider.definition) != nil else {
+    let settings = try RotationSettings.load(home: home)
+    let fallback = try fallbackProviders(
+      options.fallback ?? settings.fallback[provider.name] ?? [], of: provider)
+    // A missing CLI is refused, unless a fallback provider's is there to continue on.
+    if !isInstalled(provider), !fallback.contains(where: { isInstalled($0) }) {
       throw AgentError(
         .binaryNotFound,
         "\(provider.definition.binary) (the \(provider.name) CLI) is not on PATH; install it, or set "
@@ -258,14 +263,45 @@ extension AgentManager {
       } catch { throw AgentError(.worktree, error.message, underlying: error) }
     }
     let limits = try schedulingLimits()
-    _ = try RotationSettings.load(home: home)
     if let maxRunning, maxRunning < 1 {
       throw AgentError(.invalidState, "the global limit must be at least 1", facts: ["field": "maxRunning"])
     }
     return SpawnPlan(
       options: options, provider: provider, prompt: prompt, accountID: accountID, cwd: cwd, inputs: inputs,
       repository: repository, baseCommit: baseCommit, maxRunning: maxRunning,
-      scheduled: maxRunning != nil || !limits.isUnlimited)
+      scheduled: maxRunning != nil || !limits.isUnlimited, fallback: fallback.map(\.name))
+  }
+
+  /// The fallback providers, checked: each defined, none the agent's own, none twice.
+  private func fallbackProviders(_ names: [String], of provider: any AgentProvider) throws(AgentError)
+    -> [any AgentProvider]
+  {
+    var seen: Set<String> = [provider.name]
+    var providers: [any AgentProvider] = []
+    for name in names {
+      let fallback: any AgentProvider
+      do { fallback = try registry.provider(named: name) } catch {
+        throw AgentError(
+          .unknownProvider, "fallback provider: \(error.message)", facts: ["field": "fallback"],
+          underlying: error)
+      }
+      guard seen.insert(fallback.name).inserted else {
+        throw AgentError(
+          .invalidState,
+          "fallback provider \(fallback.name) is "
+            + (fallback.name == provider.name ? "the agent's own provider" : "named twice"),
+          facts: ["field": "fallback"])
+      }
+      providers.append(fallback)
+    }
+    return providers
+  }
+
+  /// Whether the provider's CLI is on PATH (with its own environment).
+  func isInstalled(_ provider: any AgentProvider) -> Bool {
+    var environment = ProcessEnvironment.current
+    environment.merge(provider.definition.environment) { _, new in new }
+    return ProviderInspector(environment: environment).locate(provider.definition) != nil
   }
 
   /// The options with the parent set by the authority (an agent spawns its own children only),

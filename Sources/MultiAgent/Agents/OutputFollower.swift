@@ -12,6 +12,9 @@ struct OutputFollower {
   private var readOffset: Int64
   /// The log, kept open between polls (it is append-only; a poll reads what was added).
   private var log: LogDescriptor?
+  /// Where to stop reading (a line boundary: where the next part of the log starts); `nil` reads
+  /// to the end.
+  var limit: Int64?
 
   /// An open log, closed when the last follower copy holding it goes.
   private final class LogDescriptor {
@@ -48,8 +51,10 @@ struct OutputFollower {
     if let log {
       var buffer = [UInt8](repeating: 0, count: 1 << 16)
       while true {
+        let wanted = limit.map { min(Int64(buffer.count), $0 - readOffset) } ?? Int64(buffer.count)
+        guard wanted > 0 else { break }
         let count = buffer.withUnsafeMutableBytes {
-          pread(log.descriptor, $0.baseAddress, $0.count, off_t(readOffset))
+          pread(log.descriptor, $0.baseAddress, Int(wanted), off_t(readOffset))
         }
         if count < 0 && errno == EINTR { continue }
         // The log is append-only; a read error leaves the offset where it was for the next poll.

@@ -29,14 +29,18 @@ public struct SpawnOptions: Sendable, Hashable {
   public var account: String?
   /// With ``account``: rotate to other accounts when it is exhausted (otherwise it is pinned).
   public var rotate: Bool
+  /// The providers to continue on, in order, when this one cannot go on; `nil` takes the
+  /// `fallback` map of `<home>/config.json`, `[]` means none (see ``RotationSettings``).
+  public var fallback: [String]?
 
   /// Creates options.
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
     useWorktree: Bool = true, inputFiles: [String] = [], model: String? = nil, extraArguments: [String] = [],
     taskID: String? = nil, parentID: String? = nil, account: String? = nil, rotate: Bool = false,
-    detachFromParent: Bool = false
+    detachFromParent: Bool = false, fallback: [String]? = nil
   ) {
+    self.fallback = fallback
     self.detachFromParent = detachFromParent
     self.account = account
     self.rotate = rotate

@@ -22,6 +22,7 @@ extension AgentRecord {
     case createdWorktree = "created_worktree"
     case createdBranch = "created_branch"
     case extraArguments = "extra_arguments"
+    case fallback
     case accountPinned = "account_pinned"
     case supervisor, cli
     case exitCode = "exit_code"
@@ -76,7 +77,8 @@ extension AgentRecord {
       dismissedAt: try c.decodeIfPresent(Double.self, forKey: .dismissedAt).map(
         Date.init(timeIntervalSince1970:)),
       accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false,
-      detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false
+      detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false,
+      fallback: try c.decodeIfPresent([String].self, forKey: .fallback) ?? []
     )
   }
 
@@ -101,6 +103,7 @@ extension AgentRecord {
     try c.encode(createdWorktree, forKey: .createdWorktree)
     try c.encode(createdBranch, forKey: .createdBranch)
     try c.encode(extraArguments, forKey: .extraArguments)
+    try c.encode(fallback, forKey: .fallback)
     try c.encode(accountPinned, forKey: .accountPinned)
     try c.encode(supervisor.map(SnakeCaseProcess.init), forKey: .supervisor)
     try c.encode(cli.map(SnakeCaseProcess.init), forKey: .cli)

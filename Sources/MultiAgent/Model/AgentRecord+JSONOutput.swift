@@ -37,6 +37,8 @@ extension AgentRecord {
     output.integer(exitSignal)
     output.key("extra_arguments")
     output.strings(extraArguments)
+    output.key("fallback")
+    output.strings(fallback)
     output.key("finished_at")
     output.number(finishedAt?.timeIntervalSince1970)
     output.key("id")

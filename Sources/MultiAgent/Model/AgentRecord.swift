@@ -78,6 +78,10 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   /// Whether it keeps running when its parent completes or fails (`spawn --detach-from-parent`);
   /// stopping or deleting the parent still stops or deletes it.
   public var detachedFromParent: Bool
+  /// The providers it continues on, in order, when its own cannot go on (every account exhausted
+  /// past `rotation.fallbackAfter`, the CLI missing, the login invalid): `spawn --fallback`, or the
+  /// `fallback` map of `<home>/config.json` at spawn. Empty: none.
+  public var fallback: [String]
 
   /// Creates a record; everything not given is empty.
   public init(
@@ -89,8 +93,10 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
     exitCode: Int32? = nil, exitSignal: Int32? = nil, parseOffset: Int64 = 0,
     pendingQuestions: [PendingQuestion] = [], result: String? = nil, error: String? = nil,
     createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
-    dismissedAt: Date? = nil, accountPinned: Bool = false, detachedFromParent: Bool = false
+    dismissedAt: Date? = nil, accountPinned: Bool = false, detachedFromParent: Bool = false,
+    fallback: [String] = []
   ) {
+    self.fallback = fallback
     self.accountPinned = accountPinned
     self.detachedFromParent = detachedFromParent
     self.id = id

@@ -33,6 +33,9 @@ public struct StoredEvent: Sendable, Hashable, Codable, Identifiable {
     /// A run of the CLI started on the account in `data` (`provider`, `account`, `label`, `kind`,
     /// `session_id`; `account` null: the user's own environment).
     public static let accountSelected: EventType = "account_selected"
+    /// The agent continues on another provider (`data`: `from`, `to`, `reason`, `from_session_id`,
+    /// `from_account`, `log_offset` — where the new provider's output starts in the log).
+    public static let providerSwitched: EventType = "provider_switched"
 
     /// The name.
     public var description: String { rawValue }

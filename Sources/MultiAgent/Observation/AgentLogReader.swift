@@ -5,22 +5,54 @@ import ProviderKit
 /// events re-parsed with the provider's parser, or as the raw bytes. Each call returns what was
 /// appended since the previous one, so polling it follows the log as it grows.
 ///
+/// An agent that continued on another provider has a log in segments, one per provider, each
+/// parsed with its own provider's parser (the `provider_switched` events say where each starts).
+///
 /// Reading never changes the agent: the supervisor's own parse offset is left alone.
 public struct AgentLogReader {
+  /// Where one provider's output starts in the log.
+  struct Segment: Equatable {
+    var start: Int64
+    var provider: String
+  }
+
   /// The log file.
   public let path: String
   private var follower: OutputFollower
   private var rawOffset: Int64 = 0
+  private var segments: [Segment]
+  private var segment = 0
+  /// The segments as stored now (asked again while the last one is open, to see a switch).
+  private let currentSegments: () -> [Segment]
+  private let makeParser: (String) -> any OutputParser
 
-  init(path: String, parser: any OutputParser) {
+  init(
+    path: String, segments: @escaping () -> [Segment],
+    parser makeParser: @escaping (String) -> any OutputParser
+  ) {
     self.path = path
-    follower = OutputFollower(path: path, offset: 0, parser: parser)
+    self.currentSegments = segments
+    self.makeParser = makeParser
+    self.segments = segments()
+    follower = OutputFollower(path: path, offset: 0, parser: makeParser(self.segments.first?.provider ?? ""))
   }
 
   /// The events of the complete lines appended since the last call. With `final`, a last line
   /// without a newline is parsed too (call it once the agent has settled).
   public mutating func events(final: Bool = false) -> [AgentEvent] {
-    follower.poll(final: final)
+    var events: [AgentEvent] = []
+    if segment == segments.count - 1 {
+      let now = currentSegments()
+      if now.count > segments.count { segments = now }
+    }
+    while true {
+      let end = segment + 1 < segments.count ? segments[segment + 1].start : nil
+      follower.limit = end
+      events += follower.poll(final: final && end == nil)
+      guard let end, follower.committedOffset >= end else { return events }
+      segment += 1
+      follower = OutputFollower(path: path, offset: end, parser: makeParser(segments[segment].provider))
+    }
   }
 
   /// The raw bytes appended since the last call (at most `limit` at a time).
@@ -39,12 +71,24 @@ public struct AgentLogReader {
 }
 
 extension AgentManager {
-  /// A reader of the agent's output log from its first byte, parsing with the agent's provider's
-  /// parser (or as plain text when the provider is no longer defined).
+  /// A reader of the agent's output log from its first byte, parsing each provider's part with that
+  /// provider's parser (as plain text when the provider is no longer defined).
   public func logReader(for record: AgentRecord) -> AgentLogReader {
-    let parser: any OutputParser =
-      (try? registry.provider(named: record.provider))?.makeParser(context: ParserContext())
-      ?? PlainTextParser()
-    return AgentLogReader(path: paths(record).outputLog, parser: parser)
+    let (registry, store, id, provider) = (self.registry, self.store, record.id, record.provider)
+    return AgentLogReader(
+      path: paths(record).outputLog,
+      segments: {
+        let switches = ((try? store.events(agentID: id)) ?? []).filter { $0.type == .providerSwitched }
+        let first = switches.first?.data?["from"]?.stringValue ?? provider
+        return [AgentLogReader.Segment(start: 0, provider: first)]
+          + switches.compactMap { event in
+            guard let to = event.data?["to"]?.stringValue, let offset = event.data?["log_offset"]?.doubleValue
+            else { return nil }
+            return AgentLogReader.Segment(start: Int64(offset), provider: to)
+          }
+      },
+      parser: { name in
+        (try? registry.provider(named: name))?.makeParser(context: ParserContext()) ?? PlainTextParser()
+      })
   }
 }

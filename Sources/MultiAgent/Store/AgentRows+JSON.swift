@@ -20,6 +20,7 @@ extension AgentRows {
     // The columns that can make the row invalid are read first, so an error writes nothing.
     let status = try validStatus(row, path: path)
     let extraArguments = try self.extraArguments(row, path: path)
+    let fallback = try strings(row, .fallback, path: path)
     let questions = try pendingQuestions(row, path: path)
     let json = RowJSON(row: row)
     let createdAt = json.time(.createdAt) ?? 0
@@ -54,6 +55,8 @@ extension AgentRows {
     json.integer32(.exitSignal, to: &output)
     output.key("extra_arguments")
     output.strings(extraArguments)
+    output.key("fallback")
+    output.strings(fallback)
     output.key("finished_at")
     output.number(json.time(.finishedAt))
     output.key("id")

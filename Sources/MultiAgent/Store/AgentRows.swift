@@ -16,6 +16,7 @@ enum AgentColumn: Int32, CaseIterable {
   case supervisorPID, supervisorStartTime, supervisorSpawnID, cliPID, cliStartTime, cliSpawnID
   case exitCode, exitSignal, parseOffset, pendingQuestions, result, error
   case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned, detachedFromParent
+  case fallback
 
   /// The SQL column name.
   var name: String {
@@ -56,6 +57,7 @@ enum AgentColumn: Int32, CaseIterable {
     case .dismissedAt: "dismissed_at"
     case .accountPinned: "account_pinned"
     case .detachedFromParent: "detached_from_parent"
+    case .fallback: "fallback"
     }
   }
 }
@@ -106,6 +108,9 @@ enum AgentRows {
       record.extraArguments.isEmpty
         ? nil : JSONWriter.string(.array(record.extraArguments.map { .string($0) })),
       at: at(.extraArguments))
+    statement.bind(
+      record.fallback.isEmpty ? nil : JSONWriter.string(.array(record.fallback.map { .string($0) })),
+      at: at(.fallback))
     statement.bind(record.supervisor?.pid, at: at(.supervisorPID))
     statement.bind(record.supervisor.map { Int64(bitPattern: $0.startTime) }, at: at(.supervisorStartTime))
     statement.bind(record.supervisor?.spawnID, at: at(.supervisorSpawnID))
@@ -137,6 +142,7 @@ enum AgentRows {
     let id = text(.id) ?? ""
     let status = try validStatus(row, path: path)
     let extraArguments = try self.extraArguments(row, path: path)
+    let fallback = try strings(row, .fallback, path: path)
     let pendingQuestions = try self.pendingQuestions(row, path: path)
     func process(_ pid: AgentColumn, _ start: AgentColumn, _ spawn: AgentColumn) -> ProcessIdentity? {
       guard let value = integer(pid) else { return nil }
@@ -160,7 +166,7 @@ enum AgentRows {
       error: text(.error), createdAt: createdAt, updatedAt: time(.updatedAt) ?? createdAt,
       startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
       accountPinned: row.bool(AgentColumn.accountPinned.rawValue),
-      detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue))
+      detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue), fallback: fallback)
   }
 
   /// The row's status; an unknown one is an error.
@@ -174,9 +180,16 @@ enum AgentRows {
 
   /// The row's extra CLI arguments (NULL is none); a value that is not a JSON array is an error.
   static func extraArguments(_ row: SQLiteStatement, path: String) throws(StoreError) -> [String] {
-    guard let json = row.string(AgentColumn.extraArguments.rawValue) else { return [] }
+    try strings(row, .extraArguments, path: path)
+  }
+
+  /// A column holding a JSON array of strings (NULL is none); any other value is an error.
+  static func strings(_ row: SQLiteStatement, _ column: AgentColumn, path: String) throws(StoreError)
+    -> [String]
+  {
+    guard let json = row.string(column.rawValue) else { return [] }
     guard let array = try? JSONParser.parse(json).arrayValue else {
-      throw invalid(row, .extraArguments, "is not a JSON array", path)
+      throw invalid(row, column, "is not a JSON array", path)
     }
     return array.compactMap(\.stringValue)
   }

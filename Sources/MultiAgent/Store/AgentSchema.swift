@@ -10,6 +10,7 @@ extension AgentStore {
       StoreMigration(version: 1, legacyVersion: 1, sql: version1),
       StoreMigration(version: 2, legacyVersion: 2, sql: version2),
       StoreMigration(version: 3, legacyVersion: 3, sql: version3),
+      StoreMigration(version: 4, sql: version4),
     ])
 
   /// Agents and their status-change (and other) events.
@@ -87,5 +88,11 @@ extension AgentStore {
   private static let version3 = """
     ALTER TABLE agents ADD COLUMN token_hash TEXT;
     ALTER TABLE agents ADD COLUMN detached_from_parent INTEGER NOT NULL DEFAULT 0;
+    """
+
+  /// Continuing on another provider: the providers an agent falls back to, in order, as a JSON
+  /// array of provider names (NULL: none).
+  private static let version4 = """
+    ALTER TABLE agents ADD COLUMN fallback TEXT;
     """
 }

@@ -10,7 +10,8 @@ import ProviderKit
 /// chooseAccount ─► launch ─► follow ─► settle ─► finished
 ///      ▲   │                              │
 ///      │   └─► waitForAccount ◄───────────┤ (usage limit, every account exhausted)
-///      └──────────────────────────────────┘ (usage limit: continue on the next account)
+///      ├──────────────────────────────────┘ (usage limit: continue on the next account)
+///      └── switchProvider ◄── (the provider cannot go on and the agent has a fallback)
 /// ```
 ///
 /// An adopted agent (its supervisor died while the CLI ran) starts at `follow`.
@@ -27,27 +28,37 @@ struct SupervisionLoop {
     case settle(CLIRun.Ending, RunPlan?)
     /// Every account is exhausted: wait for one to free up, then choose again.
     case waitForAccount(RunPlan, until: Date?, reason: String)
+    /// The provider cannot go on: continue on the agent's next fallback provider.
+    case switchProvider(RunPlan?, reason: String)
     /// The agent settled (or was settled by someone else) in this status.
     case finished(AgentStatus)
   }
 
+  let home: StateHome
   let agentID: String
   let store: AgentStore
-  let provider: any AgentProvider
   let paths: AgentPaths
   let logger: any AgentLogger
-  let failover: AccountFailover
+  let fallback: ProviderFallback
+  let startQueued: @Sendable () -> Void
+  /// The agent's provider: another one after a switch.
+  private(set) var provider: any AgentProvider
+  private(set) var failover: AccountFailover
   private var cli: CLIRun
 
   init(
-    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider, logger: any AgentLogger,
-    startQueued: @escaping @Sendable () -> Void
+    home: StateHome, agentID: String, store: AgentStore, provider: any AgentProvider,
+    registry: ProviderRegistry, logger: any AgentLogger, startQueued: @escaping @Sendable () -> Void
   ) {
+    self.home = home
     self.agentID = agentID
     self.store = store
     self.provider = provider
     self.paths = AgentPaths(home: home, id: agentID)
     self.logger = logger
+    self.startQueued = startQueued
+    fallback = ProviderFallback(
+      home: home, agentID: agentID, store: store, registry: registry, logger: logger)
     failover = AccountFailover(
       home: home, agentID: agentID, store: store, provider: provider, logger: logger, startQueued: startQueued
     )
@@ -77,6 +88,8 @@ struct SupervisionLoop {
       case .waitForAccount(let plan, let until, let reason):
         try failover.waitForAccount(until: until, reason: reason)
         step = .chooseAccount(plan)
+      case .switchProvider(let plan, let reason):
+        step = try switchProvider(plan, reason: reason)
       }
     }
   }
@@ -102,8 +115,18 @@ struct SupervisionLoop {
     switch try account(for: record, plan: &plan) {
     case .noAccounts: return .launch(plan, nil)
     case .ready(let credentials): return .launch(plan, credentials)
-    case .wait(let until, let reason): return .waitForAccount(plan, until: until, reason: reason)
-    case .unusable(let reason): return .finished(try fail("no usable \(provider.name) account: \(reason)"))
+    case .wait(let until, let reason):
+      if fallback.next(after: record) != nil,
+        until.map({ $0.timeIntervalSinceNow > fallback.fallbackAfter }) ?? true
+      {
+        let when = until.map { "until \($0.ISO8601Format())" } ?? "with no reset time"
+        return .switchProvider(plan, reason: "every \(provider.name) account is exhausted \(when)")
+      }
+      return .waitForAccount(plan, until: until, reason: reason)
+    case .unusable(let reason):
+      let message = "no usable \(provider.name) account: \(reason)"
+      if fallback.next(after: record) != nil { return .switchProvider(plan, reason: message) }
+      return .finished(try fail(message))
     }
   }
 
@@ -163,7 +186,13 @@ struct SupervisionLoop {
   private mutating func launch(_ plan: RunPlan, _ credentials: PreparedCredentials?) throws -> Step {
     switch try cli.launch(plan, credentials: credentials) {
     case .started(let running): return .follow(running, plan)
-    case .failed(let message): return .finished(try fail(message))
+    case .failed(let message):
+      if let record = try store.agent(id: agentID), !record.status.isTerminal,
+        fallback.next(after: record) != nil
+      {
+        return .switchProvider(plan, reason: message)
+      }
+      return .finished(try fail(message))
     case .settledMeanwhile(let ending?): return .settle(ending, nil)
     case .settledMeanwhile(nil): return .finished(try store.agent(id: agentID)?.status ?? .failed)
     }
@@ -171,12 +200,31 @@ struct SupervisionLoop {
 
   private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?) throws -> Step {
     if let mismatch = ending.sessionMismatch { return .finished(try fail(mismatch)) }
-    if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID),
-      let next = try failover.continuation(after: exhaustion, record, plan)
-    {
-      return .chooseAccount(next)
+    if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID) {
+      if let next = try failover.continuation(after: exhaustion, record, plan) { return .chooseAccount(next) }
+      // The user's own login (no accounts) hit its limit: nothing to rotate to but the fallback.
+      if record.account == nil, !record.status.isTerminal, fallback.next(after: record) != nil,
+        (try? AgentSignal.read(at: paths.signalFile)) == nil
+      {
+        return .switchProvider(plan, reason: "usage limit reached: \(exhaustion.message)")
+      }
     }
     return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
+  }
+
+  /// Continues on the next fallback provider: the switch is recorded, then the loop carries on with
+  /// that provider's accounts, CLI and parser.
+  private mutating func switchProvider(_ plan: RunPlan?, reason: String) throws -> Step {
+    guard let record = try store.agent(id: agentID) else { return .finished(.failed) }
+    if record.status.isTerminal { return .finished(record.status) }
+    guard let next = fallback.next(after: record) else { return .finished(try fail(reason)) }
+    let switched = try fallback.switchProvider(from: provider, to: next, reason: reason, plan: plan)
+    provider = next
+    failover = AccountFailover(
+      home: home, agentID: agentID, store: store, provider: next, logger: logger, startQueued: startQueued)
+    cli = CLIRun(
+      home: home, agentID: agentID, store: store, provider: next, failover: failover, logger: logger)
+    return .chooseAccount(switched)
   }
 
   /// Settles the agent after its CLI exited (`exit` is `nil` when nobody saw how) from the signal
@@ -234,6 +282,7 @@ extension SupervisionLoop.Step {
       running.isChild ? "follow pid \(running.identity.pid)" : "adopt pid \(running.identity.pid)"
     case .settle: "settle"
     case .waitForAccount: "wait for account"
+    case .switchProvider: "switch provider"
     case .finished(let status): "finished (\(status.rawValue))"
     }
   }

@@ -98,7 +98,7 @@ public struct Supervisor: Sendable {
       try store.update(id: agentID) { $0.supervisor = me }
     }
     var loop = SupervisionLoop(
-      home: home, agentID: agentID, store: store, provider: provider, logger: logger,
+      home: home, agentID: agentID, store: store, provider: provider, registry: registry, logger: logger,
       startQueued: { startQueued(store: store) })
     return try loop.run(adopt: adopt)
   }

@@ -19,6 +19,18 @@ import Testing
     #expect(perWindow.share(for: "five_hour") == 0.85 && perWindow.share(for: "seven_day") == 0.98)
   }
 
+  @Test func fallbackProvidersAndHowLongToWaitFirst() throws {
+    let defaults = try Self.parse("{}")
+    #expect(defaults.fallbackAfter == 600 && defaults.fallback.isEmpty)
+    let settings = try Self.parse(
+      #"{"fallback": {"claude": ["codex", "gemini"], "codex": []}, "rotation": {"fallbackAfter": 90}}"#)
+    #expect(settings.fallback == ["claude": ["codex", "gemini"], "codex": []])
+    #expect(settings.fallbackAfter == 90)
+    for (text, seconds) in [("\"45s\"", 45.0), ("\"10m\"", 600), ("\"2h\"", 7200), ("\"30\"", 30), ("0", 0)] {
+      #expect(try Self.parse(#"{"rotation": {"fallbackAfter": "# + text + "}}").fallbackAfter == seconds)
+    }
+  }
+
   @Test(arguments: [
     (#"{"rotation": 3}"#, "\"rotation\" must be an object"),
     (#"{"rotation": {"switchAt": 0}}"#, "\"rotation.switchAt\" must be a number above 0 and at most 1"),
@@ -26,6 +38,11 @@ import Testing
     (#"{"rotation": {"switchAt": "high"}}"#, "\"rotation.switchAt\" must be a number"),
     (#"{"rotation": {"switchAt": {"seven_day": -1}}}"#, "\"rotation.switchAt.seven_day\" must be a number"),
     (#"{"rotation": {"swichAt": 0.9}}"#, "unknown field \"rotation.swichAt\""),
+    (#"{"rotation": {"fallbackAfter": -5}}"#, "\"rotation.fallbackAfter\" must be seconds"),
+    (#"{"rotation": {"fallbackAfter": "soon"}}"#, "\"rotation.fallbackAfter\" must be seconds"),
+    (#"{"fallback": ["codex"]}"#, "\"fallback\" must be an object"),
+    (#"{"fallback": {"claude": "codex"}}"#, "\"fallback.claude\" must be an array of provider names"),
+    (#"{"fallback": {"claude": ["codex", 3]}}"#, "\"fallback.claude\" must be an array"),
     ("{", "not a valid JSON object"),
   ])
   func invalidSettingsAreNamed(_ text: String, _ message: String) {

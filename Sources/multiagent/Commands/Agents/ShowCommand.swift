@@ -25,12 +25,7 @@ struct ShowCommand: ParsableCommand {
       // The record, and the runs of its CLI: which provider and account served each.
       guard case .object(var object) = record.jsonValue else { return .success }
       let events = (try? manager.store.events(agentID: record.id)) ?? []
-      object["runs"] = .array(
-        events.filter { $0.type == .accountSelected }.map { event in
-          var run = event.data?.objectValue ?? JSONObject(keys: [], values: [])
-          run["started_at"] = .number(event.time.timeIntervalSince1970)
-          return .object(run)
-        })
+      object["runs"] = .array(Self.runs(of: record, events: events))
       AgentOutput.writeJSON(.object(object), to: context.console)
     } else {
       context.console.write(Self.text(of: record, paths: manager.paths(record)))
@@ -45,8 +40,39 @@ struct ShowCommand: ParsableCommand {
             "  \(AgentOutput.timestamp(event.time))  \(event.type.rawValue)  \(event.message ?? "")\n")
         }
       }
+      let switches = ((try? manager.store.events(agentID: record.id)) ?? []).filter {
+        $0.type == .providerSwitched
+      }
+      if !switches.isEmpty {
+        context.console.write("providers:\n")
+        for event in switches {
+          context.console.write("  \(AgentOutput.timestamp(event.time))  \(event.message ?? "")\n")
+        }
+      }
     }
     return .success
+  }
+
+  /// The runs of the agent's CLI, from their `account_selected` events: provider, account, kind,
+  /// session (filled in from a later provider switch, or the record, when the run learned it only
+  /// from the CLI's output) and start time.
+  static func runs(of record: AgentRecord, events: [StoredEvent]) -> [JSONValue] {
+    events.enumerated().compactMap { index, event in
+      guard event.type == .accountSelected else { return nil }
+      var run = event.data?.objectValue ?? JSONObject(keys: [], values: [])
+      run["started_at"] = .number(event.time.timeIntervalSince1970)
+      if run["session_id"]?.stringValue == nil {
+        let provider = run["provider"]?.stringValue
+        let switched = events[(index + 1)...].first { $0.type == .providerSwitched }
+        let session =
+          switched.map {
+            $0.data?["from"]?.stringValue == provider ? $0.data?["from_session_id"]?.stringValue : nil
+          }
+          ?? (provider == record.provider ? record.sessionID : nil)
+        run["session_id"] = session.map { .string($0) } ?? .null
+      }
+      return .object(run)
+    }
   }
 
   /// The record as `key: value` lines (empty values left out).
@@ -59,6 +85,7 @@ struct ShowCommand: ParsableCommand {
       if let value, !value.isEmpty { rows.append((key, value)) }
     }
     add("account", record.account)
+    add("fallback", record.fallback.joined(separator: ", "))
     add("model", record.model)
     add("task", record.taskID)
     add("parent", record.parentID.map { $0 + (record.detachedFromParent ? " (detached)" : "") })

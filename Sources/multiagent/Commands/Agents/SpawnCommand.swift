@@ -39,6 +39,12 @@ struct SpawnCommand: ParsableCommand {
     help: "Run on this account (id or label); it is not rotated unless --rotate is also given.")
   static let rotate = Flag(
     "rotate", help: "With --account: start there, but rotate to other accounts when it is exhausted.")
+  static let fallback = Option<String>(
+    "fallback", valueName: "providers",
+    help: "Continue on these providers (comma-separated, in order) when this one cannot go on "
+      + "(default: \"fallback\" in <home>/config.json).",
+    repeatable: true)
+  static let noFallback = Flag("no-fallback", help: "Never continue on another provider.")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks questions; exit like `wait`.")
   static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
   static let maxRunning = Option<Int>(
@@ -70,12 +76,18 @@ struct SpawnCommand: ParsableCommand {
       A child is stopped when its parent completes or fails, unless spawned with --detach-from-parent,
       and always when its parent is stopped or deleted.
 
+      When every account of the provider is exhausted and the earliest reset is further away than
+      rotation.fallbackAfter (default 10 minutes), or its CLI cannot start or log in, an agent with
+      fallback providers (--fallback codex,gemini, or {"fallback": {"claude": ["codex"]}} in
+      <home>/config.json) continues on the next one in the same worktree, with a handoff prompt
+      (the task, the answers so far, what was done and what was in progress); `show` lists its runs.
+
       Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
       77 forbidden (a token that is not the agent's, or --parent naming another agent).
       """,
     options: [
       provider, name, cwd, base, noWorktree, input, model, arg, task, parent, detachFromParent, promptFile,
-      account, rotate, wait, AgentOutput.timeout, follow, maxRunning,
+      account, rotate, fallback, noFallback, wait, AgentOutput.timeout, follow, maxRunning,
     ],
     arguments: [prompt]
   )
@@ -94,6 +106,8 @@ struct SpawnCommand: ParsableCommand {
   let promptFilePath: String?
   let accountReference: String?
   let rotates: Bool
+  /// `nil`: the config's fallback; `[]`: none.
+  let fallbackProviders: [String]?
   let promptWords: [String]
   let waits: Bool
   let follows: Bool
@@ -121,6 +135,22 @@ struct SpawnCommand: ParsableCommand {
     rotates = arguments.isSet(Self.rotate)
     if rotates && accountReference == nil {
       throw CLIError.usage("conflicting_options", "--rotate needs --account")
+    }
+    let fallbackWords = try arguments.values(Self.fallback)
+    let fallbacks = fallbackWords.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    if fallbacks.contains("") {
+      throw CLIError.usage(
+        "invalid_value", "--fallback takes provider names separated by commas, e.g. --fallback codex,gemini")
+    }
+    if arguments.isSet(Self.noFallback) {
+      guard fallbacks.isEmpty else {
+        throw CLIError.usage("conflicting_options", "--fallback and --no-fallback cannot be used together")
+      }
+      fallbackProviders = []
+    } else {
+      fallbackProviders = fallbacks.isEmpty ? nil : fallbacks
     }
     promptWords = arguments.arguments(Self.prompt)
     waits = arguments.isSet(Self.wait)
@@ -177,7 +207,8 @@ struct SpawnCommand: ParsableCommand {
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
         taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
-        detachFromParent: detaches), maxRunning: maxRunningLimit, supervisor: pending)
+        detachFromParent: detaches, fallback: fallbackProviders), maxRunning: maxRunningLimit,
+      supervisor: pending)
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
