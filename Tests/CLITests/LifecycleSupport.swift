@@ -25,8 +25,13 @@ import TestSupport
 /// - `@daemon`: leaves a `sleep 300` running in a session of its own (`setsid`) when it exits;
 /// - `@newsession`: reports a session id other than the one it was given (as Codex does when it
 ///   cannot find the thread to resume);
+/// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-badlogin`: fails like claude with a refused key;
 /// - with `CLAUDE_CODE_OAUTH_TOKEN=tok-limited` (an account's token) or `@limit`: reports a usage
 ///   limit, waits for the gate, and exits 1 like Claude does after a limit.
+///
+/// With a file `keep-transcripts` next to the script, runs with `CLAUDE_CONFIG_DIR` set append a
+/// line to `projects/fake/<session>.jsonl` there, as claude keeps its transcripts (see
+/// ``keepTranscripts()``); otherwise sessions have no transcript to move.
 ///
 /// Each run records its working directory and argv (NUL-separated) in `calls/<n>` next to the
 /// script, `n` counting up from 1. Given no prompt argument, the fake reads the prompt from stdin
@@ -63,6 +68,11 @@ struct LifecycleSandbox {
   var home: String { sandbox.home }
   /// The file that lets `@gate` runs go on.
   var gate: String { sandbox.bin + "/gate" }
+
+  /// Makes the fake keep a transcript per session, as claude does.
+  func keepTranscripts() throws {
+    try "yes".write(toFile: sandbox.bin + "/keep-transcripts", atomically: true, encoding: .utf8)
+  }
 
   /// Opens the gate of `@gate` runs.
   func openGate() throws {
@@ -193,6 +203,11 @@ struct LifecycleSandbox {
       *@newsession*) session="new-$session" ;;
     esac
     first=$(printf '%s\n' "$prompt" | head -n 1 | tr -d '"\\')
+    # Like claude, keep a transcript per session in the config dir (when asked to, and one is set).
+    if [ -e "$here/keep-transcripts" ] && [ -n "$CLAUDE_CONFIG_DIR" ] && [ -n "$session" ]; then
+      mkdir -p "$CLAUDE_CONFIG_DIR/projects/fake"
+      echo "{\"type\":\"user\",\"sessionId\":\"$session\"}" >> "$CLAUDE_CONFIG_DIR/projects/fake/$session.jsonl"
+    fi
     echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
     echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"working on: $first\"}]},\"session_id\":\"$session\"}"
     case "$prompt" in
@@ -217,6 +232,10 @@ struct LifecycleSandbox {
       *@background*) sleep 300 & ;;
       *@daemon*) setsid sleep 300 & ;;
     esac
+    if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-badlogin" ]; then
+      echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"Invalid API key · Fix external API key\",\"session_id\":\"$session\"}"
+      exit 1
+    fi
     limited=""
     if [ "$CLAUDE_CODE_OAUTH_TOKEN" = "tok-limited" ]; then limited=1; fi
     case "$prompt" in *@limit*) limited=1 ;; esac

@@ -80,6 +80,47 @@ import TestSupport
     #expect(shown.contains("continuing on other"), "\(shown)")
   }
 
+  @Test func anAnswerWithProviderMovesItBackToItsEarlierSession() throws {
+    let world = try world()
+    try addLimitedAccount(world)
+    try world.openGate()
+    try world.keepTranscripts()
+    let name = try world.spawn("@ask which color", name: "returner", extra: ["--fallback", "other"])
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 3)
+    #expect(try world.record(name)["provider"] as? String == "other")
+    let first = try #require(
+      try events(world, name).first { $0["type"] as? String == "provider_switched" }?["data"]
+        as? [String: Any])
+    let fakeSession = try #require(first["from_session_id"] as? String)
+
+    // An unknown provider changes nothing.
+    let unknown = try world.run(["answer", name, "--provider", "nope", "--answer", "q1=blue"])
+    #expect(unknown.exitCode == 2 && unknown.stderr.contains("nope"), "\(unknown.stderr)")
+    #expect(try world.record(name)["status"] as? String == "waiting_for_input")
+
+    // With a usable account again, the user moves it back: the earlier fake session resumes with
+    // what was done meanwhile and the answers.
+    let added = try world.run(
+      ["accounts", "add", "fake", "--label", "fine", "--token-stdin"], input: "tok-fine")
+    #expect(added.exitCode == 0)
+    let answered = try world.run(["answer", name, "--provider", "fake", "--answer", "q1=blue"])
+    #expect(answered.exitCode == 0, "\(answered.stderr)")
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 3)
+    let record = try world.record(name)
+    #expect(record["provider"] as? String == "fake")
+    #expect(record["session_id"] as? String == fakeSession)
+    let last = try #require(try world.calls().last).argv
+    #expect(last.contains("--resume") && last.contains(fakeSession), "\(last)")
+    let prompt = last.joined(separator: " ")
+    #expect(prompt.contains("## The user's answers now") && prompt.contains("blue"), "\(prompt)")
+    #expect(prompt.contains("(other)"), "what the other provider did: \(prompt)")
+    let switches = try events(world, name).filter { $0["type"] as? String == "provider_switched" }
+    #expect(switches.count == 2)
+    let back = switches.last?["data"] as? [String: Any]
+    #expect(back?["from"] as? String == "other" && back?["to"] as? String == "fake")
+    #expect(back?["reason"] as? String == "the user answered on fake")
+  }
+
   @Test func aFarResetWaitsWhenFallbackAfterIsLonger() throws {
     let world = try world(config: #"{"rotation": {"fallbackAfter": "3h"}}"#)
     try addLimitedAccount(world)
@@ -113,6 +154,23 @@ import TestSupport
     ])
     #expect(refused.exitCode == 1)
     #expect(refused.stderr.contains("not on PATH"), "\(refused.stderr)")
+  }
+
+  @Test func aRefusedLoginContinuesOnTheFallback() throws {
+    let world = try world()
+    let added = try world.run(
+      ["accounts", "add", "fake", "--label", "stale", "--token-stdin"], input: "tok-badlogin")
+    #expect(added.exitCode == 0)
+    let name = try world.spawn("tidy up", name: "relogin", extra: ["--fallback", "other"])
+    #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
+    #expect(try world.record(name)["provider"] as? String == "other")
+    let switched = try events(world, name).first { $0["type"] as? String == "provider_switched" }
+    #expect((switched?["message"] as? String)?.contains("Invalid API key") == true, "\(switched ?? [:])")
+
+    // Without a fallback the same refusal fails the agent, as before.
+    let alone = try world.spawn("tidy up", name: "alone", extra: ["--no-fallback"])
+    #expect(try world.run(["wait", alone, "--timeout", "60"]).exitCode == 1)
+    #expect((try world.record(alone)["error"] as? String)?.contains("Invalid API key") == true)
   }
 
   @Test func badFallbacksAreRefusedBeforeAnythingIsMade() throws {

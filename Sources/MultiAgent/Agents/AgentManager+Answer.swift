@@ -7,17 +7,25 @@ extension AgentManager {
   /// Resumes an agent that is waiting for input: formats `answers` into one prompt and resumes the
   /// same provider session, on the same account, in the same worktree, appending to the same log.
   ///
+  /// With `provider` naming another provider than the agent's, the agent moves there (see
+  /// `answer --provider`).
+  ///
   /// - Returns: the record (status `starting`).
   /// - Throws: ``AgentError`` when the agent is not waiting, has no session, its provider cannot
   ///   resume, the answers do not fit the questions, or they make a resume prompt too long for the
   ///   provider's CLI (``AgentError/Code/promptTooLong``); nothing is changed then.
-  public func answer(_ reference: String, _ answers: Answers) throws(AgentError) -> AgentRecord {
+  public func answer(_ reference: String, _ answers: Answers, provider: String? = nil) throws(AgentError)
+    -> AgentRecord
+  {
     let record = try agent(reference)
     guard record.status == .waitingForInput else {
       throw AgentError(
         .invalidState,
         "\(record.name) is \(record.status.rawValue), not waiting for input; only an agent with pending "
           + "questions can be answered")
+    }
+    if let provider, provider != record.provider {
+      return try answer(record, answers, on: provider)
     }
     guard let sessionID = record.sessionID else {
       throw AgentError(.invalidState, "\(record.name) has no provider session to resume")
@@ -89,7 +97,7 @@ extension AgentManager {
   /// The resume prompt that carries `answers` to `questions`.
   ///
   /// - Throws: ``AgentError/Code/invalidAnswer`` for an empty answer, or answers that do not fit.
-  private static func resumePrompt(answering questions: [PendingQuestion], with answers: Answers)
+  static func resumePrompt(answering questions: [PendingQuestion], with answers: Answers)
     throws(AgentError) -> String
   {
     switch answers {

@@ -61,11 +61,7 @@ struct ProviderFallback {
     guard let record = try store.agent(id: agentID) else {
       throw AgentError(.notFound, "agent \(agentID) is gone")
     }
-    let segmentStart = lastSwitchOffset()
-    var handoff = HandoffPrompt(fromProvider: current.name, reason: reason, task: originalTask())
-    handoff.answers = answers()
-    (handoff.gitStatus, handoff.diffStat) = changes(record)
-    handoff.add(events: events(of: current, from: segmentStart, to: record.parseOffset))
+    var handoff = handoff(from: current, reason: reason, record: record)
     if let plan { handoff.interrupted = interrupted(plan, answers: handoff.answers) }
     let prompt = handoff.text + QuestionProtocol.preamble(signalFile: paths.signalFile)
     let next = RunPlan(
@@ -81,24 +77,48 @@ struct ProviderFallback {
       record.result = nil
       record.error = nil
     }
-    let logOffset = noteInLog(
-      "[multiagent] \(current.name) cannot go on (\(reason)); continuing on \(provider.name) in the same "
-        + "worktree")
+    recordSwitch(
+      record, from: current.name, to: provider.name, reason: reason,
+      note: "\(current.name) cannot go on (\(reason)); continuing on \(provider.name) in the same worktree")
+    return next
+  }
+
+  /// What multiagent knows of the work so far, for the provider that takes it over.
+  func handoff(from current: any AgentProvider, reason: String, record: AgentRecord) -> HandoffPrompt {
+    var handoff = HandoffPrompt(fromProvider: current.name, reason: reason, task: originalTask())
+    handoff.answers = answers()
+    (handoff.gitStatus, handoff.diffStat) = changes(record)
+    handoff.add(events: events(of: current, from: lastSwitchOffset(), to: record.parseOffset))
+    return handoff
+  }
+
+  /// The session the agent had on `provider` when it last left it, and the account that served it
+  /// (where its transcript is), if it did.
+  func earlierSession(on provider: String) -> (session: String, account: String?)? {
+    let events = (try? store.events(agentID: agentID)) ?? []
+    let left = events.last { $0.type == .providerSwitched && $0.data?["from"]?.stringValue == provider }
+    guard let data = left?.data, let session = data["from_session_id"]?.stringValue else { return nil }
+    return (session, data["from_account"]?.stringValue)
+  }
+
+  /// Records a switch away from `record` (as it was before): a line in the output log and the
+  /// `provider_switched` event.
+  func recordSwitch(_ record: AgentRecord, from: String, to: String, reason: String, note: String) {
+    let logOffset = noteInLog("[multiagent] " + note)
     var data = JSONObject(
       keys: ["from", "to", "reason"],
-      values: [.string(current.name), .string(provider.name), .string(reason)])
+      values: [.string(from), .string(to), .string(reason)])
     data["from_session_id"] = record.sessionID.map { .string($0) } ?? .null
     data["from_account"] = record.account.map { .string($0) } ?? .null
     data["log_offset"] = .number(Double(logOffset ?? record.parseOffset))
     if record.model != nil || !record.extraArguments.isEmpty {
-      data["dropped"] = .string("the \(current.name) model and arguments")
+      data["dropped"] = .string("the \(from) model and arguments")
     }
     logger.attempt("store the provider_switched event", agent: agentID) {
       try store.appendEvent(
         agentID: agentID, type: .providerSwitched,
-        message: "continuing on \(provider.name): \(reason)", data: .object(data))
+        message: "continuing on \(to): \(reason)", data: .object(data))
     }
-    return next
   }
 
   // MARK: What multiagent knows

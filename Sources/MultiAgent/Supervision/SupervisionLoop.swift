@@ -209,6 +209,12 @@ struct SupervisionLoop {
         return .switchProvider(plan, reason: "usage limit reached: \(exhaustion.message)")
       }
     }
+    if let record = try store.agent(id: agentID), let error = record.error, LoginFailure.matches(error),
+      ending.exit != .exited(0), !record.status.isTerminal, fallback.next(after: record) != nil,
+      (try? AgentSignal.read(at: paths.signalFile)) == nil
+    {
+      return .switchProvider(plan, reason: "its login was refused: \(error.prefix(200))")
+    }
     return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
   }
 

@@ -10,6 +10,10 @@ struct AnswerCommand: ParsableCommand {
     repeatable: true)
   static let answersFile = Option<String>(
     "answers-file", valueName: "file", help: "A JSON object of answers: {\"q1\":\"yes\",\"q2\":\"…\"}.")
+  static let provider = Option<String>(
+    "provider", valueName: "name",
+    help: "Continue on this provider instead (its earlier session of this agent, if any, else a new one, "
+      + "told what was done meanwhile).")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks again; exit like `wait`.")
   static let text = Argument(
     name: "text", help: "One free-text answer to all the questions (instead of --answer).", arity: .variadic)
@@ -21,9 +25,10 @@ struct AnswerCommand: ParsableCommand {
       Give every question an answer (--answer ID=TEXT, or --answers-file), or one free-text answer.
       The answers are formatted into one prompt that quotes each question, and the provider's session
       is resumed with it, in the same worktree, appending to the same log. Only an agent that is
-      waiting_for_input can be answered.
+      waiting_for_input can be answered. An agent that moved to a fallback provider stays there;
+      --provider moves it (back) to another one.
       """,
-    options: [answer, answersFile, wait, AgentOutput.timeout],
+    options: [answer, answersFile, provider, wait, AgentOutput.timeout],
     arguments: [AgentOutput.agentArgument, text]
   )
 
@@ -33,6 +38,7 @@ struct AnswerCommand: ParsableCommand {
   let freeText: String
   let waits: Bool
   let timeout: Duration?
+  let providerName: String?
 
   init(arguments: ParsedArguments) throws {
     reference = arguments.argument(AgentOutput.agentArgument) ?? ""
@@ -40,6 +46,7 @@ struct AnswerCommand: ParsableCommand {
     file = try arguments.value(Self.answersFile)
     freeText = arguments.arguments(Self.text).joined(separator: " ")
     waits = arguments.isSet(Self.wait)
+    providerName = try arguments.value(Self.provider)
     timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
     let given = [!pairs.isEmpty, file != nil, !freeText.isEmpty].filter { $0 }.count
     if given == 0 {
@@ -59,7 +66,7 @@ struct AnswerCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let answers = try readAnswers()
     let manager = try context.agentManager()
-    let record = try manager.answer(reference, answers)
+    let record = try manager.answer(reference, answers, provider: providerName)
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
       let settled = try await manager.wait(record.id, timeout: timeout)
