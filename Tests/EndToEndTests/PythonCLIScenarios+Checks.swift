@@ -15,7 +15,10 @@ extension PythonCLIScenarios {
   /// Hello: assistant text, the tool call that writes the signal file, the session id, completed.
   func helloWithAToolCallThatWritesTheSignal() throws {
     let spawn = try multiagent(
-      ["spawn", "--provider", provider, "--cwd", repository, "--name", "hello", "--account", "A", "Say hello."])
+      [
+        "spawn", "--provider", provider, "--cwd", repository, "--name", "hello", "--account", "A",
+        "Say hello.",
+      ])
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
     let waited = try multiagent(["wait", "hello", "--timeout", "200"])
     #expect(waited.exitCode == 0, "wait: \(waited.stdout) \(waited.stderr)")
@@ -27,11 +30,18 @@ extension PythonCLIScenarios {
 
     let events = try events("hello")
     let types = events.compactMap { $0["type"] as? String }
-    #expect(events.contains { $0["type"] as? String == "assistant_text" && "\($0["text"] ?? "")".contains("Hello from the fake model.") }, "\(types)")
+    #expect(
+      events.contains {
+        $0["type"] as? String == "assistant_text"
+          && "\($0["text"] ?? "")".contains("Hello from the fake model.")
+      }, "\(types)")
     #expect(types.contains("tool_use"), "\(types)")
     #expect(types.contains("tool_result"), "\(types)")
     #expect(types.contains("session_started"), "\(types)")
-    #expect(events.contains { $0["type"] as? String == "session_started" && $0["session_id"] as? String == sessionID })
+    #expect(
+      events.contains {
+        $0["type"] as? String == "session_started" && $0["session_id"] as? String == sessionID
+      })
     // The prompt reached the model through account A's key.
     #expect(try bodies(of: Self.keyA).first?.contains("Say hello.") == true)
   }
@@ -49,7 +59,10 @@ extension PythonCLIScenarios {
   /// Questions → answer → the same session resumes with the first turn in its request.
   func questionsAnswerResumeTheSameSession() throws {
     let spawn = try multiagent(
-      ["spawn", "--provider", provider, "--cwd", repository, "--name", "fence", "--account", "A", "Paint the fence."])
+      [
+        "spawn", "--provider", provider, "--cwd", repository, "--name", "fence", "--account", "A",
+        "Paint the fence.",
+      ])
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
     let waiting = try multiagent(["wait", "fence", "--timeout", "200"])
     #expect(waiting.exitCode == 3, "wait: \(waiting.stdout) \(waiting.stderr)")
@@ -93,7 +106,8 @@ extension PythonCLIScenarios {
   func quotaOnAccountACompletesOnAccountB() throws {
     let spawn = try multiagent(
       [
-        "spawn", "--provider", provider, "--cwd", repository, "--name", "rotating", "--account", "A", "--rotate",
+        "spawn", "--provider", provider, "--cwd", repository, "--name", "rotating", "--account", "A",
+        "--rotate",
         "Do the two-step task.",
       ])
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
@@ -127,7 +141,8 @@ extension PythonCLIScenarios {
   func aRateLimitIsNoExhaustion() throws {
     let spawn = try multiagent(
       [
-        "spawn", "--provider", provider, "--cwd", repository, "--name", "throttled", "--account", "A", "--rotate",
+        "spawn", "--provider", provider, "--cwd", repository, "--name", "throttled", "--account", "A",
+        "--rotate",
         "Work through a 429.",
       ])
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")

@@ -59,21 +59,27 @@ struct PythonCLIScenarios {
   }
 
   func accounts() throws -> [String: [String: Any]] {
-    let rows = try #require(try multiagent(["--json", "accounts", "list", provider]).json() as? [[String: Any]])
-    return Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["label"] as? String).map { ($0, row) } })
+    let rows = try #require(
+      try multiagent(["--json", "accounts", "list", provider]).json() as? [[String: Any]])
+    return Dictionary(
+      uniqueKeysWithValues: rows.compactMap { row in (row["label"] as? String).map { ($0, row) } })
   }
 
   /// Adds accounts A and B, each with its own API key.
   func addAccounts() throws {
     for label in ["A", "B"] {
-      let added = try multiagent(["accounts", "add", provider, "--label", label, "--api-key-env", "KEY_" + label])
+      let added = try multiagent([
+        "accounts", "add", provider, "--label", label, "--api-key-env", "KEY_" + label,
+      ])
       #expect(added.exitCode == 0, "accounts add: \(added.stderr)")
     }
   }
 
   /// Every model request the server saw from `key`, as JSON text of its body.
   func bodies(of key: String) throws -> [String] {
-    try server.requests().filter { $0["key"]?.stringValue == key }.map { JSONWriter.string($0["body"] ?? .null) }
+    try server.requests().filter { $0["key"]?.stringValue == key }.map {
+      JSONWriter.string($0["body"] ?? .null)
+    }
   }
 
   /// The parsed events of the agent's log (`logs --json`).
