@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Scripted fake model server for running the real `claude` and `codex` CLIs offline.
 
-Speaks the wire formats of the Anthropic Messages API (claude) and the OpenAI
-Responses API (codex), plus an OAuth token endpoint (refresh_token grants). Standard library only. See scripts/README.md for the
+Speaks the wire formats of the Anthropic Messages API (claude), the OpenAI
+Responses API (codex) and OpenAI Chat Completions (vibe, kimi, openhands), plus an OAuth token endpoint (refresh_token grants). Standard library only. See scripts/README.md for the
 script format, the control endpoints and the request log format.
 
 Usage:
@@ -194,7 +194,7 @@ class State:
 STATE = None  # set in main()
 VERBOSE = False
 
-ERROR_KINDS = {"usage_limit", "rate_limit", "server_error", "overloaded", "auth"}
+ERROR_KINDS = {"usage_limit", "quota", "rate_limit", "server_error", "overloaded", "auth"}
 
 # Keys of an "oauth" reply that steer the fake server and are not sent back.
 OAUTH_CONTROL_KEYS = {"reusable", "status", "delay_ms"}
@@ -285,6 +285,10 @@ def anthropic_error(step):
         return 529, {"x-should-retry": "true"}, anthropic_error_body("overloaded_error", msg or "Overloaded")
     if kind == "auth":
         return 401, {}, anthropic_error_body("authentication_error", msg or "invalid x-api-key")
+    if kind == "quota":
+        return 400, {}, anthropic_error_body("invalid_request_error", msg or (
+            "Your credit balance is too low to access the Anthropic API. "
+            "Please go to Plans & Billing to upgrade or purchase credits."))
     raise AssertionError(kind)
 
 
@@ -445,6 +449,10 @@ def openai_error(step):
         return 401, {}, {"error": {
             "message": msg or "Incorrect API key provided.",
             "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
+    if kind == "quota":
+        return 429, {}, {"error": {
+            "message": msg or "You exceeded your current quota, please check your plan and billing details.",
+            "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}}
     raise AssertionError(kind)
 
 
@@ -581,6 +589,112 @@ def openai_sse(body, items):
 
 
 # --------------------------------------------------------------------------------------
+# OpenAI Chat Completions (vibe, kimi, openhands; any OpenAI-compatible client)
+
+# Shell tools of the CLIs that speak chat completions, in the order a `shell` step picks them
+# from the request's `tools`: vibe `bash`, kimi `Shell`, openhands `terminal` / `execute_bash`.
+CHAT_SHELL_TOOLS = ("bash", "Shell", "terminal", "execute_bash", "shell", "exec_command")
+
+
+def chat_tool_names(body):
+    names = []
+    for tool in (body or {}).get("tools") or []:
+        if isinstance(tool, dict):
+            fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+            if isinstance(fn.get("name"), str):
+                names.append(fn["name"])
+    return names
+
+
+def chat_shell_call(body, command):
+    """(name, arguments) of a shell call in the dialect of the request's tools."""
+    names = chat_tool_names(body)
+    name = next((n for n in CHAT_SHELL_TOOLS if n in names), "bash")
+    args = {"command": command}
+    if name in ("terminal", "execute_bash"):
+        args["security_risk"] = "LOW"  # openhands' tools require it
+    if name == "exec_command":
+        args = {"cmd": command}
+    return name, args
+
+
+def chat_message(body, step):
+    """The assistant message (dict) for a step: content and tool_calls."""
+    message = {"role": "assistant", "content": _step_text(step) or None}
+    tool = _step_tool(step)
+    if tool is not None:
+        kind, val = tool
+        name, args = chat_shell_call(body, val) if kind == "shell" else (val["name"], val.get("input", {}))
+        message["tool_calls"] = [{"id": "call_" + _hex(24), "type": "function",
+                                  "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}]
+    return message
+
+
+def chat_usage(body, message):
+    inp = _estimate_tokens(body)
+    out = max(1, len(json.dumps(message)) // 4)
+    return {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
+
+
+def chat_completion(body, message, comp_id):
+    return {
+        "id": comp_id, "object": "chat.completion", "created": int(time.time()),
+        "model": (body or {}).get("model") or "fake-model", "system_fingerprint": "fp_fake",
+        "choices": [{"index": 0, "message": message, "logprobs": None,
+                     "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+        "usage": chat_usage(body, message),
+    }
+
+
+def chat_sse(body, message, comp_id):
+    """Yield the data objects of a streamed completion (then the caller sends [DONE])."""
+    base = {"id": comp_id, "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": (body or {}).get("model") or "fake-model", "system_fingerprint": "fp_fake"}
+
+    def chunk(delta, finish=None):
+        return dict(base, choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}])
+
+    yield chunk({"role": "assistant", "content": ""})
+    text = message.get("content") or ""
+    for j in range(0, len(text), 64):
+        yield chunk({"content": text[j:j + 64]})
+    for i, call in enumerate(message.get("tool_calls") or []):
+        args = call["function"]["arguments"]
+        yield chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                     "function": {"name": call["function"]["name"], "arguments": ""}}]})
+        for j in range(0, len(args), 64):
+            yield chunk({"tool_calls": [{"index": i, "function": {"arguments": args[j:j + 64]}}]})
+    yield chunk({}, "tool_calls" if message.get("tool_calls") else "stop")
+    if ((body or {}).get("stream_options") or {}).get("include_usage"):
+        yield dict(base, choices=[], usage=chat_usage(body, message))
+
+
+def chat_error(step):
+    """(status, headers, body) of an error step, in the shapes OpenAI-compatible vendors send."""
+    kind = step["error"]
+    msg = step.get("message")
+    if kind in ("usage_limit", "quota") and int(step.get("status", 429 if kind == "usage_limit" else 402)) == 402:
+        # Moonshot / Kimi: the plan's usage is used up (kimi-cli calls it "Membership expired").
+        return 402, {}, {"error": {"message": msg or "Your account's usage limit is exhausted.",
+                                   "type": "payment_required", "code": "membership_expired"}}
+    if kind in ("usage_limit", "quota"):
+        return 429, {}, {"error": {
+            "message": msg or "You exceeded your current quota, please check your plan and billing details.",
+            "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}}
+    if kind == "rate_limit":
+        headers = {"retry-after": str(step.get("retry_after", 1))} if step.get("retry") else {}
+        return 429, headers, {"error": {
+            "message": msg or "Rate limit reached for requests. Please try again in 1s.",
+            "type": "requests", "param": None, "code": "rate_limit_exceeded"}}
+    return openai_error(step)
+
+
+def fake_model(model_id):
+    return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "fake-model-server",
+            "max_context_length": 131072, "capabilities": {"completion_chat": True, "function_calling": True}}
+
+
+# --------------------------------------------------------------------------------------
 # HTTP handler
 
 
@@ -707,6 +821,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self._openai_responses(path)
             if path == "/oauth/token" and m == "POST":
                 return self._oauth_token(path)
+            if path in ("/v1/chat/completions", "/chat/completions") and m == "POST":
+                return self._chat_completions(path)
+            if path.startswith("/v1/models") and m == "GET":
+                return self._models(path)
+            if path == "/api/v1/code/managed-config" and m == "GET":
+                # vibe's managed (organisation) config: none.
+                return self._send_json(200, {})
             # drain any body so keep-alive stays in sync
             try:
                 self._read_body()
@@ -849,6 +970,47 @@ class Handler(BaseHTTPRequestHandler):
             self._end_chunks()
         else:
             self._send_json(200, openai_response(body, items), headers)
+
+    # ---- openai chat completions
+
+    def _models(self, path):
+        rest = path[len("/v1/models"):].strip("/")
+        if rest:
+            return self._send_json(200, fake_model(rest))
+        return self._send_json(200, {"object": "list", "data": [fake_model("fake-model")]})
+
+    def _send_sse_data(self, data):
+        self._chunk(f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8"))
+
+    def _chat_completions(self, path):
+        key = self._key()
+        try:
+            body = self._parse_json()
+        except (ValueError, zlib.error) as e:
+            STATE.record("chat", path, key, None, None)
+            return self._send_json(400, openai_error_body("invalid_request_error", f"invalid JSON body: {e}"))
+        step = STATE.next_step(key)
+        STATE.record("chat", path, key, step, body)
+        if step and step.get("delay_ms"):
+            time.sleep(step["delay_ms"] / 1000.0)
+        req_id = "req_" + _hex(32)
+        if step and "raw" in step:
+            return self._send_raw(step["raw"])
+        if step and "error" in step:
+            status, headers, err = chat_error(step)
+            headers["x-request-id"] = req_id
+            return self._send_json(status, err, headers)
+        message = chat_message(body, step)
+        comp_id = "chatcmpl-" + _hex(29)
+        headers = {"x-request-id": req_id}
+        if body.get("stream"):
+            self._start_sse(headers)
+            for data in chat_sse(body, message, comp_id):
+                self._send_sse_data(data)
+            self._chunk(b"data: [DONE]\n\n")
+            self._end_chunks()
+        else:
+            self._send_json(200, chat_completion(body, message, comp_id), headers)
 
 
 class Server(ThreadingHTTPServer):

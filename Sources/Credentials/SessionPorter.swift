@@ -34,7 +34,9 @@ public struct SessionPorter: Sendable {
   ///   - destination: the config dir to move it to (created, 0700, if missing).
   /// - Returns: the absolute paths written in `destination` (empty when it was already up to date).
   /// - Throws: ``CredentialError`` `.io` when the id is invalid, the provider keeps no movable session
-  ///   files, the transcript is not in `source`, or a file operation fails.
+  ///   files, the transcript is not in `source`, a registry the session needs cannot be brought
+  ///   along (``SessionFiles/registries``), the moved transcript is not in `destination`
+  ///   afterwards, or a file operation fails.
   public func port(
     sessionID: String, provider: ProviderDefinition, from source: String, to destination: String
   ) throws(CredentialError) -> [String] {
@@ -92,6 +94,8 @@ public struct SessionPorter: Sendable {
         try Self.merge(source + "/" + relative, into: destination + "/" + relative, written: &written)
       }
     }
+    written += try Self.mergeRegistries(files.registries, sessionID: sessionID, from: source, to: destination)
+    try Self.verifyMoved(sessionID: sessionID, provider: provider, from: source, to: destination)
     return written
   }
 

@@ -34,9 +34,15 @@ extension AgentProvider {
   /// The provider's name.
   public var name: String { definition.name }
 
-  /// A new session id for providers that pin it up front (a lowercase UUID), else `nil`.
+  /// A new session id for providers that pin it up front (a lowercase UUID, with or without its
+  /// dashes as ``SessionIDRule/format`` says), else `nil`.
   public func newPinnedSessionID() -> String? {
-    definition.sessionID.source == .pinned ? UUID().uuidString.lowercased() : nil
+    guard definition.sessionID.source == .pinned else { return nil }
+    let id = UUID().uuidString.lowercased()
+    switch definition.sessionID.format {
+    case .uuid: return id
+    case .hex: return id.replacingOccurrences(of: "-", with: "")
+    }
   }
 
   /// Builds a fresh-run command from the definition alone.

@@ -20,12 +20,23 @@ public struct SessionIDRule: Sendable, Hashable, Codable {
   public var field: String?
   /// For pinned ids: the flag that sets it (`--session-id`).
   public var flag: String?
+  /// For pinned ids: how a new id is written.
+  public var format: PinnedFormat
+
+  /// How multiagent writes a session id it chooses up front.
+  public enum PinnedFormat: String, Sendable, Hashable, Codable {
+    /// A lowercase UUID with dashes (`1b4e28ba-2fa1-41d2-883f-0016d3cca427`).
+    case uuid
+    /// The same 128 bits as 32 lowercase hex digits (OpenHands names conversation folders so).
+    case hex
+  }
 
   /// Creates a rule.
-  public init(source: Source, field: String? = nil, flag: String? = nil) {
+  public init(source: Source, field: String? = nil, flag: String? = nil, format: PinnedFormat = .uuid) {
     self.source = source
     self.field = field
     self.flag = flag
+    self.format = format
   }
 
   /// Decodes and checks that a pinned rule names its flag.
@@ -34,13 +45,14 @@ public struct SessionIDRule: Sendable, Hashable, Codable {
     source = try c.decode(Source.self, forKey: .source)
     field = try c.decodeIfPresent(String.self, forKey: .field)
     flag = try c.decodeIfPresent(String.self, forKey: .flag)
+    format = try c.decodeIfPresent(PinnedFormat.self, forKey: .format) ?? .uuid
     if source == .pinned, flag?.isEmpty ?? true {
       throw DecodingError.dataCorruptedError(
         forKey: .flag, in: c, debugDescription: "a pinned session id needs the flag that sets it")
     }
   }
 
-  private enum CodingKeys: String, CodingKey { case source, field, flag }
+  private enum CodingKeys: String, CodingKey { case source, field, flag, format }
 }
 
 /// Where a CLI keeps its configuration, and how to point it elsewhere (one dir per account).
@@ -87,21 +99,51 @@ public struct SessionFiles: Sendable, Hashable, Codable {
   /// session moves to another account (Codex's reasoning items carry content only the
   /// organization that produced it can send back; the rest of the conversation moves).
   public var accountBound: [String]
+  /// JSON registries in the config dir that must list what a session needs before the CLI
+  /// resumes it there (Kimi finds a session only through its work dir's entry in `kimi.json`).
+  public var registries: [SessionRegistry]
 
   /// Creates a description.
-  public init(patterns: [String], companions: [String] = [], accountBound: [String] = []) {
+  public init(
+    patterns: [String], companions: [String] = [], accountBound: [String] = [],
+    registries: [SessionRegistry] = []
+  ) {
     self.patterns = patterns
     self.companions = companions
     self.accountBound = accountBound
+    self.registries = registries
   }
 
-  /// Decodes; `companions` and `accountBound` default to empty.
+  /// Decodes; `companions`, `accountBound` and `registries` default to empty.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     patterns = try c.decodeNonEmpty([String].self, forKey: .patterns)
     companions = try c.decodeIfPresent([String].self, forKey: .companions) ?? []
     accountBound = try c.decodeIfPresent([String].self, forKey: .accountBound) ?? []
+    registries = try c.decodeIfPresent([SessionRegistry].self, forKey: .registries) ?? []
   }
 
-  private enum CodingKeys: String, CodingKey { case patterns, companions, accountBound }
+  private enum CodingKeys: String, CodingKey { case patterns, companions, accountBound, registries }
+}
+
+/// A JSON file in a config dir whose array lists things sessions depend on, one object per entry,
+/// told apart by a key: `{"file": "kimi.json", "array": "work_dirs", "key": "path"}`.
+///
+/// When a session moves, the source's entries whose key the destination's array lacks are added
+/// to it (the file is created if missing); the move fails when the source has no such file or
+/// the destination does not list every entry afterwards.
+public struct SessionRegistry: Sendable, Hashable, Codable {
+  /// The file's path inside the config dir (`kimi.json`).
+  public var file: String
+  /// The top-level member that holds the entries (`work_dirs`).
+  public var array: String
+  /// The member that identifies an entry (`path`).
+  public var key: String
+
+  /// Creates a registry description.
+  public init(file: String, array: String, key: String) {
+    self.file = file
+    self.array = array
+    self.key = key
+  }
 }

@@ -12,6 +12,8 @@ import ProviderKit
 /// | `copilot-json` | copilot |
 /// | `droid-stream-json` | droid |
 /// | `kimi-stream-json` | kimi |
+/// | `vibe-streaming` | vibe |
+/// | `openhands-json` | openhands |
 /// | `auggie-json` | auggie |
 /// | `plain-text` | any CLI that prints plain text |
 public enum BuiltinDialects {
@@ -25,6 +27,8 @@ public enum BuiltinDialects {
     "copilot-json": { context in CopilotJSONParser(context: context) },
     "droid-stream-json": { context in DroidStreamJSONParser(context: context) },
     "kimi-stream-json": { context in KimiStreamJSONParser(context: context) },
+    "vibe-streaming": { context in VibeStreamingParser(context: context) },
+    "openhands-json": { context in OpenHandsJSONParser(context: context) },
     "auggie-json": { context in AuggieJSONParser(context: context) },
     "plain-text": { _ in PlainTextParser() },
   ]

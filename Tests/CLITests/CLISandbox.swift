@@ -59,6 +59,7 @@ struct CLISandbox {
 /// Every provider in the built-in catalog.
 let builtinProviderNames = [
   "claude", "codex", "gemini", "cursor", "auggie", "amp", "opencode", "qwen", "copilot", "droid", "kimi",
+  "vibe", "openhands",
 ]
 
 extension CLIRunner.Result {

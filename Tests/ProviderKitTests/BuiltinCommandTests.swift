@@ -98,10 +98,23 @@ import Testing
       ]),
     Expectation(
       provider: "kimi",
-      spawn: ["kimi", "--print", "--output-format", "stream-json", "--session", pinned],
-      resume: ["kimi", "--print", "--output-format", "stream-json", "--session", "SESSION"],
-      stdinPrompt: true,
+      spawn: ["kimi", "--print", "--output-format", "stream-json", "--session", pinned, "-p", prompt],
+      resume: ["kimi", "--print", "--output-format", "stream-json", "--session", "SESSION", "-p", answers],
       configDirVariable: "KIMI_SHARE_DIR"),
+    Expectation(
+      provider: "vibe",
+      spawn: ["vibe", "--output", "streaming", "--trust", "--auto-approve", "-p", prompt],
+      resume: [
+        "vibe", "--output", "streaming", "--trust", "--auto-approve", "--resume", "SESSION", "-p", answers,
+      ],
+      configDirVariable: "VIBE_HOME"),
+    Expectation(
+      provider: "openhands",
+      spawn: ["openhands", "--headless", "--json", "--override-with-envs", "--resume", pinned, "-t", prompt],
+      resume: [
+        "openhands", "--headless", "--json", "--override-with-envs", "--resume", "SESSION", "-t", answers,
+      ],
+      configDirVariable: "OPENHANDS_PERSISTENCE_DIR"),
   ]
 
   static func registry() throws -> ProviderRegistry { try BuiltinProviders.registry() }
@@ -234,6 +247,7 @@ import Testing
     let error = #expect(throws: ProviderError.self) { try Self.registry().provider(named: "claud") }
     #expect(error?.code == .unknownProvider)
     #expect(
-      error?.message.contains("claude, codex, copilot, cursor, droid, gemini, kimi, opencode, qwen") == true)
+      error?.message.contains(
+        "claude, codex, copilot, cursor, droid, gemini, kimi, opencode, openhands, qwen, vibe") == true)
   }
 }

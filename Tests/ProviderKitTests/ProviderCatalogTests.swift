@@ -17,7 +17,7 @@ import Testing
     #expect(
       definitions.map(\.name) == [
         "amp", "auggie", "claude", "codex", "copilot", "cursor", "droid", "gemini", "kimi", "opencode",
-        "qwen",
+        "openhands", "qwen", "vibe",
       ])
     for definition in definitions {
       #expect(BuiltinDialects.all[definition.dialect] != nil, "no parser for \(definition.dialect)")

@@ -1,3 +1,4 @@
+import Foundation
 import JSONKit
 import ProviderKit
 
@@ -8,7 +9,13 @@ import ProviderKit
 /// text and tool uses; `{"role":"tool","tool_call_id":…,"content":…}` → tool results;
 /// `{"type":"error","message":…,"retryable":…}` → a retry when retryable, else an error. The
 /// stream carries no session id (multiagent pins one with `--session`) and no final result line.
+///
+/// kimi-cli 1.51.0 prints a failed request as text on stdout, `Error code: <status> - <the body as
+/// a Python repr>` (exit 75 for 429 / 5xx / connection errors, 1 otherwise): an error, matched
+/// against the exhaustion rules. Its last stderr line, `To resume this session: kimi -r <id>`,
+/// names the session.
 public struct KimiStreamJSONParser: OutputParser {
+  private var session = SessionTracker()
   private var exhaustion: ExhaustionMonitor
 
   /// Creates a parser for one run.
@@ -21,7 +28,7 @@ public struct KimiStreamJSONParser: OutputParser {
     var events = EventList(offset: offset)
     switch DialectLine.read(line) {
     case .blank: return []
-    case .unreadable: exhaustion.unreadableLine(line, into: &events)
+    case .unreadable: textLine(line, into: &events)
     case .object(let object):
       if object.string("type") == "error" {
         let message = ClaudeCompatibleStream.errorMessage(object) ?? object.string("code") ?? "error"
@@ -54,6 +61,21 @@ public struct KimiStreamJSONParser: OutputParser {
       }
     }
     return events.events
+  }
+
+  /// A text line: an error, the session id, or text kept raw; matched against the rules.
+  private mutating func textLine(_ line: ArraySlice<UInt8>, into events: inout EventList) {
+    let text = DialectLine.text(of: line)
+    if text.hasBytePrefix("Error code: ") || text.hasBytePrefix("Unknown error: ") {
+      events.append(.error(message: text))
+      events.append(exhaustion.check(text))
+      return
+    }
+    if let range = text.range(of: "To resume this session: kimi -r ") {
+      session.observe(
+        String(text[range.upperBound...].prefix { !$0.isWhitespace }), into: &events)
+    }
+    exhaustion.unreadableLine(line, into: &events)
   }
 
   /// Message content: a string, or parts of which only `text` parts are assistant text.
