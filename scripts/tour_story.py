@@ -60,11 +60,14 @@ def codex_catalog(base_url):
     server as a Responses API provider whose key is the account's, and no analytics, plugins,
     update checks or retries (so codex contacts nothing else)."""
     arguments = ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
-    for setting in ['model="gpt-5.5"', 'model_provider="fake"', 'model_providers.fake.name="Fake"',
-                    f'model_providers.fake.base_url="{base_url}/v1"', 'model_providers.fake.wire_api="responses"',
-                    "model_providers.fake.requires_openai_auth=true", "model_providers.fake.request_max_retries=0",
-                    "model_providers.fake.stream_max_retries=0", "analytics.enabled=false",
-                    "check_for_update_on_startup=false"]:
+    settings = [
+        'model="gpt-5.5"', 'model_provider="fake"', 'model_providers.fake.name="Fake"',
+        f'model_providers.fake.base_url="{base_url}/v1"', 'model_providers.fake.wire_api="responses"',
+        "model_providers.fake.requires_openai_auth=true", "model_providers.fake.request_max_retries=0",
+        "model_providers.fake.stream_max_retries=0", "analytics.enabled=false",
+        "check_for_update_on_startup=false",
+    ]
+    for setting in settings:
         arguments += ["-c", setting]
     arguments += ["--disable", "plugins"]
     return {"providers": {"codex": {"arguments": arguments}}}
