@@ -81,7 +81,10 @@ log "codex: $codex_v"
 
 # vibe, openhands and kimi need Python >= 3.12: without one they are reported and left out (their
 # end-to-end tests say they are skipped); claude and codex stay usable.
-MULTIAGENT_CLI_CACHE="$CACHE" "$(dirname "$0")/install-python-clis.sh" >/dev/null \
-    || log "vibe, openhands and kimi were not installed (see above); their tests will be skipped"
+# MULTIAGENT_PYTHON_CLIS=0 leaves them out (the tour needs only claude and codex).
+if [ "${MULTIAGENT_PYTHON_CLIS:-1}" != "0" ]; then
+    MULTIAGENT_CLI_CACHE="$CACHE" "$(dirname "$0")/install-python-clis.sh" >/dev/null \
+        || log "vibe, openhands and kimi were not installed (see above); their tests will be skipped"
+fi
 
 echo "$BIN"
