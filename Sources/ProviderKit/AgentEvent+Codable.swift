@@ -6,6 +6,7 @@ extension AgentEvent: Codable {
   private enum CodingKeys: String, CodingKey {
     case offset, type, sessionID = "session_id", text, id, name, input, output, isError = "is_error"
     case usage, attempt, maxAttempts = "max_attempts", message, resetAt = "reset_at", questions, quota
+    case request
   }
 
   /// Decodes an event from its stable JSON shape.
@@ -38,6 +39,8 @@ extension AgentEvent: Codable {
         message: try c.decode(String.self, forKey: .message))
     case "quota": kind = .quota(try c.decode(QuotaReading.self, forKey: .quota))
     case "question": kind = .question(try c.decode([PendingQuestion].self, forKey: .questions))
+    case "permission_request":
+      kind = .permissionRequest(try c.decode(PermissionRequest.self, forKey: .request))
     case "result":
       kind = .result(
         text: try c.decodeIfPresent(String.self, forKey: .text),
@@ -76,6 +79,7 @@ extension AgentEvent: Codable {
       try c.encode(message, forKey: .message)
     case .quota(let reading): try c.encode(reading, forKey: .quota)
     case .question(let questions): try c.encode(questions, forKey: .questions)
+    case .permissionRequest(let request): try c.encode(request, forKey: .request)
     case .result(let text, let isError):
       try c.encodeIfPresent(text, forKey: .text)
       try c.encode(isError, forKey: .isError)

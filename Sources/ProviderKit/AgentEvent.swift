@@ -37,6 +37,8 @@ public struct AgentEvent: Sendable, Hashable {
     case quota(QuotaReading)
     /// The agent asked questions through a provider-native channel.
     case question([PendingQuestion])
+    /// The CLI asks on its live channel whether it may run a tool, and waits for the answer.
+    case permissionRequest(PermissionRequest)
     /// The run ended with this final result.
     case result(text: String?, isError: Bool)
     /// The CLI reported an error (it may or may not end the run; ``result`` or the exit decides).
@@ -102,6 +104,7 @@ extension AgentEvent.Kind {
     case .exhausted: "exhausted"
     case .quota: "quota"
     case .question: "question"
+    case .permissionRequest: "permission_request"
     case .result: "result"
     case .error: "error"
     case .raw: "raw"

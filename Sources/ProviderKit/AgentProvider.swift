@@ -92,7 +92,14 @@ extension AgentProvider {
     }
     arguments += request.extraArguments
     arguments += sessionArguments
-    let (promptArgument, input) = try promptPlacement(request.prompt)
+    if let live = definition.liveInput { arguments += live.arguments }
+    var promptArgument: String?
+    var input = CommandSpec.StandardInput.live(.claudeStreamJSON, prompt: request.prompt)
+    if let live = definition.liveInput {
+      input = .live(live, prompt: request.prompt)
+    } else {
+      (promptArgument, input) = try promptPlacement(request.prompt)
+    }
     if let promptArgument {
       switch definition.prompt {
       case .positional, .subcommand: arguments.append(promptArgument)

@@ -10,6 +10,8 @@ public struct CommandSpec: Sendable, Hashable, Codable {
     case null
     /// This text, then end of file (the prompt, for CLIs that take it on stdin).
     case text(String)
+    /// A pipe the supervisor keeps open, the prompt written first as the ``LiveInput`` says.
+    case live(LiveInput, prompt: String)
   }
 
   /// The executable: a name to look up on `PATH`, or an absolute path.

@@ -15,7 +15,7 @@ public enum ProviderCatalog {
     "displayName", "binary", "alternativeBinaries", "versionArguments", "dialect", "arguments", "prompt",
     "longPrompt", "modelFlag", "resume", "sessionId", "configDirectory", "credentials", "sessionFiles",
     "environment",
-    "rootEnvironment", "unsetEnvironment", "exhaustion", "notes", "extends",
+    "rootEnvironment", "unsetEnvironment", "exhaustion", "notes", "extends", "liveInput",
   ]
 
   /// Decodes a catalog's JSON text into definitions, sorted by name.
@@ -85,6 +85,8 @@ public enum ProviderCatalog {
           }
           base = parentEntry
           override["extends"] = nil
+          // A live channel is the protocol of one binary: another binary does not inherit it.
+          if override["binary"] != nil, override["liveInput"] == nil { base?["liveInput"] = nil }
         }
         let merged = merge(base ?? JSONObject(), override)
         entries[name] = .object(merged)

@@ -44,6 +44,9 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
   public var unsetEnvironment: [String]
   /// Text rules that recognise the account's usage limit.
   public var exhaustion: [ExhaustionRule]
+  /// The CLI's live input channel, if it has one (see ``LiveInput``): then the prompt, later
+  /// messages and answers to its questions go through its standard input while it runs.
+  public var liveInput: LiveInput?
   /// Where the facts in this definition come from, and anything unverified about them.
   public var notes: String?
 
@@ -56,8 +59,9 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
     configDirectory: ConfigDirectory? = nil, credentials: CredentialLayout = CredentialLayout(),
     sessionFiles: SessionFiles? = nil, environment: [String: String] = [:],
     rootEnvironment: [String: String] = [:], unsetEnvironment: [String] = [],
-    exhaustion: [ExhaustionRule] = [], notes: String? = nil
+    exhaustion: [ExhaustionRule] = [], notes: String? = nil, liveInput: LiveInput? = nil
   ) {
+    self.liveInput = liveInput
     self.name = name
     self.displayName = displayName
     self.binary = binary
@@ -83,7 +87,7 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
   private enum CodingKeys: String, CodingKey {
     case name, displayName, binary, alternativeBinaries, versionArguments, dialect, arguments, prompt
     case longPrompt, modelFlag, resume, sessionID = "sessionId", configDirectory, credentials, sessionFiles
-    case environment, rootEnvironment, unsetEnvironment, exhaustion, notes
+    case environment, rootEnvironment, unsetEnvironment, exhaustion, notes, liveInput
   }
 
   /// Decodes a definition; optional collections default to empty.
@@ -109,5 +113,6 @@ public struct ProviderDefinition: Sendable, Hashable, Codable {
     unsetEnvironment = try c.decodeIfPresent([String].self, forKey: .unsetEnvironment) ?? []
     exhaustion = try c.decodeIfPresent([ExhaustionRule].self, forKey: .exhaustion) ?? []
     notes = try c.decodeIfPresent(String.self, forKey: .notes)
+    liveInput = try c.decodeIfPresent(LiveInput.self, forKey: .liveInput)
   }
 }

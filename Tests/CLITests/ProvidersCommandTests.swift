@@ -96,7 +96,9 @@ import TestSupport
     #expect(spawn[index + 1] == "SESSION_ID")
     let resume = try #require(detail["resumeArgv"] as? [String])
     #expect(resume.contains("--resume"))
-    #expect(resume.last == "<prompt>")
+    // The prompt goes through claude's live channel (stdin), not argv.
+    #expect(resume.suffix(4) == ["--input-format", "stream-json", "--permission-prompt-tool", "stdio"])
+    #expect(!resume.contains("<prompt>"))
   }
 
   @Test func showGeminiDescribesTheWholeDefinition() throws {

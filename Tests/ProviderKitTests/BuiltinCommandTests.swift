@@ -10,6 +10,8 @@ import Testing
     var resume: [String]?
     var stdinPrompt: Bool = false
     var configDirVariable: String?
+    /// The prompt goes through this live channel instead of argv or a file on stdin.
+    var live: LiveInput? = nil
     var testDescription: String { provider }
   }
 
@@ -22,13 +24,13 @@ import Testing
       provider: "claude",
       spawn: [
         "claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
-        "--session-id", pinned, prompt,
+        "--session-id", pinned, "--input-format", "stream-json", "--permission-prompt-tool", "stdio",
       ],
       resume: [
         "claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
-        "--resume", "SESSION", answers,
+        "--resume", "SESSION", "--input-format", "stream-json", "--permission-prompt-tool", "stdio",
       ],
-      configDirVariable: "CLAUDE_CONFIG_DIR"),
+      configDirVariable: "CLAUDE_CONFIG_DIR", live: .claudeStreamJSON),
     Expectation(
       provider: "codex",
       spawn: [
@@ -126,7 +128,10 @@ import Testing
     let command = try provider.spawnCommand(for: request, sessionID: Self.pinned)
     #expect(command.argv == expected.spawn)
     #expect(command.workingDirectory == "/work/tree")
-    #expect(command.standardInput == (expected.stdinPrompt ? .text(Self.prompt) : .null))
+    #expect(
+      command.standardInput
+        == (expected.live.map { .live($0, prompt: Self.prompt) }
+          ?? (expected.stdinPrompt ? .text(Self.prompt) : .null)))
   }
 
   @Test(arguments: expectations)
@@ -136,7 +141,10 @@ import Testing
     let command = try provider.resumeCommand(for: request, sessionID: "SESSION")
     #expect(command.argv == expected.resume)
     #expect(command.sessionID == "SESSION")
-    #expect(command.standardInput == (expected.stdinPrompt ? .text(Self.answers) : .null))
+    #expect(
+      command.standardInput
+        == (expected.live.map { .live($0, prompt: Self.answers) }
+          ?? (expected.stdinPrompt ? .text(Self.answers) : .null)))
   }
 
   @Test(arguments: expectations)

@@ -23,8 +23,17 @@ import Testing
     try provider.resumeCommand(for: CommandRequest(prompt: prompt, workingDirectory: "/w"), sessionID: "S")
   }
 
-  @Test func claudeLeavesALongPromptOutOfArgvAndReadsItOnStdin() throws {
+  @Test func claudeLiveTakesAnyPromptOnItsChannel() throws {
     let claude = try Self.provider("claude")
+    let spawn = try Self.spawn(claude, Self.long)
+    #expect(spawn.standardInput == .live(.claudeStreamJSON, prompt: Self.long))
+    #expect(spawn.arguments.allSatisfy { $0.utf8.count < 100 })
+    #expect(spawn.argv == (try Self.spawn(claude, "short").argv))
+  }
+
+  @Test func claudeLeavesALongPromptOutOfArgvAndReadsItOnStdin() throws {
+    // Without its live channel, claude reads a long prompt from stdin.
+    let claude = try Self.provider("claude", user: #"{"providers":{"claude":{"liveInput":null}}}"#)
     let short = try Self.spawn(claude, "short")
     let spawn = try Self.spawn(claude, Self.long)
     #expect(spawn.argv == Array(short.argv.dropLast()))
@@ -73,7 +82,8 @@ import Testing
   }
 
   @Test func theUserCatalogSetsOrRemovesTheWay() throws {
-    let removed = try Self.provider("claude", user: #"{"providers":{"claude":{"longPrompt":null}}}"#)
+    let removed = try Self.provider(
+      "claude", user: #"{"providers":{"claude":{"longPrompt":null,"liveInput":null}}}"#)
     #expect(removed.definition.longPrompt == nil)
     #expect(throws: ProviderError.self) { try Self.spawn(removed, Self.long) }
 

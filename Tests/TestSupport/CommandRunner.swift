@@ -35,10 +35,17 @@ public enum CommandRunner {
       close(err)
     }
     var input = ProcessLaunchConfiguration.Input.null
-    if case .text(let text) = command.standardInput {
+    switch command.standardInput {
+    case .text(let text):
       let path = scratch.path("stdin")
       try Data(text.utf8).write(to: URL(fileURLWithPath: path))
       input = .file(path)
+    case .live(let mode, let prompt):
+      // One message, then end of input: the CLI runs that one turn and exits.
+      let path = scratch.path("stdin")
+      try Data(mode.userMessage(prompt)).write(to: URL(fileURLWithPath: path))
+      input = .file(path)
+    case .null: break
     }
     let launcher = ProcessLauncher()
     let identity = try launcher.launch(

@@ -27,6 +27,12 @@ extension AgentManager {
     if let provider, provider != record.provider {
       return try answer(record, answers, on: provider)
     }
+    // A question the running CLI holds open is answered into the same turn.
+    let held = LiveSession.readHeld(at: AgentPaths(home: home, id: record.id).heldQuestion)
+    let supervisorAlive = record.supervisor.map { ProcessInspector().isAlive($0) } ?? false
+    if let held, !held.released, supervisorAlive, let answered = try answerHeld(record, held, answers) {
+      return answered
+    }
     guard let sessionID = record.sessionID else {
       throw AgentError(.invalidState, "\(record.name) has no provider session to resume")
     }
@@ -39,26 +45,7 @@ extension AgentManager {
         .resumeUnsupported,
         "provider \(provider.name) cannot resume a session, so \(record.name) cannot be answered")
     }
-    let prompt = try Self.resumePrompt(answering: record.pendingQuestions, with: answers)
-    // A NUL byte cannot reach a CLI (argv and text end there): refused, the agent stays waiting.
-    if let offset = prompt.utf8.firstIndex(of: 0).map({
-      prompt.utf8.distance(from: prompt.utf8.startIndex, to: $0)
-    }) {
-      throw AgentError(
-        .invalidAnswer,
-        "the answer contains a NUL byte (at byte \(offset) of the resume prompt); answers must be text",
-        facts: ["field": "answer"])
-    }
-    // A resume prompt the CLI cannot be given is refused now: accepted, it would fail the agent.
-    do {
-      try Self.checkPromptFits(
-        RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID), provider: provider,
-        workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory, field: "answer",
-        what: "the resume prompt the answers make")
-    } catch {
-      throw AgentError(
-        error.code, error.message + "; \(record.name) is still waiting for input", facts: error.facts)
-    }
+    let prompt = try checkedResumePrompt(record, answers, sessionID: sessionID, provider: provider)
     let paths = AgentPaths(home: home, id: record.id)
     if let worktree = record.worktreePath, !FileSystem.exists(worktree) {
       throw AgentError(
@@ -70,6 +57,9 @@ extension AgentManager {
     // supervisor starts, reconcile finds a ready plan and a dead stand-in and starts it (rather
     // than losing the session).
     let standIn = try? ProcessInspector().currentIdentity()
+    // A held question let go while its CLI ends the turn: that supervisor runs the resume once the
+    // CLI is gone (unless it is finished by then: then a new one is started).
+    var handedOver = false
     let transition = try storeCall {
       try store.transition(
         id: record.id, .answer,
@@ -79,7 +69,8 @@ extension AgentManager {
         record.pendingQuestions = []
         record.result = nil
         record.error = nil
-        record.supervisor = standIn
+        handedOver = supervisorAlive && FileSystem.exists(paths.heldQuestion)
+        if !handedOver { record.supervisor = standIn }
         record.cli = nil
         try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
       }
@@ -90,8 +81,35 @@ extension AgentManager {
         "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
     }
     Failpoint.answerCommitted.hit()
-    try startSupervisor(for: record.id)
+    if !handedOver { try startSupervisor(for: record.id) }
     return try agent(record.id)
+  }
+
+  /// The resume prompt for `answers`, refused now when the CLI could not be given it (a NUL byte,
+  /// too long for it): accepted, it would fail the agent.
+  private func checkedResumePrompt(
+    _ record: AgentRecord, _ answers: Answers, sessionID: String, provider: any AgentProvider
+  ) throws(AgentError) -> String {
+    let prompt = try Self.resumePrompt(answering: record.pendingQuestions, with: answers)
+    // A NUL byte cannot reach a CLI (argv and text end there): refused, the agent stays waiting.
+    if let offset = prompt.utf8.firstIndex(of: 0).map({
+      prompt.utf8.distance(from: prompt.utf8.startIndex, to: $0)
+    }) {
+      throw AgentError(
+        .invalidAnswer,
+        "the answer contains a NUL byte (at byte \(offset) of the resume prompt); answers must be text",
+        facts: ["field": "answer"])
+    }
+    do {
+      try Self.checkPromptFits(
+        RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID), provider: provider,
+        workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory, field: "answer",
+        what: "the resume prompt the answers make")
+    } catch {
+      throw AgentError(
+        error.code, error.message + "; \(record.name) is still waiting for input", facts: error.facts)
+    }
+    return prompt
   }
 
   /// The resume prompt that carries `answers` to `questions`.

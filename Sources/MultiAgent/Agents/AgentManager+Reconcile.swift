@@ -26,13 +26,12 @@ extension AgentManager {
     var report = ReconcileReport()
     let active: [AgentRecord]
     do {
-      // Agents waiting for input have no process to check, only their worktree: those without one
-      // (often most of a busy home) are not even loaded.
+      // Agents waiting for input have only their worktree to check, and a question their live CLI
+      // holds (a file in their state directory).
       active =
         try store.list(
           AgentStore.Filter(statuses: [.starting, .running, .waitingForAccount], includeDismissed: true))
-        + store.list(
-          AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true, withWorktreeOnly: true))
+        + store.list(AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true))
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
     // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.
@@ -73,6 +72,10 @@ extension AgentManager {
       if claimRepair(of: record), replaceSupervisor(of: record, adopt: false) {
         report.adopted.append(record.name)
       }
+      return
+    }
+    if record.status == .waitingForInput {
+      releaseOrphanedQuestion(record)
       return
     }
     guard record.status == .starting || record.status == .running else { return }

@@ -32,4 +32,10 @@ public struct AgentPaths: Sendable, Hashable {
   /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment
   /// as `MULTIAGENT_TOKEN`; the database keeps only its SHA-256.
   public var token: String { directory + "/token" }
+  /// `held-question.json`: a question the live CLI is waiting on (its request id, tool input and
+  /// questions), while its supervisor holds it open; see `LiveSession`.
+  public var heldQuestion: String { directory + "/held-question.json" }
+  /// `live-answer.json`: answers to the held question, written by `answer` for the supervisor to
+  /// deliver into the same turn.
+  public var liveAnswer: String { directory + "/live-answer.json" }
 }

@@ -48,6 +48,8 @@ struct CLIRun {
     var expectedSession: String?
     /// The account the run is on, if any (its quota readings are kept).
     var account: String? = nil
+    /// The run's live channel, for a CLI that has one (see ``LiveSession``); an adopted CLI's is lost.
+    var live: LiveSession? = nil
   }
 
   /// What a usage limit said.
@@ -61,6 +63,8 @@ struct CLIRun {
     var exit: ExitStatus?
     var exhaustion: Exhaustion?
     var sessionMismatch: String?
+    /// A question held open on the live channel was let go unanswered: the agent keeps waiting.
+    var releasedQuestion = false
   }
 
   /// What starting the CLI came to.
@@ -103,7 +107,7 @@ struct CLIRun {
     // A signal left by an earlier run must not be mistaken for this run's.
     unlink(paths.signalFile)
     unlink(paths.exhaustion)
-    var configuration = try launchConfiguration(command)
+    var (configuration, pipe) = try launchConfiguration(command)
     // Someone may have stopped the agent meanwhile.
     guard let status = try store.agent(id: agentID)?.status, StatusChange.launch.from.contains(status) else {
       return .settledMeanwhile(nil)
@@ -118,6 +122,7 @@ struct CLIRun {
     do { cli = try launcher.launch(configuration) } catch {
       return .failed("cannot start \(command.executable): \(error.message)")
     }
+    let live = startLive(command, pipe: pipe)
     Failpoint.supervisorLaunched.hit()
     let started = try store.transition(
       id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"
@@ -137,7 +142,8 @@ struct CLIRun {
     }
     noteAccountSelected(record, plan: plan, command: command)
     let expected = plan.kind == .resume ? plan.sessionID : nil
-    return .started(Running(identity: cli, isChild: true, expectedSession: expected, account: record.account))
+    return .started(
+      Running(identity: cli, isChild: true, expectedSession: expected, account: record.account, live: live))
   }
 
   /// The provider's command for `plan`, with the agent's identity, token and account in its
@@ -166,11 +172,19 @@ struct CLIRun {
 
   /// How to start `command`: output appended to the agent's log, the prompt on stdin when the CLI
   /// reads it there, and none of the supervisor's own identity in the environment.
-  private func launchConfiguration(_ command: CommandSpec) throws -> ProcessLaunchConfiguration {
+  private func launchConfiguration(_ command: CommandSpec) throws -> (ProcessLaunchConfiguration, InputPipe?)
+  {
     var input = ProcessLaunchConfiguration.Input.null
-    if case .text(let text) = command.standardInput {
+    var pipe: InputPipe?
+    switch command.standardInput {
+    case .text(let text):
       try FileSystem.writeSecure(Data(text.utf8), to: paths.standardInput)
       input = .file(paths.standardInput)
+    case .live:
+      let made = try InputPipe()
+      input = .descriptor(made.readEnd)
+      pipe = made
+    case .null: break
     }
     var inherited = ProcessEnvironment.current
     for variable in [
@@ -182,10 +196,11 @@ struct CLIRun {
     // The definition may name alternatives (`agent` for `cursor-agent`): use the one installed.
     let executable =
       ProviderInspector(environment: resolved).locate(provider.definition) ?? command.executable
-    return ProcessLaunchConfiguration(
+    let configuration = ProcessLaunchConfiguration(
       executable: executable, arguments: command.arguments, environment: resolved,
       workingDirectory: command.workingDirectory, standardInput: input,
       output: .appendingToFile(paths.outputLog))
+    return (configuration, pipe)
   }
 
   // MARK: Following
@@ -200,6 +215,7 @@ struct CLIRun {
     let inspector = ProcessInspector()
     while true {
       try take(follower.poll(), cli, &ending)
+      if let live = cli.live { stepLive(live, &ending) }
       if cli.isChild {
         // A wait that fails (the child is gone unseen) ends the run without an exit status.
         do {
@@ -215,7 +231,9 @@ struct CLIRun {
       enforceStop(cli.identity, &stopWatch)
       // Orphans the CLI left that exited meanwhile (a subreaper inherits them).
       if cli.isChild && Subreaper.isActive { Subreaper.reapExitedChildren(keeping: cli.identity.pid) }
-      exitWatcher.wait(timeout: cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
+      exitWatcher.wait(
+        timeout: cli.live != nil
+          ? LiveSession.pollInterval : cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
     }
     let last = follower.poll(final: true)
     inspect(last, cli, into: &ending)
@@ -307,6 +325,10 @@ struct CLIRun {
         if let account = try? store.agent(id: agentID)?.account { failover.park(account, after: exhaustion) }
       case .quota(let reading):
         if let account = cli.account { failover.accounts.recordQuota(account, reading) }
+      case .permissionRequest(let request):
+        if let live = cli.live { handle(request, on: live) }
+      case .result:
+        cli.live?.turnEnded()
       case .sessionStarted(let id):
         if let expected = cli.expectedSession, id != expected, ending.sessionMismatch == nil {
           ending.sessionMismatch =

@@ -33,6 +33,10 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
   public static let admit = StatusChange("admit", from: [.queued], to: .starting)
   /// A waiting agent got its answers; its supervisor resumes the session.
   public static let answer = StatusChange("answer", from: [.waitingForInput], to: .starting)
+  /// The live CLI asked questions and waits for them (the supervisor holds them open).
+  public static let holdQuestion = StatusChange("hold_question", from: [.running], to: .waitingForInput)
+  /// The user answered a held question: the answers go into the same turn of the running CLI.
+  public static let answerHeld = StatusChange("answer_held", from: [.waitingForInput], to: .running)
   /// The supervisor started the CLI.
   public static let launch = StatusChange("launch", from: supervised, to: .running)
   /// Every account is exhausted: the supervisor waits for the earliest reset.
@@ -56,7 +60,10 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
 
   /// Every named change, for the tests that hold them to the table.
   public static var all: [StatusChange] {
-    [admit, answer, launch, waitForAccount, fail, stop, crashBeforeStart, worktreeVanished]
+    [
+      admit, answer, holdQuestion, answerHeld, launch, waitForAccount, fail, stop, crashBeforeStart,
+      worktreeVanished,
+    ]
       + [AgentStatus.completed, .failed, .crashed, .waitingForInput].map(settle(to:))
   }
 }
@@ -66,14 +73,15 @@ extension AgentStatus {
   /// no more; staying in the same status is not a change and is always allowed.
   ///
   /// `queued → starting → running → {waiting_for_input | waiting_for_account | completed | failed |
-  /// stopped | crashed}`; `waiting_for_input → starting` (answered); `waiting_for_account → running`
-  /// (an account freed up); any live status → `stopped`.
+  /// stopped | crashed}`; `waiting_for_input → starting` (answered); `waiting_for_input → running`
+  /// (a held question answered into the running CLI); `waiting_for_account → running` (an account
+  /// freed up); any live status → `stopped`.
   public static let legalTransitions: [AgentStatus: Set<AgentStatus>] = [
     .queued: [.starting, .stopped],
     .starting: [.running, .waitingForInput, .waitingForAccount, .completed, .failed, .stopped, .crashed],
     .running: [.waitingForInput, .waitingForAccount, .completed, .failed, .stopped, .crashed],
     .waitingForAccount: [.running, .waitingForInput, .completed, .failed, .stopped, .crashed],
-    .waitingForInput: [.starting, .stopped, .crashed],
+    .waitingForInput: [.starting, .running, .stopped, .crashed],
     .completed: [], .failed: [], .stopped: [], .crashed: [],
   ]
 

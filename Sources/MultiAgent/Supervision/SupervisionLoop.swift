@@ -199,6 +199,7 @@ struct SupervisionLoop {
   }
 
   private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?) throws -> Step {
+    if let step = try settleHeldQuestion(ending) { return step }
     if let mismatch = ending.sessionMismatch { return .finished(try fail(mismatch)) }
     if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID) {
       if let next = try failover.continuation(after: exhaustion, record, plan) { return .chooseAccount(next) }
@@ -216,6 +217,25 @@ struct SupervisionLoop {
       return .switchProvider(plan, reason: "its login was refused: \(error.prefix(200))")
     }
     return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
+  }
+
+  /// A live run that ended while the agent waits for input (its held question let go, or the CLI
+  /// gone while holding it): the agent keeps waiting, answerable by resume — or, answered while the
+  /// CLI was ending its turn (`starting`, with a run plan), this supervisor runs that resume.
+  private func settleHeldQuestion(_ ending: CLIRun.Ending) throws -> Step? {
+    guard FileSystem.exists(paths.heldQuestion) || ending.releasedQuestion else { return nil }
+    var next: Step?
+    try store.update(id: agentID) { record in
+      switch record.status {
+      case .waitingForInput: next = .finished(.waitingForInput)
+      case .starting: next = (try? RunPlan.read(from: paths.runPlan)).map { .chooseAccount($0) }
+      default: return
+      }
+      unlink(paths.heldQuestion)
+      unlink(paths.liveAnswer)
+      Self.recordExit(ending.exit, into: &record)
+    }
+    return next
   }
 
   /// Continues on the next fallback provider: the switch is recorded, then the loop carries on with

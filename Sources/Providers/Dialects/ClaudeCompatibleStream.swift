@@ -65,6 +65,7 @@ struct ClaudeCompatibleStream: Sendable {
       if object.string("subtype") == "api_retry" { events.append(Self.retry(object)) }
     case "rate_limit_event": rateLimit(object, into: &events)
     case "error": errorLine(object, into: &events, filteredFrom: line)
+    case "control_request": controlRequest(Self.whole(object, filteredFrom: line), into: &events)
     default: break  // stream_event, prompt_suggestion, …: nothing to report
     }
     return true
@@ -158,6 +159,22 @@ struct ClaudeCompatibleStream: Sendable {
           header: item.string("header")))
     }
     return questions.isEmpty ? nil : questions
+  }
+
+  /// `{"type":"control_request","request_id":…,"request":{"subtype":"can_use_tool","tool_name":…,
+  /// "input":{…},"tool_use_id":…}}` (live input only): a permission request the CLI waits on. Read
+  /// whole: `request_id` is among the members skipped on other lines.
+  private func controlRequest(_ object: JSONObject, into events: inout EventList) {
+    guard let id = object.string("request_id"), let request = object.object("request"),
+      request.string("subtype") == "can_use_tool", let tool = request.string("tool_name")
+    else { return }
+    let input = request["input"] ?? .object(JSONObject())
+    let questions = tool == Self.askUserQuestionTool ? Self.questions(from: input) ?? [] : []
+    events.append(
+      .permissionRequest(
+        PermissionRequest(
+          requestID: id, toolName: tool, toolUseID: request.string("tool_use_id"),
+          input: JSONWriter.string(input), questions: questions)))
   }
 
   private func user(_ object: JSONObject, into events: inout EventList) {

@@ -274,6 +274,8 @@ struct EventPrinter {
       return "[quota] " + quotaText(reading.windows)
     case .question(let questions):
       return "[questions]\n" + AgentOutput.text(of: questions).trimmingCharacters(in: .newlines)
+    case .permissionRequest(let request):
+      return "[asks to use \(request.toolName)] \(clip(request.input))"
     case .result(let text, let isError):
       return "[\(isError ? "error result" : "result")] \(text ?? "")"
     case .error(let message): return "[error] \(message)"

@@ -1,0 +1,30 @@
+import Foundation
+import ProcessKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension AgentManager {
+  /// A question a live CLI held open whose supervisor died: the pipe to the CLI went with it, so
+  /// the CLI is ended (it normally ends by itself at end of input) and the agent keeps waiting with
+  /// its questions, answerable by resuming the session.
+  func releaseOrphanedQuestion(_ record: AgentRecord) {
+    let paths = AgentPaths(home: home, id: record.id)
+    guard FileSystem.exists(paths.heldQuestion) else { return }
+    let inspector = ProcessInspector()
+    if let supervisor = record.supervisor, inspector.isAlive(supervisor) { return }
+    guard claimRepair(of: record) else { return }
+    if let cli = record.cli, inspector.isAlive(cli) {
+      FamilyCascade.terminateBlocking([record], grace: .seconds(2))
+    }
+    unlink(paths.heldQuestion)
+    unlink(paths.liveAnswer)
+    logger.attempt("store the questions_released event", agent: record.id) {
+      try store.appendEvent(
+        agentID: record.id, type: "questions_released",
+        message:
+          "the supervisor holding the questions died; the CLI was ended and an answer resumes the session")
+    }
+  }
+}

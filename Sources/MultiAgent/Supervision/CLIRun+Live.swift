@@ -1,0 +1,91 @@
+import Foundation
+import ProcessKit
+import ProviderKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The live channel of a run (see ``LiveSession``): the prompt as the first message, permission
+/// requests, questions held open and answered into the same turn, or let go after
+/// `questions.holdFor`.
+extension CLIRun {
+  /// Starts the live session of a CLI just launched with a pipe for its standard input.
+  func startLive(_ command: CommandSpec, pipe: InputPipe?) -> LiveSession? {
+    guard let pipe, case .live(let mode, let prompt) = command.standardInput else { return nil }
+    pipe.closeReadEnd()
+    let hold = (try? QuestionSettings.load(home: home))?.holdFor ?? QuestionSettings.defaultHoldFor
+    let live = LiveSession(mode: mode, pipe: pipe, holdFor: .milliseconds(Int64(hold * 1000)))
+    live.send(prompt)
+    return live
+  }
+
+  /// A permission request from the CLI: questions are held open for the user (the agent waits for
+  /// input while the CLI stays alive); anything else is allowed as asked — the run bypasses
+  /// permissions, so only a tool that needs the user asks.
+  func handle(_ request: PermissionRequest, on live: LiveSession) {
+    guard !request.questions.isEmpty else {
+      live.allow(request)
+      return
+    }
+    let held = logger.attempt("hold the question", agent: agentID) { () -> Bool in
+      try LiveSession.writeHeld(request, to: paths.heldQuestion)
+      let change = try store.transition(
+        id: agentID, .holdQuestion,
+        message: "asked \(request.questions.count) question(s); the CLI waits for the answers"
+      ) { record in
+        record.pendingQuestions = request.questions
+      }
+      return change.applied
+    }
+    if held == true {
+      live.hold(request)
+    } else {
+      // Stopped meanwhile, or the question could not be kept: the model hears the user is away.
+      unlink(paths.heldQuestion)
+      live.hold(request)
+      live.release()
+    }
+  }
+
+  /// One turn of the follow loop for a live run: writes what the pipe can take, delivers answers to
+  /// a held question, and lets the question go when nobody answered in time.
+  func stepLive(_ live: LiveSession, _ ending: inout Ending) {
+    live.pipe.flush()
+    guard let held = live.held else { return }
+    if let answers = LiveSession.readAnswers(at: paths.liveAnswer, requestID: held.request.requestID) {
+      live.deliver(answers: answers)
+      unlink(paths.liveAnswer)
+      unlink(paths.heldQuestion)
+      return
+    }
+    guard live.holdExpired else { return }
+    // Under the store's lock, so that an answer racing the timeout either lands first (and is
+    // delivered) or finds the question let go (and resumes the session later).
+    let released = logger.attempt("let the held question go", agent: agentID) { () -> Bool in
+      var released = false
+      try store.update(id: agentID) { record in
+        guard record.status == .waitingForInput, !FileSystem.exists(paths.liveAnswer) else { return }
+        // Kept, marked let go, until the run ends: an answer meanwhile resumes the session through
+        // this supervisor once the CLI has ended its turn.
+        try LiveSession.writeHeld(held.request, to: paths.heldQuestion, released: true)
+        released = true
+      }
+      return released
+    }
+    guard released == true else { return }
+    live.release()
+    ending.releasedQuestion = true
+    logger.attempt("store the questions_released event", agent: agentID) {
+      try store.appendEvent(
+        agentID: agentID, type: "questions_released",
+        message: "nobody answered within questions.holdFor; the CLI ends its turn and the agent keeps "
+          + "waiting: an answer resumes the session")
+    }
+  }
+}
+
+extension LiveSession {
+  /// How often a live run is looked at: answers and messages reach the CLI this soon.
+  static let pollInterval: Duration = .milliseconds(200)
+}

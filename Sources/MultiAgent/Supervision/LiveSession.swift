@@ -1,0 +1,151 @@
+import Foundation
+import JSONKit
+import ProcessKit
+import ProviderKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One run's live channel (see ``LiveInput``): the supervisor's end of the CLI's standard input and
+/// what is going on over it — turns asked and ended, and a question held open while the CLI waits.
+///
+/// The CLI gets one user message per turn; once every turn asked has ended and no question is
+/// held, standard input is closed and the CLI exits. A question (Claude's AskUserQuestion, asked
+/// as a permission request) makes the agent `waiting_for_input` while the CLI stays alive; `answer`
+/// writes ``AgentPaths/liveAnswer`` and the answers go into the same turn. Nobody answering within
+/// `questions.holdFor` makes the supervisor tell the model to end its turn: the CLI exits and the
+/// agent keeps waiting, answerable by resuming the session.
+final class LiveSession {
+  let mode: LiveInput
+  let pipe: InputPipe
+  /// How long a question is held open.
+  let holdFor: Duration
+  /// User messages written (each makes one turn) and turns ended (`result` lines).
+  private(set) var turnsAsked = 0
+  private(set) var turnsEnded = 0
+  /// The question the CLI waits on, if any.
+  private(set) var held: HeldQuestion?
+  /// Whether a held question was let go unanswered this run (the agent keeps waiting).
+  private(set) var releasedUnanswered = false
+
+  /// A question the CLI waits on.
+  struct HeldQuestion {
+    var request: PermissionRequest
+    var since: ContinuousClock.Instant
+  }
+
+  /// The message the model gets when nobody answered in time.
+  static let answerLater =
+    "The user is not here to answer now and will answer later. End your turn now, without doing "
+    + "anything else: you will be resumed in this same conversation with the answers."
+
+  init(mode: LiveInput, pipe: InputPipe, holdFor: Duration) {
+    self.mode = mode
+    self.pipe = pipe
+    self.holdFor = holdFor
+  }
+
+  /// Writes a user message: a new turn.
+  func send(_ text: String) {
+    turnsAsked += 1
+    pipe.write(mode.userMessage(text))
+  }
+
+  /// A `result` line: one turn ended. Closes the channel when nothing more is to come.
+  func turnEnded() {
+    turnsEnded += 1
+    closeIfDone()
+  }
+
+  /// Holds `request` (a question the CLI now waits on).
+  func hold(_ request: PermissionRequest) {
+    held = HeldQuestion(request: request, since: .now)
+  }
+
+  /// Allows a permission request as asked (permissions are bypassed; only questions are held).
+  func allow(_ request: PermissionRequest) {
+    pipe.write(mode.allow(requestID: request.requestID, input: Self.object(request.input)))
+  }
+
+  /// Answers the held question: its tool input plus `answers` (question text → answer).
+  func deliver(answers: JSONObject) {
+    guard let held else { return }
+    var input = Self.object(held.request.input).objectValue ?? JSONObject()
+    input["answers"] = .object(answers)
+    pipe.write(mode.allow(requestID: held.request.requestID, input: .object(input)))
+    self.held = nil
+    closeIfDone()
+  }
+
+  /// Lets the held question go unanswered: the model is told to end its turn.
+  func release() {
+    guard let held else { return }
+    pipe.write(mode.deny(requestID: held.request.requestID, message: Self.answerLater))
+    self.held = nil
+    releasedUnanswered = true
+  }
+
+  /// Whether the held question has waited longer than ``holdFor``.
+  var holdExpired: Bool {
+    held.map { ContinuousClock.now - $0.since >= holdFor } ?? false
+  }
+
+  private func closeIfDone() {
+    if held == nil && turnsEnded >= turnsAsked { pipe.close() }
+  }
+
+  private static func object(_ text: String) -> JSONValue {
+    (try? JSONParser.parse(text)) ?? .object(JSONObject())
+  }
+}
+
+extension LiveSession {
+  /// The held question on disk (``AgentPaths/heldQuestion``), for `answer` and reconcile.
+  static func writeHeld(_ request: PermissionRequest, to path: String, released: Bool = false) throws {
+    let questions = JSONValue.array(
+      request.questions.map {
+        .object(JSONObject(keys: ["id", "question"], values: [.string($0.id), .string($0.question)]))
+      })
+    let object = JSONObject(
+      keys: ["request_id", "tool_name", "questions", "released"],
+      values: [.string(request.requestID), .string(request.toolName), questions, .bool(released)])
+    try FileSystem.writeSecure(Data(JSONWriter.bytes(.object(object))), to: path)
+  }
+
+  /// The held question's request id and questions (id → text), and whether it was let go (the CLI
+  /// is ending its turn), if one is held.
+  static func readHeld(at path: String) -> (
+    requestID: String, questions: [(id: String, text: String)], released: Bool
+  )? {
+    guard let data = FileManager.default.contents(atPath: path),
+      let value = try? JSONParser.parse(Array(data)),
+      let id = value["request_id"]?.stringValue
+    else { return nil }
+    let questions = (value["questions"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
+      guard let id = item["id"]?.stringValue, let text = item["question"]?.stringValue else { return nil }
+      return (id, text)
+    }
+    return (id, questions, value["released"]?.boolValue ?? false)
+  }
+
+  /// Writes the answers for the supervisor to deliver: request id, and question text → answer.
+  static func writeAnswers(
+    requestID: String, _ answers: [(question: String, answer: String)], to path: String
+  )
+    throws
+  {
+    let map = JSONObject(keys: answers.map(\.question), values: answers.map { .string($0.answer) })
+    let object = JSONObject(keys: ["request_id", "answers"], values: [.string(requestID), .object(map)])
+    try FileSystem.writeSecure(Data(JSONWriter.bytes(.object(object))), to: path)
+  }
+
+  /// The answers `answer` wrote, if they are for request `requestID`.
+  static func readAnswers(at path: String, requestID: String) -> JSONObject? {
+    guard let data = FileManager.default.contents(atPath: path),
+      let value = try? JSONParser.parse(Array(data)),
+      value["request_id"]?.stringValue == requestID
+    else { return nil }
+    return value["answers"]?.objectValue
+  }
+}

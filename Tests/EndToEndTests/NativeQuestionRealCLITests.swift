@@ -1,0 +1,167 @@
+import Foundation
+import JSONKit
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Native questions with the REAL claude in its bidirectional mode: the model calls
+/// AskUserQuestion, the agent waits for input while the CLI stays alive, and `answer` delivers the
+/// answers into the same turn — or, held past `questions.holdFor`, the CLI ends and a later answer
+/// resumes the session.
+@Suite(.serialized) struct NativeQuestionRealCLITests {
+  let directory: TemporaryDirectory
+  let home: String
+  let repository: String
+
+  init() throws {
+    directory = try TemporaryDirectory(prefix: "native")
+    home = directory.path("home")
+    repository = directory.path("repo")
+    try GitRepository.create(at: repository)
+  }
+
+  func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
+    -> CLIRunner.Result
+  {
+    try CLIRunner.run(
+      ["--home", home] + arguments, environment: environment, timeout: 120, standardInput: input)
+  }
+
+  static let ask = #"""
+    {"tool": {"name": "AskUserQuestion", "input": {"questions": [{"question": "Which database should the app use?", "header": "Database", "options": [{"label": "Postgres", "description": "a server"}, {"label": "SQLite", "description": "a file"}], "multiSelect": false}]}}}
+    """#
+
+  static func done(_ result: String) -> String {
+    let shell = "printf '%s' '{\"status\":\"done\",\"result\":\"\(result)\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
+    return #"{"text": "Going ahead.", "shell": "# + JSONWriter.string(.string(shell)) + "}"
+  }
+
+  func environment(_ server: FakeModelServer) -> [String: String] {
+    [
+      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
+    ]
+  }
+
+  func record(_ name: String, _ environment: [String: String]) throws -> [String: Any] {
+    try #require(try multiagent(["--json", "show", name], environment).json() as? [String: Any])
+  }
+
+  static func cliPID(_ record: [String: Any]) -> Int32? {
+    ((record["cli"] as? [String: Any])?["pid"] as? Int).map(Int32.init)
+  }
+
+  /// The id of the AskUserQuestion call, from the agent's parsed log.
+  func askID(_ name: String, _ environment: [String: String]) throws -> String? {
+    let lines = try multiagent(["--json", "logs", name], environment).stdout.split(separator: "\n")
+    for line in lines {
+      let event = try? JSONParser.parse(Array(line.utf8))
+      if event?["type"]?.stringValue == "tool_use", event?["name"]?.stringValue == "AskUserQuestion" {
+        return event?["id"]?.stringValue
+      }
+    }
+    return nil
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aNativeQuestionIsAnsweredInTheSameTurn() throws {
+    let script =
+      #"{"keys": {"tok-native": ["# + Self.ask + ", " + Self.done("Picked Postgres.")
+      + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = environment(server)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-native")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "asker", "Set up the database."],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    let asked = try multiagent(["wait", "asker", "--timeout", "90"], environment)
+    #expect(asked.exitCode == 3, "wait: \(asked.stdout) \(asked.stderr)")
+
+    // Waiting for input with the model's own question, while the CLI process is still alive.
+    let waiting = try record("asker", environment)
+    let pid = try #require(Self.cliPID(waiting))
+    #expect(kill(pid, 0) == 0, "the CLI holds the question open")
+    let session = try #require(waiting["session_id"] as? String)
+    let questions = try multiagent(["--json", "questions", "asker"], environment).stdout
+    #expect(questions.contains("Which database should the app use?"), "\(questions)")
+    #expect(questions.contains("Postgres") && questions.contains("SQLite"), "\(questions)")
+    let toolUseID = try #require(try askID("asker", environment))
+
+    let answered = try multiagent(["answer", "asker", "--answer", "q1=Postgres"], environment)
+    #expect(answered.exitCode == 0, "answer: \(answered.stderr)")
+    let finished = try multiagent(["wait", "asker", "--timeout", "90"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try record("asker", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Picked Postgres.")
+    #expect(final["session_id"] as? String == session)
+    #expect(Self.cliPID(final) == pid, "the same process finished the turn: no resume")
+
+    // The model's next request carries the tool result for that call, with the answer.
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-native" }
+    let carrying = requests.first { request in
+      let body = JSONWriter.string(request["body"] ?? .null)
+      return body.contains(#""tool_use_id":"\#(toolUseID)""#) && body.contains("Postgres")
+    }
+    #expect(carrying != nil, "no request carried the answer for \(toolUseID)")
+    let runs = try #require(final["runs"] as? [[String: Any]])
+    #expect(runs.count == 1, "one run: \(runs)")
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aQuestionNobodyAnswersLetsTheCLIEndAndALaterAnswerResumes() throws {
+    let script =
+      #"{"keys": {"tok-later": ["# + Self.ask + #", {"text": "I will wait for the answers."}, "#
+      + Self.done("Picked SQLite later.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = environment(server)
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    try #"{"questions": {"holdFor": 2}}"#.write(
+      toFile: home + "/config.json", atomically: true, encoding: .utf8)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-later")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "patient", "Set up the database."],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    #expect(try multiagent(["wait", "patient", "--timeout", "90"], environment).exitCode == 3)
+    let waiting = try record("patient", environment)
+    let pid = try #require(Self.cliPID(waiting))
+    let session = try #require(waiting["session_id"] as? String)
+
+    // After the hold the CLI ends its turn and exits; the agent keeps waiting with its question.
+    let deadline = Date().addingTimeInterval(60)
+    while kill(pid, 0) == 0 && Date() < deadline { usleep(100_000) }
+    #expect(kill(pid, 0) != 0, "the CLI ended after questions.holdFor")
+    usleep(500_000)
+    let held = try record("patient", environment)
+    #expect(held["status"] as? String == "waiting_for_input", "\(held)")
+    #expect((held["pending_questions"] as? [Any])?.count == 1)
+    let events = try multiagent(["events", "--agent", "patient"], environment).stdout
+    #expect(events.contains("questions_released"), "\(events)")
+
+    let answered = try multiagent(["answer", "patient", "--answer", "q1=SQLite"], environment)
+    #expect(answered.exitCode == 0, "answer: \(answered.stderr)")
+    let finished = try multiagent(["wait", "patient", "--timeout", "90"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try record("patient", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["session_id"] as? String == session)
+    // The resumed request carries the answer.
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-later" }
+    let resumed = try #require(requests.dropFirst(2).first)
+    let body = JSONWriter.string(resumed["body"] ?? .null)
+    #expect(
+      body.contains("SQLite") && body.contains("Which database should the app use?"), "\(body.prefix(3000))")
+  }
+}
