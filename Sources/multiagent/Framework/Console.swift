@@ -51,13 +51,18 @@ struct Console: Sendable {
   }
 }
 
-/// `{"error":{"code":"…","message":"…","hint":"…","exitCode":2}}`.
+/// `{"error":{"code":"…","message":"…","hint":"…","exit_code":2}}`.
 private struct ErrorEnvelope: Encodable {
   struct Body: Encodable {
     var code: String
     var message: String
     var hint: String?
     var exitCode: Int32
+
+    enum CodingKeys: String, CodingKey {
+      case code, message, hint
+      case exitCode = "exit_code"
+    }
   }
 
   var error: Body

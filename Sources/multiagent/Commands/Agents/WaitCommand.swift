@@ -100,7 +100,7 @@ struct WaitCommand: ParsableCommand {
     if context.json {
       // The snapshot carries the CLI's usual error object, so `.error.code` reads `timed_out`.
       let error = JSONObject(
-        keys: ["code", "message", "exitCode"],
+        keys: ["code", "message", "exit_code"],
         values: [
           .string(AgentError.Code.timedOut.rawValue), .string(message),
           .number(Double(ExitCode.timedOut.rawValue)),
