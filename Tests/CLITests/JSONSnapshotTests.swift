@@ -1,4 +1,5 @@
 import Foundation
+import ProviderKit
 import Testing
 import TestSupport
 
@@ -15,11 +16,13 @@ import TestSupport
     /// Runs `arguments` with `--json`; snapshots the shape of stdout as `json/<name>.json`.
     @discardableResult
     func snapshot(
-      _ name: String, _ arguments: [String], lines: Bool = false, exitCode: Int32 = 0,
+      _ name: String, _ arguments: [String], lines: Bool = false, exitCode: Int32? = 0,
       sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> CLIRunner.Result {
       let result = try world.run(arguments + ["--json"])
-      #expect(result.exitCode == exitCode, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+      if let exitCode {
+        #expect(result.exitCode == exitCode, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+      }
       let shape = try JSONShape.of(result.stdout, lines: lines)
       Snapshots.check(shape, named: "json/\(name).json", sourceLocation: sourceLocation)
       keys[name] = try JSONShape.keys(of: result.stdout, lines: lines)
@@ -40,6 +43,9 @@ import TestSupport
     try accountOutputs(recorder)
     try recorder.snapshot("providers-list", ["providers", "list"])
     try recorder.snapshot("providers-show", ["providers", "show", "fake"])
+    try recorder.snapshot("providers-check", ["providers", "check", "fake"])
+    // Whether anything needs action depends on the machine (which CLIs are installed): not the shape.
+    try recorder.snapshot("doctor", ["doctor"], exitCode: nil)
     try recorder.snapshot("error-usage", ["list", "--bogus"], exitCode: 2)
     try recorder.snapshot("error-not-found", ["show", "nobody"], exitCode: 1)
     try world.openGate()
@@ -53,9 +59,31 @@ import TestSupport
     }
     #expect(camel.isEmpty, "keys not in snake_case: \(camel.sorted())")
     if !Snapshots.recording {
-      let names = Set(recorder.keys.keys.map { "\($0).json" } + ["providers-show.json"])
+      let names = Set(recorder.keys.keys.map { "\($0).json" } + ["providers-show.json", "log-events.json"])
       #expect(Snapshots.files(in: "json") == names, "a snapshot no command produces any more")
     }
+  }
+
+  /// Every kind of parsed event, as `logs --json` prints it: the fake CLI shows only a few kinds.
+  @Test func everyLogEventKindMatchesItsSnapshotAndUsesSnakeCase() throws {
+    let question = PendingQuestion(id: "q1", question: "Which?", options: ["a"], header: "H")
+    let reading = QuotaReading(
+      status: "allowed", windows: [.init(name: "five_hour", utilization: 0.5, resetsAt: Date())])
+    let kinds: [AgentEvent.Kind] = [
+      .sessionStarted(id: "s"), .assistantText("t"), .toolUse(id: "1", name: "Bash", input: "{}"),
+      .toolResult(id: "1", output: "o", isError: false),
+      .usage(Usage(inputTokens: 1, outputTokens: 2, cachedInputTokens: 3, costUSD: 0.1)),
+      .retrying(attempt: 1, maxAttempts: 3, message: "m"), .exhausted(resetAt: Date(), message: "m"),
+      .quota(reading), .question([question]), .result(text: "r", isError: false), .error(message: "e"),
+      .raw("r"),
+    ]
+    let encoder = JSONEncoder()
+    let lines = try kinds.map { kind in
+      String(decoding: try encoder.encode(AgentEvent(offset: 0, kind: kind)), as: UTF8.self)
+    }.joined(separator: "\n")
+    Snapshots.check(try JSONShape.of(lines, lines: true), named: "json/log-events.json")
+    let camel = try JSONShape.keys(of: lines, lines: true).filter { !Self.isSnakeCase($0) }
+    #expect(camel.isEmpty, "keys not in snake_case: \(camel.sorted())")
   }
 
   /// A finished agent seen through every command that reads agents.
