@@ -8,14 +8,25 @@ import Foundation
 
 /// Writes to standard output and standard error, unbuffered, and renders JSON output.
 struct Console: Sendable {
-  /// Writes `text` to standard output.
+  /// Writes `text` to standard output (erasing a ``ProgressLine`` first).
   func write(_ text: String) {
-    Self.write(text, to: STDOUT_FILENO)
+    ProgressLine.isShown.withLock { shown in
+      ProgressLine.eraseLocked(&shown)
+      Self.write(text, to: STDOUT_FILENO)
+    }
   }
 
-  /// Writes `text` to standard error.
+  /// Writes `text` to standard error (erasing a ``ProgressLine`` first).
   func writeError(_ text: String) {
-    Self.write(text, to: STDERR_FILENO)
+    ProgressLine.isShown.withLock { shown in
+      ProgressLine.eraseLocked(&shown)
+      Self.write(text, to: STDERR_FILENO)
+    }
+  }
+
+  /// Writes `text` to `descriptor` as it is.
+  static func writeRaw(_ text: String, to descriptor: Int32) {
+    write(text, to: descriptor)
   }
 
   /// Writes `value` as pretty-printed JSON, with sorted keys, on standard output.

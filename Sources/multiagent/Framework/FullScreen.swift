@@ -84,10 +84,10 @@ final class FullScreen {
     return count > 0 ? Array(buffer.prefix(count)) : []
   }
 
-  /// The terminal's rows and columns (24×80 when it does not say).
-  static func size() -> (rows: Int, columns: Int) {
+  /// The rows and columns of the terminal `descriptor` writes to (24×80 when it does not say).
+  static func size(of descriptor: Int32 = STDOUT_FILENO) -> (rows: Int, columns: Int) {
     var size = winsize()
-    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else {
+    guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else {
       return (24, 80)
     }
     return (Int(size.ws_row), Int(size.ws_col))

@@ -107,15 +107,9 @@ enum WatchFrame {
       lines += ["", style.heading("ACCOUNTS")]
       var table = TextTable(["PROVIDER", "LABEL", "STATUS", "LAST USED", "USAGE"])
       for row in accounts {
-        let status = AccountOutput.status(of: row.account, now: snapshot.now)
-        let colour: TextStyle.Colour =
-          switch AccountOutput.effectiveStatus(of: row.account, now: snapshot.now) {
-          case .available: .green
-          case .exhausted: .yellow
-          case .disabled: .dim
-          }
         table.append([
-          row.account.provider, row.account.label, style.paint(status, colour),
+          row.account.provider, row.account.label,
+          AccountOutput.styledStatus(of: row.account, now: snapshot.now, style: style),
           AccountOutput.lastUsed(row.account, now: snapshot.now), AccountOutput.usage(row.quota),
         ])
       }
