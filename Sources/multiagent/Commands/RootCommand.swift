@@ -16,7 +16,7 @@ struct RootCommand: ParsableCommand {
       DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
       ProvidersCommand.self, AccountsCommand.self, DoctorCommand.self, CompletionsCommand.self,
-      HelpCommand.self,
+      ManCommand.self, HelpCommand.self,
       CompleteCommand.self,
     ]
   )

@@ -20,7 +20,7 @@ struct WatchCommand: ParsableCommand {
       status (those waiting for an answer first) with provider, account, age and their latest
       activity, the questions waiting for answers, and the accounts with their usage. q quits.
       Otherwise (a pipe, a file): the same frame as plain text every interval, until interrupted.
-      --once prints one frame and exits. Watching changes nothing. For machines, use
+      --once prints one frame and exits. For machines, use
       `multiagent list --json`, or `multiagent events --follow --json` for a stream.
       """,
     options: [interval, all, once]
