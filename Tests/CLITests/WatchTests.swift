@@ -70,6 +70,19 @@ import TestSupport
     #expect(!(try tmux.screen()).contains("LAST ACTIVITY"))
   }
 
+  @Test func aShortTerminalSaysHowManyLinesDoNotFit() throws {
+    guard FileManager.default.isExecutableFile(atPath: TmuxDriver.binary) else { return }
+    let world = try LifecycleSandbox()
+    try WatchHome.populate(world)
+    let tmux = try TmuxDriver(environment: world.sandbox.environment)
+    try tmux.start([try CLIRunner.executable().path, "--home", world.home, "watch"], columns: 100, rows: 8)
+    let screen = try tmux.waitForScreen("the last line") { $0.contains("more lines") }
+    let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.firstIndex { $0.contains("more lines") } == 7, "the last row: \(screen)")
+    #expect(screen.contains("asking-one"), "the agents that need the user come first")
+    try tmux.run(["send-keys", "-t", "w", "q"])
+  }
+
   @Test func onceOffATerminalPrintsOnePlainFrame() throws {
     let world = try LifecycleSandbox()
     try WatchHome.populate(world)

@@ -60,7 +60,10 @@ final class FullScreen {
       frame += "\u{1B}[2J"
       lastSize = size
     }
-    let shown = lines.prefix(size.rows)
+    var shown = Array(lines.prefix(size.rows))
+    if lines.count > size.rows, size.rows > 1 {
+      shown[shown.count - 1] = "… \(lines.count - size.rows + 1) more lines (a taller terminal shows them)"
+    }
     for (index, line) in shown.enumerated() {
       frame += line.clipped(toVisibleWidth: size.columns) + "\u{1B}[K"
       if index < shown.count - 1 { frame += "\r\n" }
