@@ -95,7 +95,8 @@ let package = Package(
     ),
     .testTarget(
       name: "CLITests",
-      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "TestSupport"]),
+      dependencies: ["MultiAgent", "ProcessKit", "Credentials", "StateStore", "TestSupport"],
+      exclude: ["Snapshots"]),
     .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
     .testTarget(
       name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "ProcessKit", "StateStore", "TestSupport"]),

@@ -69,6 +69,14 @@ public struct Usage: Sendable, Hashable, Codable {
     self.cachedInputTokens = cachedInputTokens
     self.costUSD = costUSD
   }
+
+  /// snake_case, like every key of the CLI's JSON.
+  private enum CodingKeys: String, CodingKey {
+    case inputTokens = "input_tokens"
+    case outputTokens = "output_tokens"
+    case cachedInputTokens = "cached_input_tokens"
+    case costUSD = "cost_usd"
+  }
 }
 
 /// A question an agent needs answered before it can continue.

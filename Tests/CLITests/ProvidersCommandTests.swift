@@ -37,8 +37,8 @@ import TestSupport
     #expect(Set(rows.compactMap { $0["name"] as? String }) == Set(builtinProviderNames))
     for row in rows {
       for key in [
-        "name", "displayName", "binary", "path", "installed", "resumeStyle", "configDirEnv", "dialect",
-        "promptMode",
+        "name", "display_name", "binary", "path", "installed", "resume_style", "config_dir_env", "dialect",
+        "prompt_mode",
       ] {
         #expect(row.keys.contains(key), "\(row["name"] ?? "?") lacks \(key)")
       }
@@ -46,13 +46,13 @@ import TestSupport
     let claudeRow = try #require(rows.first { $0["name"] as? String == "claude" })
     #expect(claudeRow["path"] as? String == claude)
     #expect(claudeRow["installed"] as? Bool == true)
-    #expect(claudeRow["resumeStyle"] as? String == "flag")
-    #expect(claudeRow["configDirEnv"] as? String == "CLAUDE_CONFIG_DIR")
+    #expect(claudeRow["resume_style"] as? String == "flag")
+    #expect(claudeRow["config_dir_env"] as? String == "CLAUDE_CONFIG_DIR")
     #expect(claudeRow["version"] == nil)
     let auggie = try #require(rows.first { $0["name"] as? String == "auggie" })
     #expect(auggie["path"] is NSNull)
     #expect(auggie["installed"] as? Bool == false)
-    #expect(auggie["configDirEnv"] is NSNull)
+    #expect(auggie["config_dir_env"] is NSNull)
   }
 
   @Test func listWithVersionsRunsInstalledCLIs() throws {
@@ -78,10 +78,10 @@ import TestSupport
     #expect(detail["name"] as? String == "codex")
     #expect(detail["binary"] as? String == "codex")
     #expect((detail["resume"] as? [String: Any])?["style"] as? String == "subcommand")
-    let spawn = try #require(detail["spawnArgv"] as? [String])
+    let spawn = try #require(detail["spawn_argv"] as? [String])
     #expect(spawn.prefix(2) == ["codex", "exec"])
     #expect(spawn.last == "<prompt>")
-    let resume = try #require(detail["resumeArgv"] as? [String])
+    let resume = try #require(detail["resume_argv"] as? [String])
     #expect(resume.prefix(2) == ["codex", "exec"])
     #expect(Array(resume.suffix(3)) == ["resume", "SESSION_ID", "<prompt>"])
     #expect(resume.contains("--json"))
@@ -91,10 +91,10 @@ import TestSupport
 
   @Test func showClaudePinsTheSessionIDInTheSpawnExample() throws {
     let detail = try CLISandbox().run(["providers", "show", "claude", "--json"]).jsonObject()
-    let spawn = try #require(detail["spawnArgv"] as? [String])
+    let spawn = try #require(detail["spawn_argv"] as? [String])
     let index = try #require(spawn.firstIndex(of: "--session-id"))
     #expect(spawn[index + 1] == "SESSION_ID")
-    let resume = try #require(detail["resumeArgv"] as? [String])
+    let resume = try #require(detail["resume_argv"] as? [String])
     #expect(resume.contains("--resume"))
     // The prompt goes through claude's live channel (stdin), not argv.
     #expect(resume.suffix(4) == ["--input-format", "stream-json", "--permission-prompt-tool", "stdio"])

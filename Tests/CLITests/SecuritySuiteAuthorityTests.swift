@@ -82,6 +82,10 @@ import Testing
       add(arguments.prefix(2).joined(separator: " "), arguments, .sameAsUser)
     }
     add("completions", ["completions", "bash"], .sameAsUser)
+    add("man", ["man"], .sameAsUser)
+    // Only its own children, and no accounts (watch has no --json: it is a usage error there).
+    cases.append(
+      Case(path: "watch", arguments: ["watch", "--once", "--all"], expectation: .revealsNothing, json: false))
     add("help", ["help"], .sameAsUser)
     add("help", ["help", "accounts", "add"], .sameAsUser)
     // Not in the help: the detached supervisor, which only multiagent itself may start.

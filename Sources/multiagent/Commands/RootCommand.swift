@@ -12,9 +12,11 @@ struct RootCommand: ParsableCommand {
     subcommands: [
       SpawnCommand.self, ListCommand.self, TreeCommand.self, ShowCommand.self, LogsCommand.self,
       ResultCommand.self,
-      QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, StopCommand.self, DeleteCommand.self,
+      QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, WatchCommand.self, StopCommand.self,
+      DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
-      ProvidersCommand.self, AccountsCommand.self, DoctorCommand.self, CompletionsCommand.self, HelpCommand.self,
+      ProvidersCommand.self, AccountsCommand.self, DoctorCommand.self, CompletionsCommand.self,
+      ManCommand.self, HelpCommand.self,
       CompleteCommand.self,
     ]
   )

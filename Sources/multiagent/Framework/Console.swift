@@ -8,14 +8,25 @@ import Foundation
 
 /// Writes to standard output and standard error, unbuffered, and renders JSON output.
 struct Console: Sendable {
-  /// Writes `text` to standard output.
+  /// Writes `text` to standard output (erasing a ``ProgressLine`` first).
   func write(_ text: String) {
-    Self.write(text, to: STDOUT_FILENO)
+    ProgressLine.isShown.withLock { shown in
+      ProgressLine.eraseLocked(&shown)
+      Self.write(text, to: STDOUT_FILENO)
+    }
   }
 
-  /// Writes `text` to standard error.
+  /// Writes `text` to standard error (erasing a ``ProgressLine`` first).
   func writeError(_ text: String) {
-    Self.write(text, to: STDERR_FILENO)
+    ProgressLine.isShown.withLock { shown in
+      ProgressLine.eraseLocked(&shown)
+      Self.write(text, to: STDERR_FILENO)
+    }
+  }
+
+  /// Writes `text` to `descriptor` as it is.
+  static func writeRaw(_ text: String, to descriptor: Int32) {
+    write(text, to: descriptor)
   }
 
   /// Writes `value` as pretty-printed JSON, with sorted keys, on standard output.
@@ -51,13 +62,18 @@ struct Console: Sendable {
   }
 }
 
-/// `{"error":{"code":"…","message":"…","hint":"…","exitCode":2}}`.
+/// `{"error":{"code":"…","message":"…","hint":"…","exit_code":2}}`.
 private struct ErrorEnvelope: Encodable {
   struct Body: Encodable {
     var code: String
     var message: String
     var hint: String?
     var exitCode: Int32
+
+    enum CodingKeys: String, CodingKey {
+      case code, message, hint
+      case exitCode = "exit_code"
+    }
   }
 
   var error: Body

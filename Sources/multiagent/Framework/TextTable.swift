@@ -1,4 +1,5 @@
 /// A plain-text table: a header row in capitals and left-aligned columns separated by two spaces.
+/// Cells may hold colour escapes (see ``TextStyle``): columns are as wide as what a terminal shows.
 struct TextTable: Sendable {
   /// The column titles.
   var header: [String]
@@ -21,14 +22,15 @@ struct TextTable: Sendable {
     var widths = [Int](repeating: 0, count: header.count)
     for row in all {
       for (column, cell) in row.enumerated() where column < widths.count {
-        widths[column] = max(widths[column], cell.count)
+        widths[column] = max(widths[column], cell.visibleWidth)
       }
     }
     var text = ""
     for row in all {
       var line = ""
       for (column, cell) in row.enumerated() {
-        line += column == row.count - 1 ? cell : cell.padding(to: widths[column]) + "  "
+        let padding = String(repeating: " ", count: max(0, widths[column] - cell.visibleWidth))
+        line += column == row.count - 1 ? cell : cell + padding + "  "
       }
       while line.hasSuffix(" ") { line.removeLast() }
       text += line + "\n"

@@ -93,6 +93,17 @@ enum AccountOutput {
     }
   }
 
+  /// ``status(of:now:)`` in green (available), yellow (exhausted) or dim (disabled) on a terminal.
+  static func styledStatus(of account: Account, now: Date, style: TextStyle) -> String {
+    let colour: TextStyle.Colour =
+      switch effectiveStatus(of: account, now: now) {
+      case .available: .green
+      case .exhausted: .yellow
+      case .disabled: .dim
+      }
+    return style.paint(status(of: account, now: now), colour)
+  }
+
   /// `available`, `exhausted` or `disabled`, counting an exhausted account whose reset passed as
   /// available.
   static func effectiveStatus(of account: Account, now: Date) -> Account.Status {

@@ -39,11 +39,13 @@ struct AccountsListCommand: ParsableCommand {
       return .success
     }
     var table = TextTable(["ID", "PROVIDER", "LABEL", "KIND", "STATUS", "LAST USED", "ERRORS", "USAGE"])
+    let style = TextStyle(environment: context.environment)
     for account in accounts {
       let quota = (try? store.quota(of: account)) ?? []
       table.append([
         account.id, account.provider, account.label, account.kind.rawValue,
-        AccountOutput.status(of: account, now: now), AccountOutput.lastUsed(account, now: now),
+        AccountOutput.styledStatus(of: account, now: now, style: style),
+        AccountOutput.lastUsed(account, now: now),
         String(account.recentErrorCount), AccountOutput.usage(quota),
       ])
     }

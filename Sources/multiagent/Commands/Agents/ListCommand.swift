@@ -82,10 +82,12 @@ struct ListCommand: ParsableCommand {
     }
     var table = TextTable(["NAME", "PROVIDER", "ACCOUNT", "STATUS", "AGE", "TASK"])
     let now = Date()
+    let style = TextStyle(environment: context.environment)
     for record in records {
       table.append([
         String(repeating: "  ", count: depths[record.id] ?? 0) + record.name, record.provider,
-        record.account ?? "-", positions[record.id].map { "queued (#\($0))" } ?? record.status.rawValue,
+        record.account ?? "-",
+        style.status(record.status, label: positions[record.id].map { "queued (#\($0))" }),
         AgentOutput.age(since: record.createdAt, now: now),
         record.taskID ?? "-",
       ])

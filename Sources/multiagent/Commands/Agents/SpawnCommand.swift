@@ -214,9 +214,13 @@ struct SpawnCommand: ParsableCommand {
       if !context.json { context.console.write(record.name + "\n") }
       // The supervisor started ahead says when the agent settled; the record tells how.
       let started = ContinuousClock.now
-      await pending?.settled(within: timeout)
-      let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
-      let settled = try await manager.wait(record.id, timeout: remaining)
+      let settled = try await ProgressLine.during(
+        context, describe: WaitCommand.describe([record.id], manager)
+      ) {
+        await pending?.settled(within: timeout)
+        let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
+        return try await manager.wait(record.id, timeout: remaining)
+      }
       return AgentOutput.reportSettled(settled, context: context)
     }
     if context.json {
@@ -225,8 +229,12 @@ struct SpawnCommand: ParsableCommand {
       context.console.write(record.name + "\n")
     }
     if follows {
-      let settled = try await AgentOutput.followLog(
-        of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)
+      let settled = try await ProgressLine.during(
+        context, describe: WaitCommand.describe([record.id], manager)
+      ) {
+        try await AgentOutput.followLog(
+          of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)
+      }
       return AgentOutput.exitCode(for: settled.status)
     }
     return .success

@@ -57,7 +57,10 @@ struct WaitCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    let outcome = try await manager.wait(for: references, mode: mode ?? .all, timeout: timeout)
+    let (references, mode, timeout) = (self.references, self.mode, self.timeout)
+    let outcome = try await ProgressLine.during(context, describe: Self.describe(references, manager)) {
+      try await manager.wait(for: references, mode: mode ?? .all, timeout: timeout)
+    }
     guard let mode else { return reportOne(outcome, context: context) }
     if outcome.timedOut { return reportTimeout(outcome, mode: mode, context: context) }
     switch mode {
@@ -76,6 +79,18 @@ struct WaitCommand: ParsableCommand {
         for record in outcome.settled { writeLine(for: record, context: context) }
       }
       return Self.exitCode(forAll: outcome.settled.map(\.status))
+    }
+  }
+
+  /// What the progress line says: `NAME is STATUS`, or how many of several agents are still going.
+  static func describe(_ references: [String], _ manager: AgentManager) -> @Sendable () -> String {
+    {
+      let records = references.compactMap { try? manager.agent($0) }
+      guard records.count == 1, let record = records.first else {
+        let going = records.filter { !$0.status.isTerminal && $0.status != .waitingForInput }.count
+        return "waiting for \(going) of \(references.count) agents"
+      }
+      return "\(record.name) is \(record.status.rawValue)"
     }
   }
 
@@ -100,7 +115,7 @@ struct WaitCommand: ParsableCommand {
     if context.json {
       // The snapshot carries the CLI's usual error object, so `.error.code` reads `timed_out`.
       let error = JSONObject(
-        keys: ["code", "message", "exitCode"],
+        keys: ["code", "message", "exit_code"],
         values: [
           .string(AgentError.Code.timedOut.rawValue), .string(message),
           .number(Double(ExitCode.timedOut.rawValue)),

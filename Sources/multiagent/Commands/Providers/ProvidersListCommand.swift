@@ -57,8 +57,12 @@ struct ProviderSummary: Encodable {
   var installation: ProviderInstallation
 
   private enum CodingKeys: String, CodingKey {
-    case name, displayName, binary, path, installed, version, versionError, resumeStyle, configDirEnv
-    case dialect, promptMode
+    case name, binary, path, installed, version, dialect
+    case displayName = "display_name"
+    case versionError = "version_error"
+    case resumeStyle = "resume_style"
+    case configDirEnv = "config_dir_env"
+    case promptMode = "prompt_mode"
   }
 
   func encode(to encoder: any Encoder) throws {

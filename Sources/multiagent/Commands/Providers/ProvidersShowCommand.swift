@@ -59,13 +59,18 @@ struct ProviderExamples {
   }
 }
 
-/// `providers show --json`: the definition as in providers.json, plus the example argv.
+/// `providers show --json`: the definition as in providers.json (its keys as that file spells them),
+/// plus `path`, `installed` and the example argv (`spawn_argv`, `resume_argv`).
 struct ProviderDetail: Encodable {
   var definition: ProviderDefinition
   var path: String?
   var examples: ProviderExamples
 
-  private enum CodingKeys: String, CodingKey { case path, installed, spawnArgv, resumeArgv }
+  private enum CodingKeys: String, CodingKey {
+    case path, installed
+    case spawnArgv = "spawn_argv"
+    case resumeArgv = "resume_argv"
+  }
 
   func encode(to encoder: any Encoder) throws {
     try definition.encode(to: encoder)
