@@ -14,7 +14,8 @@ struct RootCommand: ParsableCommand {
       ResultCommand.self,
       QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, StopCommand.self, DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
-      ProvidersCommand.self, AccountsCommand.self, DoctorCommand.self, CompletionsCommand.self, HelpCommand.self,
+      ProvidersCommand.self, AccountsCommand.self, HostsCommand.self, DoctorCommand.self,
+      CompletionsCommand.self, HelpCommand.self,
       CompleteCommand.self,
     ]
   )
