@@ -45,6 +45,12 @@ public struct SSHTarget: Sendable, Hashable {
   /// The address or DNS name.
   public var address: String
 
+  /// A target of `user` (nil for ssh's default) at `address`, taken as given.
+  public init(user: String?, address: String) {
+    self.user = user
+    self.address = address
+  }
+
   /// Parses `user@host`; nil when it is not one. Neither part may be empty, start with `-` (ssh
   /// would read an option) or hold spaces, control characters, quotes or shell syntax: a user is
   /// letters, digits and `. _ -`; a host is letters, digits and `. - :` (IPv6 too, bracketed or not).
