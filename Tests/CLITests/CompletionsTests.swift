@@ -62,6 +62,10 @@ import TestSupport
       try Self.complete(["accounts", "show", "wor"], script: script.stdout, world: world) == ["work-key"])
     #expect(
       try Self.complete(["spawn", "--name", "x"], script: script.stdout, world: world).isEmpty, "free text")
+    #expect(try world.run(["hosts", "add", "gpu-1", "--ssh", "me@127.0.0.1"]).exitCode == 0)
+    #expect(try Self.complete(["hosts", "show", "gp"], script: script.stdout, world: world) == ["gpu-1"])
+    #expect(
+      try Self.complete(["hosts", "add", "a"], script: script.stdout, world: world).isEmpty, "a new name")
     for agent in ["alpha-agent", "alpine-agent"] { try world.run(["stop", agent]) }
   }
 

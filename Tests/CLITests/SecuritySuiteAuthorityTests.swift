@@ -77,6 +77,12 @@ import Testing
       add(arguments.prefix(2).joined(separator: " "), arguments)
     }
     for arguments in [
+      ["hosts"], ["hosts", "list"], ["hosts", "show", "box"], ["hosts", "remove", "box"],
+      ["hosts", "install", "box"], ["hosts", "add", "planted", "--ssh", "me@127.0.0.1"],
+    ] {
+      add(arguments.prefix(2).joined(separator: " "), arguments)
+    }
+    for arguments in [
       ["providers"], ["providers", "list"], ["providers", "show", "fake"], ["providers", "check", "claude"],
     ] {
       add(arguments.prefix(2).joined(separator: " "), arguments, .sameAsUser)
@@ -152,6 +158,7 @@ import Testing
     let agentsAfter = try Self.agents(world)
     #expect(agentsAfter == agentsBefore, "before: \(agentsBefore)")
     #expect(try world.run(["--json", "accounts", "list"]).stdout == accountsBefore)
+    #expect(!(try world.run(["--json", "hosts", "list"]).stdout.contains("planted")))
     #expect(try world.run(["questions", "stranger"]).stdout.contains("q1: Which color?"))
     try world.world.openGate()
     #expect(try world.run(["wait", "kid-a", "kid-b", "--all", "--timeout", "60"]).exitCode == 0)

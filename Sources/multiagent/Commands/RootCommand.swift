@@ -15,8 +15,8 @@ struct RootCommand: ParsableCommand {
       QuestionsCommand.self, AnswerCommand.self, WaitCommand.self, WatchCommand.self, StopCommand.self,
       DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
-      ProvidersCommand.self, AccountsCommand.self, DoctorCommand.self, CompletionsCommand.self,
-      ManCommand.self, HelpCommand.self,
+      ProvidersCommand.self, AccountsCommand.self, HostsCommand.self, DoctorCommand.self,
+      CompletionsCommand.self, ManCommand.self, HelpCommand.self,
       CompleteCommand.self,
     ]
   )

@@ -11,6 +11,8 @@ struct CompletionModel {
     case providers
     /// Account labels (`multiagent __complete accounts`).
     case accounts
+    /// Host names (`multiagent __complete hosts`).
+    case hosts
     /// Paths.
     case files
   }
@@ -52,7 +54,9 @@ struct CompletionModel {
     case "provider": .providers
     case "account": .accounts
     case "agent", "parent": .agents
-    case "home", "cwd", "input", "prompt-file", "answers-file", "credentials-file", "from-config-dir": .files
+    case "home", "cwd", "input", "prompt-file", "answers-file", "credentials-file", "from-config-dir",
+      "identity":
+      .files
     default: .none
     }
   }
@@ -61,6 +65,7 @@ struct CompletionModel {
     guard let first = arguments.first else { return .none }
     if first.name == "provider" || path.first == "providers" { return .providers }
     if first.name == "account" { return .accounts }
+    if path.first == "hosts" { return first.name == "host" ? .hosts : .none }
     if path == ["help"] { return .none }
     if ["name", "names", "root", "others", "agent"].contains(first.name) { return .agents }
     return .none

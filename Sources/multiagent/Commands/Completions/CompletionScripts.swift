@@ -1,5 +1,5 @@
 /// Shell completion scripts generated from ``CompletionModel``: subcommands and options come from the
-/// command declarations, agent names, providers and account labels from `multiagent __complete`.
+/// command declarations, agent names, providers, account labels and host names from `multiagent __complete`.
 enum CompletionScripts {
   /// bash: `source <(multiagent completions bash)`.
   static func bash(_ model: CompletionModel) -> String {
@@ -9,7 +9,7 @@ enum CompletionScripts {
       _multiagent_values() {
         local kind="$1" cur="$2" program="$3" home="$4"
         case "$kind" in
-          agents|providers|accounts)
+          agents|providers|accounts|hosts)
             local words
             if [[ -n "$home" ]]; then
               words="$("$program" --home "$home" __complete "$kind" 2>/dev/null)"
@@ -90,7 +90,7 @@ enum CompletionScripts {
     func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "\\'") + "'" }
     func values(_ kind: CompletionModel.Values) -> String {
       switch kind {
-      case .agents, .providers, .accounts:
+      case .agents, .providers, .accounts, .hosts:
         " -a " + quoted("(multiagent __complete \(kind.rawValue) 2>/dev/null)")
       case .files: " -F"
       case .none: ""

@@ -38,10 +38,10 @@ struct CompletionsCommand: ParsableCommand {
   }
 }
 
-/// `multiagent __complete agents|providers|accounts`: the names a completion script offers, one a
+/// `multiagent __complete agents|providers|accounts|hosts`: the names a completion script offers, one a
 /// line; nothing (and exit 0) when they cannot be read. Hidden.
 struct CompleteCommand: ParsableCommand {
-  static let kind = Argument(name: "kind", help: "agents, providers or accounts.")
+  static let kind = Argument(name: "kind", help: "agents, providers, accounts or hosts.")
 
   static let configuration = CommandConfiguration(
     name: "__complete", abstract: "Names for shell completion.", arguments: [kind], isHidden: true)
@@ -63,6 +63,11 @@ struct CompleteCommand: ParsableCommand {
       // Accounts are the user's alone: inside an agent there is nothing to offer.
       if (try? context.requireUserAuthority(for: "accounts")) != nil {
         names = ((try? Accounts(home: context.home).list()) ?? []).map(\.label)
+      }
+    case "hosts":
+      // Hosts are the user's alone too.
+      if (try? context.requireUserAuthority(for: "hosts")) != nil, context.home.exists {
+        names = ((try? Hosts(home: context.home, environment: context.environment).list()) ?? []).map(\.name)
       }
     default:
       break
