@@ -38,6 +38,14 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
     try body(UnsafeBufferPointer(start: storage, count: count))
   }
 
+  /// Hands the text written so far to `body`, then empties the buffer, keeping its capacity:
+  /// what is written next is placed as if that text were still there (a comma where one is due).
+  /// For text written out in pieces as it is made.
+  public mutating func drain(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+    try body(UnsafeBufferPointer(start: storage, count: count))
+    count = 0
+  }
+
   /// Starts an object: `{`.
   public mutating func beginObject() {
     separate()
