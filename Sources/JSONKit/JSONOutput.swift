@@ -38,6 +38,14 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
     try body(UnsafeBufferPointer(start: storage, count: count))
   }
 
+  /// Hands the text written so far to `body`, then empties the buffer, keeping its capacity:
+  /// what is written next is placed as if that text were still there (a comma where one is due).
+  /// For text written out in pieces as it is made.
+  public mutating func drain(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+    try body(UnsafeBufferPointer(start: storage, count: count))
+    count = 0
+  }
+
   /// Starts an object: `{`.
   public mutating func beginObject() {
     separate()
@@ -67,13 +75,19 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
   /// A member name, written as is: `name` must be plain text that needs no escaping (no `"`, `\`
   /// or control characters), as the keys of a fixed schema are.
   public mutating func key(_ name: StaticString) {
-    separate()
-    reserve(name.utf8CodeUnitCount + 3)
-    storage[count] = UInt8(ascii: "\"")
-    (storage + count + 1).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
-    count += name.utf8CodeUnitCount + 3
-    storage[count - 2] = UInt8(ascii: "\"")
-    storage[count - 1] = UInt8(ascii: ":")
+    let length = name.utf8CodeUnitCount
+    reserve(length + 4)
+    var at = count
+    if followsSibling {
+      storage[at] = UInt8(ascii: ",")
+      at += 1
+    }
+    storage[at] = UInt8(ascii: "\"")
+    (storage + at + 1).update(from: name.utf8Start, count: length)
+    at += length + 3
+    storage[at - 2] = UInt8(ascii: "\"")
+    storage[at - 1] = UInt8(ascii: ":")
+    count = at
     followsSibling = false
   }
 
@@ -145,6 +159,7 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
     append(literal: "null")
   }
 
+  @inline(__always)
   private mutating func separate() {
     if followsSibling { append(UInt8(ascii: ",")) }
   }

@@ -155,7 +155,20 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
     if !expanded.hasPrefix("/") {
       expanded = FileManager.default.currentDirectoryPath + "/" + expanded
     }
-    return URL(fileURLWithPath: expanded).standardizedFileURL.path
+    return standardized(expanded)
+  }
+
+  /// `URL(fileURLWithPath: path).standardizedFileURL.path` for an absolute `path`: the path itself
+  /// when it has nothing to standardize (no empty, `.` or `..` component, no trailing `/`), which
+  /// spares a short command Foundation's URL parsing (about 0.4M instructions); else through `URL`.
+  package static func standardized(_ path: String) -> String {
+    let components = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+    let plain =
+      path.utf8.first == UInt8(ascii: "/") && path.utf8.count > 1 && path.utf8.last != UInt8(ascii: "/")
+      && components.dropFirst().allSatisfy { component in
+        !component.isEmpty && !component.elementsEqual(".".utf8) && !component.elementsEqual("..".utf8)
+      }
+    return plain ? path : URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
   private static func userHomeDirectory(_ environment: [String: String]) -> String? {

@@ -44,7 +44,7 @@ public enum ProviderCatalog {
     public let name: String
     /// The file the entry (or its last override) came from.
     public let file: String
-    let entry: JSONValue
+    package let entry: JSONValue
 
     /// Whether the entry is the built-in one, untouched by a user file.
     public var isBuiltin: Bool { file == ProviderCatalog.builtinFile }
@@ -178,6 +178,9 @@ public enum ProviderCatalog {
         message: "unknown field (known: \(entryKeys.sorted().joined(separator: ", ")))")
     }
     object["name"] = .string(name)
+    // The hand-written reader decodes a valid entry; an invalid one goes through `Codable` for
+    // the message naming its field.
+    if let definition = ProviderDefinition(catalogEntry: object) { return definition }
     do {
       return try JSONValueDecoder().decode(ProviderDefinition.self, from: .object(object))
     } catch let error as DecodingError {

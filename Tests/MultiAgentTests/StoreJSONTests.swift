@@ -26,6 +26,13 @@ import Testing
     JSONWriter.bytes(.array(records.map(\.jsonValue)))
   }
 
+  /// `writeListJSON`'s pieces.
+  static func pieces(_ store: AgentStore, _ filter: AgentStore.Filter, chunkSize: Int) throws -> [[UInt8]] {
+    var pieces: [[UInt8]] = []
+    try store.writeListJSON(filter, chunkSize: chunkSize) { pieces.append(Array($0)) }
+    return pieces
+  }
+
   @Test func aRecordWritesWhatItsTreeWrites() {
     let records = [
       StoreTests.fullRecord(), AgentRecord(id: "m", name: "m", provider: "p"),
@@ -69,7 +76,14 @@ import Testing
     ] {
       let direct = try store.listJSON(filter)
       #expect(direct == Self.viaRecords(try store.list(filter)))
+      for chunkSize in [1, 700, 64 * 1024] {
+        #expect(Array(try Self.pieces(store, filter, chunkSize: chunkSize).joined()) == direct)
+      }
     }
+    // Pieces of at least the size asked for (the last one may be shorter).
+    let pieces = try Self.pieces(store, .all, chunkSize: 4096)
+    #expect(pieces.count > 2)
+    #expect(pieces.dropLast().allSatisfy { $0.count >= 4096 })
     let all = try #require(try JSONParser.parse(store.listJSON(.all)).arrayValue)
     #expect(all.count == 52)
     #expect(all.first { $0["id"]?.stringValue == "r3" }?["result"]?.stringValue == "a\u{FFFD}b")
@@ -89,6 +103,18 @@ import Testing
       #expect(written?.code == .invalidValue)
       #expect(written?.description == listed?.description)
       #expect(written?.description.contains("column \(column)") == true)
+      // Written in pieces: the same error, and nothing written before it.
+      var streamed: [[UInt8]] = []
+      let thrown = #expect(throws: StoreError.self) {
+        try store.writeListJSON(.all, chunkSize: 1) { streamed.append(Array($0)) }
+      }
+      #expect(thrown?.description == listed?.description)
+      #expect(streamed.isEmpty)
+      // A row the filter leaves out cannot fail the listing: the rest is written whole.
+      let others = try Self.pieces(store, AgentStore.Filter(statuses: [.starting]), chunkSize: 1)
+      #expect(Array(others.joined()) == (try store.listJSON(AgentStore.Filter(statuses: [.starting]))))
+      let agentA = try #require(try store.agent(id: "a"))
+      #expect(Array(others.joined()) == Self.viaRecords([agentA]))
     }
   }
 }

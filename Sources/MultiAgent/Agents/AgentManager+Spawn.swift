@@ -217,7 +217,7 @@ extension AgentManager {
     do { provider = try registry.provider(named: options.provider) } catch {
       throw AgentError(.unknownProvider, error.message, underlying: error)
     }
-    let prompt = options.prompt.trimmingCharacters(in: .whitespacesAndNewlines)
+    let prompt = options.prompt.trimmedOfWhitespaceAndNewlines
     guard !prompt.isEmpty else {
       throw AgentError(.missingPrompt, "the prompt is empty; say what the agent should do")
     }

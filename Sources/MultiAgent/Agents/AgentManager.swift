@@ -117,6 +117,16 @@ public final class AgentManager: Sendable {
     return try storeCall { try store.listJSON(filter) }
   }
 
+  /// Writes what ``listJSON(_:)`` returns in pieces as they are made (see
+  /// ``AgentStore/writeListJSON(_:chunkSize:to:)``): the same text and errors, nothing written
+  /// before an error.
+  public func writeListJSON(
+    _ filter: AgentStore.Filter = AgentStore.Filter(), to write: (UnsafeBufferPointer<UInt8>) -> Void
+  ) throws(AgentError) {
+    guard let filter = scoped(filter) else { return Array("[]".utf8).withUnsafeBufferPointer { write($0) } }
+    try storeCall { try store.writeListJSON(filter, to: write) }
+  }
+
   /// `filter` narrowed to what this manager's authority may see: inside an agent, its own
   /// children only; nil when that leaves nothing.
   private func scoped(_ filter: AgentStore.Filter) -> AgentStore.Filter? {

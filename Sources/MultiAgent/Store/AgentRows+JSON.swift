@@ -18,7 +18,8 @@ extension AgentRows {
   static func writeJSON(_ row: SQLiteStatement, path: String, to output: inout JSONOutput) throws(StoreError)
   {
     // The columns that can make the row invalid are read first, so an error writes nothing.
-    let status = try validStatus(row, path: path)
+    let status: AgentStatus
+    if let known = knownStatus(row) { status = known } else { status = try validStatus(row, path: path) }
     let extraArguments = try self.extraArguments(row, path: path)
     let fallback = try strings(row, .fallback, path: path)
     let questions = try pendingQuestions(row, path: path)
@@ -74,6 +75,22 @@ extension AgentRows {
     writeRest(json, status: status, createdAt: createdAt, to: &output)
     output.endObject()
   }
+
+  /// The row's status when it is a known one, read from SQLite's buffer without making a string.
+  private static func knownStatus(_ row: SQLiteStatement) -> AgentStatus? {
+    row.withText(AgentColumn.status.rawValue) { text in
+      statusesByText.first { $0.text.elementsEqual(text) }?.status
+    } ?? nil
+  }
+
+  /// Every status and its text, most common first.
+  private static let statusesByText: [(text: [UInt8], status: AgentStatus)] =
+    [AgentStatus.completed, .failed, .stopped, .waitingForInput, .running]
+    .map { (Array($0.rawValue.utf8), $0) }
+    + AgentStatus.allCases.filter {
+      ![.completed, .failed, .stopped, .waitingForInput, .running].contains($0)
+    }
+    .map { (Array($0.rawValue.utf8), $0) }
 
   /// The members from `prompt_summary` on.
   private static func writeRest(

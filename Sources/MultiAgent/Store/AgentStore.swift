@@ -203,25 +203,6 @@ public final class AgentStore: Sendable {
     }
   }
 
-  /// The agents matching `filter` as one JSON array, in ``list(_:)``'s order, each written as
-  /// `AgentRecord.writeJSON(to:)` writes it — straight from the rows, without making the records
-  /// (for `list --json` over many thousands of agents).
-  public func listJSON(_ filter: Filter = Filter()) throws(StoreError) -> [UInt8] {
-    let (condition, parameters) = Self.whereClause(filter)
-    let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
-    return try database.read { (connection) throws(StoreError) -> [UInt8] in
-      try connection.with(sql) { (statement) throws(StoreError) -> [UInt8] in
-        for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
-        // About 700 bytes a record; grown from there.
-        var output = JSONOutput(reservingCapacity: 64 * 1024)
-        output.beginArray()
-        while try statement.step() { try AgentRows.writeJSON(statement, path: connection.path, to: &output) }
-        output.endArray()
-        return output.bytes
-      }
-    }
-  }
-
   /// How many agents match `filter`.
   public func count(_ filter: Filter = Filter()) throws(StoreError) -> Int {
     let (condition, parameters) = Self.whereClause(filter)
@@ -349,7 +330,7 @@ public final class AgentStore: Sendable {
     return event
   }
 
-  private static func whereClause(_ filter: Filter) -> (String, [String]) {
+  static func whereClause(_ filter: Filter) -> (String, [String]) {
     var conditions: [String] = []
     var parameters: [String] = []
     if !filter.includeDismissed { conditions.append("dismissed_at IS NULL") }

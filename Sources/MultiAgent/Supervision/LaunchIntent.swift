@@ -20,7 +20,7 @@ enum LaunchIntent {
   /// id, oldest first, other than `recorded`.
   static func unrecordedProcess(intent path: String, recorded: ProcessIdentity?) -> ProcessIdentity? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    let spawnID = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let spawnID = String(decoding: data, as: UTF8.self).trimmedOfWhitespaceAndNewlines
     guard !spawnID.isEmpty, recorded?.spawnID != spawnID else { return nil }
     let marker = Array("\(ProcessIdentity.spawnIDVariable)=\(spawnID)".utf8)
     let inspector = ProcessInspector()

@@ -126,9 +126,16 @@ extension Supervisor {
     descriptor: Int32 = 3
   ) -> AgentStore? {
     let registry = registry ?? (try? home.providerRegistry())
-    if let provider { _ = try? registry?.provider(named: provider) }
+    // Ahead of the word, what the run starts with that does not depend on the agent's record: its
+    // provider's parser (the exhaustion rules are compiled once per process), the statement that
+    // reads the record, this process's identity. After the word only the run itself is left.
+    if let provider, let chosen = try? registry?.provider(named: provider) {
+      _ = chosen.makeParser(context: ParserContext())
+    }
     // The database is opened ahead only when it exists: a spawn that fails must not create a home.
     let store = FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
+    _ = try? store?.agent(id: agentID)
+    _ = try? ProcessInspector().currentIdentity()
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16)
     while received.count < 16 {

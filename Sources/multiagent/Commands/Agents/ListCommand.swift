@@ -54,7 +54,8 @@ struct ListCommand: ParsableCommand {
       statuses: statuses, provider: providerName, includeDismissed: includeDismissed)
     if context.json, !asTree, try manager.queuePositions().isEmpty {
       // Nothing queued, so no record needs a queue position: the JSON comes straight from the rows.
-      AgentOutput.writeBytes(try manager.listJSON(filter))
+      // Written in pieces as they are made, so a reader through a pipe takes them meanwhile.
+      try manager.writeListJSON(filter) { AgentOutput.writeBytes($0) }
       AgentOutput.writeBytes([UInt8(ascii: "\n")])
       return .success
     }

@@ -185,7 +185,7 @@ struct SpawnCommand: ParsableCommand {
       throw AgentError(.invalidName, problem)
     }
     let prompt = try readPrompt()
-    guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    guard !prompt.trimmedOfWhitespaceAndNewlines.isEmpty else {
       throw AgentError(
         .missingPrompt,
         "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")

@@ -1,0 +1,105 @@
+import JSONKit
+import StateStore
+
+extension AgentStore {
+  /// The agents matching `filter` as one JSON array, in ``list(_:)``'s order, each written as
+  /// `AgentRecord.writeJSON(to:)` writes it — straight from the rows, without making the records
+  /// (for `list --json` over many thousands of agents).
+  public func listJSON(_ filter: Filter = Filter()) throws(StoreError) -> [UInt8] {
+    let (condition, parameters) = Self.whereClause(filter)
+    let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
+    return try database.read { (connection) throws(StoreError) -> [UInt8] in
+      try Self.wholeJSON(connection, sql: sql, parameters: parameters)
+    }
+  }
+
+  /// Writes the text ``listJSON(_:)`` returns, in pieces of about `chunkSize` bytes handed to
+  /// `write` as they are made: a reader at the other end of a pipe takes each piece while the next
+  /// is made, instead of waiting for the whole text and then for its transfer.
+  ///
+  /// The same text, and the same errors, with nothing written first: the rows that could make it
+  /// fail (an unknown status, a JSON column that is not NULL) are checked before the first piece,
+  /// in the same read transaction; when one of them would fail, the text is made whole as
+  /// ``listJSON(_:)`` makes it, which throws its error.
+  public func writeListJSON(
+    _ filter: Filter = Filter(), chunkSize: Int = 64 * 1024, to write: (UnsafeBufferPointer<UInt8>) -> Void
+  ) throws(StoreError) {
+    let (condition, parameters) = Self.whereClause(filter)
+    let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
+    try database.read { (connection) throws(StoreError) in
+      // One snapshot for the check and the rows (a read transaction: writers go on meanwhile).
+      try connection.execute("BEGIN")
+      do throws(StoreError) {
+        if try Self.rowsAreReadable(connection) {
+          try Self.streamJSON(connection, sql: sql, parameters: parameters, chunkSize: chunkSize, to: write)
+        } else {
+          try Self.wholeJSON(connection, sql: sql, parameters: parameters).withUnsafeBufferPointer {
+            write($0)
+          }
+        }
+        try connection.execute("COMMIT")
+      } catch {
+        connection.rollback()
+        throw error
+      }
+    }
+  }
+
+  /// Whether every row of the table reads as a record, as far as its status and its three JSON
+  /// columns tell (the rest of a row cannot fail): its statuses from their index, then the rows
+  /// with something in a JSON column. Rows outside the filter are checked too, which costs less
+  /// than applying it twice; one that would fail only sends the listing the slower way.
+  private static func rowsAreReadable(_ connection: SQLiteConnection) throws(StoreError) -> Bool {
+    let statusesKnown = try connection.with("SELECT DISTINCT status FROM agents") {
+      (statement) throws(StoreError) -> Bool in
+      while try statement.step() {
+        guard statement.string(0).flatMap(AgentStatus.init(rawValue:)) != nil else { return false }
+      }
+      return true
+    }
+    guard statusesKnown else { return false }
+    let json =
+      "SELECT extra_arguments, fallback, pending_questions FROM agents"
+      + " WHERE extra_arguments IS NOT NULL OR fallback IS NOT NULL OR pending_questions IS NOT NULL"
+    return try connection.with(json) { (statement) throws(StoreError) -> Bool in
+      while try statement.step() {
+        for column in Int32(0)...2 {
+          guard let text = statement.string(column) else { continue }
+          guard (try? JSONParser.parse(text).arrayValue) != nil else { return false }
+        }
+      }
+      return true
+    }
+  }
+
+  private static func wholeJSON(
+    _ connection: SQLiteConnection, sql: String, parameters: [String]
+  ) throws(StoreError) -> [UInt8] {
+    try connection.with(sql) { (statement) throws(StoreError) -> [UInt8] in
+      for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
+      // About 700 bytes a record; grown from there.
+      var output = JSONOutput(reservingCapacity: 64 * 1024)
+      output.beginArray()
+      while try statement.step() { try AgentRows.writeJSON(statement, path: connection.path, to: &output) }
+      output.endArray()
+      return output.bytes
+    }
+  }
+
+  private static func streamJSON(
+    _ connection: SQLiteConnection, sql: String, parameters: [String], chunkSize: Int,
+    to write: (UnsafeBufferPointer<UInt8>) -> Void
+  ) throws(StoreError) {
+    try connection.with(sql) { (statement) throws(StoreError) in
+      for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
+      var output = JSONOutput(reservingCapacity: chunkSize + 16 * 1024)
+      output.beginArray()
+      while try statement.step() {
+        try AgentRows.writeJSON(statement, path: connection.path, to: &output)
+        if output.count >= chunkSize { output.drain(write) }
+      }
+      output.endArray()
+      output.drain(write)
+    }
+  }
+}
