@@ -46,7 +46,11 @@ extension ProviderDefinition {
       exhaustion: try entry.optionalObjects("exhaustion") { (reader) throws(EntryMismatch) in
         try exhaustionRule(reader)
       } ?? [],
-      notes: try entry.optionalString("notes"))
+      notes: try entry.optionalString("notes"),
+      liveInput: try entry.optionalString("liveInput").map { (text) throws(EntryMismatch) in
+        guard let mode = LiveInput(rawValue: text) else { throw EntryMismatch() }
+        return mode
+      })
   }
 
   private static func promptMode(_ reader: EntryReader) throws(EntryMismatch) -> PromptMode {
