@@ -55,6 +55,7 @@ import Testing
         add(command, [command, target])
       }
       add("answer", ["answer", target, "--answer", "q1=red"])
+      add("send", ["send", target, "planted instructions"])
       add("wait", ["wait", target, "--timeout", "1"])
       add("events", ["events", "--agent", target])
     }

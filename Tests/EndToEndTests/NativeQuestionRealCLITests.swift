@@ -165,3 +165,52 @@ import Testing
       body.contains("SQLite") && body.contains("Which database should the app use?"), "\(body.prefix(3000))")
   }
 }
+
+/// A question held open survives its supervisor being killed: the CLI ends, the agent keeps waiting
+/// with its questions, and an answer resumes the session.
+@Suite(.serialized) struct HeldQuestionCrashRealCLITests {
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aHeldQuestionSurvivesASupervisorKill() throws {
+    let world = try NativeQuestionRealCLITests()
+    let script =
+      #"{"keys": {"tok-crash": ["# + NativeQuestionRealCLITests.ask + ", "
+      + NativeQuestionRealCLITests.done("Picked Postgres after a crash.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: world.directory.url)
+    defer { server.stop() }
+    let environment = world.environment(server)
+    let added = try world.multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-crash")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try world.multiagent(
+      [
+        "spawn", "--provider", "claude", "--cwd", world.repository, "--name", "survivor",
+        "Set up the database.",
+      ],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    #expect(try world.multiagent(["wait", "survivor", "--timeout", "90"], environment).exitCode == 3)
+    let waiting = try world.record("survivor", environment)
+    let session = try #require(waiting["session_id"] as? String)
+    let cli = try #require(NativeQuestionRealCLITests.cliPID(waiting))
+    let supervisor = try #require((waiting["supervisor"] as? [String: Any])?["pid"] as? Int)
+    kill(pid_t(supervisor), SIGKILL)
+
+    // The live pipe went with it: the CLI ends; reconcile lets the question go, the agent waits.
+    let deadline = Date().addingTimeInterval(30)
+    while kill(cli, 0) == 0 && Date() < deadline { usleep(100_000) }
+    #expect(kill(cli, 0) != 0, "the CLI ended with its supervisor")
+    #expect(try world.multiagent(["reconcile"], environment).exitCode == 0)
+    let held = try world.record("survivor", environment)
+    #expect(held["status"] as? String == "waiting_for_input", "\(held)")
+    #expect((held["pending_questions"] as? [Any])?.count == 1)
+
+    let answered = try world.multiagent(["answer", "survivor", "--answer", "q1=Postgres"], environment)
+    #expect(answered.exitCode == 0, "answer: \(answered.stderr)")
+    #expect(try world.multiagent(["wait", "survivor", "--timeout", "90"], environment).exitCode == 0)
+    let final = try world.record("survivor", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["session_id"] as? String == session)
+    let last = try #require(try server.requests().last { $0["key"]?.stringValue == "tok-crash" })
+    #expect(JSONWriter.string(last["body"] ?? .null).contains("Postgres"))
+  }
+}

@@ -24,12 +24,18 @@ extension AgentManager {
         "\(record.name) is \(record.status.rawValue), not waiting for input; only an agent with pending "
           + "questions can be answered")
     }
-    if let provider, provider != record.provider {
-      return try answer(record, answers, on: provider)
-    }
     // A question the running CLI holds open is answered into the same turn.
     let held = LiveSession.readHeld(at: AgentPaths(home: home, id: record.id).heldQuestion)
     let supervisorAlive = record.supervisor.map { ProcessInspector().isAlive($0) } ?? false
+    if let provider, provider != record.provider {
+      if held != nil && supervisorAlive {
+        throw AgentError(
+          .invalidState,
+          "\(record.name)'s \(record.provider) CLI is holding its questions open; answer without --provider, "
+            + "or wait until questions.holdFor lets them go")
+      }
+      return try answer(record, answers, on: provider)
+    }
     if let held, !held.released, supervisorAlive, let answered = try answerHeld(record, held, answers) {
       return answered
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProcessKit
 import ProviderKit
 
@@ -51,6 +52,7 @@ extension CLIRun {
   /// One turn of the follow loop for a live run: writes what the pipe can take, delivers answers to
   /// a held question, and lets the question go when nobody answered in time.
   func stepLive(_ live: LiveSession, _ ending: inout Ending) {
+    deliverLive(live)
     live.pipe.flush()
     guard let held = live.held else { return }
     if let answers = LiveSession.readAnswers(at: paths.liveAnswer, requestID: held.request.requestID) {
@@ -88,4 +90,42 @@ extension CLIRun {
 extension LiveSession {
   /// How often a live run is looked at: answers and messages reach the CLI this soon.
   static let pollInterval: Duration = .milliseconds(200)
+}
+
+/// Messages sent to the agent (`send`, kept in its ``AgentInbox``): with the next run's prompt, or
+/// into the running CLI's live channel at once.
+extension CLIRun {
+  /// `plan` with the messages waiting in the inbox added to its prompt, and those messages.
+  func withMessages(_ plan: RunPlan) -> (RunPlan, [AgentInbox.Message]) {
+    let messages = AgentInbox(paths: paths).pending()
+    guard !messages.isEmpty else { return (plan, []) }
+    var plan = plan
+    plan.prompt += "\n\n" + AgentInbox.turn(messages.map(\.text))
+    return (plan, messages)
+  }
+
+  /// Takes delivered messages out of the inbox and says so.
+  func delivered(_ messages: [AgentInbox.Message], how: String) {
+    guard !messages.isEmpty else { return }
+    AgentInbox(paths: paths).remove(messages)
+    let data = JSONObject(
+      keys: ["delivery", "count"], values: [.string(how), .number(Double(messages.count))])
+    logger.attempt("store the message_delivered event", agent: agentID) {
+      try store.appendEvent(
+        agentID: agentID, type: "message_delivered",
+        message: "\(messages.count) message(s) delivered "
+          + (how == "live" ? "to the running CLI" : "with the run"),
+        data: .object(data))
+    }
+  }
+
+  /// Writes waiting messages into a live run whose turn is still going (Claude queues each for a
+  /// turn of its own in the same run); once the run's turns are over they wait for the next run.
+  func deliverLive(_ live: LiveSession) {
+    guard !live.pipe.isClosed, live.turnsEnded < live.turnsAsked else { return }
+    let messages = AgentInbox(paths: paths).pending()
+    guard !messages.isEmpty else { return }
+    for message in messages { live.send(AgentInbox.turn([message.text])) }
+    delivered(messages, how: "live")
+  }
 }

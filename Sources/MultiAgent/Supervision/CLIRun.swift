@@ -100,6 +100,8 @@ struct CLIRun {
   mutating func launch(_ plan: RunPlan, credentials: PreparedCredentials?) throws -> Launch {
     guard let record = try store.agent(id: agentID) else { return .settledMeanwhile(nil) }
     if plan.kind == .resume && plan.sessionID == nil { return .failed("a resume needs a session id") }
+    // Messages sent meanwhile (`send`) go with this run's prompt.
+    let (plan, messages) = withMessages(plan)
     let command: CommandSpec
     do { command = try self.command(for: plan, record: record, credentials: credentials) } catch {
       return .failed(error.message)
@@ -123,6 +125,7 @@ struct CLIRun {
       return .failed("cannot start \(command.executable): \(error.message)")
     }
     let live = startLive(command, pipe: pipe)
+    delivered(messages, how: "with_run")
     Failpoint.supervisorLaunched.hit()
     let started = try store.transition(
       id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"

@@ -37,6 +37,9 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
   public static let holdQuestion = StatusChange("hold_question", from: [.running], to: .waitingForInput)
   /// The user answered a held question: the answers go into the same turn of the running CLI.
   public static let answerHeld = StatusChange("answer_held", from: [.waitingForInput], to: .running)
+  /// A finished agent got a message (`send`): its session resumes with it as a new turn.
+  public static let followUp = StatusChange(
+    "follow_up", from: [.completed, .failed, .stopped, .crashed], to: .starting)
   /// The supervisor started the CLI.
   public static let launch = StatusChange("launch", from: supervised, to: .running)
   /// Every account is exhausted: the supervisor waits for the earliest reset.
@@ -61,7 +64,7 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
   /// Every named change, for the tests that hold them to the table.
   public static var all: [StatusChange] {
     [
-      admit, answer, holdQuestion, answerHeld, launch, waitForAccount, fail, stop, crashBeforeStart,
+      admit, answer, holdQuestion, answerHeld, followUp, launch, waitForAccount, fail, stop, crashBeforeStart,
       worktreeVanished,
     ]
       + [AgentStatus.completed, .failed, .crashed, .waitingForInput].map(settle(to:))
@@ -69,20 +72,21 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension AgentStatus {
-  /// The status machine: for each status, the statuses it may change to. Terminal statuses change
-  /// no more; staying in the same status is not a change and is always allowed.
+  /// The status machine: for each status, the statuses it may change to. A terminal status changes
+  /// only when a message resumes the agent's session (`send`); staying in the same status is not a
+  /// change and is always allowed.
   ///
   /// `queued → starting → running → {waiting_for_input | waiting_for_account | completed | failed |
   /// stopped | crashed}`; `waiting_for_input → starting` (answered); `waiting_for_input → running`
   /// (a held question answered into the running CLI); `waiting_for_account → running` (an account
-  /// freed up); any live status → `stopped`.
+  /// freed up); any live status → `stopped`; a finished one → `starting` (a message resumes it).
   public static let legalTransitions: [AgentStatus: Set<AgentStatus>] = [
     .queued: [.starting, .stopped],
     .starting: [.running, .waitingForInput, .waitingForAccount, .completed, .failed, .stopped, .crashed],
     .running: [.waitingForInput, .waitingForAccount, .completed, .failed, .stopped, .crashed],
     .waitingForAccount: [.running, .waitingForInput, .completed, .failed, .stopped, .crashed],
     .waitingForInput: [.starting, .running, .stopped, .crashed],
-    .completed: [], .failed: [], .stopped: [], .crashed: [],
+    .completed: [.starting], .failed: [.starting], .stopped: [.starting], .crashed: [.starting],
   ]
 
   /// Whether an agent in this status may change to `next` (staying put always may).

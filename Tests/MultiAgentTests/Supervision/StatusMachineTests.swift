@@ -8,12 +8,14 @@ import Testing
 
 /// The one table of legal status transitions, and the store holding every write to it.
 @Suite struct StatusMachineTests {
-  @Test func terminalStatusesChangeNoMore() {
+  @Test func terminalStatusesChangeOnlyWhenAMessageResumesThem() {
     for status in AgentStatus.allCases where status.isTerminal {
       for next in AgentStatus.allCases where next != status {
-        #expect(!status.canChange(to: next), "\(status) → \(next)")
+        #expect(status.canChange(to: next) == (next == .starting), "\(status) → \(next)")
       }
+      #expect(StatusChange.followUp.from.contains(status))
     }
+    #expect(StatusChange.all.filter { $0.to == .starting && $0.from.contains(.completed) } == [.followUp])
   }
 
   @Test func everyLiveStatusCanBeStopped() {

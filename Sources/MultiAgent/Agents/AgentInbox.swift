@@ -1,0 +1,55 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Messages sent to an agent (`multiagent send`) that its CLI has not got yet:
+/// `<home>/agents/<id>/inbox/<time>-<n>.txt`, one private file each. A message leaves the inbox
+/// only once it is on its way — written to a live CLI, or in the run plan that carries it — so a
+/// crash in between loses none (at worst it is delivered again).
+struct AgentInbox {
+  let directory: String
+
+  init(paths: AgentPaths) {
+    directory = paths.directory + "/inbox"
+  }
+
+  /// One message waiting.
+  struct Message: Equatable {
+    var name: String
+    var text: String
+  }
+
+  /// Keeps `text` for the agent.
+  func add(_ text: String) throws {
+    try FileSystem.makePrivateDirectory(directory)
+    let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
+    let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + "-\(getpid()).txt"
+    try FileSystem.writeSecure(Data(text.utf8), to: directory + "/" + name)
+  }
+
+  /// The messages waiting, oldest first.
+  func pending() -> [Message] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+    return names.filter { $0.hasSuffix(".txt") }.sorted().compactMap { name in
+      guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+      return Message(name: name, text: String(decoding: data, as: UTF8.self))
+    }
+  }
+
+  /// Whether any message waits.
+  var isEmpty: Bool { pending().isEmpty }
+
+  /// Takes `messages` out of the inbox (they are on their way).
+  func remove(_ messages: [Message]) {
+    for message in messages { unlink(directory + "/" + message.name) }
+  }
+
+  /// The text that hands `messages` to the model as one user turn.
+  static func turn(_ messages: [String]) -> String {
+    if messages.count == 1 { return "Message from the user:\n\n" + messages[0] }
+    let numbered = messages.enumerated().map { "\($0.offset + 1). \($0.element)" }
+    return "Messages from the user:\n\n" + numbered.joined(separator: "\n\n")
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import JSONKit
+import TestSupport
+import Testing
+
+/// `multiagent send` with the REAL CLIs: into a running claude's live channel (a later request of
+/// the same session carries it, the same process finishing), and to a completed codex agent (its
+/// thread resumes with the message as a new turn).
+@Suite(.serialized) struct SendRealCLITests {
+  let directory: TemporaryDirectory
+  let home: String
+  let repository: String
+
+  init() throws {
+    directory = try TemporaryDirectory(prefix: "send")
+    home = directory.path("home")
+    repository = directory.path("repo")
+    try GitRepository.create(at: repository)
+  }
+
+  func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
+    -> CLIRunner.Result
+  {
+    try CLIRunner.run(
+      ["--home", home] + arguments, environment: environment, timeout: 150, standardInput: input)
+  }
+
+  func record(_ name: String, _ environment: [String: String]) throws -> [String: Any] {
+    try #require(try multiagent(["--json", "show", name], environment).json() as? [String: Any])
+  }
+
+  static func done(_ result: String) -> String {
+    let shell = "printf '%s' '{\"status\":\"done\",\"result\":\"\(result)\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
+    return #"{"text": "Finishing.", "shell": "# + JSONWriter.string(.string(shell)) + "}"
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aMessageReachesARunningClaudeInALaterRequestOfTheSameSession() throws {
+    // The first reply is held back long enough for the message to arrive during the turn.
+    let script =
+      #"{"keys": {"tok-send": [{"text": "Working on the first part.", "delay_ms": 8000}, "#
+      + Self.done("Both parts done.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = [
+      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
+    ]
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-send")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "listener", "Do the first part."],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    // Running, its first request out (and held by the server).
+    let deadline = Date().addingTimeInterval(60)
+    while (try server.requests().filter { $0["key"]?.stringValue == "tok-send" }.isEmpty) && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let sent = try multiagent(["send", "listener", "Also add a changelog entry."], environment)
+    #expect(sent.exitCode == 0, "send: \(sent.stderr)")
+    let finished = try multiagent(["wait", "listener", "--timeout", "120"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try record("listener", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Both parts done.")
+    #expect((final["runs"] as? [Any])?.count == 1, "one run: the same process took the message")
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-send" }
+    let carrying = try #require(
+      requests.first { JSONWriter.string($0["body"] ?? .null).contains("Also add a changelog entry.") })
+    let body = JSONWriter.string(carrying["body"] ?? .null)
+    #expect(
+      body.contains("Do the first part.") && body.contains("Working on the first part."), "same session")
+    let events = try multiagent(["events", "--agent", "listener"], environment).stdout
+    #expect(events.contains("message_delivered"), "\(events)")
+  }
+
+  @Test(.enabled(if: RealCLIs.hasCodex, RealCLIs.skipReason))
+  func aMessageToACompletedCodexAgentResumesItsThread() throws {
+    let script =
+      #"{"keys": {"sk-codex-send": ["# + Self.done("First task done.") + #", {"text": "ok"}, "#
+      + Self.done("Second task done.") + #", {"text": "ok"}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    try RealCLIs.writeCodexCatalog(server: server, home: home)
+    let environment = [
+      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
+      "TZ": "UTC", "CODEX_KEY": "sk-codex-send",
+    ]
+    let added = try multiagent(
+      ["accounts", "add", "codex", "--label", "A", "--api-key-env", "CODEX_KEY"], environment)
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      [
+        "spawn", "--provider", "codex", "--cwd", repository, "--name", "worker", "--wait",
+        "Do the first task.",
+      ],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stdout) \(spawn.stderr)")
+    let first = try record("worker", environment)
+    #expect(first["status"] as? String == "completed")
+    let thread = try #require(first["session_id"] as? String)
+
+    let sent = try multiagent(["send", "worker", "--wait", "Now do the second task."], environment)
+    #expect(sent.exitCode == 0, "send: \(sent.stdout) \(sent.stderr)")
+    let final = try record("worker", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Second task done.")
+    #expect(final["session_id"] as? String == thread, "the same thread")
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "sk-codex-send" }
+    let resumed = try #require(
+      requests.first { JSONWriter.string($0["body"] ?? .null).contains("Now do the second task.") })
+    #expect(JSONWriter.string(resumed["body"] ?? .null).contains("Do the first task."), "turn 1 is there")
+  }
+}
