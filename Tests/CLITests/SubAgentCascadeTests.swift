@@ -31,9 +31,10 @@ import TestSupport
   @Test func aParentThatCompletesStopsItsChildrenUnlessDetached() throws {
     let family = try SubAgentSandbox()
     let world = family.world
-    let lead = try family.spawnParent("lead", children: ["kid-a", "kid-d=d"])
+    // Children that do not report: the parent completes without waiting for them.
+    let lead = try family.spawnParent("lead", children: ["kid-a=n", "kid-d=dn"])
     try world.waitUntilRunning(lead)
-    let kids = try family.waitForChildren(["kid-a", "kid-d=d"])
+    let kids = try family.waitForChildren(["kid-a=n", "kid-d=dn"])
 
     try family.openParentGate()
     #expect(try world.run(["wait", lead, "--timeout", "30"]).exitCode == 0)
@@ -49,5 +50,35 @@ import TestSupport
 
     try world.openGate()
     #expect(try world.run(["wait", "kid-d", "--timeout", "30"]).exitCode == 0)
+  }
+
+  @Test func aParentWaitsForItsReportingChildAndHearsItsResultInItsSession() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent("lead", children: ["kid-r"])
+    try world.waitUntilRunning(lead)
+    let kids = try family.waitForChildren(["kid-r"])
+    #expect(try world.record("kid-r")["reports_to_parent"] as? Bool == true)
+
+    // The parent's turn ends while its child runs: it stays running, waiting for the report.
+    try family.openParentGate()
+    try world.waitForRecord(lead, "waiting for reports") { _ in
+      (try? world.run(["events", "--agent", lead]).stdout.contains("awaiting_children")) == true
+    }
+    #expect(try world.record(lead)["status"] as? String == "running")
+    #expect(try world.record("kid-r")["status"] as? String == "running", "the child is not stopped")
+
+    // The child completes; its report resumes the parent's session, which then completes.
+    try world.openGate()
+    #expect(try world.run(["wait", lead, "--timeout", "60"]).exitCode == 0)
+    #expect(try world.record("kid-r")["status"] as? String == "completed")
+    let parent = try world.record(lead)
+    let id = try #require(parent["id"] as? String)
+    let plan = try String(contentsOfFile: world.stateDirectory(id) + "/run.json", encoding: .utf8)
+    #expect(plan.contains("[multiagent] child kid-r completed: done: @gate child kid-r"), "\(plan)")
+    #expect(plan.contains("\"kind\":\"resume\""), "the same session resumed")
+    let events = try world.run(["events", "--agent", lead]).stdout
+    #expect(events.contains("child_reported") && events.contains("message_delivered"), "\(events)")
+    _ = kids
   }
 }

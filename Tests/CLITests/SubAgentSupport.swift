@@ -12,7 +12,8 @@ import TestSupport
 /// `MULTIAGENT_HOME`, and no `--parent` or `--home` is given.
 ///
 /// The prompt's first line says what to spawn: `@spawn kid-a kid-b=d;` spawns `fake` agents
-/// `kid-a` and `kid-b` (the `=d` one with `--detach-from-parent`), each with the prompt
+/// `kid-a` and `kid-b` (the `=d` one with `--detach-from-parent`; `=n` is `--no-report`, `=dn`
+/// both), each with the prompt
 /// `@gate child NAME` (they wait for ``LifecycleSandbox/gate``). Each spawn's exit code, stdout and
 /// stderr land in `spawned/<name>.{code,out,err}` next to the script. Then the parent waits (up to
 /// 60 s) for ``parentGate`` and completes.
@@ -43,7 +44,8 @@ struct SubAgentSandbox {
     try "open".write(toFile: parentGate, atomically: true, encoding: .utf8)
   }
 
-  /// Spawns a `parent` agent called `name` that spawns `children` (`kid` or `kid=d` for detached).
+  /// Spawns a `parent` agent called `name` that spawns `children` (`kid`, `kid=d` for detached,
+  /// `kid=n` for no report, `kid=dn` for both).
   func spawnParent(_ name: String, children: [String]) throws -> String {
     let result = try world.run([
       "spawn", "--provider", "parent", "--cwd", world.repository, "--name", name,
@@ -59,7 +61,7 @@ struct SubAgentSandbox {
   func waitForChildren(_ names: [String]) throws -> [String: String] {
     var ids: [String: String] = [:]
     for name in names {
-      let base = name.hasSuffix("=d") ? String(name.dropLast(2)) : name
+      let base = name.split(separator: "=").first.map(String.init) ?? name
       #expect(
         eventually(timeout: 60) {
           FileManager.default.fileExists(atPath: world.sandbox.bin + "/spawned/\(base).code")
@@ -118,7 +120,9 @@ struct SubAgentSandbox {
     children=$(printf '%s\n' "$prompt" | head -n 1 | sed -n 's/^@spawn \([^;]*\);.*/\1/p')
     for child in $children; do
       case "$child" in
+        *=dn) name="${child%=dn}"; detach="--detach-from-parent --no-report" ;;
         *=d) name="${child%=d}"; detach="--detach-from-parent" ;;
+        *=n) name="${child%=n}"; detach="--no-report" ;;
         *) name="$child"; detach="" ;;
       esac
       multiagent --json spawn --provider fake --cwd "$PWD" --name "$name" $detach "@gate child $name" \

@@ -95,7 +95,8 @@ extension AgentManager {
       // word while this process works.
       supervisor: plan.scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
       accountPinned: plan.accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent,
-      fallback: plan.fallback)
+      fallback: plan.fallback,
+      reportsToParent: options.parentID != nil && (options.reportToParent ?? (authority.agentID != nil)))
     let token = AgentToken.generate()
     do {
       return (try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true), token)

@@ -32,14 +32,18 @@ public struct SpawnOptions: Sendable, Hashable {
   /// The providers to continue on, in order, when this one cannot go on; `nil` takes the
   /// `fallback` map of `<home>/config.json`, `[]` means none (see ``RotationSettings``).
   public var fallback: [String]?
+  /// Whether the agent reports to its parent when it settles; `nil`: yes for a child spawned from
+  /// inside an agent (its parent then learns of it in its own session), no otherwise.
+  public var reportToParent: Bool?
 
   /// Creates options.
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
     useWorktree: Bool = true, inputFiles: [String] = [], model: String? = nil, extraArguments: [String] = [],
     taskID: String? = nil, parentID: String? = nil, account: String? = nil, rotate: Bool = false,
-    detachFromParent: Bool = false, fallback: [String]? = nil
+    detachFromParent: Bool = false, fallback: [String]? = nil, reportToParent: Bool? = nil
   ) {
+    self.reportToParent = reportToParent
     self.fallback = fallback
     self.detachFromParent = detachFromParent
     self.account = account

@@ -36,6 +36,7 @@ extension AgentRecord {
     case finishedAt = "finished_at"
     case dismissedAt = "dismissed_at"
     case detachedFromParent = "detached_from_parent"
+    case reportsToParent = "reports_to_parent"
   }
 
   /// Decodes a record; missing optional keys are nil, and times are seconds since 1970.
@@ -78,7 +79,8 @@ extension AgentRecord {
         Date.init(timeIntervalSince1970:)),
       accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false,
       detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false,
-      fallback: try c.decodeIfPresent([String].self, forKey: .fallback) ?? []
+      fallback: try c.decodeIfPresent([String].self, forKey: .fallback) ?? [],
+      reportsToParent: try c.decodeIfPresent(Bool.self, forKey: .reportsToParent) ?? false
     )
   }
 
@@ -119,6 +121,7 @@ extension AgentRecord {
     try c.encode(finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
     try c.encode(dismissedAt?.timeIntervalSince1970, forKey: .dismissedAt)
     try c.encode(detachedFromParent, forKey: .detachedFromParent)
+    try c.encode(reportsToParent, forKey: .reportsToParent)
   }
 }
 

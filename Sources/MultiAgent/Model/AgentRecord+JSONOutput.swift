@@ -57,6 +57,8 @@ extension AgentRecord {
     output.string(promptSummary)
     output.key("provider")
     output.string(provider)
+    output.key("reports_to_parent")
+    output.bool(reportsToParent)
     output.key("result")
     output.string(result)
     output.key("session_id")

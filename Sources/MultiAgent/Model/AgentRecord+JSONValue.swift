@@ -39,7 +39,7 @@ extension AgentRecord {
           "detached_from_parent", "dismissed_at", "error", "exit_code", "exit_signal", "extra_arguments",
           "fallback", "finished_at", "id",
           "model",
-          "name", "parent_id", "parse_offset", "pending_questions", "prompt_summary", "provider", "result",
+          "name", "parent_id", "parse_offset", "pending_questions", "prompt_summary", "provider", "reports_to_parent", "result",
           "session_id", "started_at", "status", "supervisor", "task_id", "updated_at", "worktree_path",
         ],
         values: [
@@ -51,7 +51,7 @@ extension AgentRecord {
           .array(extraArguments.map { .string($0) }), .array(fallback.map { .string($0) }),
           number(finishedAt?.timeIntervalSince1970), .string(id),
           text(model), .string(name), text(parentID), .number(Double(parseOffset)), .array(questions),
-          text(promptSummary), .string(provider), text(result), text(sessionID),
+          text(promptSummary), .string(provider), .bool(reportsToParent), text(result), text(sessionID),
           number(startedAt?.timeIntervalSince1970), .string(status.rawValue), process(supervisor),
           text(taskID),
           .number(updatedAt.timeIntervalSince1970), text(worktreePath),

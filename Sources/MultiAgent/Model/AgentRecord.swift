@@ -82,6 +82,9 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   /// past `rotation.fallbackAfter`, the CLI missing, the login invalid): `spawn --fallback`, or the
   /// `fallback` map of `<home>/config.json` at spawn. Empty: none.
   public var fallback: [String]
+  /// Whether it reports to its parent when it settles (a message into the parent's session; on by
+  /// default for children spawned from inside an agent, off with `spawn --no-report`).
+  public var reportsToParent: Bool
 
   /// Creates a record; everything not given is empty.
   public init(
@@ -94,9 +97,10 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
     pendingQuestions: [PendingQuestion] = [], result: String? = nil, error: String? = nil,
     createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
     dismissedAt: Date? = nil, accountPinned: Bool = false, detachedFromParent: Bool = false,
-    fallback: [String] = []
+    fallback: [String] = [], reportsToParent: Bool = false
   ) {
     self.fallback = fallback
+    self.reportsToParent = reportsToParent
     self.accountPinned = accountPinned
     self.detachedFromParent = detachedFromParent
     self.id = id

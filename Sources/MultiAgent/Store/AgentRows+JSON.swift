@@ -100,6 +100,8 @@ extension AgentRows {
     json.text(.promptSummary, to: &output)
     output.key("provider")
     json.text(.provider, orEmpty: true, to: &output)
+    output.key("reports_to_parent")
+    json.flag(.reportsToParent, to: &output)
     output.key("result")
     json.text(.result, to: &output)
     output.key("session_id")

@@ -16,7 +16,7 @@ enum AgentColumn: Int32, CaseIterable {
   case supervisorPID, supervisorStartTime, supervisorSpawnID, cliPID, cliStartTime, cliSpawnID
   case exitCode, exitSignal, parseOffset, pendingQuestions, result, error
   case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned, detachedFromParent
-  case fallback
+  case fallback, reportsToParent
 
   /// The SQL column name.
   var name: String {
@@ -58,6 +58,7 @@ enum AgentColumn: Int32, CaseIterable {
     case .accountPinned: "account_pinned"
     case .detachedFromParent: "detached_from_parent"
     case .fallback: "fallback"
+    case .reportsToParent: "reports_to_parent"
     }
   }
 }
@@ -104,6 +105,7 @@ enum AgentRows {
     statement.bind(record.createdBranch, at: at(.createdBranch))
     statement.bind(record.accountPinned, at: at(.accountPinned))
     statement.bind(record.detachedFromParent, at: at(.detachedFromParent))
+    statement.bind(record.reportsToParent, at: at(.reportsToParent))
     statement.bind(
       record.extraArguments.isEmpty
         ? nil : JSONWriter.string(.array(record.extraArguments.map { .string($0) })),
@@ -166,7 +168,8 @@ enum AgentRows {
       error: text(.error), createdAt: createdAt, updatedAt: time(.updatedAt) ?? createdAt,
       startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
       accountPinned: row.bool(AgentColumn.accountPinned.rawValue),
-      detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue), fallback: fallback)
+      detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue), fallback: fallback,
+      reportsToParent: row.bool(AgentColumn.reportsToParent.rawValue))
   }
 
   /// The row's status; an unknown one is an error.

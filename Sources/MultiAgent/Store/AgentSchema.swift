@@ -11,6 +11,7 @@ extension AgentStore {
       StoreMigration(version: 2, legacyVersion: 2, sql: version2),
       StoreMigration(version: 3, legacyVersion: 3, sql: version3),
       StoreMigration(version: 4, sql: version4),
+      StoreMigration(version: 5, sql: version5),
     ])
 
   /// Agents and their status-change (and other) events.
@@ -94,5 +95,11 @@ extension AgentStore {
   /// array of provider names (NULL: none).
   private static let version4 = """
     ALTER TABLE agents ADD COLUMN fallback TEXT;
+    """
+
+  /// Children that report to their parent when they settle (`spawn` inside an agent; `--no-report`
+  /// turns it off).
+  private static let version5 = """
+    ALTER TABLE agents ADD COLUMN reports_to_parent INTEGER NOT NULL DEFAULT 0;
     """
 }

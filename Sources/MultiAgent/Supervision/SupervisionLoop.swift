@@ -217,6 +217,7 @@ struct SupervisionLoop {
       return .switchProvider(plan, reason: "its login was refused: \(error.prefix(200))")
     }
     if let next = try continuation(withMessagesAfter: ending) { return .chooseAccount(next) }
+    if let step = try awaitReports(after: ending) { return step }
     return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
   }
 

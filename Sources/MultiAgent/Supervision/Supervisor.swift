@@ -80,6 +80,7 @@ public struct Supervisor: Sendable {
     }
     defer {
       settled()
+      ChildReport(home: home, store: store, logger: logger).childSettled(agentID)
       FamilyCascade(store: store, logger: logger).parentSettled(agentID)
       startQueued(store: store)
     }

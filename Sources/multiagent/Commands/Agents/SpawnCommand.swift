@@ -45,6 +45,10 @@ struct SpawnCommand: ParsableCommand {
       + "(default: \"fallback\" in <home>/config.json).",
     repeatable: true)
   static let noFallback = Flag("no-fallback", help: "Never continue on another provider.")
+  static let noReport = Flag(
+    "no-report",
+    help: "Inside an agent: do not report to the parent when this agent settles (then the parent's "
+      + "completion stops it, unless --detach-from-parent).")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks questions; exit like `wait`.")
   static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
   static let maxRunning = Option<Int>(
@@ -74,7 +78,11 @@ struct SpawnCommand: ParsableCommand {
       Run inside an agent (MULTIAGENT_AGENT_ID and MULTIAGENT_TOKEN set, as multiagent sets them for
       every agent's CLI), the new agent is that agent's child; from a terminal, --parent names one.
       A child is stopped when its parent completes or fails, unless spawned with --detach-from-parent,
-      and always when its parent is stopped or deleted.
+      and always when its parent is stopped or deleted. A child spawned from inside an agent reports
+      to it when it settles: "[multiagent] child NAME completed: <result>" (or failed, or waiting for
+      input with its questions) reaches the parent's session — at once when it runs live, else with
+      its next turn — and a parent whose run ends while such children still run waits for their
+      reports instead of completing (--no-report turns this off).
 
       When every account of the provider is exhausted and the earliest reset is further away than
       rotation.fallbackAfter (default 10 minutes), or its CLI cannot start or log in, an agent with
@@ -87,7 +95,7 @@ struct SpawnCommand: ParsableCommand {
       """,
     options: [
       provider, name, cwd, base, noWorktree, input, model, arg, task, parent, detachFromParent, promptFile,
-      account, rotate, fallback, noFallback, wait, AgentOutput.timeout, follow, maxRunning,
+      account, rotate, fallback, noFallback, noReport, wait, AgentOutput.timeout, follow, maxRunning,
     ],
     arguments: [prompt]
   )
@@ -106,6 +114,7 @@ struct SpawnCommand: ParsableCommand {
   let promptFilePath: String?
   let accountReference: String?
   let rotates: Bool
+  let reports: Bool?
   /// `nil`: the config's fallback; `[]`: none.
   let fallbackProviders: [String]?
   let promptWords: [String]
@@ -133,6 +142,7 @@ struct SpawnCommand: ParsableCommand {
     promptFilePath = try arguments.value(Self.promptFile)
     accountReference = try arguments.value(Self.account)
     rotates = arguments.isSet(Self.rotate)
+    reports = arguments.isSet(Self.noReport) ? false : nil
     if rotates && accountReference == nil {
       throw CLIError.usage("conflicting_options", "--rotate needs --account")
     }
@@ -207,7 +217,7 @@ struct SpawnCommand: ParsableCommand {
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
         taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
-        detachFromParent: detaches, fallback: fallbackProviders), maxRunning: maxRunningLimit,
+        detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports), maxRunning: maxRunningLimit,
       supervisor: pending)
 
     if waits {
