@@ -142,6 +142,7 @@ extension AgentManager {
         _ = try SupervisionLoop.settle(store: store, id: record.id, exit: nil, paths: paths)
       }
       report.settled.append(record.name)
+      ChildReport(home: home, store: store, logger: logger).childSettled(record.id)
       FamilyCascade(store: store, logger: logger).parentSettled(record.id)
     } catch {
       logger.warning(
@@ -176,6 +177,7 @@ extension AgentManager {
       }
     }
     report.worktreeGone.append(record.name)
+    ChildReport(home: home, store: store, logger: logger).childSettled(record.id)
     FamilyCascade(store: store, logger: logger).parentSettled(record.id)
   }
 
