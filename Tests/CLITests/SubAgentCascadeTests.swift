@@ -81,4 +81,26 @@ import TestSupport
     #expect(events.contains("child_reported") && events.contains("message_delivered"), "\(events)")
     _ = kids
   }
+
+  @Test func aParentWaitingForReportsSurvivesItsSupervisorBeingKilled() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent("lead", children: ["kid-r"])
+    try world.waitUntilRunning(lead)
+    _ = try family.waitForChildren(["kid-r"])
+    try family.openParentGate()
+    try world.waitForRecord(lead, "waiting for reports") { _ in
+      (try? world.run(["events", "--agent", lead]).stdout.contains("awaiting_children")) == true
+    }
+    let supervisor = try #require((try world.record(lead)["supervisor"] as? [String: Any])?["pid"] as? Int)
+    kill(pid_t(supervisor), SIGKILL)
+    #expect(try world.run(["reconcile"]).exitCode == 0)
+    #expect(try world.record(lead)["status"] as? String == "running", "not settled by reconcile")
+    #expect(try world.record("kid-r")["status"] as? String == "running", "its child is not stopped")
+    try world.openGate()
+    #expect(try world.run(["wait", lead, "--timeout", "60"]).exitCode == 0)
+    let id = try #require(try world.record(lead)["id"] as? String)
+    let plan = try String(contentsOfFile: world.stateDirectory(id) + "/run.json", encoding: .utf8)
+    #expect(plan.contains("[multiagent] child kid-r completed"), "\(plan)")
+  }
 }

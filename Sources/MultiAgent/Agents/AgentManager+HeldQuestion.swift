@@ -28,3 +28,12 @@ extension AgentManager {
     }
   }
 }
+
+extension AgentManager {
+  /// Whether an agent has reporting children still running, or messages waiting in its inbox.
+  func waitsForChildrenOrMessages(_ record: AgentRecord, paths: AgentPaths) -> Bool {
+    if !AgentInbox(paths: paths).isEmpty { return true }
+    let children = (try? store.list(AgentStore.Filter(parentID: record.id, includeDismissed: true))) ?? []
+    return children.contains { $0.reportsToParent && !ChildReport.reported.contains($0.status) }
+  }
+}

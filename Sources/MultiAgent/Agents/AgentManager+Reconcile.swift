@@ -120,6 +120,13 @@ extension AgentManager {
       if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
+    // Its run ended and it was waiting for reports of children that still run (or messages were
+    // waiting): a new supervisor picks that up (it adopts, finds the CLI gone, and waits again)
+    // rather than settling it — which would stop those children.
+    if record.status == .running, record.cli != nil, waitsForChildrenOrMessages(record, paths: paths) {
+      if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
+      return
+    }
     // Nobody is running: parse what is left of the log and settle.
     settleFromLog(record, paths: paths, dead: dead, into: &report)
   }

@@ -29,6 +29,7 @@ enum ProviderDescription {
         "oauth refresh",
         credentials.oauthRefresh.map { "\($0.url) (client \($0.clientID), \($0.encoding))" } ?? "-"
       ),
+      ("live input", definition.liveInput?.rawValue ?? "-"),
       ("session files", list(definition.sessionFiles?.patterns ?? [])),
       ("session companions", list(definition.sessionFiles?.companions ?? [])),
       ("environment", assignments(definition.environment)),
