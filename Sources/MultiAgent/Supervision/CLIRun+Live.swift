@@ -88,8 +88,10 @@ extension CLIRun {
 }
 
 extension LiveSession {
-  /// How often a live run is looked at: answers and messages reach the CLI this soon.
-  static let pollInterval: Duration = .milliseconds(200)
+  /// How often a live run is looked at: answers and messages reach the CLI this soon, and — what
+  /// `spawn --wait` feels — the end of the last turn is seen this soon (the CLI waits for its input
+  /// to close before it exits). A live run costs more wake-ups than a run that exits by itself.
+  static let pollInterval: Duration = .milliseconds(50)
 }
 
 /// Messages sent to the agent (`send`, kept in its ``AgentInbox``): with the next run's prompt, or
