@@ -88,10 +88,10 @@ extension CLIRun {
 }
 
 extension LiveSession {
-  /// How often a live run is looked at: answers and messages reach the CLI this soon, and — what
-  /// `spawn --wait` feels — the end of the last turn is seen this soon (the CLI waits for its input
-  /// to close before it exits). A live run costs more wake-ups than a run that exits by itself.
-  static let pollInterval: Duration = .milliseconds(50)
+  /// How often a live run is looked at when its CLI writes nothing: answers and messages reach the
+  /// CLI this soon. What it writes (the end of a turn, after which it waits for its input to close
+  /// before it exits; a question) wakes the supervisor at once (see ``ExitWatcher``).
+  static let pollInterval: Duration = .milliseconds(200)
 }
 
 /// Messages sent to the agent (`send`, kept in its ``AgentInbox``): with the next run's prompt, or

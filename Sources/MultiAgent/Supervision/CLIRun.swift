@@ -214,7 +214,10 @@ struct CLIRun {
     // An adopted run's previous supervisor may have seen a usage limit it did not get to act on.
     if !cli.isChild { ending.exhaustion = Self.readExhaustion(paths.exhaustion) }
     var stopWatch = StopWatch()
-    let exitWatcher = ExitWatcher(pid: cli.identity.pid)
+    // A live run reacts to what the CLI writes (a turn's end, a question) as it is written.
+    let exitWatcher =
+      cli.live != nil
+      ? ExitWatcher(pid: cli.identity.pid, fileChanges: paths.outputLog) : ExitWatcher(pid: cli.identity.pid)
     let inspector = ProcessInspector()
     while true {
       try take(follower.poll(), cli, &ending)
