@@ -30,7 +30,6 @@ enum RemoteScripts {
     [ -x "$b" ] || exit 127
     cd "$HOME" || exit 1
     if [ "$3" = raw ]; then r=--raw; else r=; fi
-    set -o pipefail 2>/dev/null || true
     "$b" --home "$HOME/\(home)" logs "$1" $r | tail -c +"$2"
     """
 
