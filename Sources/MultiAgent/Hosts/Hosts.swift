@@ -23,6 +23,7 @@ import StateStore
 public struct Hosts: Sendable {
   let store: HostStore
   let agents: AgentStore
+  let remoteAgents: RemoteAgentStore
   /// The runner every SSH call of these hosts goes through.
   public let ssh: SSHRunner
 
@@ -32,9 +33,11 @@ public struct Hosts: Sendable {
   /// - Parameter environment: what `ssh` runs with (`PATH`, `HOME`, `SSH_AUTH_SOCK`, …).
   /// - Throws: `StoreError` (`cannotOpen`, `corrupt`, `schemaTooNew`, `busy`, …).
   public init(home: StateHome, environment: [String: String]) throws(StoreError) {
-    let database = try StateDatabase(path: home.database, schemas: AgentStore.schemas + [HostStore.schema])
+    let database = try StateDatabase(
+      path: home.database, schemas: AgentStore.schemas + [HostStore.schema, RemoteAgentStore.schema])
     agents = AgentStore(database: database)
     store = HostStore(database: database)
+    remoteAgents = RemoteAgentStore(database: database)
     ssh = SSHRunner(directory: home.path + "/ssh", environment: environment)
   }
 
@@ -101,9 +104,13 @@ public struct Hosts: Sendable {
   /// Every host, by name.
   public func list() throws(StoreError) -> [RemoteHost] { try store.list() }
 
-  /// How many agents that are not done run on `host`. Always 0 until agents can be spawned on a
-  /// host: every agent runs on this machine.
-  public func activeAgentCount(on host: RemoteHost) throws(StoreError) -> Int { 0 }
+  /// How many agents spawned there with `spawn --host` were not done when last seen.
+  public func activeAgentCount(on host: RemoteHost) throws(StoreError) -> Int {
+    try remoteAgents.list().filter {
+      $0.host.lowercased() == host.name.lowercased()
+        && !(AgentStatus(rawValue: $0.lastStatus)?.isTerminal ?? false)
+    }.count
+  }
 
   /// Forgets `host` and closes its master connection. Callers check ``activeAgentCount(on:)``
   /// first.

@@ -50,6 +50,10 @@ public struct SSHConnection: Sendable, Hashable {
     return options + ["-O", "exit", "--", host.address]
   }
 
+  /// `GIT_SSH_COMMAND` for git to reach this host through the same connection: `ssh` with these
+  /// options, each word quoted (git runs it with a shell).
+  public var gitSSHCommand: String { ShellQuoting.command(["ssh"] + options) }
+
   private var options: [String] {
     var arguments = [
       "-o", "BatchMode=yes",

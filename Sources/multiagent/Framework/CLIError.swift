@@ -50,6 +50,7 @@ struct CLIError: Error, Sendable, Hashable {
     switch error {
     case let error as CLIError: return error
     case let error as AgentError: return error.cliError
+    case let error as HostError: return HostOutput.cliError(error)
     case let error as StateHomeError:
       // Only resolving the home (no --home, no $MULTIAGENT_HOME, no user home) has this path.
       return .failure(

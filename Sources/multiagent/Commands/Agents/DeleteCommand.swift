@@ -27,6 +27,10 @@ struct DeleteCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.delete(
+        agent, hosts: hosts, keepBranch: keepsBranch, context: context)
+    }
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
     let descendants = try await manager.deleteTree(record.id, keepBranch: keepsBranch).filter {

@@ -52,7 +52,9 @@ struct ListCommand: ParsableCommand {
     let manager = try context.agentManager()
     let filter = AgentStore.Filter(
       statuses: statuses, provider: providerName, includeDismissed: includeDismissed)
-    if context.json, !asTree, try manager.queuePositions().isEmpty {
+    // Agents on hosts (`spawn --host`), asked of their hosts now; none in a home without hosts.
+    let remote = asTree ? [] : await RemoteAgentOutput.views(context, filter: filter)
+    if context.json, !asTree, remote.isEmpty, try manager.queuePositions().isEmpty {
       // Nothing queued, so no record needs a queue position: the JSON comes straight from the rows.
       // Written in pieces as they are made, so a reader through a pipe takes them meanwhile.
       try manager.writeListJSON(filter) { AgentOutput.writeBytes($0) }
@@ -76,6 +78,10 @@ struct ListCommand: ParsableCommand {
       depths = depth
     }
     let positions = records.contains { $0.status == .queued } ? try manager.queuePositions() : [:]
+    if context.json, !remote.isEmpty {
+      RemoteAgentOutput.writeList(records, positions: positions, remote: remote, context: context)
+      return .success
+    }
     if context.json {
       // Queued agents carry their place in the queue (1 = next to start).
       AgentOutput.writeJSONArray(records, positions: positions)
@@ -93,6 +99,7 @@ struct ListCommand: ParsableCommand {
         record.taskID ?? "-",
       ])
     }
+    for view in remote { table.append(RemoteAgentOutput.row(view, now: now, style: style)) }
     context.console.write(table.rendered())
     return .success
   }

@@ -32,6 +32,10 @@ struct LogsCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.logs(
+        agent, hosts: hosts, raw: raw, follow: follows, context: context)
+    }
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
     _ = try await AgentOutput.followLog(

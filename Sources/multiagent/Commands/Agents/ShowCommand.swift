@@ -19,6 +19,10 @@ struct ShowCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      await RemoteAgentOutput.show(agent, hosts: hosts, context: context)
+      return .success
+    }
     let manager = try context.agentManager()
     let record = try manager.agent(reference, allowSelf: true)
     if context.json {

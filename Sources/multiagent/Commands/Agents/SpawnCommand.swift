@@ -57,6 +57,9 @@ struct SpawnCommand: ParsableCommand {
       + "overrides limits.maxRunning of <home>/config.json for this agent.",
     expected: "a whole number of at least 1"
   ) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+  static let host = Option<String>(
+    "host", valueName: "name",
+    help: "Run the agent on this host (see `multiagent hosts`); its supervisor runs there.")
   static let prompt = Argument(
     name: "prompt", help: "The task, as words joined by spaces, or - to read it from stdin.", arity: .variadic
   )
@@ -90,12 +93,17 @@ struct SpawnCommand: ParsableCommand {
       <home>/config.json) continues on the next one in the same worktree, with a handoff prompt
       (the task, the answers so far, what was done and what was in progress); `show` lists its runs.
 
+      With --host NAME the agent runs on that host: multiagent is installed or updated there, the
+      base commit is pushed to the host's copy of the repository, and the host's own multiagent
+      spawns it; `list`, `show`, `logs`, `wait`, `stop` and `delete` then work on it from here, and
+      its branch is fetched back when it settles.
+
       Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
       77 forbidden (a token that is not the agent's, or --parent naming another agent).
       """,
     options: [
       provider, name, cwd, base, noWorktree, input, model, arg, task, parent, detachFromParent, promptFile,
-      account, rotate, fallback, noFallback, noReport, wait, AgentOutput.timeout, follow, maxRunning,
+      account, rotate, fallback, noFallback, noReport, wait, AgentOutput.timeout, follow, maxRunning, host,
     ],
     arguments: [prompt]
   )
@@ -122,6 +130,7 @@ struct SpawnCommand: ParsableCommand {
   let follows: Bool
   let timeout: Duration?
   let maxRunningLimit: Int?
+  let hostName: String?
 
   init(arguments: ParsedArguments) throws {
     guard let provider = try arguments.value(Self.provider) else {
@@ -167,6 +176,19 @@ struct SpawnCommand: ParsableCommand {
     follows = arguments.isSet(Self.follow)
     timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
     maxRunningLimit = try arguments.value(Self.maxRunning)
+    hostName = try arguments.value(Self.host)
+    if hostName != nil {
+      let unsupported: [(Bool, String)] = [
+        (!useWorktree, "--no-worktree"), (!inputs.isEmpty, "--input"), (parentReference != nil, "--parent"),
+        (detaches, "--detach-from-parent"), (accountReference != nil, "--account"),
+        (fallbackProviders != nil && fallbackProviders != [], "--fallback"),
+        (arguments.isSet(Self.follow), "--follow"),
+        (maxRunningLimit != nil, "--max-running"),
+      ]
+      if let (_, option) = unsupported.first(where: \.0) {
+        throw CLIError.usage("conflicting_options", "\(option) cannot be used with --host yet")
+      }
+    }
     if waits && follows {
       throw CLIError.usage("conflicting_options", "--wait and --follow cannot be used together")
     }
@@ -183,6 +205,7 @@ struct SpawnCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let hostName { return try await spawnRemote(on: hostName, context: context) }
     // The supervisor starts first and loads itself while this process validates and records the
     // agent; it runs the CLI once told to (or exits unused when the spawn fails).
     let pending = AgentManager.prelaunchSupervisor(
@@ -217,7 +240,8 @@ struct SpawnCommand: ParsableCommand {
         provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
         useWorktree: useWorktree, inputFiles: inputs, model: modelName, extraArguments: extraArguments,
         taskID: taskID, parentID: parentID, account: accountReference, rotate: rotates,
-        detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports), maxRunning: maxRunningLimit,
+        detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports),
+      maxRunning: maxRunningLimit,
       supervisor: pending)
 
     if waits {
@@ -248,6 +272,22 @@ struct SpawnCommand: ParsableCommand {
       return AgentOutput.exitCode(for: settled.status)
     }
     return .success
+  }
+
+  /// `spawn --host NAME`: the agent runs there (see `RemoteAgentOutput`).
+  private func spawnRemote(on hostName: String, context: CommandContext) async throws -> ExitCode {
+    let prompt = try readPrompt()
+    guard !prompt.trimmedOfWhitespaceAndNewlines.isEmpty else {
+      throw AgentError(
+        .missingPrompt,
+        "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
+    }
+    let request = RemoteSpawnRequest(
+      provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
+      model: modelName,
+      extraArguments: extraArguments, taskID: taskID)
+    return try await RemoteAgentOutput.spawn(
+      request, hostName: hostName, wait: waits, timeout: timeout, context: context)
   }
 
   /// The prompt from the words, `-` (stdin) or `--prompt-file`.

@@ -27,6 +27,9 @@ struct StopCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.stop(agent, hosts: hosts, grace: graceDuration, context: context)
+    }
     let manager = try context.agentManager()
     let stopped = try await manager.stopTree(reference, grace: graceDuration)
     let record = stopped.agent

@@ -56,6 +56,9 @@ struct WaitCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if mode == nil, let (hosts, agent) = RemoteAgentOutput.lookup(references[0], context) {
+      return try await RemoteAgentOutput.wait(agent, hosts: hosts, timeout: timeout, context: context)
+    }
     let manager = try context.agentManager()
     let (references, mode, timeout) = (self.references, self.mode, self.timeout)
     let outcome = try await ProgressLine.during(context, describe: Self.describe(references, manager)) {

@@ -1,0 +1,191 @@
+import JSONKit
+import ProcessKit
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// What `spawn --host` asks of a host: the options of `spawn` that travel there.
+public struct RemoteSpawnRequest: Sendable {
+  /// The provider, as the host's multiagent knows it.
+  public var provider: String
+  /// The task; it reaches the host on the SSH connection's standard input, never in argv.
+  public var prompt: String
+  /// The agent's name (nil: a generated one).
+  public var name: String?
+  /// A directory in the local repository whose commit the agent starts from (nil: the current one).
+  public var cwd: String?
+  /// The commit the branch starts from (nil: HEAD).
+  public var base: String?
+  /// The model, for providers with a model flag.
+  public var model: String?
+  /// Extra arguments for the provider's CLI.
+  public var extraArguments: [String]
+  /// A task id of the caller's.
+  public var taskID: String?
+
+  /// Creates a request.
+  public init(
+    provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
+    model: String? = nil, extraArguments: [String] = [], taskID: String? = nil
+  ) {
+    self.provider = provider
+    self.prompt = prompt
+    self.name = name
+    self.cwd = cwd
+    self.base = base
+    self.model = model
+    self.extraArguments = extraArguments
+    self.taskID = taskID
+  }
+}
+
+extension Hosts {
+  /// Starts an agent on `host`: puts this multiagent there (`binary`, unless it reports `version`),
+  /// pushes the base commit of the local repository to the host's copy of it over the host's SSH
+  /// connection, and runs `spawn` there, whose supervisor runs next to the agent. The controller
+  /// keeps a row pointing at it (``RemoteAgent``); the agent's stdio never comes here.
+  ///
+  /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
+  ///   unreachable, the push or the remote spawn failed), `StoreError`.
+  public func spawnRemote(
+    _ request: RemoteSpawnRequest, on host: RemoteHost, binary: String, version: String,
+    timeout: Duration = .seconds(30)
+  ) async throws -> RemoteAgentView {
+    let name = try remoteName(request.name)
+    _ = try await install(on: host, binary: binary, version: version, timeout: timeout)
+    let directory = FileSystem.absolute(request.cwd ?? FileSystem.currentDirectory)
+    let repository = try await localGit(["rev-parse", "--show-toplevel"], in: directory, host: host)
+    let base = try await localGit(
+      ["rev-parse", "--verify", "--quiet", (request.base ?? "HEAD") + "^{commit}"], in: repository, host: host
+    )
+    let mirror = Self.mirrorPath(of: repository)
+    try await runScript(RemoteScripts.prepareRepository, [mirror], on: host, timeout: timeout)
+    _ = try await localGit(
+      ["push", "--quiet", "--force", gitURL(host, mirror), "\(base):\(Self.baseRef(name))"], in: repository,
+      host: host, ssh: true)
+    var arguments = [
+      "--json", "spawn", "--provider", request.provider, "--name", name, "--cwd", mirror, "--base", base,
+    ]
+    if let model = request.model { arguments += ["--model", model] }
+    for argument in request.extraArguments { arguments += ["--arg", argument] }
+    if let task = request.taskID { arguments += ["--task", task] }
+    let output = try await runMultiAgent(
+      arguments + ["-"], on: host, input: Array(request.prompt.utf8), timeout: timeout)
+    guard let record = try? JSONParser.parse(Array(output.utf8)), let id = record["id"]?.stringValue else {
+      throw HostError(.remoteFailed, host: host.name, "spawn on host \(host.name) printed no agent record")
+    }
+    let agent = RemoteAgent(
+      name: name, host: host.name, remoteID: id, provider: request.provider, repository: repository,
+      mirror: mirror, lastRecord: output, lastStatus: record["status"]?.stringValue ?? "starting",
+      createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+    try remoteAgents.save(agent)
+    return RemoteAgentView(agent: agent, record: record, unreachable: nil)
+  }
+
+  /// `name` checked, or a generated one; either is free here, locally and among remote agents.
+  func remoteName(_ name: String?) throws -> String {
+    let taken: (String) -> Bool = { candidate in
+      ((try? agents.agent(named: candidate)) ?? nil) != nil
+        || ((try? remoteAgents.agent(candidate)) ?? nil) != nil
+    }
+    guard let name else { return AgentNames.generate(avoiding: taken) }
+    if let problem = AgentNames.problem(with: name) { throw AgentError(.invalidName, problem) }
+    if taken(name) { throw AgentError(.nameTaken, "an agent named \"\(name)\" already exists") }
+    return name
+  }
+
+  /// Where the host keeps its copy of `repository`: a path under the remote user's home, named
+  /// after the repository's folder and a digest of its full path.
+  static func mirrorPath(of repository: String) -> String {
+    let folder = repository.split(separator: "/").last.map(String.init) ?? "repo"
+    let safe = folder.unicodeScalars.allSatisfy {
+      $0.isASCII
+        && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+    }
+    let digest = String(SHA256.hexDigest(repository).prefix(12))
+    return RemoteScripts.repositories + "/" + (safe && !folder.hasPrefix(".") ? folder : "repo") + "-"
+      + digest
+  }
+
+  /// The ref the agent's base commit is pushed to on the host.
+  static func baseRef(_ name: String) -> String { "refs/multiagent/base/" + name }
+
+  /// The host's copy of a repository as git's scp-like address (relative to the remote home).
+  func gitURL(_ host: RemoteHost, _ path: String) -> String {
+    (host.address.contains(":") ? "[\(host.address)]" : host.address) + ":" + path
+  }
+
+  /// Runs `git arguments` in `directory` here; with `ssh`, git reaches hosts through the host's
+  /// shared SSH connection. Returns the first line of what it printed.
+  func localGit(_ arguments: [String], in directory: String, host: RemoteHost, ssh useSSH: Bool = false)
+    async throws(HostError) -> String
+  {
+    var environment = ssh.environment
+    if useSSH {
+      environment["GIT_SSH_COMMAND"] = ssh.connection(to: host, timeout: .seconds(10)).gitSSHCommand
+      environment["GIT_SSH_VARIANT"] = "ssh"
+    }
+    let output: ProcessOutput
+    do {
+      output = try await ProcessRunner().run(
+        "git", arguments: ["-C", directory] + arguments, environment: environment, timeout: .seconds(120),
+        outputLimit: 1 << 20)
+    } catch {
+      throw HostError(.localFailure, host: host.name, "cannot run git: \(error)")
+    }
+    guard output.exit == .exited(0) else {
+      let detail = output.standardErrorText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300)
+      if useSSH, output.standardErrorText.contains("Could not read from remote repository") {
+        throw HostError(.unreachable, host: host.name, "host \(host.name) is unreachable: \(detail)")
+      }
+      throw HostError(
+        .localFailure, host: host.name, "git \(arguments.first ?? "") in \(directory) failed: \(detail)")
+    }
+    return output.standardOutputText.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+  }
+
+  /// Runs the host's multiagent (on the host's own home) with `arguments`.
+  ///
+  /// - Returns: what it printed on standard output.
+  /// - Throws: ``HostError``: `notInstalled`, `remoteFailed` (non-zero exit, with its error message),
+  ///   or what reaching the host throws.
+  func runMultiAgent(_ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration)
+    async throws(HostError) -> String
+  {
+    try await runScript(RemoteScripts.multiagent, arguments, on: host, input: input, timeout: timeout)
+  }
+
+  /// Runs one of ``RemoteScripts`` on `host` with `arguments`; see ``runMultiAgent(_:on:input:timeout:)``.
+  func runScript(
+    _ script: String, _ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration
+  ) async throws(HostError) -> String {
+    let output = try await ssh.run(
+      host, remoteCommand: ShellQuoting.shellScript(script, arguments: arguments), input: input,
+      timeout: timeout)
+    switch output.exit {
+    case .exited(0): return output.standardOutputText
+    case .exited(127):
+      throw HostError(.notInstalled, host: host.name, "multiagent is not installed on host \(host.name)")
+    default:
+      throw HostError(
+        .remoteFailed, host: host.name,
+        "on host \(host.name): " + Self.remoteMessage(output.standardErrorText))
+    }
+  }
+
+  /// The message of a remote `--json` error (`{"error":{"message":…}}`), else its text, trimmed.
+  static func remoteMessage(_ text: String) -> String {
+    let lines = text.split(whereSeparator: \.isNewline)
+    for line in lines {
+      if let value = try? JSONParser.parse(String(line)),
+        let message = value["error"]?["message"]?.stringValue
+      {
+        return message
+      }
+    }
+    return String(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))
+  }
+}

@@ -1,0 +1,42 @@
+/// The fixed scripts `spawn --host` runs on a host. Like ``RemoteMultiAgent``'s, they are our own
+/// text; everything variable travels as a quoted argument (``ShellQuoting/shellScript(_:arguments:)``).
+enum RemoteScripts {
+  /// Where a host keeps its multiagent files, under the remote user's home.
+  static let root = ".local/share/multiagent"
+  /// The host's own state home, under the remote user's home.
+  static let home = root + "/home"
+  /// The repositories pushed to the host, under the remote user's home.
+  static let repositories = root + "/repos"
+
+  /// Runs the host's multiagent on its own home with the script's arguments; exits 127 when it is
+  /// not installed. Runs from the remote home directory, so relative paths are under it.
+  static let multiagent = """
+    b="$HOME/\(RemoteMultiAgent.path)"
+    [ -x "$b" ] || exit 127
+    cd "$HOME" || exit 1
+    exec "$b" --home "$HOME/\(home)" "$@"
+    """
+
+  /// Creates the repository `$HOME/$1` (a plain one, so worktrees can be made from it) when missing.
+  static let prepareRepository = """
+    set -e
+    m="$HOME/$1"
+    if [ ! -d "$m/.git" ]; then mkdir -p "$m"; git init -q "$m"; fi
+    """
+
+  /// The log of agent `$1` from byte `$2` (1 = the start), parsed, or raw when `$3` is `raw`.
+  static let logs = """
+    b="$HOME/\(RemoteMultiAgent.path)"
+    [ -x "$b" ] || exit 127
+    cd "$HOME" || exit 1
+    if [ "$3" = raw ]; then r=--raw; else r=; fi
+    "$b" --home "$HOME/\(home)" logs "$1" $r | tail -c +"$2"
+    """
+
+  /// Removes the base ref `$2` of the repository `$HOME/$1` (nothing when either is gone).
+  static let removeBase = """
+    m="$HOME/$1"
+    [ -d "$m/.git" ] || exit 0
+    git -C "$m" update-ref -d "$2" 2>/dev/null || true
+    """
+}
