@@ -233,6 +233,7 @@ extension AgentManager {
       throw AgentError(.invalidName, problem)
     }
     let settings = try RotationSettings.load(home: home)
+    _ = try QuestionSettings.load(home: home)
     let fallback = try fallbackProviders(
       options.fallback ?? settings.fallback[provider.name] ?? [], of: provider)
     // A missing CLI is refused, unless a fallback provider's is there to continue on.

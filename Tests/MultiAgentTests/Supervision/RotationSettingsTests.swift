@@ -50,4 +50,18 @@ import Testing
     #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
     #expect(error?.message.hasPrefix("/h/config.json") == true)
   }
+
+  @Test func questionsHoldForIsADuration() throws {
+    func parse(_ text: String) throws(AgentError) -> QuestionSettings {
+      try QuestionSettings.parse(Array(text.utf8), path: "/h/config.json")
+    }
+    #expect(try parse("{}").holdFor == 600)
+    #expect(try parse(#"{"questions": {"holdFor": 2}}"#).holdFor == 2)
+    #expect(try parse(#"{"questions": {"holdFor": "5m"}}"#).holdFor == 300)
+    for bad in [#"{"questions": 3}"#, #"{"questions": {"holdFor": "soon"}}"#, #"{"questions": {"hold": 1}}"#]
+    {
+      let error = #expect(throws: AgentError.self) { try parse(bad) }
+      #expect(error?.message.hasPrefix("/h/config.json: ") == true, "\(error?.message ?? "")")
+    }
+  }
 }
