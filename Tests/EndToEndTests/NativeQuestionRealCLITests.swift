@@ -214,3 +214,42 @@ import Testing
     #expect(JSONWriter.string(last["body"] ?? .null).contains("Postgres"))
   }
 }
+
+/// Answers written for a held question whose CLI dies before they reach it resume the session.
+@Suite(.serialized) struct HeldAnswerCrashRealCLITests {
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func answersTheCLINeverGotResumeTheSession() throws {
+    let world = try NativeQuestionRealCLITests()
+    let script =
+      #"{"keys": {"tok-race": ["# + NativeQuestionRealCLITests.ask + ", "
+      + NativeQuestionRealCLITests.done("Picked Postgres after all.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: world.directory.url)
+    defer { server.stop() }
+    var environment = world.environment(server)
+    // The supervisor pauses between reading the answers and writing them to the CLI.
+    environment["MULTIAGENT_FAILPOINTS"] = "live.answer=sleep:4"
+    let added = try world.multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-race")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try world.multiagent(
+      [
+        "spawn", "--provider", "claude", "--cwd", world.repository, "--name", "racer", "Set up the database.",
+      ],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    #expect(try world.multiagent(["wait", "racer", "--timeout", "90"], environment).exitCode == 3)
+    let waiting = try world.record("racer", environment)
+    let session = try #require(waiting["session_id"] as? String)
+    let cli = try #require(NativeQuestionRealCLITests.cliPID(waiting))
+    #expect(try world.multiagent(["answer", "racer", "--answer", "q1=Postgres"], environment).exitCode == 0)
+    // The CLI dies before the answers reach it.
+    kill(-cli, SIGKILL)
+    #expect(try world.multiagent(["wait", "racer", "--timeout", "90"], environment).exitCode == 0)
+    let final = try world.record("racer", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["session_id"] as? String == session)
+    #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
+    let last = try #require(try server.requests().last { $0["key"]?.stringValue == "tok-race" })
+    #expect(JSONWriter.string(last["body"] ?? .null).contains("Postgres"))
+  }
+}

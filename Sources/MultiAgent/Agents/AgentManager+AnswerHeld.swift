@@ -32,7 +32,8 @@ extension AgentManager {
         guard let still = LiveSession.readHeld(at: paths.heldQuestion), !still.released,
           still.requestID == held.requestID
         else { throw HeldQuestionGone() }
-        try LiveSession.writeAnswers(requestID: held.requestID, pairs, to: paths.liveAnswer)
+        try LiveSession.writeAnswers(
+          requestID: held.requestID, pairs, resumePrompt: prompt, to: paths.liveAnswer)
         updated.pendingQuestions = []
       }
     } catch is HeldQuestionGone {

@@ -56,9 +56,12 @@ extension CLIRun {
     live.pipe.flush()
     guard let held = live.held else { return }
     if let answers = LiveSession.readAnswers(at: paths.liveAnswer, requestID: held.request.requestID) {
-      live.deliver(answers: answers)
-      unlink(paths.liveAnswer)
-      unlink(paths.heldQuestion)
+      Failpoint.liveAnswerRead.hit()
+      // A CLI gone meanwhile keeps the files: the run's end resumes the session with the answers.
+      if live.deliver(answers: answers) {
+        unlink(paths.liveAnswer)
+        unlink(paths.heldQuestion)
+      }
       return
     }
     guard live.holdExpired else { return }

@@ -21,6 +21,8 @@ enum Failpoint: String, CaseIterable {
   case supervisorStarted = "supervisor.started"
   /// A supervisor runs and has not recorded itself as its agent's yet.
   case supervisorRecording = "supervisor.recording"
+  /// A supervisor read answers to a held question and has not written them to its CLI yet.
+  case liveAnswerRead = "live.answer"
 
   /// The environment variable that turns failpoints on.
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"

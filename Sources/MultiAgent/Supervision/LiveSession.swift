@@ -69,13 +69,19 @@ final class LiveSession {
   }
 
   /// Answers the held question: its tool input plus `answers` (question text → answer).
-  func deliver(answers: JSONObject) {
-    guard let held else { return }
+  ///
+  /// - Returns: whether they went into the pipe (`false`: the CLI is gone; the question stays held).
+  @discardableResult
+  func deliver(answers: JSONObject) -> Bool {
+    guard let held else { return false }
     var input = Self.object(held.request.input).objectValue ?? JSONObject()
     input["answers"] = .object(answers)
-    pipe.write(mode.allow(requestID: held.request.requestID, input: .object(input)))
+    guard pipe.write(mode.allow(requestID: held.request.requestID, input: .object(input))) else {
+      return false
+    }
     self.held = nil
     closeIfDone()
+    return true
   }
 
   /// Lets the held question go unanswered: the model is told to end its turn.
@@ -129,15 +135,24 @@ extension LiveSession {
     return (id, questions, value["released"]?.boolValue ?? false)
   }
 
-  /// Writes the answers for the supervisor to deliver: request id, and question text → answer.
+  /// Writes the answers for the supervisor to deliver: request id, question text → answer, and the
+  /// resume prompt that carries them should the CLI be gone before they reach it.
   static func writeAnswers(
-    requestID: String, _ answers: [(question: String, answer: String)], to path: String
+    requestID: String, _ answers: [(question: String, answer: String)], resumePrompt: String, to path: String
   )
     throws
   {
     let map = JSONObject(keys: answers.map(\.question), values: answers.map { .string($0.answer) })
-    let object = JSONObject(keys: ["request_id", "answers"], values: [.string(requestID), .object(map)])
+    let object = JSONObject(
+      keys: ["request_id", "answers", "resume_prompt"],
+      values: [.string(requestID), .object(map), .string(resumePrompt)])
     try FileSystem.writeSecure(Data(JSONWriter.bytes(.object(object))), to: path)
+  }
+
+  /// The resume prompt of answers `answer` wrote, if any.
+  static func readResumePrompt(at path: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    return (try? JSONParser.parse(Array(data)))?["resume_prompt"]?.stringValue
   }
 
   /// The answers `answer` wrote, if they are for request `requestID`.

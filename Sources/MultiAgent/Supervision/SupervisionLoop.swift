@@ -231,6 +231,13 @@ struct SupervisionLoop {
       switch record.status {
       case .waitingForInput: next = .finished(.waitingForInput)
       case .starting: next = (try? RunPlan.read(from: paths.runPlan)).map { .chooseAccount($0) }
+      case .running:
+        // Answered, and the CLI gone before the answers reached it: they resume the session.
+        guard let prompt = LiveSession.readResumePrompt(at: paths.liveAnswer), let session = record.sessionID
+        else { return }
+        let plan = RunPlan(kind: .resume, prompt: prompt, sessionID: session)
+        try plan.write(to: paths.runPlan)
+        next = .chooseAccount(plan)
       default: return
       }
       unlink(paths.heldQuestion)
