@@ -22,6 +22,12 @@ import Testing
     [ -z "$prompt" ] && prompt=$(cat)
     echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
     case "$prompt" in
+      *@ask*)
+        printf '{"status":"questions","questions":[{"id":"q1","question":"Which color?","options":["red","blue"]}]}' > "$MULTIAGENT_SIGNAL_FILE"
+        echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"asked\",\"session_id\":\"$session\"}"
+        exit 0 ;;
+      *"The user answered"*) printf '%s\n' "$prompt" > answered.txt; git add answered.txt ;;
+      *@note*) printf '%s\n' "$prompt" > note.txt; git add note.txt ;;
       *@gate*) i=0; while [ ! -e "$here/gate" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done ;;
     esac
     echo "made on $(hostname -I 2>/dev/null | cut -d' ' -f1)" > remote.txt
@@ -135,5 +141,65 @@ import Testing
       !FileManager.default.fileExists(atPath: lab + "/homes/ma-h1/.local/share/multiagent/home/worktrees/r1"))
     let shown = try sandbox.run(["show", "r1"])
     #expect(shown.exitCode != 0)
+  }
+
+  @Test(.enabled(if: HostsLabTests.skipReason == nil, Comment(rawValue: HostsLabTests.skipReason ?? "")))
+  func aRemoteAgentIsAskedAnsweredAndSentToFromHere() throws {
+    try HostsLabTests.withLab { lab in
+      let sandbox = try CLISandbox()
+      let repository = sandbox.root.path("repo")
+      try GitRepository.create(at: repository)
+      let added = try sandbox.run([
+        "hosts", "add", "h1", "--ssh", "ma-h1@10.77.1.2", "--identity", lab + "/client/id_ed25519",
+      ])
+      #expect(added.exitCode == 0, "\(added.stderr)")
+      try Self.prepareHost(1, lab: lab)
+      let spawned = try sandbox.run([
+        "spawn", "--host", "h1", "--provider", "fake", "--cwd", repository, "--name", "q4", "@ask first",
+      ])
+      try #require(spawned.exitCode == 0, "\(spawned.stderr)")
+      let asked = try sandbox.run(["wait", "q4", "--timeout", "60"])
+      #expect(asked.exitCode == 3 && asked.stdout == "waiting_for_input\n", "\(asked.stdout) \(asked.stderr)")
+      let questions = try sandbox.run(["--json", "questions", "q4"]).jsonArray()
+      #expect(
+        questions.count == 1 && questions.first?["question"] as? String == "Which color?", "\(questions)")
+      let text = try sandbox.run(["questions", "q4"])
+      #expect(text.stdout == "q1: Which color?\n    options: red | blue\n", "\(text.stdout) \(text.stderr)")
+
+      let answered = try sandbox.run([
+        "answer", "q4", "--answer", "q1=blue it is", "--wait", "--timeout", "60",
+      ])
+      #expect(
+        answered.exitCode == 0 && answered.stdout == "q4\ncompleted\n",
+        "\(answered.stdout) \(answered.stderr)")
+      let file = try GitRepository.git(["show", "multiagent/q4:answered.txt"], in: repository)
+      #expect(file.contains("q1 (Which color?): blue it is"), "\(file)")
+
+      // The host refuses: the agent no longer waits for answers. Its message and exit code come back.
+      let refused = try sandbox.run(["--json", "answer", "q4", "--answer", "q1=red"])
+      #expect(refused.exitCode == 1 && refused.stderr.contains("on host h1"), "\(refused.stderr)")
+      #expect(try refused.jsonObject()["error"] != nil)
+
+      let sent = try sandbox.run(
+        ["send", "q4", "--wait", "--timeout", "60", "-"], input: "@note and 'quotes' $HOME\n")
+      #expect(sent.exitCode == 0 && sent.stdout == "q4\ncompleted\n", "\(sent.stdout) \(sent.stderr)")
+      let note = try GitRepository.git(["show", "multiagent/q4:note.txt"], in: repository)
+      #expect(note.contains("@note and 'quotes' $HOME"), "\(note)")
+      try vanishedAgentEndsTheWait(sandbox, lab: lab)
+    }
+  }
+
+  /// Deleted on the host behind the controller's back: `wait` ends with an error.
+  func vanishedAgentEndsTheWait(_ sandbox: CLISandbox, lab: String) throws {
+    let ssh = try ProcessRunner().run(
+      "ssh",
+      arguments: [
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR", "-i", lab + "/client/id_ed25519", "ma-h1@10.77.1.2",
+        "\"$HOME/.local/share/multiagent/bin/multiagent\" --home \"$HOME/.local/share/multiagent/home\" delete q4",
+      ], environment: ["PATH": "/usr/bin:/bin"])
+    try #require(ssh.exit == .exited(0), "\(ssh.standardErrorText)")
+    let waited = try sandbox.run(["wait", "q4", "--timeout", "60"])
+    #expect(waited.exitCode == 1 && waited.stderr.contains("gone from host h1"), "\(waited.stderr)")
   }
 }

@@ -16,11 +16,15 @@ public struct RemoteAgentView: Sendable {
   /// Why the host did not answer, or nil when it did.
   public var unreachable: HostError?
 
+  /// Whether the host answered that it has no such agent (any more).
+  public var vanished: Bool
+
   /// Creates a view.
-  public init(agent: RemoteAgent, record: JSONValue, unreachable: HostError?) {
+  public init(agent: RemoteAgent, record: JSONValue, unreachable: HostError?, vanished: Bool = false) {
     self.agent = agent
     self.record = record
     self.unreachable = unreachable
+    self.vanished = vanished
   }
 
   /// The status the host last gave.
@@ -64,11 +68,18 @@ extension Hosts {
       return stale(agent, HostError(.unreachable, host: agent.host, "host \(agent.host) is not in the list"))
     }
     do {
-      let text = try await runMultiAgent(["--json", "show", agent.remoteID], on: host, timeout: timeout)
+      let text = try await forward(
+        RemoteScripts.multiagent, ["--json", "show", agent.remoteID], of: agent, timeout: timeout)
       let record = try? JSONParser.parse(Array(text.utf8))
       return await keep(record ?? .null, text: text, of: agent, host: host)
-    } catch {
+    } catch let error as RemoteCommandError {
+      var view = stale(agent, HostError(.remoteFailed, host: host.name, error.message))
+      view.vanished = error.code == "not_found"
+      return view
+    } catch let error as HostError {
       return stale(agent, error)
+    } catch {
+      return stale(agent, HostError(.remoteFailed, host: host.name, "\(error)"))
     }
   }
 
@@ -105,7 +116,9 @@ extension Hosts {
     var views: [RemoteAgentView] = []
     for agent in agents {
       guard let record = records[agent.remoteID] else {
-        views.append(stale(agent, nil))
+        var view = stale(agent, nil)
+        view.vanished = true
+        views.append(view)
         continue
       }
       views.append(await keep(record, text: JSONWriter.string(record), of: agent, host: host))

@@ -39,4 +39,23 @@ enum RemoteScripts {
     [ -d "$m/.git" ] || exit 0
     git -C "$m" update-ref -d "$2" 2>/dev/null || true
     """
+
+  /// Answers agent `$1` with what arrives on standard input, kept meanwhile in a private temporary
+  /// file: the JSON object of answers when `$2` is `file`, else one free-text answer; the rest of
+  /// the arguments (`--provider NAME`) follow `answer`.
+  static let answer = """
+    b="$HOME/\(RemoteMultiAgent.path)"
+    [ -x "$b" ] || exit 127
+    cd "$HOME" || exit 1
+    umask 077
+    f=$(mktemp) || exit 1
+    trap 'rm -f "$f"' EXIT
+    cat > "$f" || exit 1
+    id="$1"; how="$2"; shift 2
+    if [ "$how" = file ]; then
+      "$b" --home "$HOME/\(home)" --json answer "$id" --answers-file "$f" "$@"
+    else
+      "$b" --home "$HOME/\(home)" --json answer "$id" "$@" -- "$(cat "$f")"
+    fi
+    """
 }

@@ -51,6 +51,10 @@ struct CLIError: Error, Sendable, Hashable {
     case let error as CLIError: return error
     case let error as AgentError: return error.cliError
     case let error as HostError: return HostOutput.cliError(error)
+    case let error as RemoteCommandError:
+      return CLIError(
+        code: error.code, message: error.message, hint: error.hint,
+        exitCode: ExitCode(rawValue: error.exitCode) ?? .failure)
     case let error as StateHomeError:
       // Only resolving the home (no --home, no $MULTIAGENT_HOME, no user home) has this path.
       return .failure(

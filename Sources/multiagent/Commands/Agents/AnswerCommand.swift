@@ -65,6 +65,11 @@ struct AnswerCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let answers = try readAnswers()
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.answer(
+        agent, hosts: hosts, answers: answers, provider: providerName, wait: waits, timeout: timeout,
+        context: context)
+    }
     let manager = try context.agentManager()
     let record = try manager.answer(reference, answers, provider: providerName)
     if waits {

@@ -20,6 +20,9 @@ struct QuestionsCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.questions(agent, hosts: hosts, context: context)
+    }
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
     let questions = record.status == .waitingForInput ? record.pendingQuestions : []

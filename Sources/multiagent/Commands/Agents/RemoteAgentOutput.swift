@@ -77,14 +77,20 @@ enum RemoteAgentOutput {
 
   /// `wait NAME` of a remote agent: asks its host until it settles. While the host does not
   /// answer the agent is unreachable, not settled; the time limit is the controller's clock.
-  static func wait(_ agent: RemoteAgent, hosts: Hosts, timeout: Duration?, context: CommandContext)
-    async throws -> ExitCode
-  {
+  /// A record gone from the host ends the wait with an error. `quiet` prints nothing but errors.
+  static func wait(
+    _ agent: RemoteAgent, hosts: Hosts, timeout: Duration?, context: CommandContext, quiet: Bool = false
+  ) async throws -> ExitCode {
     let deadline = timeout.map { ContinuousClock.now + $0 }
     while true {
       let view = await hosts.refresh(agent)
       if view.unreachable == nil, view.isSettled, let status = view.status {
-        return report(view, status: status, context: context)
+        return quiet ? AgentOutput.exitCode(for: status) : report(view, status: status, context: context)
+      }
+      if view.vanished {
+        throw CLIError.failure(
+          "not_found", "\(agent.name) is gone from host \(agent.host): the host has no record of it any more",
+          hint: "`multiagent delete \(agent.name)` removes it here")
       }
       if let deadline, ContinuousClock.now >= deadline {
         let message = "\(agent.name) is still \(view.displayStatus) after \(timeout!); it was left as it is"

@@ -62,6 +62,10 @@ struct SendCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let text = try readMessage()
+    if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
+      return try await RemoteAgentOutput.send(
+        agent, hosts: hosts, message: text, wait: waits, follow: follows, timeout: timeout, context: context)
+    }
     let manager = try context.agentManager()
     let (record, _) = try manager.send(reference, message: text)
     if waits {
