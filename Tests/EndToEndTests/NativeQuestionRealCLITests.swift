@@ -183,7 +183,7 @@ import Testing
     #expect(added.exitCode == 0, "\(added.stderr)")
     let spawn = try world.multiagent(
       [
-        "spawn", "--provider", "claude", "--cwd", world.repository, "--name", "survivor",
+        "spawn", "--provider", "claude", "--cwd", world.repository, "--no-worktree", "--name", "survivor",
         "Set up the database.",
       ],
       environment)
@@ -199,7 +199,14 @@ import Testing
     let deadline = Date().addingTimeInterval(30)
     while kill(cli, 0) == 0 && Date() < deadline { usleep(100_000) }
     #expect(kill(cli, 0) != 0, "the CLI ended with its supervisor")
+    let id = try #require(waiting["id"] as? String)
+    #expect(FileManager.default.fileExists(atPath: world.home + "/held/\(id).json"), "held while it ran")
     #expect(try world.multiagent(["reconcile"], environment).exitCode == 0)
+    // Reconcile found it through the home's held folder (it has no worktree) and let it go.
+    #expect(!FileManager.default.fileExists(atPath: world.home + "/held/\(id).json"))
+    #expect(
+      try world.multiagent(["events", "--agent", "survivor"], environment).stdout.contains(
+        "questions_released"))
     let held = try world.record("survivor", environment)
     #expect(held["status"] as? String == "waiting_for_input", "\(held)")
     #expect((held["pending_questions"] as? [Any])?.count == 1)

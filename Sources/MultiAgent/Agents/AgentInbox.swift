@@ -38,8 +38,11 @@ struct AgentInbox {
     }
   }
 
-  /// Whether any message waits.
-  var isEmpty: Bool { pending().isEmpty }
+  /// Whether any message waits (the folder is listed; no message is read).
+  var isEmpty: Bool {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return !names.contains { $0.hasSuffix(".txt") }
+  }
 
   /// Takes `messages` out of the inbox (they are on their way).
   func remove(_ messages: [Message]) {

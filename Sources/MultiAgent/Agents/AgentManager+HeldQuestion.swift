@@ -6,6 +6,24 @@ import ProcessKit
 #endif
 
 extension AgentManager {
+  /// The agents waiting for input with a question a live CLI holds, that ``reconcile()`` would not
+  /// load otherwise (no worktree); a held file of an agent that is gone is removed.
+  func heldQuestionAgents() -> [AgentRecord] {
+    let directory = AgentPaths.heldDirectory(home)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.compactMap { name in
+      guard name.hasSuffix(".json") else { return nil }
+      let id = String(name.dropLast(".json".count))
+      let found: AgentRecord?
+      do { found = try store.agent(id: id) } catch { return nil }
+      guard let record = found else {
+        unlink(directory + "/" + name)
+        return nil
+      }
+      return record.status == .waitingForInput && record.worktreePath == nil ? record : nil
+    }
+  }
+
   /// A question a live CLI held open whose supervisor died: the pipe to the CLI went with it, so
   /// the CLI is ended (it normally ends by itself at end of input) and the agent keeps waiting with
   /// its questions, answerable by resuming the session.

@@ -26,12 +26,14 @@ extension AgentManager {
     var report = ReconcileReport()
     let active: [AgentRecord]
     do {
-      // Agents waiting for input have only their worktree to check, and a question their live CLI
-      // holds (a file in their state directory).
+      // Agents waiting for input have no process to check, only their worktree: those without one
+      // (often most of a busy home) are not even loaded — but for a question a live CLI holds.
       active =
         try store.list(
           AgentStore.Filter(statuses: [.starting, .running, .waitingForAccount], includeDismissed: true))
-        + store.list(AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true))
+        + store.list(
+          AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true, withWorktreeOnly: true))
+        + heldQuestionAgents()
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
     // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.

@@ -52,7 +52,9 @@ extension AgentManager {
         }
       }
     }
-    let directory = AgentPaths(home: home, id: record.id).directory
+    let paths = AgentPaths(home: home, id: record.id)
+    unlink(paths.heldQuestion)
+    let directory = paths.directory
     if FileSystem.exists(directory) {
       do { try FileManager.default.removeItem(atPath: directory) } catch {
         throw AgentError(.invalidPath, "cannot remove \(directory): \(error.localizedDescription)")

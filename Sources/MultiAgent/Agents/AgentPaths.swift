@@ -2,10 +2,19 @@
 public struct AgentPaths: Sendable, Hashable {
   /// The agent's state directory (0700).
   public let directory: String
+  /// `<home>/held/<id>.json`: a question the agent's live CLI is waiting on (its request id and
+  /// questions), while its supervisor holds it open; see `LiveSession`. Kept in one folder for the
+  /// whole home, so that reconcile finds the held ones with one listing instead of loading every
+  /// waiting agent.
+  public let heldQuestion: String
+
+  /// The folder of held questions (see ``heldQuestion``).
+  static func heldDirectory(_ home: StateHome) -> String { home.path + "/held" }
 
   /// The paths of agent `id` under `home`.
   public init(home: StateHome, id: String) {
     directory = home.agentsDirectory + "/" + id
+    heldQuestion = Self.heldDirectory(home) + "/" + id + ".json"
   }
 
   /// Raw provider output, stdout and stderr, append only: the source of truth.
@@ -32,9 +41,6 @@ public struct AgentPaths: Sendable, Hashable {
   /// The agent's secret token in clear (0600), which the supervisor puts in the CLI's environment
   /// as `MULTIAGENT_TOKEN`; the database keeps only its SHA-256.
   public var token: String { directory + "/token" }
-  /// `held-question.json`: a question the live CLI is waiting on (its request id, tool input and
-  /// questions), while its supervisor holds it open; see `LiveSession`.
-  public var heldQuestion: String { directory + "/held-question.json" }
   /// `live-answer.json`: answers to the held question, written by `answer` for the supervisor to
   /// deliver into the same turn.
   public var liveAnswer: String { directory + "/live-answer.json" }

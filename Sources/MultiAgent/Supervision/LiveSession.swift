@@ -109,6 +109,7 @@ final class LiveSession {
 extension LiveSession {
   /// The held question on disk (``AgentPaths/heldQuestion``), for `answer` and reconcile.
   static func writeHeld(_ request: PermissionRequest, to path: String, released: Bool = false) throws {
+    try FileSystem.makePrivateDirectory((path as NSString).deletingLastPathComponent)
     let questions = JSONValue.array(
       request.questions.map {
         .object(JSONObject(keys: ["id", "question"], values: [.string($0.id), .string($0.question)]))
