@@ -21,10 +21,8 @@ import Testing
 
   @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
   func aChildsResultReachesItsParentsSession() throws {
-    let directory = try TemporaryDirectory(prefix: "report")
-    let home = directory.path("home")
-    let repository = directory.path("repo")
-    try GitRepository.create(at: repository)
+    let world = try RealCLIWorld(prefix: "report")
+    let (directory, home, repository) = (world.directory, world.home, world.repository)
     let bin = directory.path("bin")
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
     try Self.childScript.write(toFile: bin + "/fake-child", atomically: true, encoding: .utf8)
@@ -49,15 +47,10 @@ import Testing
       """
     let server = try FakeModelServer(script: script, directory: directory.url)
     defer { server.stop() }
-    let environment = [
-      "HOME": directory.path("user"),
-      "PATH": bin + ":" + RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
-      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
-    ]
+    var environment = world.claudeEnvironment(server)
+    environment["PATH"] = bin + ":" + (environment["PATH"] ?? "")
     func multiagent(_ arguments: [String], input: String? = nil) throws -> CLIRunner.Result {
-      try CLIRunner.run(
-        ["--home", home] + arguments, environment: environment, timeout: 150, standardInput: input)
+      try world.multiagent(arguments, environment, input: input)
     }
     #expect(
       try multiagent(["accounts", "add", "claude", "--label", "A", "--token-stdin"], input: "tok-parent")

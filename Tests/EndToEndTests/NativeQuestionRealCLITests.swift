@@ -12,43 +12,31 @@ import Testing
 /// answers into the same turn — or, held past `questions.holdFor`, the CLI ends and a later answer
 /// resumes the session.
 @Suite(.serialized) struct NativeQuestionRealCLITests {
-  let directory: TemporaryDirectory
-  let home: String
-  let repository: String
+  let world: RealCLIWorld
+  var directory: TemporaryDirectory { world.directory }
+  var home: String { world.home }
+  var repository: String { world.repository }
 
   init() throws {
-    directory = try TemporaryDirectory(prefix: "native")
-    home = directory.path("home")
-    repository = directory.path("repo")
-    try GitRepository.create(at: repository)
+    world = try RealCLIWorld(prefix: "native")
   }
 
   func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
     -> CLIRunner.Result
   {
-    try CLIRunner.run(
-      ["--home", home] + arguments, environment: environment, timeout: 120, standardInput: input)
+    try world.multiagent(arguments, environment, input: input)
   }
 
   static let ask = #"""
     {"tool": {"name": "AskUserQuestion", "input": {"questions": [{"question": "Which database should the app use?", "header": "Database", "options": [{"label": "Postgres", "description": "a server"}, {"label": "SQLite", "description": "a file"}], "multiSelect": false}]}}}
     """#
 
-  static func done(_ result: String) -> String {
-    let shell = "printf '%s' '{\"status\":\"done\",\"result\":\"\(result)\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
-    return #"{"text": "Going ahead.", "shell": "# + JSONWriter.string(.string(shell)) + "}"
-  }
+  static func done(_ result: String) -> String { RealCLIWorld.doneStep(result, text: "Going ahead.") }
 
-  func environment(_ server: FakeModelServer) -> [String: String] {
-    [
-      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
-      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
-    ]
-  }
+  func environment(_ server: FakeModelServer) -> [String: String] { world.claudeEnvironment(server) }
 
   func record(_ name: String, _ environment: [String: String]) throws -> [String: Any] {
-    try #require(try multiagent(["--json", "show", name], environment).json() as? [String: Any])
+    try world.record(name, environment)
   }
 
   static func cliPID(_ record: [String: Any]) -> Int32? {

@@ -8,22 +8,18 @@ import Testing
 /// in the same worktree, and codex's first request carries the original task and names the file
 /// claude created.
 @Suite(.serialized) struct ProviderFallbackRealCLITests {
-  let directory: TemporaryDirectory
-  let home: String
-  let repository: String
+  let world: RealCLIWorld
+  var home: String { world.home }
+  var repository: String { world.repository }
 
   init() throws {
-    directory = try TemporaryDirectory(prefix: "fallback")
-    home = directory.path("home")
-    repository = directory.path("repo")
-    try GitRepository.create(at: repository)
+    world = try RealCLIWorld(prefix: "fallback")
   }
 
   func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
     -> CLIRunner.Result
   {
-    try CLIRunner.run(
-      ["--home", home] + arguments, environment: environment, timeout: 180, standardInput: input)
+    try world.multiagent(arguments, environment, input: input, timeout: 180)
   }
 
   static func script(reset: Int) -> String {
@@ -46,14 +42,11 @@ import Testing
   @Test(.enabled(if: RealCLIs.hasClaude && RealCLIs.hasCodex, RealCLIs.skipReason))
   func anExhaustedClaudeAgentCompletesOnCodexInTheSameWorktree() throws {
     let reset = Int(Date().timeIntervalSince1970) + 4 * 3600
-    let server = try FakeModelServer(script: Self.script(reset: reset), directory: directory.url)
+    let server = try FakeModelServer(script: Self.script(reset: reset), directory: world.directory.url)
     defer { server.stop() }
     try RealCLIs.writeCodexCatalog(server: server, home: home)
-    let environment = [
-      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
-      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1", "CODEX_KEY": "sk-codex-key",
-    ]
+    var environment = world.claudeEnvironment(server)
+    environment["CODEX_KEY"] = "sk-codex-key"
     let claude = try multiagent(
       ["accounts", "add", "claude", "--label", "only", "--token-stdin"], environment,
       input: "sk-ant-oat01-only")

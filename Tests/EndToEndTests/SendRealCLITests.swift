@@ -7,32 +7,26 @@ import Testing
 /// the same session carries it, the same process finishing), and to a completed codex agent (its
 /// thread resumes with the message as a new turn).
 @Suite(.serialized) struct SendRealCLITests {
-  let directory: TemporaryDirectory
-  let home: String
-  let repository: String
+  let world: RealCLIWorld
+  var directory: TemporaryDirectory { world.directory }
+  var home: String { world.home }
+  var repository: String { world.repository }
 
   init() throws {
-    directory = try TemporaryDirectory(prefix: "send")
-    home = directory.path("home")
-    repository = directory.path("repo")
-    try GitRepository.create(at: repository)
+    world = try RealCLIWorld(prefix: "send")
   }
 
   func multiagent(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws
     -> CLIRunner.Result
   {
-    try CLIRunner.run(
-      ["--home", home] + arguments, environment: environment, timeout: 150, standardInput: input)
+    try world.multiagent(arguments, environment, input: input)
   }
 
   func record(_ name: String, _ environment: [String: String]) throws -> [String: Any] {
-    try #require(try multiagent(["--json", "show", name], environment).json() as? [String: Any])
+    try world.record(name, environment)
   }
 
-  static func done(_ result: String) -> String {
-    let shell = "printf '%s' '{\"status\":\"done\",\"result\":\"\(result)\"}' > \"$MULTIAGENT_SIGNAL_FILE\""
-    return #"{"text": "Finishing.", "shell": "# + JSONWriter.string(.string(shell)) + "}"
-  }
+  static func done(_ result: String) -> String { RealCLIWorld.doneStep(result) }
 
   @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
   func aMessageReachesARunningClaudeInALaterRequestOfTheSameSession() throws {
@@ -42,11 +36,7 @@ import Testing
       + Self.done("Both parts done.") + #", {"text": "Done."}]}}"#
     let server = try FakeModelServer(script: script, directory: directory.url)
     defer { server.stop() }
-    let environment = [
-      "HOME": directory.path("user"), "PATH": RealCLIs.binDirectory.path + ":/usr/local/bin:/usr/bin:/bin",
-      "TZ": "UTC", "ANTHROPIC_BASE_URL": server.baseURL, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-      "CLAUDE_CODE_MAX_RETRIES": "0", "DISABLE_AUTOUPDATER": "1",
-    ]
+    let environment = world.claudeEnvironment(server)
     let added = try multiagent(
       ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-send")
     #expect(added.exitCode == 0, "\(added.stderr)")
