@@ -82,6 +82,11 @@ import Testing
     #expect(questions.contains("Which database should the app use?"), "\(questions)")
     #expect(questions.contains("Postgres") && questions.contains("SQLite"), "\(questions)")
     let toolUseID = try #require(try askID("asker", environment))
+    // Moving it to another provider now would leave the held CLI behind: refused.
+    let moved = try multiagent(
+      ["answer", "asker", "--provider", "codex", "--answer", "q1=Postgres"], environment)
+    #expect(moved.exitCode == 1 && moved.stderr.contains("holding its questions open"), "\(moved.stderr)")
+    #expect(try record("asker", environment)["status"] as? String == "waiting_for_input")
 
     let answered = try multiagent(["answer", "asker", "--answer", "q1=Postgres"], environment)
     #expect(answered.exitCode == 0, "answer: \(answered.stderr)")
