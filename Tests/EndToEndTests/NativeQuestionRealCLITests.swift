@@ -241,6 +241,16 @@ import Testing
     let waiting = try world.record("racer", environment)
     let session = try #require(waiting["session_id"] as? String)
     let cli = try #require(NativeQuestionRealCLITests.cliPID(waiting))
+    // Claude saves its transcript on its own schedule; a CLI killed before that has no conversation
+    // left to resume, whatever multiagent does. Killed once it is saved:
+    let projects = world.home + "/accounts/claude/.shared/projects"
+    let saved = Date().addingTimeInterval(30)
+    func transcriptSaved() -> Bool {
+      let folders = (try? FileManager.default.contentsOfDirectory(atPath: projects)) ?? []
+      return folders.contains { FileManager.default.fileExists(atPath: "\(projects)/\($0)/\(session).jsonl") }
+    }
+    while !transcriptSaved() && Date() < saved { usleep(100_000) }
+    #expect(transcriptSaved(), "claude saved the conversation")
     #expect(try world.multiagent(["answer", "racer", "--answer", "q1=Postgres"], environment).exitCode == 0)
     // The CLI dies before the answers reach it.
     kill(-cli, SIGKILL)
