@@ -86,6 +86,7 @@ extension AgentManager {
       throw AgentError(.invalidState, "\(record.name) is already \((current ?? record).status.rawValue)")
     }
     await terminateTogether(targets + descendants, grace: grace)
+    parseWhatTheirSupervisorsLeft(targets + descendants)
     let current = try storeCall { try store.agent(id: record.id) } ?? record
     return TreeStop(agent: current, descendants: descendants)
   }

@@ -55,3 +55,21 @@ extension AgentManager {
     return children.contains { $0.reportsToParent && !ChildReport.reported.contains($0.status) }
   }
 }
+
+extension AgentManager {
+  /// After a stop ended their processes: what a stopped agent's CLI printed that its supervisor did
+  /// not commit (it was ended too, say while the database was busy) is parsed here — nobody runs a
+  /// stopped agent any more, and reconcile looks only at live ones.
+  func parseWhatTheirSupervisorsLeft(_ records: [AgentRecord]) {
+    for stopped in records {
+      guard let current = try? store.agent(id: stopped.id), current.status == .stopped,
+        !(current.supervisor.map { ProcessInspector().isAlive($0) } ?? false)
+      else { continue }
+      let paths = AgentPaths(home: home, id: current.id)
+      guard Self.logSize(paths.outputLog) > current.parseOffset else { continue }
+      logger.attempt("parse the rest of the log of a stopped agent", agent: current.id) {
+        try parseRestOfLog(current, paths: paths, keepingError: current.error)
+      }
+    }
+  }
+}

@@ -192,7 +192,7 @@ extension AgentManager {
 
   /// Parses the agent's log from its stored offset to its end into the record, for an agent
   /// nobody follows any more; `keepingError` stays the record's error whatever the lines say.
-  private func parseRestOfLog(_ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil) throws {
+  func parseRestOfLog(_ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil) throws {
     let provider = try registry.provider(named: record.provider)
     var follower = OutputFollower(
       path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext())
