@@ -117,6 +117,20 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
     followsSibling = true
   }
 
+  /// A time given as seconds since 1970-01-01 UTC, written as its ISO-8601 text in UTC with
+  /// milliseconds (``JSONTime``); `nil`, NaN and infinities are `null`.
+  public mutating func time(_ seconds: Double?) {
+    separate()
+    if let seconds, let bytes = JSONTime.bytes(seconds) {
+      append(UInt8(ascii: "\""))
+      bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+      append(UInt8(ascii: "\""))
+    } else {
+      writeNull()
+    }
+    followsSibling = true
+  }
+
   /// An integer value, written as ``JSONWriter`` writes the same number; `nil` is `null`.
   public mutating func integer<Integer: BinaryInteger>(_ value: Integer?) {
     separate()

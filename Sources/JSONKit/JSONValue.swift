@@ -84,6 +84,23 @@ extension JSONValue {
     return nil
   }
 
+  /// A time as JSON output carries it: the ISO-8601 text of `seconds` since 1970 (``JSONTime``);
+  /// `null` when `seconds` is `nil` or not finite.
+  public static func time(_ seconds: Double?) -> JSONValue {
+    guard let seconds, let text = JSONTime.string(seconds) else { return .null }
+    return .string(text)
+  }
+
+  /// A time, as seconds since 1970: an ISO-8601 string (``JSONTime/seconds(_:)``) or a number of
+  /// seconds (the form of earlier versions).
+  public var timeValue: Double? {
+    switch self {
+    case .number(let value): value
+    case .string(let text): JSONTime.seconds(text)
+    default: nil
+    }
+  }
+
   /// The number as an integer, when this is a number with no fractional part that fits `Int`.
   public var intValue: Int? {
     guard case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e18 else {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 // The stable JSON shape of events: `{"offset":123,"type":"assistant_text","text":"…"}`.
 // Scripts and UIs build on it, so field names change only with a schema version bump.
@@ -33,7 +34,7 @@ extension AgentEvent: Codable {
         maxAttempts: try c.decodeIfPresent(Int.self, forKey: .maxAttempts),
         message: try c.decode(String.self, forKey: .message))
     case "exhausted":
-      let reset = try c.decodeIfPresent(Double.self, forKey: .resetAt)
+      let reset = try c.decodeTimeIfPresent(forKey: .resetAt)
       kind = .exhausted(
         resetAt: reset.map { Date(timeIntervalSince1970: $0) },
         message: try c.decode(String.self, forKey: .message))
@@ -75,7 +76,7 @@ extension AgentEvent: Codable {
       try c.encodeIfPresent(maxAttempts, forKey: .maxAttempts)
       try c.encode(message, forKey: .message)
     case .exhausted(let resetAt, let message):
-      try c.encodeIfPresent(resetAt?.timeIntervalSince1970, forKey: .resetAt)
+      try c.encodeTimeIfPresent(resetAt?.timeIntervalSince1970, forKey: .resetAt)
       try c.encode(message, forKey: .message)
     case .quota(let reading): try c.encode(reading, forKey: .quota)
     case .question(let questions): try c.encode(questions, forKey: .questions)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 /// How much of an account's usage windows is used, as the provider last reported it.
 ///
@@ -33,6 +34,26 @@ public struct QuotaReading: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
       case name, utilization, resetsAt = "resets_at", status, windowMinutes = "window_minutes"
+    }
+
+    /// Decodes a window; `resets_at` is ISO-8601 text or seconds since 1970.
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      name = try c.decode(String.self, forKey: .name)
+      utilization = try c.decode(Double.self, forKey: .utilization)
+      resetsAt = try c.decodeTimeIfPresent(forKey: .resetsAt).map(Date.init(timeIntervalSince1970:))
+      status = try c.decodeIfPresent(String.self, forKey: .status)
+      windowMinutes = try c.decodeIfPresent(Int.self, forKey: .windowMinutes)
+    }
+
+    /// Encodes a window, `resets_at` as ISO-8601 text; absent values are left out.
+    public func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(name, forKey: .name)
+      try c.encode(utilization, forKey: .utilization)
+      try c.encodeTimeIfPresent(resetsAt?.timeIntervalSince1970, forKey: .resetsAt)
+      try c.encodeIfPresent(status, forKey: .status)
+      try c.encodeIfPresent(windowMinutes, forKey: .windowMinutes)
     }
   }
 

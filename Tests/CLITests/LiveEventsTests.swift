@@ -77,7 +77,8 @@ private final class BackgroundCommand {
       #expect(beat["parent_id"] is NSNull)
       #expect((beat["age_seconds"] as? Int).map { $0 >= 0 } == true)
     }
-    let times = beats.compactMap { $0["time"] as? Double }
+    let times = beats.compactMap { jsonTime($0["time"]) }
+    #expect(times.count == beats.count, "every heartbeat has an ISO-8601 time: \(beats)")
     for (earlier, later) in zip(times, times.dropFirst()) {
       #expect((3.0...8.0).contains(later - earlier), "heartbeats \(later - earlier)s apart")
     }

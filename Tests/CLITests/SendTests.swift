@@ -61,7 +61,7 @@ import TestSupport
     let after = try world.record(name)
     #expect(after["status"] as? String == "completed", "\(after)")
     #expect(after["session_id"] as? String == session)
-    #expect(after["finished_at"] is Double)
+    #expect(jsonTime(after["finished_at"]) != nil, "\(after)")
     let argv = try #require(try world.calls().last).argv
     #expect(argv.contains("--resume") && argv.contains(session), "\(argv)")
     #expect(try lastPrompt(world).contains("Message from the user:\n\nnow the second task"))

@@ -69,7 +69,7 @@ import Testing
 
     // A is parked until the reset the CLI reported.
     #expect(a["status"] as? String == "exhausted")
-    let until = try #require(a["exhausted_until"] as? Double)
+    let until = try #require(jsonTime(a["exhausted_until"]))
     #expect(abs(until - Double(reset)) <= resetTolerance, "exhausted until \(until), reset \(reset)")
 
     // The conversation moved: B's first request holds the task, A's tool call and its output.

@@ -73,11 +73,11 @@ import Testing
     #expect(minimal.id.count == 16)
   }
 
-  @Test func jsonUsesSnakeCaseKeysAndEpochSeconds() throws {
+  @Test func jsonUsesSnakeCaseKeysAndISOTimes() throws {
     let record = Self.fullRecord()
     let data = try JSONEncoder().encode(record)
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-    #expect(object["created_at"] as? Double == 1_700_000_000.25)
+    #expect(object["created_at"] as? String == "2023-11-14T22:13:20.250Z")
     #expect(object["status"] as? String == "waiting_for_input")
     #expect(object["worktree_path"] as? String == record.worktreePath)
     #expect((object["supervisor"] as? [String: Any])?["spawn_id"] as? String == "sup-1")
@@ -230,7 +230,11 @@ import Testing
     let json = try JSONEncoder().encode(second)
     let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
     #expect(object["agent_id"] as? String == "e2" && object["type"] as? String == "account_rotated")
-    #expect(try JSONDecoder().decode(StoredEvent.self, from: json) == second)
+    // JSON carries times to the millisecond: the rest of the event comes back exactly.
+    var decoded = try JSONDecoder().decode(StoredEvent.self, from: json)
+    #expect(abs(decoded.time.timeIntervalSince1970 - second.time.timeIntervalSince1970) <= 0.0005)
+    decoded.time = second.time
+    #expect(decoded == second)
 
     #expect(try store.delete(id: "e1"))
     #expect(try !store.delete(id: "e1"))

@@ -41,6 +41,10 @@ public struct RemoteAgentView: Sendable {
   /// unreachable, `last_status` and `unreachable_error`).
   public var jsonValue: JSONValue {
     var object = record.objectValue ?? JSONObject()
+    // A record kept from a host of an earlier version has its times as numbers.
+    for key in ["created_at", "updated_at", "started_at", "finished_at", "dismissed_at"] {
+      if case .number(let seconds) = object[key] { object[key] = .time(seconds) }
+    }
     object["host"] = .string(agent.host)
     object["status"] = .string(displayStatus)
     if let unreachable {

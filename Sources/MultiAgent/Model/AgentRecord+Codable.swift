@@ -1,3 +1,4 @@
+import JSONKit
 import ProcessKit
 import ProviderKit
 
@@ -39,7 +40,8 @@ extension AgentRecord {
     case reportsToParent = "reports_to_parent"
   }
 
-  /// Decodes a record; missing optional keys are nil, and times are seconds since 1970.
+  /// Decodes a record; missing optional keys are nil, and times are ISO-8601 text or seconds
+  /// since 1970.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
@@ -68,15 +70,11 @@ extension AgentRecord {
       pendingQuestions: try c.decodeIfPresent([PendingQuestion].self, forKey: .pendingQuestions) ?? [],
       result: try c.decodeIfPresent(String.self, forKey: .result),
       error: try c.decodeIfPresent(String.self, forKey: .error),
-      createdAt: Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .createdAt)),
-      updatedAt: try c.decodeIfPresent(Double.self, forKey: .updatedAt).map(
-        Date.init(timeIntervalSince1970:)),
-      startedAt: try c.decodeIfPresent(Double.self, forKey: .startedAt).map(
-        Date.init(timeIntervalSince1970:)),
-      finishedAt: try c.decodeIfPresent(Double.self, forKey: .finishedAt).map(
-        Date.init(timeIntervalSince1970:)),
-      dismissedAt: try c.decodeIfPresent(Double.self, forKey: .dismissedAt).map(
-        Date.init(timeIntervalSince1970:)),
+      createdAt: Date(timeIntervalSince1970: try c.decodeTime(forKey: .createdAt)),
+      updatedAt: try c.decodeTimeIfPresent(forKey: .updatedAt).map(Date.init(timeIntervalSince1970:)),
+      startedAt: try c.decodeTimeIfPresent(forKey: .startedAt).map(Date.init(timeIntervalSince1970:)),
+      finishedAt: try c.decodeTimeIfPresent(forKey: .finishedAt).map(Date.init(timeIntervalSince1970:)),
+      dismissedAt: try c.decodeTimeIfPresent(forKey: .dismissedAt).map(Date.init(timeIntervalSince1970:)),
       accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false,
       detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false,
       fallback: try c.decodeIfPresent([String].self, forKey: .fallback) ?? [],
@@ -84,8 +82,8 @@ extension AgentRecord {
     )
   }
 
-  /// Encodes every key (nil as `null`); times as seconds since 1970, whatever the encoder's date
-  /// strategy.
+  /// Encodes every key (nil as `null`); times as ISO-8601 text (`JSONTime`), whatever the encoder's
+  /// date strategy.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(id, forKey: .id)
@@ -115,11 +113,11 @@ extension AgentRecord {
     try c.encode(pendingQuestions, forKey: .pendingQuestions)
     try c.encode(result, forKey: .result)
     try c.encode(error, forKey: .error)
-    try c.encode(createdAt.timeIntervalSince1970, forKey: .createdAt)
-    try c.encode(updatedAt.timeIntervalSince1970, forKey: .updatedAt)
-    try c.encode(startedAt?.timeIntervalSince1970, forKey: .startedAt)
-    try c.encode(finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
-    try c.encode(dismissedAt?.timeIntervalSince1970, forKey: .dismissedAt)
+    try c.encodeTime(createdAt.timeIntervalSince1970, forKey: .createdAt)
+    try c.encodeTime(updatedAt.timeIntervalSince1970, forKey: .updatedAt)
+    try c.encodeTime(startedAt?.timeIntervalSince1970, forKey: .startedAt)
+    try c.encodeTime(finishedAt?.timeIntervalSince1970, forKey: .finishedAt)
+    try c.encodeTime(dismissedAt?.timeIntervalSince1970, forKey: .dismissedAt)
     try c.encode(detachedFromParent, forKey: .detachedFromParent)
     try c.encode(reportsToParent, forKey: .reportsToParent)
   }

@@ -2,6 +2,12 @@ import JSONKit
 import ProcessKit
 import ProviderKit
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 extension AgentRecord {
   /// The record as a JSON tree: the same keys and values as its `Codable` form, keys in sorted
   /// order.
@@ -11,6 +17,7 @@ extension AgentRecord {
   public var jsonValue: JSONValue {
     func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
     func number(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
+    func time(_ value: Date?) -> JSONValue { .time(value?.timeIntervalSince1970) }
     func process(_ value: ProcessIdentity?) -> JSONValue {
       guard let value else { return .null }
       return .object(
@@ -39,22 +46,23 @@ extension AgentRecord {
           "detached_from_parent", "dismissed_at", "error", "exit_code", "exit_signal", "extra_arguments",
           "fallback", "finished_at", "id",
           "model",
-          "name", "parent_id", "parse_offset", "pending_questions", "prompt_summary", "provider", "reports_to_parent", "result",
+          "name", "parent_id", "parse_offset", "pending_questions", "prompt_summary", "provider",
+          "reports_to_parent", "result",
           "session_id", "started_at", "status", "supervisor", "task_id", "updated_at", "worktree_path",
         ],
         values: [
           text(account), .bool(accountPinned), text(baseRef), text(branch), process(cli),
-          .number(createdAt.timeIntervalSince1970),
+          time(createdAt),
           .bool(createdBranch), .bool(createdWorktree), text(cwd), .bool(detachedFromParent),
-          number(dismissedAt?.timeIntervalSince1970),
+          time(dismissedAt),
           text(error), number(exitCode.map(Double.init)), number(exitSignal.map(Double.init)),
           .array(extraArguments.map { .string($0) }), .array(fallback.map { .string($0) }),
-          number(finishedAt?.timeIntervalSince1970), .string(id),
+          time(finishedAt), .string(id),
           text(model), .string(name), text(parentID), .number(Double(parseOffset)), .array(questions),
           text(promptSummary), .string(provider), .bool(reportsToParent), text(result), text(sessionID),
-          number(startedAt?.timeIntervalSince1970), .string(status.rawValue), process(supervisor),
+          time(startedAt), .string(status.rawValue), process(supervisor),
           text(taskID),
-          .number(updatedAt.timeIntervalSince1970), text(worktreePath),
+          time(updatedAt), text(worktreePath),
         ]))
   }
 }
@@ -67,7 +75,7 @@ extension StoredEvent {
         keys: ["agent_id", "data", "from_status", "id", "message", "time", "to_status", "type"],
         values: [
           .string(agentID), data ?? .null, fromStatus.map { .string($0.rawValue) } ?? .null,
-          .number(Double(id)), message.map { .string($0) } ?? .null, .number(time.timeIntervalSince1970),
+          .number(Double(id)), message.map { .string($0) } ?? .null, .time(time.timeIntervalSince1970),
           toStatus.map { .string($0.rawValue) } ?? .null, .string(type.rawValue),
         ]))
   }

@@ -10,7 +10,7 @@ import ProviderKit
 /// Everything multiagent keeps about one agent: one row of the `agents` table, and the `--json`
 /// output of `show` and `list`.
 ///
-/// JSON keys are snake_case; times are seconds since 1970-01-01 UTC (fractional); absent values are
+/// JSON keys are snake_case; times are ISO-8601 text in UTC with milliseconds; absent values are
 /// written as `null`, so every key is always present.
 public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   /// A stable, unique id (used in paths: `<home>/agents/<id>/`).

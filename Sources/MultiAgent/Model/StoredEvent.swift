@@ -10,7 +10,7 @@ import ProviderKit
 /// One row of the `events` table: something that happened to an agent (a status change, its
 /// creation, or anything else a component records), in the order it was stored.
 ///
-/// JSON keys are snake_case; `time` is seconds since 1970-01-01 UTC.
+/// JSON keys are snake_case; `time` is ISO-8601 text in UTC with milliseconds.
 public struct StoredEvent: Sendable, Hashable, Codable, Identifiable {
   /// What kind of event: a snake_case name. The store writes ``created`` and ``statusChanged``;
   /// other components may record their own names.
@@ -93,13 +93,13 @@ public struct StoredEvent: Sendable, Hashable, Codable, Identifiable {
     case message, data
   }
 
-  /// Decodes an event; `time` is seconds since 1970.
+  /// Decodes an event; `time` is ISO-8601 text or seconds since 1970.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
       id: try c.decode(Int64.self, forKey: .id),
       agentID: try c.decode(String.self, forKey: .agentID),
-      time: Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .time)),
+      time: Date(timeIntervalSince1970: try c.decodeTime(forKey: .time)),
       type: try c.decode(EventType.self, forKey: .type),
       fromStatus: try c.decodeIfPresent(AgentStatus.self, forKey: .fromStatus),
       toStatus: try c.decodeIfPresent(AgentStatus.self, forKey: .toStatus),
@@ -107,12 +107,12 @@ public struct StoredEvent: Sendable, Hashable, Codable, Identifiable {
       data: try c.decodeIfPresent(JSONValue.self, forKey: .data).flatMap { $0.isNull ? nil : $0 })
   }
 
-  /// Encodes every key (nil as `null`); `time` as seconds since 1970.
+  /// Encodes every key (nil as `null`); `time` as ISO-8601 text.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(id, forKey: .id)
     try c.encode(agentID, forKey: .agentID)
-    try c.encode(time.timeIntervalSince1970, forKey: .time)
+    try c.encodeTime(time.timeIntervalSince1970, forKey: .time)
     try c.encode(type, forKey: .type)
     try c.encode(fromStatus, forKey: .fromStatus)
     try c.encode(toStatus, forKey: .toStatus)

@@ -5,7 +5,7 @@ import ProviderKit
 /// One line of the events stream (`multiagent events`): a stored event, or one derived by the reader
 /// and never stored (heartbeats of running agents, a parent's `child_completed`).
 ///
-/// Every JSON form has a `type` key; `time` is seconds since 1970-01-01 UTC.
+/// Every JSON form has a `type` key; `time` is ISO-8601 text in UTC with milliseconds.
 public enum LiveEvent: Sendable, Hashable {
   /// A row of the `events` table, in its stored JSON shape.
   case stored(StoredEvent)
@@ -101,7 +101,7 @@ public enum LiveEvent: Sendable, Hashable {
           keys: ["age_seconds", "agent", "agent_id", "parent_id", "status", "time", "type"],
           values: [
             .number(Double(beat.ageSeconds)), .string(beat.name), .string(beat.agentID), text(beat.parentID),
-            .string(beat.status.rawValue), .number(beat.time.timeIntervalSince1970), .string(typeName),
+            .string(beat.status.rawValue), .time(beat.time.timeIntervalSince1970), .string(typeName),
           ]))
     case .childCompleted(let done):
       return .object(
@@ -109,7 +109,7 @@ public enum LiveEvent: Sendable, Hashable {
           keys: ["agent", "agent_id", "child", "child_id", "error", "status", "time", "type"],
           values: [
             text(done.parentName), .string(done.parentID), .string(done.childName), .string(done.childID),
-            text(done.error), .string(done.statusName), .number(done.time.timeIntervalSince1970),
+            text(done.error), .string(done.statusName), .time(done.time.timeIntervalSince1970),
             .string(typeName),
           ]))
     }

@@ -372,7 +372,7 @@ struct CLIRun {
   /// Keeps a usage limit on disk until it is acted on, for a supervisor that adopts after a crash.
   static func writeExhaustion(_ exhaustion: Exhaustion, to path: String, logger: any AgentLogger) {
     var object = JSONObject(keys: ["message"], values: [.string(exhaustion.message)])
-    if let resetAt = exhaustion.resetAt { object["reset_at"] = .number(resetAt.timeIntervalSince1970) }
+    if let resetAt = exhaustion.resetAt { object["reset_at"] = .time(resetAt.timeIntervalSince1970) }
     logger.attempt("record the usage limit in \(path)") {
       try FileSystem.writeSecure(Data(JSONWriter.string(.object(object)).utf8), to: path)
     }
@@ -384,6 +384,6 @@ struct CLIRun {
       let value = try? JSONParser.parse(Array(data)), let message = value["message"]?.stringValue
     else { return nil }
     return Exhaustion(
-      resetAt: value["reset_at"]?.doubleValue.map(Date.init(timeIntervalSince1970:)), message: message)
+      resetAt: value["reset_at"]?.timeValue.map(Date.init(timeIntervalSince1970:)), message: message)
   }
 }

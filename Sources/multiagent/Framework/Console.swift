@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 
 #if canImport(Glibc)
   import Glibc
@@ -33,6 +34,7 @@ struct Console: Sendable {
   func writeJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = JSONTime.dateEncodingStrategy
     let data = try encoder.encode(value)
     write(String(decoding: data, as: UTF8.self) + "\n")
   }

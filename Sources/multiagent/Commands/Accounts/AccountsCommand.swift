@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import MultiAgent
 
 /// `multiagent accounts`: the subscriptions and API keys agents run on.
@@ -150,7 +151,7 @@ enum AccountOutput {
   }
 }
 
-/// An account as `--json` shows it: snake_case keys, times in seconds since 1970, no secret.
+/// An account as `--json` shows it: snake_case keys, times as ISO-8601 text, no secret.
 struct AccountJSON: Encodable {
   var account: Account
   var now: Date
@@ -190,21 +191,21 @@ struct AccountJSON: Encodable {
     try c.encode(account.kind.rawValue, forKey: .kind)
     try c.encode(AccountOutput.effectiveStatus(of: account, now: now).rawValue, forKey: .status)
     try c.encode(account.isUsable(at: now), forKey: .usable)
-    try c.encode(account.exhaustedUntil?.timeIntervalSince1970, forKey: .exhaustedUntil)
-    try c.encode(account.lastUsedAt?.timeIntervalSince1970, forKey: .lastUsedAt)
+    try c.encodeTime(account.exhaustedUntil?.timeIntervalSince1970, forKey: .exhaustedUntil)
+    try c.encodeTime(account.lastUsedAt?.timeIntervalSince1970, forKey: .lastUsedAt)
     try c.encode(account.recentErrorCount, forKey: .recentErrorCount)
     try c.encode(account.lastError, forKey: .lastError)
     try c.encode(account.configDirectory, forKey: .configDirectory)
-    try c.encode(account.createdAt.timeIntervalSince1970, forKey: .createdAt)
+    try c.encodeTime(account.createdAt.timeIntervalSince1970, forKey: .createdAt)
     var readings = c.nestedUnkeyedContainer(forKey: .quota)
     for reading in quota {
       var item = readings.nestedContainer(keyedBy: QuotaKeys.self)
       try item.encode(reading.window.name, forKey: .window)
       try item.encode(reading.window.utilization, forKey: .utilization)
-      try item.encode(reading.window.resetsAt?.timeIntervalSince1970, forKey: .resetsAt)
+      try item.encodeTime(reading.window.resetsAt?.timeIntervalSince1970, forKey: .resetsAt)
       try item.encode(reading.window.status, forKey: .status)
       try item.encode(reading.window.windowMinutes, forKey: .windowMinutes)
-      try item.encode(reading.readAt.timeIntervalSince1970, forKey: .readAt)
+      try item.encodeTime(reading.readAt.timeIntervalSince1970, forKey: .readAt)
     }
     if let activeAgents { try c.encode(activeAgents, forKey: .activeAgents) }
     if let events {
@@ -212,7 +213,7 @@ struct AccountJSON: Encodable {
       for event in events {
         var item = list.nestedContainer(keyedBy: EventKeys.self)
         try item.encode(event.id, forKey: .id)
-        try item.encode(event.time.timeIntervalSince1970, forKey: .time)
+        try item.encodeTime(event.time.timeIntervalSince1970, forKey: .time)
         try item.encode(event.type, forKey: .type)
         try item.encode(event.message, forKey: .message)
       }

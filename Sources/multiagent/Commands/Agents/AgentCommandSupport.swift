@@ -225,6 +225,7 @@ struct EventPrinter {
     self.agent = agent
     encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = JSONTime.dateEncodingStrategy
   }
 
   /// Prints one event.

@@ -26,7 +26,7 @@ enum RemoteAgentOutput {
     return await hosts.refreshAll().filter { view in
       if let statuses = filter.statuses, !(view.status.map(statuses.contains) ?? false) { return false }
       if let provider = filter.provider, view.agent.provider != provider { return false }
-      return filter.includeDismissed || view.record["dismissed_at"]?.doubleValue == nil
+      return filter.includeDismissed || view.record["dismissed_at"]?.timeValue == nil
     }
   }
 

@@ -64,7 +64,7 @@ struct ShowCommand: ParsableCommand {
     events.enumerated().compactMap { index, event in
       guard event.type == .accountSelected else { return nil }
       var run = event.data?.objectValue ?? JSONObject(keys: [], values: [])
-      run["started_at"] = .number(event.time.timeIntervalSince1970)
+      run["started_at"] = .time(event.time.timeIntervalSince1970)
       if run["session_id"]?.stringValue == nil {
         let provider = run["provider"]?.stringValue
         let switched = events[(index + 1)...].first { $0.type == .providerSwitched }

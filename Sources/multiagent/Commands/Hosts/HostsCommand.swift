@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import MultiAgent
 
 /// `multiagent hosts`: the machines agents can run on, reached over SSH.
@@ -85,7 +86,7 @@ enum HostOutput {
   }
 }
 
-/// A host as `--json` shows it: snake_case keys, times in seconds since 1970; with its status when
+/// A host as `--json` shows it: snake_case keys, times as ISO-8601 text; with its status when
 /// it was checked.
 struct HostJSON: Encodable {
   var host: RemoteHost
@@ -106,7 +107,7 @@ struct HostJSON: Encodable {
     try c.encode(host.address, forKey: .address)
     try c.encode(host.port, forKey: .port)
     try c.encode(host.identityFile, forKey: .identityFile)
-    try c.encode(host.createdAt.timeIntervalSince1970, forKey: .createdAt)
+    try c.encodeTime(host.createdAt.timeIntervalSince1970, forKey: .createdAt)
     guard let status else { return }
     try c.encode(status.reachable, forKey: .reachable)
     try c.encode(status.version != nil, forKey: .installed)
