@@ -121,9 +121,10 @@ public struct JSONOutput: ~Copyable, @unchecked Sendable {
   /// milliseconds (``JSONTime``); `nil`, NaN and infinities are `null`.
   public mutating func time(_ seconds: Double?) {
     separate()
-    if let seconds, let bytes = JSONTime.bytes(seconds) {
+    if let seconds, seconds.isFinite {
+      reserve(26)
       append(UInt8(ascii: "\""))
-      bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+      _ = JSONTime.write(seconds) { append($0) }
       append(UInt8(ascii: "\""))
     } else {
       writeNull()

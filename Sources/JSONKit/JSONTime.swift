@@ -48,29 +48,44 @@ public enum JSONTime {
 
   /// The UTF-8 bytes of ``string(_:)``.
   static func bytes(_ seconds: Double) -> [UInt8]? {
-    guard seconds.isFinite else { return nil }
+    var out = [UInt8]()
+    out.reserveCapacity(24)
+    return write(seconds, { out.append($0) }) ? out : nil
+  }
+
+  /// Gives the UTF-8 bytes of ``string(_:)`` to `put` one by one, without allocating; `false`
+  /// (and no bytes) when `seconds` is not finite.
+  @inline(__always)
+  static func write(_ seconds: Double, _ put: (UInt8) -> Void) -> Bool {
+    guard seconds.isFinite else { return false }
     let clamped = min(max(seconds, earliest), latest)
     let millis = Int64((clamped * 1000).rounded())
     let (days, dayMillis) = floorDivide(millis, 86_400_000)
     let (year, month, day) = civilFromDays(days)
     let second = dayMillis / 1000
-    var out = [UInt8]()
-    out.reserveCapacity(24)
-    put(year, width: 4, into: &out)
-    out.append(UInt8(ascii: "-"))
-    put(month, width: 2, into: &out)
-    out.append(UInt8(ascii: "-"))
-    put(day, width: 2, into: &out)
-    out.append(UInt8(ascii: "T"))
-    put(second / 3_600, width: 2, into: &out)
-    out.append(UInt8(ascii: ":"))
-    put(second / 60 % 60, width: 2, into: &out)
-    out.append(UInt8(ascii: ":"))
-    put(second % 60, width: 2, into: &out)
-    out.append(UInt8(ascii: "."))
-    put(dayMillis % 1000, width: 3, into: &out)
-    out.append(UInt8(ascii: "Z"))
-    return out
+    func number(_ value: Int64, _ width: Int) {
+      var divisor: Int64 = 1
+      for _ in 1..<width { divisor *= 10 }
+      while divisor > 0 {
+        put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+        divisor /= 10
+      }
+    }
+    number(year, 4)
+    put(UInt8(ascii: "-"))
+    number(month, 2)
+    put(UInt8(ascii: "-"))
+    number(day, 2)
+    put(UInt8(ascii: "T"))
+    number(second / 3_600, 2)
+    put(UInt8(ascii: ":"))
+    number(second / 60 % 60, 2)
+    put(UInt8(ascii: ":"))
+    number(second % 60, 2)
+    put(UInt8(ascii: "."))
+    number(dayMillis % 1000, 3)
+    put(UInt8(ascii: "Z"))
+    return true
   }
 
   /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
@@ -100,17 +115,6 @@ public enum JSONTime {
   private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
     let quotient = a >= 0 ? a / b : (a - b + 1) / b
     return (quotient, a - quotient * b)
-  }
-
-  private static func put(_ value: Int64, width: Int, into out: inout [UInt8]) {
-    var divisor: Int64 = 1
-    for _ in 1..<width { divisor *= 10 }
-    var rest = value
-    while divisor > 0 {
-      out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-      rest %= divisor
-      divisor /= 10
-    }
   }
 
   private static func digit(_ byte: UInt8) -> Int64? {
