@@ -56,6 +56,8 @@ import Testing
       }
       add("answer", ["answer", target, "--answer", "q1=red"])
       add("send", ["send", target, "planted instructions"])
+      add("answer", ["answer", target, "--request-id", "planted", "--answer", "q1=red"])
+      add("send", ["send", target, "--request-id", "planted", "planted instructions"])
       add("wait", ["wait", target, "--timeout", "1"])
       add("events", ["events", "--agent", target])
     }

@@ -37,6 +37,9 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let invalidState = Code(rawValue: "invalid_state")
     /// The answers do not fit the pending questions.
     public static let invalidAnswer = Code(rawValue: "invalid_answer")
+    /// A request id (`--request-id`) that is empty, too long or has other characters than letters,
+    /// digits, `.`, `_` and `-`.
+    public static let invalidRequestID = Code(rawValue: "invalid_request_id")
     /// The prompt (or the resume prompt the answers make) is too long for the provider's CLI: over
     /// ``LongPromptDelivery/argumentLimit`` bytes, for a CLI that takes its prompt only as an argument.
     public static let promptTooLong = Code(rawValue: "prompt_too_long")

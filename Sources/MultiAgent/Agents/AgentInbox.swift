@@ -21,11 +21,14 @@ struct AgentInbox {
     var text: String
   }
 
-  /// Keeps `text` for the agent.
-  func add(_ text: String) throws {
+  /// Keeps `text` for the agent. With `requestID` (checked by the caller: letters, digits, `.`,
+  /// `_`, `-`), a message kept under that id and not yet on its way is not kept twice.
+  func add(_ text: String, requestID: String? = nil) throws {
     try FileSystem.makePrivateDirectory(directory)
+    let suffix = requestID.map { "-r-\($0).txt" } ?? "-\(getpid()).txt"
+    if requestID != nil, pending().contains(where: { $0.name.hasSuffix(suffix) }) { return }
     let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
-    let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + "-\(getpid()).txt"
+    let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + suffix
     try FileSystem.writeSecure(Data(text.utf8), to: directory + "/" + name)
   }
 

@@ -14,9 +14,22 @@ extension AgentManager {
   /// - Throws: ``AgentError`` when the agent is not waiting, has no session, its provider cannot
   ///   resume, the answers do not fit the questions, or they make a resume prompt too long for the
   ///   provider's CLI (``AgentError/Code/promptTooLong``); nothing is changed then.
-  public func answer(_ reference: String, _ answers: Answers, provider: String? = nil) throws(AgentError)
-    -> AgentRecord
-  {
+  ///
+  /// With `requestID`, an answer already applied under that id is not applied again: the agent is
+  /// returned as it is (see ``requestApplied(_:agentID:)``), so a caller that lost the reply may
+  /// retry safely.
+  public func answer(
+    _ reference: String, _ answers: Answers, provider: String? = nil, requestID: String? = nil
+  ) throws(AgentError) -> AgentRecord {
+    guard let requestID else { return try answerOnce(reference, answers, provider: provider, requestID: nil) }
+    return try once(reference, requestID: requestID) { () throws(AgentError) in
+      try answerOnce(reference, answers, provider: provider, requestID: requestID)
+    }
+  }
+
+  private func answerOnce(
+    _ reference: String, _ answers: Answers, provider: String?, requestID: String?
+  ) throws(AgentError) -> AgentRecord {
     let record = try agent(reference)
     guard record.status == .waitingForInput else {
       throw AgentError(
@@ -34,9 +47,11 @@ extension AgentManager {
           "\(record.name)'s \(record.provider) CLI is holding its questions open; answer without --provider, "
             + "or wait until questions.holdFor lets them go")
       }
-      return try answer(record, answers, on: provider)
+      return try answer(record, answers, on: provider, requestID: requestID)
     }
-    if let held, !held.released, supervisorAlive, let answered = try answerHeld(record, held, answers) {
+    if let held, !held.released, supervisorAlive,
+      let answered = try answerHeld(record, held, answers, requestID: requestID)
+    {
       return answered
     }
     guard let sessionID = record.sessionID else {
@@ -70,7 +85,7 @@ extension AgentManager {
       try store.transition(
         id: record.id, .answer,
         message: "answered; resuming session \(sessionID)",
-        data: .object(JSONObject(keys: ["prompt"], values: [.string(prompt)]))
+        data: Self.eventData(["prompt": .string(prompt)], requestID: requestID)
       ) { record in
         record.pendingQuestions = []
         record.result = nil

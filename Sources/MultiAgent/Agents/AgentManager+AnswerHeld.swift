@@ -12,7 +12,7 @@ extension AgentManager {
   func answerHeld(
     _ record: AgentRecord,
     _ held: (requestID: String, questions: [(id: String, text: String)], released: Bool),
-    _ answers: Answers
+    _ answers: Answers, requestID: String? = nil
   ) throws(AgentError) -> AgentRecord? {
     // The same checks and the same text as a resume's answers (kept in the event).
     let prompt = try Self.resumePrompt(answering: record.pendingQuestions, with: answers)
@@ -27,7 +27,7 @@ extension AgentManager {
     do {
       change = try store.transition(
         id: record.id, .answerHeld, message: "answered; the answers go into the running CLI's turn",
-        data: .object(JSONObject(keys: ["prompt"], values: [.string(prompt)]))
+        data: Self.eventData(["prompt": .string(prompt)], requestID: requestID)
       ) { updated in
         guard let still = LiveSession.readHeld(at: paths.heldQuestion), !still.released,
           still.requestID == held.requestID

@@ -11,9 +11,9 @@ extension AgentManager {
   ///
   /// - Throws: ``AgentError`` for an unknown provider or one whose CLI is not installed, answers that
   ///   do not fit, or a prompt too long for that CLI; nothing is changed then.
-  func answer(_ record: AgentRecord, _ answers: Answers, on providerName: String) throws(AgentError)
-    -> AgentRecord
-  {
+  func answer(
+    _ record: AgentRecord, _ answers: Answers, on providerName: String, requestID: String? = nil
+  ) throws(AgentError) -> AgentRecord {
     let target: any AgentProvider
     let current: any AgentProvider
     do {
@@ -51,7 +51,7 @@ extension AgentManager {
     let transition = try storeCall {
       try store.transition(
         id: record.id, .answer, message: "answered; continuing on \(target.name)",
-        data: .object(JSONObject(keys: ["prompt"], values: [.string(answerPrompt)]))
+        data: Self.eventData(["prompt": .string(answerPrompt)], requestID: requestID)
       ) { updated in
         updated.pendingQuestions = []
         updated.result = nil

@@ -20,10 +20,36 @@ extension AgentManager {
   /// `crashed` agent, its session is resumed with the message as a new turn, on the same account
   /// rules as ``answer(_:_:provider:)``. An agent waiting for input is answered, not sent to.
   ///
+  ///
   /// - Returns: the record, and how the message goes.
   /// - Throws: ``AgentError``: an empty message or one with a NUL byte, an agent waiting for input,
   ///   a finished agent without a session its provider can resume, a message too long for its CLI.
   public func send(_ reference: String, message: String) throws(AgentError) -> (AgentRecord, Delivery) {
+    try sendOnce(reference, message: message, requestID: nil)
+  }
+
+  /// Sends `message` as ``send(_:message:)`` does, unless a message was already sent to the agent
+  /// under `requestID` (see ``requestApplied(_:agentID:)``): a caller that lost the reply may retry
+  /// safely.
+  ///
+  /// - Returns: the record, and how the message goes (`nil` when it was sent before).
+  /// - Throws: as ``send(_:message:)``; ``AgentError/Code/invalidRequestID`` for a request id that
+  ///   is not 1 to 128 letters, digits, `.`, `_` or `-`.
+  public func send(_ reference: String, message: String, requestID: String) throws(AgentError)
+    -> (AgentRecord, Delivery?)
+  {
+    var delivery: Delivery?
+    let record = try once(reference, requestID: requestID) { () throws(AgentError) in
+      let (record, how) = try sendOnce(reference, message: message, requestID: requestID)
+      delivery = how
+      return record
+    }
+    return (record, delivery)
+  }
+
+  private func sendOnce(_ reference: String, message: String, requestID: String?) throws(AgentError)
+    -> (AgentRecord, Delivery)
+  {
     let record = try agent(reference)
     let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !text.isEmpty else { throw AgentError(.missingPrompt, "the message is empty") }
@@ -40,22 +66,24 @@ extension AgentManager {
         "\(record.name) is waiting for input: answer its questions with `multiagent answer \(record.name) …` "
           + "(see `multiagent questions \(record.name)`)")
     case .queued, .starting, .running, .waitingForAccount:
-      do { try AgentInbox(paths: paths(record)).add(text) } catch {
+      do { try AgentInbox(paths: paths(record)).add(text, requestID: requestID) } catch {
         throw AgentError(.invalidPath, "cannot keep the message for \(record.name): \(error)")
       }
       let live =
         record.status == .running
         && (try? registry.provider(named: record.provider))?.definition.liveInput != nil
       let delivery: Delivery = live ? .live : .nextRun
-      noteSent(record, text, delivery)
+      noteSent(record, text, delivery, requestID: requestID)
       return (try agent(record.id), delivery)
     case .completed, .failed, .stopped, .crashed:
-      return (try followUp(record, text), .resumed)
+      return (try followUp(record, text, requestID: requestID), .resumed)
     }
   }
 
   /// Resumes a finished agent's session with `text` as a new turn.
-  private func followUp(_ record: AgentRecord, _ text: String) throws(AgentError) -> AgentRecord {
+  private func followUp(_ record: AgentRecord, _ text: String, requestID: String?) throws(AgentError)
+    -> AgentRecord
+  {
     guard let sessionID = record.sessionID else {
       throw AgentError(.invalidState, "\(record.name) has no provider session to continue; spawn a new agent")
     }
@@ -85,7 +113,7 @@ extension AgentManager {
     let transition = try storeCall {
       try store.transition(
         id: record.id, .followUp, message: "a message from the user; resuming session \(sessionID)",
-        data: .object(JSONObject(keys: ["message"], values: [.string(text)]))
+        data: Self.eventData(["message": .string(text)], requestID: requestID)
       ) { updated in
         updated.result = nil
         updated.error = nil
@@ -102,18 +130,19 @@ extension AgentManager {
       throw AgentError(
         .invalidState, "\(record.name) is \(transition.record.status.rawValue) now; it changed meanwhile")
     }
-    noteSent(record, text, .resumed)
+    noteSent(record, text, .resumed, requestID: requestID)
     try startSupervisor(for: record.id)
     return try agent(record.id)
   }
 
-  private func noteSent(_ record: AgentRecord, _ text: String, _ delivery: Delivery) {
-    let data = JSONObject(
-      keys: ["delivery", "bytes"], values: [.string(delivery.rawValue), .number(Double(text.utf8.count))])
+  private func noteSent(_ record: AgentRecord, _ text: String, _ delivery: Delivery, requestID: String?) {
+    let data = Self.eventData(
+      ["delivery": .string(delivery.rawValue), "bytes": .number(Double(text.utf8.count))],
+      requestID: requestID)
     logger.attempt("store the message_sent event", agent: record.id) {
       try store.appendEvent(
         agentID: record.id, type: "message_sent",
-        message: "message (\(text.utf8.count) bytes): " + String(text.prefix(120)), data: .object(data))
+        message: "message (\(text.utf8.count) bytes): " + String(text.prefix(120)), data: data)
     }
   }
 }

@@ -71,6 +71,11 @@ extension Hosts {
     guard let host = try? store.host(named: agent.host) else {
       return stale(agent, HostError(.unreachable, host: agent.host, "host \(agent.host) is not in the list"))
     }
+    var agent = agent
+    if outbox.hasPending(host: host.name) {
+      await deliverKept(to: host)
+      agent = (try? remoteAgents.agent(agent.name)) ?? agent
+    }
     do {
       let text = try await forward(
         RemoteScripts.multiagent, ["--json", "show", agent.remoteID], of: agent, timeout: timeout)
@@ -106,6 +111,11 @@ extension Hosts {
       return agents.map {
         stale($0, HostError(.unreachable, host: $0.host, "host \($0.host) is not in the list"))
       }
+    }
+    var agents = agents
+    if outbox.hasPending(host: host.name) {
+      await deliverKept(to: host)
+      agents = agents.map { (try? remoteAgents.agent($0.name)) ?? $0 }
     }
     let records: [String: JSONValue]
     do {
@@ -154,7 +164,7 @@ extension Hosts {
   }
 
   /// The last record of `agent`, shown as unreachable for `error` (or as last seen, for none).
-  private func stale(_ agent: RemoteAgent, _ error: HostError?) -> RemoteAgentView {
+  func stale(_ agent: RemoteAgent, _ error: HostError?) -> RemoteAgentView {
     let record = (try? JSONParser.parse(Array(agent.lastRecord.utf8))) ?? .null
     return RemoteAgentView(agent: agent, record: record, unreachable: error)
   }

@@ -26,6 +26,8 @@ public struct Hosts: Sendable {
   let remoteAgents: RemoteAgentStore
   /// The runner every SSH call of these hosts goes through.
   public let ssh: SSHRunner
+  /// Answers and messages for remote agents that their hosts have not confirmed yet.
+  let outbox: RemoteOutbox
 
   /// Opens the hosts of `home`, whose folder must exist (see ``StateHome/create()``); the database
   /// is created and migrated when needed.
@@ -39,6 +41,7 @@ public struct Hosts: Sendable {
     store = HostStore(database: database)
     remoteAgents = RemoteAgentStore(database: database)
     ssh = SSHRunner(directory: home.path + "/ssh", environment: environment)
+    outbox = RemoteOutbox(directory: home.path + "/outbox")
   }
 
   /// Whether `name` is a valid host name: the rules of agent names, `[a-z0-9][a-z0-9-]{0,62}`.

@@ -41,8 +41,9 @@ enum RemoteScripts {
     """
 
   /// Answers agent `$1` with what arrives on standard input, kept meanwhile in a private temporary
-  /// file: the JSON object of answers when `$2` is `file`, else one free-text answer; the rest of
-  /// the arguments (`--provider NAME`) follow `answer`.
+  /// file: the JSON object of answers when `$2` is `file`, else one free-text answer (read by
+  /// `answer` from standard input, never put on a command line); the rest of the arguments
+  /// (`--request-id ID`, `--provider NAME`) follow `answer`.
   static let answer = """
     b="$HOME/\(RemoteMultiAgent.path)"
     [ -x "$b" ] || exit 127
@@ -55,7 +56,7 @@ enum RemoteScripts {
     if [ "$how" = file ]; then
       "$b" --home "$HOME/\(home)" --json answer "$id" --answers-file "$f" "$@"
     else
-      "$b" --home "$HOME/\(home)" --json answer "$id" "$@" -- "$(cat "$f")"
+      "$b" --home "$HOME/\(home)" --json answer "$id" "$@" - < "$f"
     fi
     """
 }

@@ -9,7 +9,8 @@ extension AgentError {
   var cliError: CLIError {
     let exitCode: ExitCode
     switch code {
-    case .unknownProvider, .invalidName, .missingPrompt, .invalidPrompt, .promptTooLong: exitCode = .usage
+    case .unknownProvider, .invalidName, .missingPrompt, .invalidPrompt, .promptTooLong, .invalidRequestID:
+      exitCode = .usage
     case .timedOut: exitCode = .timedOut
     case .forbidden: exitCode = .forbidden
     default: exitCode = .failure

@@ -15,8 +15,13 @@ struct AnswerCommand: ParsableCommand {
     help: "Continue on this provider instead (its earlier session of this agent, if any, else a new one, "
       + "told what was done meanwhile).")
   static let wait = Flag("wait", help: "Wait until the agent finishes or asks again; exit like `wait`.")
+  static let requestID = Option<String>(
+    "request-id", valueName: "id",
+    help: "Apply this answer at most once: answering again with the same id changes nothing (for retries).")
   static let text = Argument(
-    name: "text", help: "One free-text answer to all the questions (instead of --answer).", arity: .variadic)
+    name: "text",
+    help: "One free-text answer to all the questions (instead of --answer), or - to read it from stdin.",
+    arity: .variadic)
 
   static let configuration = CommandConfiguration(
     name: "answer",
@@ -26,9 +31,12 @@ struct AnswerCommand: ParsableCommand {
       The answers are formatted into one prompt that quotes each question, and the provider's session
       is resumed with it, in the same worktree, appending to the same log. Only an agent that is
       waiting_for_input can be answered. An agent that moved to a fallback provider stays there;
-      --provider moves it (back) to another one.
+      --provider moves it (back) to another one. With --request-id, an answer already applied under
+      that id is not applied again (exit 0, the agent as it is): a script that lost the reply may
+      retry. An agent on a host that cannot be reached is answered when the host answers again
+      (exactly once); until then the answer is kept here.
       """,
-    options: [answer, answersFile, provider, wait, AgentOutput.timeout],
+    options: [answer, answersFile, provider, wait, AgentOutput.timeout, requestID],
     arguments: [AgentOutput.agentArgument, text]
   )
 
@@ -39,6 +47,7 @@ struct AnswerCommand: ParsableCommand {
   let waits: Bool
   let timeout: Duration?
   let providerName: String?
+  let request: String?
 
   init(arguments: ParsedArguments) throws {
     reference = arguments.argument(AgentOutput.agentArgument) ?? ""
@@ -47,6 +56,7 @@ struct AnswerCommand: ParsableCommand {
     freeText = arguments.arguments(Self.text).joined(separator: " ")
     waits = arguments.isSet(Self.wait)
     providerName = try arguments.value(Self.provider)
+    request = try arguments.value(Self.requestID)
     timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
     let given = [!pairs.isEmpty, file != nil, !freeText.isEmpty].filter { $0 }.count
     if given == 0 {
@@ -67,11 +77,11 @@ struct AnswerCommand: ParsableCommand {
     let answers = try readAnswers()
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
       return try await RemoteAgentOutput.answer(
-        agent, hosts: hosts, answers: answers, provider: providerName, wait: waits, timeout: timeout,
-        context: context)
+        agent, hosts: hosts, answers: answers, provider: providerName, requestID: request, wait: waits,
+        timeout: timeout, context: context)
     }
     let manager = try context.agentManager()
-    let record = try manager.answer(reference, answers, provider: providerName)
+    let record = try manager.answer(reference, answers, provider: providerName, requestID: request)
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
       let settled = try await manager.wait(record.id, timeout: timeout)
@@ -86,6 +96,9 @@ struct AnswerCommand: ParsableCommand {
   }
 
   private func readAnswers() throws -> Answers {
+    if freeText == "-" {
+      return .freeText(String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))
+    }
     if !freeText.isEmpty { return .freeText(freeText) }
     var byID: [String: String] = [:]
     if let file {

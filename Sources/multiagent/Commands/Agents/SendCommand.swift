@@ -6,6 +6,9 @@ struct SendCommand: ParsableCommand {
   static let file = Option<String>("file", valueName: "file", help: "Read the message from this file.")
   static let wait = Flag("wait", help: "Wait until the agent settles; exit like `wait`.")
   static let follow = Flag("follow", help: "Stream the agent's log until it settles; exit like `wait`.")
+  static let requestID = Option<String>(
+    "request-id", valueName: "id",
+    help: "Send this message at most once: sending again with the same id changes nothing (for retries).")
   static let message = Argument(
     name: "message", help: "The message, as words joined by spaces, or - to read it from stdin.",
     arity: .variadic)
@@ -20,14 +23,17 @@ struct SendCommand: ParsableCommand {
       completed, failed, stopped or crashed agent is resumed with the message as a new turn: a
       follow-up task in the same session and worktree, on the same account rules as `answer`. An
       agent waiting for input is answered instead (`multiagent answer`). Messages not yet delivered
-      survive a crash. With --json, the agent's record.
+      survive a crash. With --json, the agent's record. With --request-id, a message already sent
+      under that id is not sent again (exit 0): a script that lost the reply may retry. An agent on
+      a host that cannot be reached gets the message when the host answers again (exactly once);
+      until then it is kept here.
 
       Inside an agent: only to its own children.
 
       Exit codes: 0 sent (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
       77 forbidden.
       """,
-    options: [file, wait, AgentOutput.timeout, follow],
+    options: [file, wait, AgentOutput.timeout, follow, requestID],
     arguments: [AgentOutput.agentArgument, message]
   )
 
@@ -37,6 +43,7 @@ struct SendCommand: ParsableCommand {
   let waits: Bool
   let follows: Bool
   let timeout: Duration?
+  let request: String?
 
   init(arguments: ParsedArguments) throws {
     reference = arguments.argument(AgentOutput.agentArgument) ?? ""
@@ -44,6 +51,7 @@ struct SendCommand: ParsableCommand {
     filePath = try arguments.value(Self.file)
     waits = arguments.isSet(Self.wait)
     follows = arguments.isSet(Self.follow)
+    request = try arguments.value(Self.requestID)
     timeout = try arguments.value(AgentOutput.timeout)?.secondsDuration
     if filePath != nil && !words.isEmpty {
       throw CLIError.usage("conflicting_options", "give the message either as words or with --file, not both")
@@ -64,10 +72,15 @@ struct SendCommand: ParsableCommand {
     let text = try readMessage()
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
       return try await RemoteAgentOutput.send(
-        agent, hosts: hosts, message: text, wait: waits, follow: follows, timeout: timeout, context: context)
+        agent, hosts: hosts, message: text, requestID: request, wait: waits, follow: follows,
+        timeout: timeout,
+        context: context)
     }
     let manager = try context.agentManager()
-    let (record, _) = try manager.send(reference, message: text)
+    let record =
+      if let request { try manager.send(reference, message: text, requestID: request).0 } else {
+        try manager.send(reference, message: text).0
+      }
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
       let settled = try await manager.wait(record.id, timeout: timeout)
