@@ -15,15 +15,19 @@ public final class FakeModelServer: @unchecked Sendable {
   private let lock = NSLock()
   private var stopped = false
 
-  /// `http://127.0.0.1:<port>`.
-  public var baseURL: String { "http://127.0.0.1:\(port)" }
+  /// `http://<host>:<port>`.
+  public var baseURL: String { "http://\(host):\(port)" }
+  /// The address it listens on.
+  public let host: String
 
   /// Starts a server answering as `script` says (see scripts/README.md for the format).
   ///
   /// - Parameters:
   ///   - script: the script JSON text, e.g. `{"keys": {"key-a": [{"text": "hi"}]}}`.
   ///   - directory: where to keep the script and the request log.
-  public init(script: String, directory: URL) throws {
+  ///   - host: the address to listen on (another than loopback for CLIs in the lab's hosts).
+  public init(script: String, directory: URL, host: String = "127.0.0.1") throws {
+    self.host = host
     let scriptPath = directory.appending(path: "server-script-\(UUID().uuidString.prefix(6)).json").path
     try Data(script.utf8).write(to: URL(fileURLWithPath: scriptPath))
     logPath = directory.appending(path: "server-requests-\(UUID().uuidString.prefix(6)).jsonl").path
@@ -31,7 +35,7 @@ public final class FakeModelServer: @unchecked Sendable {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
       "python3", RepositoryPaths.scripts.appending(path: "fake_model_server.py").path,
-      "--script", scriptPath, "--log", logPath, "--port", "0", "--exit-on-stdin-eof",
+      "--script", scriptPath, "--log", logPath, "--port", "0", "--host", host, "--exit-on-stdin-eof",
     ]
     stdin = Pipe()
     let stdout = Pipe()
