@@ -196,6 +196,7 @@ extension Hosts {
     if !keepBranch, agent.fetched, let repository = agent.repository, let branch {
       _ = try? await localGit(["branch", "-D", "--quiet", branch], in: repository, host: host)
     }
+    try ledger.forget(agent)
     try remoteAgents.remove(named: agent.name)
     return keepBranch ? branch : nil
   }
