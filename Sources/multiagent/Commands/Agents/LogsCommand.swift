@@ -16,6 +16,10 @@ struct LogsCommand: ParsableCommand {
       the agent is no longer starting or running, and shows its descendants' events as they appear
       (spawned while following too), each line prefixed [child-name] (with --json, an "agent" key),
       until none of them is queued, starting or running either.
+      An agent on a host (spawn --host): with --raw, its host's log as ingested into
+      <home>/remote/<host>/<id>/output.log by byte offset — byte for byte the host's; --follow goes
+      on from the last byte printed, with no gap or repeat across cuts. Without --raw, its host
+      parses the log.
       """,
     options: [follow, raw],
     arguments: [AgentOutput.agentArgument]

@@ -145,11 +145,13 @@ enum RemoteAgentOutput {
       rows.map { ($0.0 + ":").padding(to: width) + ($0.1 ?? "") }.joined(separator: "\n") + "\n")
   }
 
-  /// `logs NAME [--raw] [--follow]` of a remote agent: the log as its host parses it; following
-  /// asks for what follows the bytes already printed until the agent settles.
+  /// `logs NAME [--raw] [--follow]` of a remote agent: with `--raw`, the local copy of the host's
+  /// log (see ``rawLogs(_:hosts:follow:context:)``); else the log as its host parses it, following
+  /// by asking for what follows the bytes already printed until the agent settles.
   static func logs(_ agent: RemoteAgent, hosts: Hosts, raw: Bool, follow: Bool, context: CommandContext)
     async throws -> ExitCode
   {
+    if raw { return try await rawLogs(agent, hosts: hosts, follow: follow, context: context) }
     var offset = 0
     func printMore() async throws {
       let text = try await hosts.remoteLog(agent, raw: raw, from: offset)
@@ -166,6 +168,46 @@ enum RemoteAgentOutput {
       try await Task.sleep(for: .milliseconds(500))
     }
     return .success
+  }
+
+  /// `logs NAME --raw [--follow]` of a remote agent: ingests its host's spool, then prints the local
+  /// copy from the last byte printed — byte for byte the host's log, with no gap or repeat however
+  /// often the host is cut off. Following ends once the host reports the agent neither queued,
+  /// starting nor running (its status is read before its log, so the copy is then whole).
+  static func rawLogs(_ agent: RemoteAgent, hosts: Hosts, follow: Bool, context: CommandContext) async throws
+    -> ExitCode
+  {
+    guard let path = hosts.localLogPath(of: agent) else {
+      throw CLIError.failure("invalid_state", "\(agent.name) has an id its host should not have given")
+    }
+    var printed: UInt64 = 0
+    var warned = false
+    while true {
+      let report = await hosts.ingest(names: [agent.name])
+      if let error = report.unreachable[agent.host], !warned {
+        context.console.writeError("warning: \(error.message); showing the log ingested so far\n")
+        warned = true
+      } else if report.unreachable.isEmpty {
+        warned = false
+      }
+      printed += copyBytes(from: path, at: printed)
+      let status = report.statuses[agent.name].flatMap(AgentStatus.init(rawValue:))
+      if !follow || status.map({ ![.queued, .starting, .running].contains($0) }) ?? false { return .success }
+      try await Task.sleep(for: .milliseconds(500))
+    }
+  }
+
+  /// Writes the bytes of the file at `path` from `offset` to standard output; returns how many.
+  private static func copyBytes(from path: String, at offset: UInt64) -> UInt64 {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+    defer { try? handle.close() }
+    guard (try? handle.seek(toOffset: offset)) != nil else { return 0 }
+    var copied: UInt64 = 0
+    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      AgentOutput.writeBytes([UInt8](chunk))
+      copied += UInt64(chunk.count)
+    }
+    return copied
   }
 
   /// `stop NAME` of a remote agent.
