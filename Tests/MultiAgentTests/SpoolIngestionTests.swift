@@ -1,6 +1,7 @@
 import Foundation
 import JSONKit
 import StateStore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -169,6 +170,29 @@ import Testing
     #expect(try world.copy(hosts) == Array("one\ntwo\n".utf8))
     #expect(
       try hosts.remoteEvents().count == (try world.hostStore.events(agentID: world.agent.remoteID)).count)
+  }
+
+  @Test func largeEventsAreSplitAcrossAnswersAndAHostSayingMoreForeverIsNotAskedForever() async throws {
+    let world = try World()
+    let message = String(repeating: "x", count: 100_000)
+    for _ in 1...5 {
+      try world.hostStore.appendEvent(agentID: world.agent.remoteID, type: "big", message: message)
+    }
+    let request = SpoolRequest(cursors: [
+      SpoolRequest.Cursor(agentID: world.agent.remoteID, logOffset: 0, eventsAfter: 0)
+    ])
+    let first = try AgentManager.spool(request, store: world.hostStore, logPath: { _ in "/nonexistent" })
+    #expect(first.more && first.chunks[0].events.count == 3, "\(first.chunks[0].events.count)")
+    let hosts = try world.hosts()
+    _ = await hosts.ingest(fetch: world.fetch(logBytes: 1 << 20, events: 1000))
+    #expect(try hosts.remoteEvents().count == 6)
+
+    let calls = Mutex(0)
+    _ = await hosts.ingest(fetch: { _, _ in
+      calls.withLock { $0 += 1 }
+      return SpoolResponse(chunks: [], more: true)
+    })
+    #expect(calls.withLock { $0 } == 1)
   }
 
   @Test func anIdThatCouldClimbOutOfTheHomeIsNeverAFileName() throws {

@@ -1,3 +1,5 @@
+import JSONKit
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -20,6 +22,9 @@ extension AgentManager {
   {
     var byteBudget = request.logByteLimit
     var eventBudget = request.eventLimit
+    // Events count against a size too (their messages and data vary), so that an answer stays well
+    // within what one SSH call reads; the first event always goes, so that every answer progresses.
+    var eventBytes = SpoolRequest.eventByteLimit
     var more = false
     var chunks: [SpoolChunk] = []
     for cursor in request.cursors {
@@ -28,13 +33,19 @@ extension AgentManager {
         chunks.append(SpoolChunk(agentID: cursor.agentID, found: false))
         continue
       }
-      var events = try store.events(
+      var events: [StoredEvent] = []
+      for event in try store.events(
         agentID: cursor.agentID, afterID: cursor.eventsAfter, limit: eventBudget + 1)
-      if events.count > eventBudget {
-        events.removeLast(events.count - eventBudget)
-        more = true
+      {
+        let size = JSONWriter.string(event.jsonValue).utf8.count
+        guard eventBudget > 0, size <= eventBytes || eventBytes == SpoolRequest.eventByteLimit else {
+          more = true
+          break
+        }
+        events.append(event)
+        eventBudget -= 1
+        eventBytes -= size
       }
-      eventBudget -= events.count
       let path = logPath(cursor.agentID)
       let size = Self.fileSize(path)
       let wanted = max(0, size - cursor.logOffset)

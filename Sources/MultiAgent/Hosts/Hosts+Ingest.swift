@@ -44,7 +44,8 @@ extension Hosts {
     }
   }
 
-  /// Ingests `agents`, all on one host, until the host has nothing more (at most 64 rounds a call).
+  /// Ingests `agents`, all on one host, until the host has nothing more, or an answer that says it
+  /// has more brought nothing new (a host that misbehaves is not asked forever).
   private func ingest(_ agents: [RemoteAgent], fetch: SpoolFetch) async -> IngestReport {
     var report = IngestReport()
     guard let name = agents.first?.host else { return report }
@@ -52,11 +53,13 @@ extension Hosts {
       report.unreachable[name] = HostError(.unreachable, host: name, "host \(name) is not in the list")
       return report
     }
-    for _ in 0..<64 {
+    while !Task.isCancelled {
       do {
-        let response = try await fetch(host, try ledger.request(for: agents))
+        let request = try ledger.request(for: agents)
+        let response = try await fetch(host, request)
         report.statuses.merge(try ledger.apply(response, agents: agents)) { _, new in new }
-        if !response.more { break }
+        let next = try ledger.request(for: agents)
+        if !response.more || next == request { break }
       } catch let error as HostError {
         report.unreachable[host.name] = error
         break

@@ -36,7 +36,11 @@ public struct SpoolRequest: Sendable, Hashable {
   /// The most events one answer carries, all agents together.
   public var eventLimit: Int
 
-  /// Creates a request; the limits keep one answer well under what one SSH call reads (1 MiB).
+  /// The most bytes of events (as JSON) one answer carries, besides its first event.
+  public static let eventByteLimit = 256 * 1024
+
+  /// Creates a request; the limits keep one answer well under what one SSH call reads (1 MiB): log
+  /// bytes travel in base64 (4/3 of their size), events up to ``eventByteLimit``.
   public init(cursors: [Cursor], logByteLimit: Int = 256 * 1024, eventLimit: Int = 400) {
     self.cursors = cursors
     self.logByteLimit = logByteLimit
@@ -71,7 +75,7 @@ public struct SpoolRequest: Sendable, Hashable {
     }
     self.init(
       cursors: cursors,
-      logByteLimit: min(max(value["log_bytes"]?.intValue ?? 256 * 1024, 1), 512 * 1024),
+      logByteLimit: min(max(value["log_bytes"]?.intValue ?? 256 * 1024, 1), 384 * 1024),
       eventLimit: min(max(value["events"]?.intValue ?? 400, 1), 1000))
   }
 }
