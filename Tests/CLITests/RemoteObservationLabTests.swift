@@ -66,6 +66,16 @@ import Testing
       let hostLog1 = try Self.hostLog(lab, host: 1, id: r1)
       #expect(raw.exitCode == 0 && raw.stdout == hostLog1, "\(raw.stderr)")
       #expect(raw.stdout.contains("committed remote.txt"))
+      // Parsed by the host, from offsets: the same once or followed, every line's offset in order.
+      let parsed = try sandbox.run(["logs", "r1"])
+      #expect(parsed.exitCode == 0 && parsed.stdout.contains("committed remote.txt"), "\(parsed.stderr)")
+      #expect(try sandbox.run(["logs", "r1", "--follow"]).stdout == parsed.stdout)
+      let offsets = try sandbox.run(["--json", "logs", "r1"]).stdout.split(separator: "\n").map { line in
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["offset"]
+          as? Int
+      }
+      let known = offsets.compactMap { $0 }
+      #expect(!known.isEmpty && known.count == offsets.count && known == known.sorted(), "\(offsets)")
       let mode = try FileManager.default.attributesOfItem(
         atPath: sandbox.home + "/remote/h1/\(r1)/output.log")
       #expect((mode[.posixPermissions] as? Int) == 0o600)
@@ -84,7 +94,9 @@ import Testing
       }
       #expect(r2Statuses.last == "completed", "\(r2Statuses)")
       let hostLog2 = try Self.hostLog(lab, host: 2, id: r2)
-      #expect(try sandbox.run(["logs", "r2", "--raw"]).stdout == hostLog2)
+      #expect(try sandbox.run(["logs", "r2", "--raw", "--follow"]).stdout == hostLog2)
+      #expect(
+        try sandbox.run(["logs", "r2", "--follow"]).stdout == (try sandbox.run(["logs", "r2"])).stdout)
       // Followed, one finished agent's events end with it.
       let followed = try sandbox.run(["--json", "events", "--follow", "--agent", "r2"])
       #expect(

@@ -1,5 +1,6 @@
 import Foundation
 import JSONKit
+import ProviderKit
 import StateStore
 import Synchronization
 import TestSupport
@@ -193,6 +194,41 @@ import Testing
       return SpoolResponse(chunks: [], more: true)
     })
     #expect(calls.withLock { $0 } == 1)
+  }
+
+  @Test func theHostParsesWholeLinesFromAnOffsetAndALineLongerThanTheLimitWhole() throws {
+    let world = try World()
+    try world.append(Array("first\na much longer second line\npart".utf8))
+    let path = world.hostLog
+    let parse = { (from: Int64, limit: Int, final: Bool) throws -> SpoolChunk in
+      let cursor = SpoolRequest.Cursor(
+        agentID: world.agent.remoteID, logOffset: 0, eventsAfter: 0, parseFrom: from, parseFinal: final)
+      let response = try AgentManager.spool(
+        SpoolRequest(cursors: [cursor], logByteLimit: limit), store: world.hostStore, logPath: { _ in path },
+        reader: { _ in
+          AgentLogReader(
+            path: path, segments: { [AgentLogReader.Segment(start: 0, provider: "plain")] },
+            parser: { _ in PlainTextParser() })
+        })
+      return try #require(response.chunks.first)
+    }
+    let texts = { (chunk: SpoolChunk) in
+      (chunk.parsed ?? []).map { event -> String in
+        if case .assistantText(let text) = event.kind { return "\(event.offset):\(text)" }
+        return "?"
+      }
+    }
+    let all = try parse(0, 1 << 20, false)
+    #expect(
+      texts(all) == ["0:first", "6:a much longer second line"] && all.parsedTo == 32 && !all.parsedMore)
+    let cut = try parse(0, 8, false)
+    #expect(texts(cut) == ["0:first"] && cut.parsedTo == 6 && cut.parsedMore)
+    let long = try parse(6, 3, false)
+    #expect(texts(long) == ["6:a much longer second line"] && long.parsedTo == 32)
+    let last = try parse(32, 1 << 20, true)
+    #expect(texts(last) == ["32:part"] && last.parsedTo == 36)
+    let response = SpoolResponse(chunks: [last], more: false)
+    #expect(SpoolResponse(json: try JSONParser.parse(JSONWriter.string(response.jsonValue))) == response)
   }
 
   @Test func anIdThatCouldClimbOutOfTheHomeIsNeverAFileName() throws {

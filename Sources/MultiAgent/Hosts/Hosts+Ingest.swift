@@ -1,4 +1,5 @@
 import JSONKit
+import ProviderKit
 
 /// How one host's spool reaches the controller: a request, and the host's answer. The default runs
 /// `multiagent __spool` on the host over its shared SSH connection; tests give their own.
@@ -80,7 +81,7 @@ extension Hosts {
   {
     let text = try await runMultiAgent(
       [Self.spoolCommand], on: host, input: Array(JSONWriter.string(request.jsonValue).utf8),
-      timeout: timeout)
+      timeout: timeout, outputLimit: 8 << 20)
     guard let value = try? JSONParser.parse(Array(text.utf8)), let response = SpoolResponse(json: value)
     else {
       throw HostError(
@@ -89,6 +90,40 @@ extension Hosts {
           + "\(host.name) --force` updates it)")
     }
     return response
+  }
+
+  /// The events `agent`'s host parses from its log's lines from byte `offset` (the start of a line:
+  /// 0, or a previous ``RemoteLogPart/nextOffset``), with what is new in its spool ingested on the
+  /// way (the same SSH call). With `final`, a last line without its newline is parsed too; it is
+  /// anyway once the agent has settled.
+  ///
+  /// - Throws: ``HostError``: what reaching the host throws, or `remoteFailed` when the host has no
+  ///   such agent (any more).
+  public func remoteParsedLog(
+    _ agent: RemoteAgent, from offset: Int64, final: Bool, timeout: Duration = .seconds(30)
+  ) async throws(HostError) -> RemoteLogPart {
+    let host = try remoteHost(of: agent)
+    var request: SpoolRequest
+    do {
+      request = try ledger.request(for: [agent])
+    } catch {
+      throw HostError(.localFailure, host: host.name, "cannot read what was ingested: \(error.message)")
+    }
+    guard !request.cursors.isEmpty else {
+      throw HostError(
+        .remoteFailed, host: host.name, "\(agent.name) has an id host \(host.name) should not have given")
+    }
+    request.cursors[0].parseFrom = offset
+    request.cursors[0].parseFinal = final
+    let response = try await fetchSpool(request, from: host, timeout: timeout)
+    _ = try? ledger.apply(response, agents: [agent])
+    guard let chunk = response.chunks.first, chunk.found, let events = chunk.parsed else {
+      throw HostError(
+        .remoteFailed, host: host.name, "on host \(host.name): no agent \(agent.remoteID) there any more")
+    }
+    return RemoteLogPart(
+      events: events, nextOffset: chunk.parsedTo, more: chunk.parsedMore,
+      status: chunk.status.flatMap(AgentStatus.init(rawValue:)))
   }
 
   /// The events ingested from hosts after `sequence` (see ``RemoteEvent/sequence``), oldest first;
@@ -105,4 +140,25 @@ extension Hosts {
 
   /// How many bytes of `agent`'s log were ingested.
   public func ingestedLogSize(of agent: RemoteAgent) -> Int64 { ledger.logOffset(of: agent) }
+}
+
+/// A part of a remote agent's log as its host parsed it (see
+/// ``Hosts/remoteParsedLog(_:from:final:timeout:)``).
+public struct RemoteLogPart: Sendable {
+  /// The events of the lines parsed, each with its line's byte offset in the host's log.
+  public var events: [AgentEvent]
+  /// Where the next part starts: the first line not parsed yet.
+  public var nextOffset: Int64
+  /// Whether a limit stopped the parse before the log's end: ask for the next part at once.
+  public var more: Bool
+  /// The agent's status on the host, read before its log.
+  public var status: AgentStatus?
+
+  /// Creates a part.
+  public init(events: [AgentEvent], nextOffset: Int64, more: Bool, status: AgentStatus?) {
+    self.events = events
+    self.nextOffset = nextOffset
+    self.more = more
+    self.status = status
+  }
 }

@@ -210,15 +210,4 @@ extension Hosts {
       return error
     }
   }
-
-  /// `agent`'s log on its host from byte `offset` (0 = the start) on: its events parsed there, one
-  /// a line, or the raw bytes.
-  public func remoteLog(_ agent: RemoteAgent, raw: Bool, from offset: Int, timeout: Duration = .seconds(30))
-    async throws(HostError) -> String
-  {
-    try await runScript(
-      RemoteScripts.logs, [agent.remoteID, String(offset + 1), raw ? "raw" : "parsed"],
-      on: try remoteHost(of: agent),
-      timeout: timeout)
-  }
 }

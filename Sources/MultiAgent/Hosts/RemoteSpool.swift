@@ -1,4 +1,5 @@
 import JSONKit
+import ProviderKit
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -20,12 +21,20 @@ public struct SpoolRequest: Sendable, Hashable {
     public var logOffset: Int64
     /// The host sequence of the last event the controller holds (0: none).
     public var eventsAfter: Int64
+    /// Where to parse the log from (the start of a line), or nil for no parsing.
+    public var parseFrom: Int64?
+    /// Whether a last line without its newline is parsed too (it is anyway once the agent settled).
+    public var parseFinal: Bool
 
     /// Creates a cursor.
-    public init(agentID: String, logOffset: Int64, eventsAfter: Int64) {
+    public init(
+      agentID: String, logOffset: Int64, eventsAfter: Int64, parseFrom: Int64? = nil, parseFinal: Bool = false
+    ) {
       self.agentID = agentID
       self.logOffset = logOffset
       self.eventsAfter = eventsAfter
+      self.parseFrom = parseFrom
+      self.parseFinal = parseFinal
     }
   }
 
@@ -47,15 +56,19 @@ public struct SpoolRequest: Sendable, Hashable {
     self.eventLimit = eventLimit
   }
 
-  /// `{"agents":[{"id","log_offset","events_after"}],"log_bytes","events"}`.
+  /// `{"agents":[{"id","log_offset","events_after","parse_from"?,"parse_final"?}],"log_bytes","events"}`.
   public var jsonValue: JSONValue {
     let agents: [JSONValue] = cursors.map { cursor in
-      .object(
-        JSONObject(
-          keys: ["events_after", "id", "log_offset"],
-          values: [
-            .number(Double(cursor.eventsAfter)), .string(cursor.agentID), .number(Double(cursor.logOffset)),
-          ]))
+      var object = JSONObject(
+        keys: ["events_after", "id", "log_offset"],
+        values: [
+          .number(Double(cursor.eventsAfter)), .string(cursor.agentID), .number(Double(cursor.logOffset)),
+        ])
+      if let from = cursor.parseFrom {
+        object["parse_final"] = .bool(cursor.parseFinal)
+        object["parse_from"] = .number(Double(from))
+      }
+      return .object(object)
     }
     return .object(
       JSONObject(
@@ -69,9 +82,14 @@ public struct SpoolRequest: Sendable, Hashable {
     var cursors: [Cursor] = []
     for agent in agents {
       guard let id = agent["id"]?.stringValue, let offset = agent["log_offset"]?.doubleValue,
-        let after = agent["events_after"]?.doubleValue, offset >= 0, after >= 0
+        let after = agent["events_after"]?.doubleValue, offset >= 0, after >= 0,
+        (agent["parse_from"]?.doubleValue ?? 0) >= 0
       else { return nil }
-      cursors.append(Cursor(agentID: id, logOffset: Int64(offset), eventsAfter: Int64(after)))
+      cursors.append(
+        Cursor(
+          agentID: id, logOffset: Int64(offset), eventsAfter: Int64(after),
+          parseFrom: agent["parse_from"]?.doubleValue.map { Int64($0) },
+          parseFinal: agent["parse_final"]?.boolValue ?? false))
     }
     self.init(
       cursors: cursors,
@@ -96,12 +114,23 @@ public struct SpoolChunk: Sendable, Hashable {
   public var logSize: Int64
   /// Events after the one asked, oldest first; each `id` is its host sequence.
   public var events: [StoredEvent]
+  /// The events the host's parser made of the log's lines from the cursor's `parseFrom` (nil when
+  /// no parse was asked), each with its line's byte offset.
+  public var parsed: [AgentEvent]?
+  /// Where the next parse starts: the first line not parsed yet.
+  public var parsedTo: Int64
+  /// Whether a limit stopped the parse before the log's end: ask again from ``parsedTo`` at once.
+  public var parsedMore: Bool
 
   /// Creates a chunk.
   public init(
     agentID: String, found: Bool, status: String? = nil, logOffset: Int64 = 0, log: [UInt8] = [],
-    logSize: Int64 = 0, events: [StoredEvent] = []
+    logSize: Int64 = 0, events: [StoredEvent] = [], parsed: [AgentEvent]? = nil, parsedTo: Int64 = 0,
+    parsedMore: Bool = false
   ) {
+    self.parsed = parsed
+    self.parsedTo = parsedTo
+    self.parsedMore = parsedMore
     self.agentID = agentID
     self.found = found
     self.status = status
@@ -112,14 +141,23 @@ public struct SpoolChunk: Sendable, Hashable {
   }
 
   var jsonValue: JSONValue {
-    .object(
-      JSONObject(
-        keys: ["events", "found", "id", "log", "log_offset", "log_size", "status"],
-        values: [
-          .array(events.map(\.jsonValue)), .bool(found), .string(agentID),
-          .string(Data(log).base64EncodedString()), .number(Double(logOffset)), .number(Double(logSize)),
-          status.map { .string($0) } ?? .null,
-        ]))
+    var object = JSONObject(
+      keys: ["events", "found", "id", "log", "log_offset", "log_size", "status"],
+      values: [
+        .array(events.map(\.jsonValue)), .bool(found), .string(agentID),
+        .string(Data(log).base64EncodedString()), .number(Double(logOffset)), .number(Double(logSize)),
+        status.map { .string($0) } ?? .null,
+      ])
+    if let parsed {
+      let encoder = JSONEncoder()
+      object["parsed"] = .array(
+        parsed.compactMap { event in
+          (try? encoder.encode(event)).flatMap { try? JSONParser.parse([UInt8]($0)) }
+        })
+      object["parsed_more"] = .bool(parsedMore)
+      object["parsed_to"] = .number(Double(parsedTo))
+    }
+    return .object(object)
   }
 
   init?(json value: JSONValue) {
@@ -131,10 +169,18 @@ public struct SpoolChunk: Sendable, Hashable {
       guard let decoded = StoredEvent(spoolJSON: event) else { return nil }
       events.append(decoded)
     }
+    var parsed: [AgentEvent]?
+    if let array = value["parsed"]?.arrayValue {
+      let decoder = JSONValueDecoder()
+      parsed = try? array.map { try decoder.decode(AgentEvent.self, from: $0) }
+      if parsed == nil { return nil }
+    }
     self.init(
       agentID: id, found: found, status: value["status"]?.stringValue,
       logOffset: Int64(value["log_offset"]?.doubleValue ?? 0), log: log,
-      logSize: Int64(value["log_size"]?.doubleValue ?? 0), events: events)
+      logSize: Int64(value["log_size"]?.doubleValue ?? 0), events: events, parsed: parsed,
+      parsedTo: Int64(value["parsed_to"]?.doubleValue ?? 0),
+      parsedMore: value["parsed_more"]?.boolValue ?? false)
   }
 }
 

@@ -16,10 +16,9 @@ struct LogsCommand: ParsableCommand {
       the agent is no longer starting or running, and shows its descendants' events as they appear
       (spawned while following too), each line prefixed [child-name] (with --json, an "agent" key),
       until none of them is queued, starting or running either.
-      An agent on a host (spawn --host): with --raw, its host's log as ingested into
-      <home>/remote/<host>/<id>/output.log by byte offset — byte for byte the host's; --follow goes
-      on from the last byte printed, with no gap or repeat across cuts. Without --raw, its host
-      parses the log.
+      An agent on a host (spawn --host) is followed by byte offset, with no gap or repeat across
+      cuts: with --raw, its host's log as ingested into <home>/remote/<host>/<id>/output.log — byte
+      for byte the host's; without, the events its host parses from the first line not yet shown.
       """,
     options: [follow, raw],
     arguments: [AgentOutput.agentArgument]
@@ -37,7 +36,7 @@ struct LogsCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
-      return try await RemoteAgentOutput.logs(
+      return try await RemoteLogs.run(
         agent, hosts: hosts, raw: raw, follow: follows, context: context)
     }
     let manager = try context.agentManager()

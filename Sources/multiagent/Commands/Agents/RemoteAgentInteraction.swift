@@ -50,7 +50,7 @@ extension RemoteAgentOutput {
       return try await settle(view, hosts: hosts, wait: wait, timeout: timeout, context: context)
     }
     context.console.write(agent.name + "\n")
-    _ = try await logs(agent, hosts: hosts, raw: false, follow: true, context: context)
+    _ = try await RemoteLogs.parsedLogs(agent, hosts: hosts, follow: true, context: context)
     return try await self.wait(agent, hosts: hosts, timeout: timeout, context: context, quiet: true)
   }
 
