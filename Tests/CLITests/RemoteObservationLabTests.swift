@@ -79,6 +79,12 @@ import Testing
       let mode = try FileManager.default.attributesOfItem(
         atPath: sandbox.home + "/remote/h1/\(r1)/output.log")
       #expect((mode[.posixPermissions] as? Int) == 0o600)
+      // A copy cut short (a crash mid-write) is completed from its own length, nothing repeated.
+      let copy = try FileHandle(
+        forWritingTo: URL(fileURLWithPath: sandbox.home + "/remote/h1/\(r1)/output.log"))
+      try copy.truncate(atOffset: UInt64(hostLog1.utf8.count / 2))
+      try copy.close()
+      #expect(try sandbox.run(["logs", "r1", "--raw"]).stdout == hostLog1)
 
       // h2 is cut while r2 finishes there: its events wait; the rest is shown; after the heal, once each.
       #expect(try HostsLabTests.lab(["cut", "h2"]).exit == .exited(0))
@@ -108,6 +114,9 @@ import Testing
       let tree = try sandbox.run(["tree"])
       #expect(
         tree.stdout.contains("r1 (completed, on h1)\n") && tree.stdout.contains("r2 (completed, on h2)\n"))
+      #expect(try sandbox.run(["tree", "r2"]).stdout == "r2 (completed, on h2)\n")
+      let treeJSON = try sandbox.run(["--json", "tree", "r1"]).jsonObject()
+      #expect(treeJSON["host"] as? String == "h1" && (treeJSON["children"] as? [Any])?.isEmpty == true)
       try waitAnyAndAll(world, lab: lab, spawn: spawn)
     }
   }
