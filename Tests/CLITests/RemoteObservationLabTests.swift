@@ -62,55 +62,8 @@ import Testing
         first.events.allSatisfy { ($0["host"] as? String) == ($0["agent"] as? String == "r1" ? "h1" : "h2") })
       // A fresh controller process ingests again: nothing new, nothing twice.
       #expect(try Self.remoteEvents(sandbox).keys == first.keys)
-      let raw = try sandbox.run(["logs", "r1", "--raw"])
-      let hostLog1 = try Self.hostLog(lab, host: 1, id: r1)
-      #expect(raw.exitCode == 0 && raw.stdout == hostLog1, "\(raw.stderr)")
-      #expect(raw.stdout.contains("committed remote.txt"))
-      // Parsed by the host, from offsets: the same once or followed, every line's offset in order.
-      let parsed = try sandbox.run(["logs", "r1"])
-      #expect(parsed.exitCode == 0 && parsed.stdout.contains("committed remote.txt"), "\(parsed.stderr)")
-      #expect(try sandbox.run(["logs", "r1", "--follow"]).stdout == parsed.stdout)
-      let offsets = try sandbox.run(["--json", "logs", "r1"]).stdout.split(separator: "\n").map { line in
-        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["offset"]
-          as? Int
-      }
-      let known = offsets.compactMap { $0 }
-      #expect(!known.isEmpty && known.count == offsets.count && known == known.sorted(), "\(offsets)")
-      let mode = try FileManager.default.attributesOfItem(
-        atPath: sandbox.home + "/remote/h1/\(r1)/output.log")
-      #expect((mode[.posixPermissions] as? Int) == 0o600)
-      // A copy cut short (a crash mid-write) is completed from its own length, nothing repeated.
-      let copy = try FileHandle(
-        forWritingTo: URL(fileURLWithPath: sandbox.home + "/remote/h1/\(r1)/output.log"))
-      try copy.truncate(atOffset: UInt64(hostLog1.utf8.count / 2))
-      try copy.close()
-      #expect(try sandbox.run(["logs", "r1", "--raw"]).stdout == hostLog1)
-
-      // h2 is cut while r2 finishes there: its events wait; the rest is shown; after the heal, once each.
-      #expect(try HostsLabTests.lab(["cut", "h2"]).exit == .exited(0))
-      try Data().write(to: URL(fileURLWithPath: lab + "/homes/ma-h2/fake/gate"))
-      let cut = try Self.remoteEvents(sandbox)
-      #expect(cut.stderr.contains("h2") && Set(cut.keys).isSuperset(of: first.keys), "\(cut.stderr)")
-      #expect(try HostsLabTests.lab(["heal", "h2"]).exit == .exited(0))
-      #expect(try sandbox.run(["wait", "r2", "--timeout", "60"]).exitCode == 0)
-      let healed = try Self.remoteEvents(sandbox)
-      #expect(Set(healed.keys).count == healed.keys.count, "duplicates: \(healed.keys)")
-      let r2Statuses = healed.events.filter { $0["agent"] as? String == "r2" }.compactMap {
-        $0["to_status"] as? String
-      }
-      #expect(r2Statuses.last == "completed", "\(r2Statuses)")
-      let hostLog2 = try Self.hostLog(lab, host: 2, id: r2)
-      #expect(try sandbox.run(["logs", "r2", "--raw", "--follow"]).stdout == hostLog2)
-      #expect(
-        try sandbox.run(["logs", "r2", "--follow"]).stdout == (try sandbox.run(["logs", "r2"])).stdout)
-      // Followed, one finished agent's events end with it.
-      let followed = try sandbox.run(["--json", "events", "--follow", "--agent", "r2"])
-      #expect(
-        followed.exitCode == 0
-          && followed.stdout.split(separator: "\n").count
-            == healed.events.filter { $0["agent"] as? String == "r2" }.count,
-        "\(followed.stdout)")
-
+      try logsAreTheHosts(sandbox, lab: lab, id: r1)
+      try cutAndHeal(sandbox, lab: lab, before: first.keys, id: r2)
       let tree = try sandbox.run(["tree"])
       #expect(
         tree.stdout.contains("r1 (completed, on h1)\n") && tree.stdout.contains("r2 (completed, on h2)\n"))
@@ -119,6 +72,62 @@ import Testing
       #expect(treeJSON["host"] as? String == "h1" && (treeJSON["children"] as? [Any])?.isEmpty == true)
       try waitAnyAndAll(world, lab: lab, spawn: spawn)
     }
+  }
+
+  /// `logs r1 --raw` is byte for byte the host's log, also after its copy was cut short; parsed logs
+  /// are the same once or followed, every line's offset in order.
+  func logsAreTheHosts(_ sandbox: CLISandbox, lab: String, id r1: String) throws {
+    let raw = try sandbox.run(["logs", "r1", "--raw"])
+    let hostLog1 = try Self.hostLog(lab, host: 1, id: r1)
+    #expect(raw.exitCode == 0 && raw.stdout == hostLog1, "\(raw.stderr)")
+    #expect(raw.stdout.contains("committed remote.txt"))
+    // Parsed by the host, from offsets: the same once or followed, every line's offset in order.
+    let parsed = try sandbox.run(["logs", "r1"])
+    #expect(parsed.exitCode == 0 && parsed.stdout.contains("committed remote.txt"), "\(parsed.stderr)")
+    #expect(try sandbox.run(["logs", "r1", "--follow"]).stdout == parsed.stdout)
+    let offsets = try sandbox.run(["--json", "logs", "r1"]).stdout.split(separator: "\n").map { line in
+      try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["offset"]
+        as? Int
+    }
+    let known = offsets.compactMap { $0 }
+    #expect(!known.isEmpty && known.count == offsets.count && known == known.sorted(), "\(offsets)")
+    let mode = try FileManager.default.attributesOfItem(
+      atPath: sandbox.home + "/remote/h1/\(r1)/output.log")
+    #expect((mode[.posixPermissions] as? Int) == 0o600)
+    // A copy cut short (a crash mid-write) is completed from its own length, nothing repeated.
+    let copy = try FileHandle(
+      forWritingTo: URL(fileURLWithPath: sandbox.home + "/remote/h1/\(r1)/output.log"))
+    try copy.truncate(atOffset: UInt64(hostLog1.utf8.count / 2))
+    try copy.close()
+    #expect(try sandbox.run(["logs", "r1", "--raw"]).stdout == hostLog1)
+  }
+
+  /// h2 is cut while r2 finishes there: its events wait, the rest is shown; after the heal, each
+  /// once, and its logs as the host's.
+  func cutAndHeal(_ sandbox: CLISandbox, lab: String, before first: [String], id r2: String) throws {
+    #expect(try HostsLabTests.lab(["cut", "h2"]).exit == .exited(0))
+    try Data().write(to: URL(fileURLWithPath: lab + "/homes/ma-h2/fake/gate"))
+    let cut = try Self.remoteEvents(sandbox)
+    #expect(cut.stderr.contains("h2") && Set(cut.keys).isSuperset(of: first), "\(cut.stderr)")
+    #expect(try HostsLabTests.lab(["heal", "h2"]).exit == .exited(0))
+    #expect(try sandbox.run(["wait", "r2", "--timeout", "60"]).exitCode == 0)
+    let healed = try Self.remoteEvents(sandbox)
+    #expect(Set(healed.keys).count == healed.keys.count, "duplicates: \(healed.keys)")
+    let r2Statuses = healed.events.filter { $0["agent"] as? String == "r2" }.compactMap {
+      $0["to_status"] as? String
+    }
+    #expect(r2Statuses.last == "completed", "\(r2Statuses)")
+    let hostLog2 = try Self.hostLog(lab, host: 2, id: r2)
+    #expect(try sandbox.run(["logs", "r2", "--raw", "--follow"]).stdout == hostLog2)
+    #expect(
+      try sandbox.run(["logs", "r2", "--follow"]).stdout == (try sandbox.run(["logs", "r2"])).stdout)
+    // Followed, one finished agent's events end with it.
+    let followed = try sandbox.run(["--json", "events", "--follow", "--agent", "r2"])
+    #expect(
+      followed.exitCode == 0
+        && followed.stdout.split(separator: "\n").count
+          == healed.events.filter { $0["agent"] as? String == "r2" }.count,
+      "\(followed.stdout)")
   }
 
   /// `wait --any` returns with the remote agent that finished first; `--all` waits for a local one too.
