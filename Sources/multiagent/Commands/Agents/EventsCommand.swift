@@ -59,7 +59,7 @@ struct EventsCommand: ParsableCommand {
       return .success
     }
     let remote = hosts.map { hosts in
-      Task { await RemoteEventsOutput.follow(hosts: hosts, agent: nil, context: context) }
+      Task { try? await RemoteEventsOutput.follow(hosts: hosts, agent: nil, context: context) }
     }
     defer { remote?.cancel() }
     // Followed: the library's lifecycle sequence, until the agent (if one is named) is terminal.

@@ -36,7 +36,7 @@ enum RemoteEventsOutput {
   /// `events --follow` (or `events --follow --agent NAME` of a remote agent, `agent`): prints the
   /// remote events held, then ingests every second and prints what is new, until cancelled or —
   /// with `agent` — until the host reports it completed, failed, stopped or crashed.
-  static func follow(hosts: Hosts, agent: RemoteAgent?, context: CommandContext) async {
+  static func follow(hosts: Hosts, agent: RemoteAgent?, context: CommandContext) async throws {
     var last: Int64 = 0
     var warned = Set<String>()
     while !Task.isCancelled {
@@ -50,10 +50,9 @@ enum RemoteEventsOutput {
         write(event, context: context)
         last = event.sequence
       }
-      if let agent, let status = report.statuses[agent.name].flatMap(AgentStatus.init(rawValue:)),
-        status.isTerminal
-      {
-        return
+      if let agent {
+        if report.statuses[agent.name].flatMap(AgentStatus.init(rawValue:))?.isTerminal ?? false { return }
+        if report.unreachable.isEmpty, report.statuses[agent.name] == nil { throw RemoteLogs.gone(agent) }
       }
       try? await Task.sleep(for: .seconds(1))
     }
@@ -64,7 +63,7 @@ enum RemoteEventsOutput {
     -> ExitCode
   {
     if follow {
-      await self.follow(hosts: hosts, agent: agent, context: context)
+      try await self.follow(hosts: hosts, agent: agent, context: context)
       return .success
     }
     warn(about: await hosts.ingest(names: [agent.name]), context: context)

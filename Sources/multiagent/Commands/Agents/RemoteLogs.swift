@@ -42,6 +42,7 @@ enum RemoteLogs {
         warned = false
       }
       printed += copyBytes(from: path, at: printed)
+      if report.unreachable.isEmpty, report.statuses[agent.name] == nil { throw gone(agent) }
       if !follow || isSettled(report.statuses[agent.name].flatMap(AgentStatus.init(rawValue:))) {
         return .success
       }
@@ -80,6 +81,13 @@ enum RemoteLogs {
       if !follow || isSettled(part.status) { return .success }
       try await Task.sleep(for: .milliseconds(500))
     }
+  }
+
+  /// The error for an agent its host answered it has no record of.
+  static func gone(_ agent: RemoteAgent) -> CLIError {
+    CLIError.failure(
+      "not_found", "\(agent.name) is gone from host \(agent.host): the host has no record of it any more",
+      hint: "`multiagent delete \(agent.name)` removes it here")
   }
 
   /// What `body` returned or threw.
