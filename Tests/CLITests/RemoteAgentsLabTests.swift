@@ -201,5 +201,13 @@ import Testing
     try #require(ssh.exit == .exited(0), "\(ssh.standardErrorText)")
     let waited = try sandbox.run(["wait", "q4", "--timeout", "60"])
     #expect(waited.exitCode == 1 && waited.stderr.contains("gone from host h1"), "\(waited.stderr)")
+    // Following it ends too, instead of waiting for news that cannot come.
+    for arguments in [
+      ["logs", "q4", "--raw", "--follow"], ["logs", "q4", "--follow"],
+      ["events", "--follow", "--agent", "q4"],
+    ] {
+      let followed = try sandbox.run(arguments)
+      #expect(followed.exitCode == 1, "\(arguments): \(followed.stderr)")
+    }
   }
 }

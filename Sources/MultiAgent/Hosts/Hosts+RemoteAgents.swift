@@ -210,6 +210,7 @@ extension Hosts {
     if !keepBranch, agent.fetched, let repository = agent.repository, let branch {
       _ = try? await localGit(["branch", "-D", "--quiet", branch], in: repository, host: host)
     }
+    try ledger.forget(agent)
     try remoteAgents.remove(named: agent.name)
     return keepBranch ? branch : nil
   }
@@ -222,16 +223,5 @@ extension Hosts {
     } catch {
       return error
     }
-  }
-
-  /// `agent`'s log on its host from byte `offset` (0 = the start) on: its events parsed there, one
-  /// a line, or the raw bytes.
-  public func remoteLog(_ agent: RemoteAgent, raw: Bool, from offset: Int, timeout: Duration = .seconds(30))
-    async throws(HostError) -> String
-  {
-    try await runScript(
-      RemoteScripts.logs, [agent.remoteID, String(offset + 1), raw ? "raw" : "parsed"],
-      on: try remoteHost(of: agent),
-      timeout: timeout)
   }
 }

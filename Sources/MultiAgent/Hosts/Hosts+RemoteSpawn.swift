@@ -152,19 +152,22 @@ extension Hosts {
   /// - Returns: what it printed on standard output.
   /// - Throws: ``HostError``: `notInstalled`, `remoteFailed` (non-zero exit, with its error message),
   ///   or what reaching the host throws.
-  func runMultiAgent(_ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration)
-    async throws(HostError) -> String
-  {
-    try await runScript(RemoteScripts.multiagent, arguments, on: host, input: input, timeout: timeout)
+  func runMultiAgent(
+    _ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration,
+    outputLimit: Int = 1 << 20
+  ) async throws(HostError) -> String {
+    try await runScript(
+      RemoteScripts.multiagent, arguments, on: host, input: input, timeout: timeout, outputLimit: outputLimit)
   }
 
   /// Runs one of ``RemoteScripts`` on `host` with `arguments`; see ``runMultiAgent(_:on:input:timeout:)``.
   func runScript(
-    _ script: String, _ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration
+    _ script: String, _ arguments: [String], on host: RemoteHost, input: [UInt8]? = nil, timeout: Duration,
+    outputLimit: Int = 1 << 20
   ) async throws(HostError) -> String {
     let output = try await ssh.run(
       host, remoteCommand: ShellQuoting.shellScript(script, arguments: arguments), input: input,
-      timeout: timeout)
+      timeout: timeout, outputLimit: outputLimit)
     switch output.exit {
     case .exited(0): return output.standardOutputText
     case .exited(127):

@@ -24,6 +24,8 @@ public struct Hosts: Sendable {
   let store: HostStore
   let agents: AgentStore
   let remoteAgents: RemoteAgentStore
+  /// What was ingested of remote agents' spools: their events and local copies of their logs.
+  let ledger: SpoolLedger
   /// The runner every SSH call of these hosts goes through.
   public let ssh: SSHRunner
   /// Answers and messages for remote agents that their hosts have not confirmed yet.
@@ -36,10 +38,12 @@ public struct Hosts: Sendable {
   /// - Throws: `StoreError` (`cannotOpen`, `corrupt`, `schemaTooNew`, `busy`, …).
   public init(home: StateHome, environment: [String: String]) throws(StoreError) {
     let database = try StateDatabase(
-      path: home.database, schemas: AgentStore.schemas + [HostStore.schema, RemoteAgentStore.schema])
+      path: home.database,
+      schemas: AgentStore.schemas + [HostStore.schema, RemoteAgentStore.schema, RemoteEventStore.schema])
     agents = AgentStore(database: database)
     store = HostStore(database: database)
     remoteAgents = RemoteAgentStore(database: database)
+    ledger = SpoolLedger(directory: home.path + "/remote", events: RemoteEventStore(database: database))
     ssh = SSHRunner(directory: home.path + "/ssh", environment: environment)
     outbox = RemoteOutbox(directory: home.path + "/outbox")
   }

@@ -24,15 +24,6 @@ enum RemoteScripts {
     if [ ! -d "$m/.git" ]; then mkdir -p "$m"; git init -q "$m"; fi
     """
 
-  /// The log of agent `$1` from byte `$2` (1 = the start), parsed, or raw when `$3` is `raw`.
-  static let logs = """
-    b="$HOME/\(RemoteMultiAgent.path)"
-    [ -x "$b" ] || exit 127
-    cd "$HOME" || exit 1
-    if [ "$3" = raw ]; then r=--raw; else r=; fi
-    "$b" --home "$HOME/\(home)" logs "$1" $r | tail -c +"$2"
-    """
-
   /// Removes the base ref `$2` of the repository `$HOME/$1` (nothing when either is gone).
   static let removeBase = """
     m="$HOME/$1"

@@ -26,19 +26,21 @@ public struct SSHRunner: Sendable {
   /// - Parameters:
   ///   - input: bytes for the remote command's standard input, or nil for none.
   ///   - timeout: how long the whole call may take (connecting included).
+  ///   - outputLimit: the most bytes of each output kept (the rest is read and dropped).
   /// - Returns: what the remote command printed and how it exited (a non-zero exit is a result).
   /// - Throws: ``HostError``: `unreachable` (no connection, or no answer within `timeout`),
   ///   `authRefused`, `hostKeyChanged`, `localFailure` (ssh missing, `<home>/ssh` unusable).
-  public func run(_ host: RemoteHost, remoteCommand: String, input: [UInt8]? = nil, timeout: Duration)
-    async throws(HostError) -> ProcessOutput
-  {
+  public func run(
+    _ host: RemoteHost, remoteCommand: String, input: [UInt8]? = nil, timeout: Duration,
+    outputLimit: Int = 1 << 20
+  ) async throws(HostError) -> ProcessOutput {
     try prepareDirectory(for: host)
     let arguments = connection(to: host, timeout: timeout).arguments(remoteCommand: remoteCommand)
     let output: ProcessOutput
     do {
       output = try await runner.run(
         "ssh", arguments: arguments, environment: environment, standardInput: input,
-        timeout: timeout + .seconds(1), outputLimit: 1 << 20)
+        timeout: timeout + .seconds(1), outputLimit: outputLimit)
     } catch {
       throw HostError(.localFailure, host: host.name, "cannot run ssh for host \(host.name): \(error)")
     }

@@ -25,6 +25,13 @@ public struct AgentLogReader {
   /// The segments as stored now (asked again while the last one is open, to see a switch).
   private let currentSegments: () -> [Segment]
   private let makeParser: (String) -> any OutputParser
+  /// Where ``events(final:)`` stops reading (nil: the log's end). It may fall inside a line: that
+  /// line waits, unparsed, for a later call with a higher limit.
+  public var readLimit: Int64?
+
+  /// Where parsing resumes: the start of the first line not parsed yet. Every event parsed so far
+  /// came from a line before it.
+  public var parsedOffset: Int64 { follower.committedOffset }
 
   init(
     path: String, segments: @escaping () -> [Segment],
@@ -47,12 +54,21 @@ public struct AgentLogReader {
     }
     while true {
       let end = segment + 1 < segments.count ? segments[segment + 1].start : nil
-      follower.limit = end
-      events += follower.poll(final: final && end == nil)
+      follower.limit = [end, readLimit].compactMap { $0 }.min()
+      events += follower.poll(final: final && end == nil && readLimit == nil)
       guard let end, follower.committedOffset >= end else { return events }
       segment += 1
       follower = OutputFollower(path: path, offset: end, parser: makeParser(segments[segment].provider))
     }
+  }
+
+  /// Moves the reader to `offset`, the start of a line (a ``parsedOffset`` or an event's `offset`):
+  /// the next calls parse and read from there, with the parser of the provider whose part of the
+  /// log holds it.
+  public mutating func skip(to offset: Int64) {
+    segment = segments.lastIndex { $0.start <= offset } ?? 0
+    follower = OutputFollower(path: path, offset: offset, parser: makeParser(segments[segment].provider))
+    rawOffset = offset
   }
 
   /// The raw bytes appended since the last call (at most `limit` at a time).

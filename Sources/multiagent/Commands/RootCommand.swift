@@ -12,12 +12,13 @@ struct RootCommand: ParsableCommand {
     subcommands: [
       SpawnCommand.self, ListCommand.self, TreeCommand.self, ShowCommand.self, LogsCommand.self,
       ResultCommand.self,
-      QuestionsCommand.self, AnswerCommand.self, SendCommand.self, WaitCommand.self, WatchCommand.self, StopCommand.self,
+      QuestionsCommand.self, AnswerCommand.self, SendCommand.self, WaitCommand.self, WatchCommand.self,
+      StopCommand.self,
       DeleteCommand.self,
       DismissCommand.self, EventsCommand.self, ReconcileCommand.self, CleanupCommand.self,
       ProvidersCommand.self, AccountsCommand.self, HostsCommand.self, DoctorCommand.self,
       CompletionsCommand.self, ManCommand.self, HelpCommand.self,
-      CompleteCommand.self,
+      CompleteCommand.self, SpoolCommand.self,
     ]
   )
 

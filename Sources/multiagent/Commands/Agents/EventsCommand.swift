@@ -17,6 +17,10 @@ struct EventsCommand: ParsableCommand {
       "heartbeat" every 5 s for each starting or running agent (see the README's "Events stream").
       --follow keeps printing new events until interrupted; with --agent it ends once that agent is
       completed, failed, stopped or crashed. Inside an agent, only its children's events.
+      Agents on hosts (spawn --host): their events are ingested from each host's spool, one SSH call
+      per host (every second with --follow), each event once; lines read NAME@HOST, and with --json
+      each object has "host" and "agent", its "id" being the event's sequence on that host. A host
+      that does not answer is named on stderr; its events follow once it answers again.
       """,
     options: [follow, agent]
   )
@@ -31,14 +35,33 @@ struct EventsCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     let manager = try context.agentManager()
-    let agentID = try agentReference.map { reference throws(AgentError) in try manager.agent(reference).id }
+    var agentID: String?
+    if let agentReference {
+      // An agent on a host has no local record: its events are the ingested ones alone.
+      if (try? manager.agent(agentReference)) == nil,
+        let (hosts, agent) = RemoteAgentOutput.lookup(agentReference, context)
+      {
+        return try await RemoteEventsOutput.run(agent: agent, hosts: hosts, follow: follows, context: context)
+      }
+      agentID = try manager.agent(agentReference).id
+    }
+    // Agents on hosts: their ingested events too, unless one local agent is asked for.
+    let hosts = agentID == nil ? RemoteEventsOutput.hosts(context) : nil
     guard follows else {
       var reader = try LiveEventReader(manager: manager, agentID: agentID)
-      for event in try reader.poll(heartbeats: false) {
-        print(event, name: reader.name(of:), context: context)
+      let events = try reader.poll(heartbeats: false)
+      let write = { (event: LiveEvent) in print(event, name: reader.name(of:), context: context) }
+      guard let hosts else {
+        events.forEach(write)
+        return .success
       }
+      try await RemoteEventsOutput.printOnce(local: events, hosts: hosts, context: context, print: write)
       return .success
     }
+    let remote = hosts.map { hosts in
+      Task { try? await RemoteEventsOutput.follow(hosts: hosts, agent: nil, context: context) }
+    }
+    defer { remote?.cancel() }
     // Followed: the library's lifecycle sequence, until the agent (if one is named) is terminal.
     let terminal = Set(AgentStatus.allCases.filter(\.isTerminal))
     var events = try manager.lifecycleEvents(of: agentID, until: terminal, heartbeats: true)

@@ -16,6 +16,9 @@ struct LogsCommand: ParsableCommand {
       the agent is no longer starting or running, and shows its descendants' events as they appear
       (spawned while following too), each line prefixed [child-name] (with --json, an "agent" key),
       until none of them is queued, starting or running either.
+      An agent on a host (spawn --host) is followed by byte offset, with no gap or repeat across
+      cuts: with --raw, its host's log as ingested into <home>/remote/<host>/<id>/output.log — byte
+      for byte the host's; without, the events its host parses from the first line not yet shown.
       """,
     options: [follow, raw],
     arguments: [AgentOutput.agentArgument]
@@ -33,7 +36,7 @@ struct LogsCommand: ParsableCommand {
 
   func run(context: CommandContext) async throws -> ExitCode {
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
-      return try await RemoteAgentOutput.logs(
+      return try await RemoteLogs.run(
         agent, hosts: hosts, raw: raw, follow: follows, context: context)
     }
     let manager = try context.agentManager()

@@ -53,7 +53,7 @@ extension RemoteAgentOutput {
     }
     noteQueued(outcome, what: "message", context: context)
     context.console.write(agent.name + "\n")
-    _ = try await logs(agent, hosts: hosts, raw: false, follow: true, context: context)
+    _ = try await RemoteLogs.parsedLogs(agent, hosts: hosts, follow: true, context: context)
     return try await self.wait(agent, hosts: hosts, timeout: timeout, context: context, quiet: true)
   }
 

@@ -145,29 +145,6 @@ enum RemoteAgentOutput {
       rows.map { ($0.0 + ":").padding(to: width) + ($0.1 ?? "") }.joined(separator: "\n") + "\n")
   }
 
-  /// `logs NAME [--raw] [--follow]` of a remote agent: the log as its host parses it; following
-  /// asks for what follows the bytes already printed until the agent settles.
-  static func logs(_ agent: RemoteAgent, hosts: Hosts, raw: Bool, follow: Bool, context: CommandContext)
-    async throws -> ExitCode
-  {
-    var offset = 0
-    func printMore() async throws {
-      let text = try await hosts.remoteLog(agent, raw: raw, from: offset)
-      offset += text.utf8.count
-      context.console.write(text)
-    }
-    try await printMore()
-    while follow {
-      let view = await hosts.refresh(agent)
-      if view.unreachable == nil {
-        try await printMore()
-        if view.isSettled { break }
-      }
-      try await Task.sleep(for: .milliseconds(500))
-    }
-    return .success
-  }
-
   /// `stop NAME` of a remote agent.
   static func stop(_ agent: RemoteAgent, hosts: Hosts, grace: Duration, context: CommandContext) async throws
     -> ExitCode

@@ -24,7 +24,8 @@ struct WaitCommand: ParsableCommand {
       code is its own. With --all, prints every agent (--json: an array of records); the exit code is
       0 if all completed, 3 if any waits for input and none failed, else 1. On timeout, both print
       the agents not yet settled with their age (--json: an array of records with "timed_out" and
-      "age_seconds").
+      "age_seconds"). Agents on hosts (spawn --host) mix with local ones: their hosts are asked every
+      half second, and one whose host does not answer is "unreachable", never settled.
       """,
     options: [AgentOutput.timeout, any, all],
     arguments: [AgentOutput.agentArgument, others]
@@ -60,6 +61,9 @@ struct WaitCommand: ParsableCommand {
       return try await RemoteAgentOutput.wait(agent, hosts: hosts, timeout: timeout, context: context)
     }
     let manager = try context.agentManager()
+    if let mode, let mixed = try MixedWait.make(references, manager: manager, context: context) {
+      return try await mixed.run(mode: mode, timeout: timeout, context: context)
+    }
     let (references, mode, timeout) = (self.references, self.mode, self.timeout)
     let outcome = try await ProgressLine.during(context, describe: Self.describe(references, manager)) {
       try await manager.wait(for: references, mode: mode ?? .all, timeout: timeout)
