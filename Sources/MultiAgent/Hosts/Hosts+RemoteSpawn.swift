@@ -25,11 +25,18 @@ public struct RemoteSpawnRequest: Sendable {
   public var extraArguments: [String]
   /// A task id of the caller's.
   public var taskID: String?
+  /// The controller's account to lend the host for this agent (an id or label); nil: the least
+  /// recently used free one, when the controller has accounts of the provider.
+  public var account: String?
+  /// With ``account``: rotate to other accounts when it is exhausted (without one, the agent
+  /// always rotates).
+  public var rotate: Bool
 
   /// Creates a request.
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
-    model: String? = nil, extraArguments: [String] = [], taskID: String? = nil
+    model: String? = nil, extraArguments: [String] = [], taskID: String? = nil, account: String? = nil,
+    rotate: Bool = false
   ) {
     self.provider = provider
     self.prompt = prompt
@@ -39,6 +46,8 @@ public struct RemoteSpawnRequest: Sendable {
     self.model = model
     self.extraArguments = extraArguments
     self.taskID = taskID
+    self.account = account
+    self.rotate = rotate
   }
 }
 
@@ -48,8 +57,11 @@ extension Hosts {
   /// connection, and runs `spawn` there, whose supervisor runs next to the agent. The controller
   /// keeps a row pointing at it (``RemoteAgent``); the agent's stdio never comes here.
   ///
+  /// When the controller has accounts of the provider, one is leased to the host and placed in its
+  /// home first (see ``placeAccountForSpawn(provider:reference:on:timeout:)``).
+  ///
   /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
-  ///   unreachable, the push or the remote spawn failed), `StoreError`.
+  ///   unreachable, the push or the remote spawn failed, `accountLeased`, `noAccount`), `StoreError`.
   public func spawnRemote(
     _ request: RemoteSpawnRequest, on host: RemoteHost, binary: String, version: String,
     timeout: Duration = .seconds(30)
@@ -72,6 +84,11 @@ extension Hosts {
     if let model = request.model { arguments += ["--model", model] }
     for argument in request.extraArguments { arguments += ["--arg", argument] }
     if let task = request.taskID { arguments += ["--task", task] }
+    if let placed = try await placeAccountForSpawn(
+      provider: request.provider, reference: request.account, on: host, timeout: timeout)
+    {
+      arguments += ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])
+    }
     let output = try await runMultiAgent(
       arguments + ["-"], on: host, input: Array(request.prompt.utf8), timeout: timeout)
     guard let record = try? JSONParser.parse(Array(output.utf8)), let id = record["id"]?.stringValue else {

@@ -1,3 +1,4 @@
+import Credentials
 import StateStore
 
 #if canImport(FoundationEssentials)
@@ -24,6 +25,9 @@ public struct Hosts: Sendable {
   let store: HostStore
   let agents: AgentStore
   let remoteAgents: RemoteAgentStore
+  /// The controller's accounts, lent to hosts (see ``AccountLease``).
+  let accounts: AccountStore
+  let home: StateHome
   /// The runner every SSH call of these hosts goes through.
   public let ssh: SSHRunner
 
@@ -38,6 +42,8 @@ public struct Hosts: Sendable {
     agents = AgentStore(database: database)
     store = HostStore(database: database)
     remoteAgents = RemoteAgentStore(database: database)
+    accounts = AccountStore(database: database, accountsDirectory: home.accountsDirectory)
+    self.home = home
     ssh = SSHRunner(directory: home.path + "/ssh", environment: environment)
   }
 
