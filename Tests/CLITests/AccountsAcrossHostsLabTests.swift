@@ -162,6 +162,11 @@ import Testing
     let none = try sandbox.run(["spawn", "--host", "h2", "--provider", "fake", "--cwd", repository, "work"])
     #expect(
       none.exitCode == 1 && none.stderr.contains("no fake account is free for host h2"), "\(none.stderr)")
+    let synced = try sandbox.run(["--json", "hosts", "sync", "h1"])
+    #expect(synced.exitCode == 0, "\(synced.stderr)")
+    let held = try synced.jsonObject()["leases"] as? [[String: Any]] ?? []
+    #expect(
+      held.contains { $0["label"] as? String == "b" && $0["kind"] as? String == "exclusive" }, "\(held)")
     let removal = try sandbox.run(["accounts", "remove", "b"])
     #expect(removal.exitCode == 1 && removal.stderr.contains("leased to host h1"), "\(removal.stderr)")
     #expect(try sandbox.run(["--json", "list"]).jsonArray().map { $0["name"] as? String } == ["r1"])
@@ -192,5 +197,9 @@ import Testing
     ])
     #expect(moved.exitCode == 0 && moved.stdout == "r2\ncompleted\n", "\(moved.stdout) \(moved.stderr)")
     #expect(try Self.holders("b", sandbox) == ["h2"])
+    // Forgetting h2 takes b back first, however recently it was lent.
+    let forgotten = try sandbox.run(["hosts", "remove", "h2"])
+    #expect(forgotten.exitCode == 0, "\(forgotten.stderr)")
+    #expect(try Self.holders("b", sandbox).isEmpty)
   }
 }

@@ -27,6 +27,53 @@ extension Hosts {
     try accounts.leases(host: host)
   }
 
+  /// Looks at `host` now: lends an account to each provider whose agents there wait for one, takes
+  /// back the accounts it no longer uses (those leased at least 20 seconds ago), and returns the
+  /// leases it still holds.
+  ///
+  /// - Throws: ``HostError`` when the host cannot be asked.
+  public func syncAccounts(on host: RemoteHost, timeout: Duration = .seconds(10)) async throws
+    -> [AccountLease]
+  {
+    let text = try await runMultiAgent(["--json", "list", "--all"], on: host, timeout: timeout)
+    let records = (try? JSONParser.parse(Array(text.utf8)))?.arrayValue ?? []
+    await tendAccounts(on: host, records: records, timeout: timeout)
+    return try accounts.leases(host: host.name)
+  }
+
+  /// Takes back every account `host` holds and no longer uses, however recently it was leased
+  /// (for `hosts remove`).
+  ///
+  /// - Returns: the leases it still holds, each with why it stayed.
+  public func takeBackAccounts(from host: RemoteHost, timeout: Duration = .seconds(10)) async
+    -> [(AccountLease, String)]
+  {
+    var kept: [(AccountLease, String)] = []
+    var unreachable: HostError?
+    for lease in (try? accounts.leases(host: host.name)) ?? [] {
+      // One unanswered call is enough: the others would wait as long for nothing.
+      if let unreachable {
+        kept.append((lease, unreachable.message))
+        continue
+      }
+      do {
+        if try await !takeBack(lease, from: host, timeout: timeout) { kept.append((lease, "in use there")) }
+      } catch {
+        if let error = error as? HostError, error.code == .unreachable { unreachable = error }
+        kept.append((lease, "\(error)"))
+      }
+    }
+    return kept
+  }
+
+  /// Ends every lease to `host` without asking it: its copies stay there (for `hosts remove --force`
+  /// of a host that is gone).
+  public func forgetLeases(of host: RemoteHost) throws(StoreError) {
+    for lease in try accounts.leases(host: host.name) {
+      try accounts.release(accountID: lease.accountID, host: host.name)
+    }
+  }
+
   /// Leases and places the account a spawn on `host` runs on: `reference` (an id or label of the
   /// provider's) when given, else the least recently used account free for this host (one already
   /// there first). Returns nil when the controller has no account of the provider (the host's own
