@@ -21,6 +21,9 @@ extension Hosts {
   static let returnAfter: TimeInterval = 20
   /// See ``returnAfter``: the pause between two accounts lent to the same host for one provider.
   static let rotateAfter: TimeInterval = 5
+  /// How long a lease that was never placed on its host (a spawn that died between leasing and
+  /// placing; a spawn installs and pushes in between) is kept before it ends.
+  static let unplacedAfter: TimeInterval = 600
 
   /// The leases of the controller's accounts, oldest first.
   public func leases(host: String? = nil) throws(StoreError) -> [AccountLease] {
@@ -51,6 +54,11 @@ extension Hosts {
     var kept: [(AccountLease, String)] = []
     var unreachable: HostError?
     for lease in (try? accounts.leases(host: host.name)) ?? [] {
+      // Never placed there: nothing to bring back.
+      if lease.hostAccountID == nil {
+        _ = try? accounts.release(accountID: lease.accountID, host: host.name)
+        continue
+      }
       // One unanswered call is enough: the others would wait as long for nothing.
       if let unreachable {
         kept.append((lease, unreachable.message))
@@ -74,41 +82,41 @@ extension Hosts {
     }
   }
 
-  /// Leases and places the account a spawn on `host` runs on: `reference` (an id or label of the
-  /// provider's) when given, else the least recently used account free for this host (one already
-  /// there first). Returns nil when the controller has no account of the provider (the host's own
+  /// Leases the account a spawn on `host` runs on: `reference` (an id or label of the provider's)
+  /// when given, else the least recently used account free for this host (one already there
+  /// first). Returns nil when the controller has no account of the provider (the host's own
   /// accounts are used, as before).
   ///
-  /// - Returns: the account's id in the host's home.
-  /// - Throws: ``HostError``: `accountLeased` (the account is lent to another host), `noAccount`
-  ///   (unknown, disabled, or none free), or what placing it throws.
-  func placeAccountForSpawn(provider: String, reference: String?, on host: RemoteHost, timeout: Duration)
-    async throws -> String?
+  /// - Throws: ``HostError``: `accountLeased` (the account is lent to another host, or runs here),
+  ///   `noAccount` (unknown, disabled, or none free); `StoreError`.
+  func leaseForSpawn(provider: String, reference: String?, on host: RemoteHost) throws
+    -> (Account, AccountLease)?
   {
     let mine = try accounts.list(provider: provider)
-    if reference == nil, mine.isEmpty { return nil }
-    let chosen: (Account, AccountLease)
-    if let reference {
-      guard let account = try accounts.account(reference: reference, provider: provider) else {
-        throw HostError(.noAccount, host: host.name, "\(provider) has no account \"\(reference.prefix(80))\"")
-      }
-      if locallyBusy(provider: provider).contains(account.id) {
-        throw HostError(
-          .accountLeased, host: host.name,
-          "\(provider) account \"\(account.label)\" is in use by an agent on this machine")
-      }
-      chosen = (account, try lease(account.id, to: host))
-    } else {
+    guard let reference else {
+      if mine.isEmpty { return nil }
       let next = try accounts.leaseNext(
         provider: provider, host: host.name, preferHeld: true, excluding: locallyBusy(provider: provider))
       guard let next else { throw noFreeAccount(provider: provider, for: host, among: mine) }
-      chosen = next
+      return next
     }
-    do {
-      return try await place(chosen.0, chosen.1, on: host, timeout: timeout)
-    } catch {
-      if chosen.1.hostAccountID == nil { _ = try? accounts.release(accountID: chosen.0.id, host: host.name) }
-      throw error
+    guard let account = try accounts.account(reference: reference, provider: provider) else {
+      throw HostError(.noAccount, host: host.name, "\(provider) has no account \"\(reference.prefix(80))\"")
+    }
+    if locallyBusy(provider: provider).contains(account.id) {
+      throw HostError(
+        .accountLeased, host: host.name,
+        "\(provider) account \"\(account.label)\" is in use by an agent on this machine")
+    }
+    return (account, try lease(account.id, to: host))
+  }
+
+  /// Ends the lease of `account` to `host` when it was never placed there (a spawn that failed
+  /// first); a placed one comes back by the usual way.
+  func releaseUnplaced(_ account: Account, host: RemoteHost) {
+    let lease = ((try? accounts.leases(host: host.name)) ?? []).first { $0.accountID == account.id }
+    if let lease, lease.hostAccountID == nil {
+      _ = try? accounts.release(accountID: account.id, host: host.name)
     }
   }
 
@@ -143,7 +151,7 @@ extension Hosts {
         provider: provider, host: host.name, preferHeld: false, excluding: locallyBusy(provider: provider))
     else { return }
     do {
-      _ = try await place(next.0, next.1, on: host, timeout: timeout)
+      _ = try await place(next.0, on: host, timeout: timeout)
     } catch {
       _ = try? accounts.release(accountID: next.0.id, host: host.name)
     }
@@ -158,7 +166,8 @@ extension Hosts {
   func takeBack(_ lease: AccountLease, from host: RemoteHost, timeout: Duration) async throws -> Bool {
     guard let account = try accounts.account(id: lease.accountID) else { return false }
     guard let hostID = lease.hostAccountID else {
-      // Placing it never finished: nothing is there to bring back.
+      // Not placed (yet): a spawn may still be on its way; long after, nothing is there to bring back.
+      guard Date().timeIntervalSince(lease.leasedAt) >= Self.unplacedAfter else { return false }
       return try accounts.release(accountID: lease.accountID, host: host.name)
     }
     let record: JSONValue
@@ -196,13 +205,15 @@ extension Hosts {
     }
   }
 
-  /// Places `account` in `host`'s home under its label, unless `lease` says it is there already.
+  /// Places `account` in `host`'s home under its label, unless its lease there says it is there already.
   ///
   /// - Returns: its id there.
-  private func place(_ account: Account, _ lease: AccountLease, on host: RemoteHost, timeout: Duration)
+  func place(_ account: Account, on host: RemoteHost, timeout: Duration)
     async throws -> String
   {
-    if let id = lease.hostAccountID { return id }
+    // The lease is confirmed (or granted again) right before the secret leaves: one that ended
+    // meanwhile must not leave a copy on the host that no lease accounts for.
+    if let id = try self.lease(account.id, to: host).hostAccountID { return id }
     let (mode, input) = try credentialInput(of: account, host: host)
     let output = try await runScript(
       RemoteScripts.addAccount, [account.provider, account.label, mode], on: host, input: input,

@@ -1,3 +1,4 @@
+import Credentials
 import JSONKit
 import ProcessKit
 
@@ -57,8 +58,10 @@ extension Hosts {
   /// connection, and runs `spawn` there, whose supervisor runs next to the agent. The controller
   /// keeps a row pointing at it (``RemoteAgent``); the agent's stdio never comes here.
   ///
-  /// When the controller has accounts of the provider, one is leased to the host and placed in its
-  /// home first (see ``placeAccountForSpawn(provider:reference:on:timeout:)``).
+  /// When the controller has accounts of the provider, one is leased to the host before anything
+  /// is sent there (a refusal needs no connection), and placed in the host's home just before the
+  /// agent starts (see ``leaseForSpawn(provider:reference:on:)``). A spawn that fails before the
+  /// account was placed ends its lease again.
   ///
   /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
   ///   unreachable, the push or the remote spawn failed, `accountLeased`, `noAccount`), `StoreError`.
@@ -67,6 +70,22 @@ extension Hosts {
     timeout: Duration = .seconds(30)
   ) async throws -> RemoteAgentView {
     let name = try remoteName(request.name)
+    let lease = try leaseForSpawn(provider: request.provider, reference: request.account, on: host)
+    do {
+      return try await start(
+        request, name: name, lease: lease, on: host, binary: binary, version: version, timeout: timeout)
+    } catch {
+      if let lease { releaseUnplaced(lease.0, host: host) }
+      throw error
+    }
+  }
+
+  /// The rest of ``spawnRemote(_:on:binary:version:timeout:)``, once the name and the lease are
+  /// settled.
+  private func start(
+    _ request: RemoteSpawnRequest, name: String, lease: (Account, AccountLease)?, on host: RemoteHost,
+    binary: String, version: String, timeout: Duration
+  ) async throws -> RemoteAgentView {
     _ = try await install(on: host, binary: binary, version: version, timeout: timeout)
     let directory = FileSystem.absolute(request.cwd ?? FileSystem.currentDirectory)
     let repository = try await localGit(["rev-parse", "--show-toplevel"], in: directory, host: host)
@@ -84,9 +103,8 @@ extension Hosts {
     if let model = request.model { arguments += ["--model", model] }
     for argument in request.extraArguments { arguments += ["--arg", argument] }
     if let task = request.taskID { arguments += ["--task", task] }
-    if let placed = try await placeAccountForSpawn(
-      provider: request.provider, reference: request.account, on: host, timeout: timeout)
-    {
+    if let lease {
+      let placed = try await place(lease.0, on: host, timeout: timeout)
       arguments += ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])
     }
     let output = try await runMultiAgent(
