@@ -9,6 +9,7 @@ extension AccountStore {
     migrations: [
       StoreMigration(version: 1, legacyVersion: 2, sql: version1),
       StoreMigration(version: 2, sql: version2),
+      StoreMigration(version: 3, sql: leasesVersion),
     ])
 
   /// Accounts (provider subscriptions and keys) and their history. Shipped with

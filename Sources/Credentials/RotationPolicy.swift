@@ -104,7 +104,8 @@ public struct RotationPolicy: Sendable {
   /// label) when there is one, else any account of `provider`, is usable. A failure to read the
   /// accounts reads as "no".
   public func canChoose(provider: String, pinned: String?, now: Date) -> Bool {
-    let accounts = (try? store.list(provider: provider)) ?? []
+    let leased = (try? store.exclusivelyLeasedIDs()) ?? []
+    let accounts = ((try? store.list(provider: provider)) ?? []).filter { !leased.contains($0.id) }
     if let pinned {
       return accounts.contains { ($0.id == pinned || $0.label == pinned) && $0.isUsable(at: now) }
     }
@@ -121,6 +122,13 @@ public struct RotationPolicy: Sendable {
     guard let account = found else {
       throw CredentialError(
         .noAccount, "\(provider) has no account \"\(reference)\"")
+    }
+    if let lease = ((try? store.leases(accountID: account.id)) ?? []).first(where: { $0.kind == .exclusive })
+    {
+      throw CredentialError(
+        .noAccount,
+        "\(provider) account \"\(account.label)\" is leased to host \(lease.host); it comes back when "
+          + "that host stops using it")
     }
     switch account.status {
     case .available:
@@ -149,6 +157,8 @@ public struct RotationPolicy: Sendable {
   {
     let accounts = try Self.io { () throws(StoreError) in try store.list(provider: provider) }
     guard !accounts.isEmpty else { return nil }
+    // An account lent to a host holds its single-use refresh token there: not here meanwhile.
+    let excluding = excluding.union(try Self.io { () throws(StoreError) in try store.exclusivelyLeasedIDs() })
     // Accounts near a limit (by their last readings) only when there is no other.
     let nearLimit = Set(accounts.filter { isNearLimit($0, now: now) }.map(\.id))
     if let chosen = Self.leastRecentlyUsed(accounts, excluding: excluding.union(nearLimit), now: now)

@@ -27,11 +27,24 @@ import Testing
     #expect((try? closed.jsonObject()["error"] as? [String: Any])?["code"] as? String == "unreachable")
     #expect(try sandbox.run(["--json", "list"]).jsonArray().isEmpty)
     #expect(try sandbox.run(["show", "r1"]).exitCode == 1)
+
+    // An account of this machine travels with --host; a host not reached leases nothing.
+    let added2 = try sandbox.run(
+      ["accounts", "add", "claude", "--label", "a", "--api-key-env", "KEY"],
+      extraEnvironment: ["KEY": "sk-test"])
+    #expect(added2.exitCode == 0, "\(added2.stderr)")
+    let pinned = try sandbox.run([
+      "--json", "spawn", "--host", "closed", "--provider", "claude", "--account", "a", "--cwd", repository,
+      "hi",
+    ])
+    #expect((try? pinned.jsonObject()["error"] as? [String: Any])?["code"] as? String == "unreachable")
+    let leases = try sandbox.run(["--json", "accounts", "show", "a"]).jsonObject()["leases"] as? [Any]
+    #expect(leases?.isEmpty == true)
   }
 
   @Test func optionsThatDoNotTravelToAHostAreUsageErrors() throws {
     let sandbox = try CLISandbox()
-    for extra in [["--no-worktree"], ["--account", "a"], ["--follow"], ["--max-running", "1"]] {
+    for extra in [["--no-worktree"], ["--parent", "p"], ["--follow"], ["--max-running", "1"]] {
       let result = try sandbox.run(["spawn", "--host", "h1", "--provider", "claude"] + extra + ["hi"])
       #expect(result.exitCode == 2, "\(extra): \(result.stderr)")
       #expect(result.stderr.contains("cannot be used with --host yet"), "\(extra): \(result.stderr)")

@@ -82,8 +82,16 @@ import Testing
     for arguments in [
       ["hosts"], ["hosts", "list"], ["hosts", "show", "box"], ["hosts", "remove", "box"],
       ["hosts", "install", "box"], ["hosts", "add", "planted", "--ssh", "me@127.0.0.1"],
+      ["hosts", "remove", "box", "--force"], ["hosts", "sync", "box"],
     ] {
       add(arguments.prefix(2).joined(separator: " "), arguments)
+    }
+    // Lending this machine's accounts to a host is the user's alone too.
+    for arguments in [
+      ["spawn", "--host", "box", "--provider", "fake", "--account", "work", "hi"],
+      ["spawn", "--host", "box", "--provider", "fake", "hi"],
+    ] {
+      add("spawn", arguments)
     }
     for arguments in [
       ["providers"], ["providers", "list"], ["providers", "show", "fake"], ["providers", "check", "claude"],

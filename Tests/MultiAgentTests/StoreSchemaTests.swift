@@ -151,9 +151,10 @@ import Testing
     try writeLegacyFile(version: 3)
     let agents = try AgentStore(path: path)
     // Its versions are read from the old one; only the steps added since (the accounts' quota
-    // readings, the agents' fallback providers) run, and the bookkeeping records them.
+    // readings and leases to hosts, the agents' fallback providers) run, and the bookkeeping records
+    // them.
     #expect(try agents.database.format == StateDatabase.formatVersion)
-    #expect(try Self.versionRows(agents.database) == ["(legacy)=3", "accounts=2", "agents=5"])
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=3", "accounts=3", "agents=5"])
     #expect(try agents.database.schemaVersion(of: AgentStore.schema) == AgentStore.schemaVersion)
     #expect(try agents.database.schemaVersion(of: AccountStore.schema) == AccountStore.schema.currentVersion)
     #expect(try agents.agent(id: "old1")?.name == "old-agent")
@@ -164,7 +165,7 @@ import Testing
     // And it holds exactly the tables a new file gets.
     let fresh = try AgentStore(path: directory.path("fresh.db"))
     #expect(try Self.objects(fresh.database) == Self.objects(agents.database))
-    #expect(try Self.versionRows(fresh.database) == ["accounts=2", "agents=5"])
+    #expect(try Self.versionRows(fresh.database) == ["accounts=3", "agents=5"])
     #expect(try fresh.database.format == StateDatabase.formatVersion)
   }
 
@@ -173,11 +174,11 @@ import Testing
     // The account store alone adds its tables and leaves the agents' as they were.
     let accounts = try AccountStore(databasePath: path, accountsDirectory: directory.path("accounts"))
     #expect(try accounts.list().isEmpty)
-    #expect(try Self.versionRows(accounts.database) == ["(legacy)=1", "accounts=2"])
+    #expect(try Self.versionRows(accounts.database) == ["(legacy)=1", "accounts=3"])
     #expect(try accounts.database.schemaVersion(of: AgentStore.schema) == 1)
     // The agent store then brings the agents tables up to date, keeping their rows.
     let agents = try AgentStore(path: path)
-    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=2", "agents=5"])
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=3", "agents=5"])
     let record = try agents.agent(id: "old1")
     #expect(record?.name == "old-agent" && record?.accountPinned == false)
     #expect(try agents.tokenHash(id: "old1") == nil)
@@ -187,7 +188,7 @@ import Testing
 
   @Test func componentsOfAFreshFileMigrateInAnyOrder() throws {
     let accounts = try AccountStore(databasePath: path, accountsDirectory: directory.path("accounts"))
-    #expect(try Self.versionRows(accounts.database) == ["accounts=2"])
+    #expect(try Self.versionRows(accounts.database) == ["accounts=3"])
     let agents = try AgentStore(path: path)
     let together = try AgentStore(path: directory.path("together.db"))
     #expect(try Self.objects(together.database) == Self.objects(agents.database))

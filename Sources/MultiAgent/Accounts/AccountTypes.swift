@@ -19,3 +19,5 @@ public typealias AccountSecret = Credentials.AccountSecret
 public typealias CredentialError = Credentials.CredentialError
 /// A failure of the state database, with a stable code.
 public typealias StoreError = StateStore.StoreError
+/// An account lent to a host (see `Hosts`): exclusive for a refreshable credential, else shared.
+public typealias AccountLease = Credentials.AccountLease

@@ -119,6 +119,11 @@ public struct Accounts: Sendable {
     try agents.activeAgentCount(using: account)
   }
 
+  /// The hosts the account is lent to, oldest lease first (see ``AccountLease``).
+  public func leases(of account: Account) throws(StoreError) -> [AccountLease] {
+    try store.leases(accountID: account.id)
+  }
+
   // MARK: Changing
 
   /// Turns the account on (available, or exhausted while a remembered reset is still ahead) or off.
@@ -137,8 +142,9 @@ public struct Accounts: Sendable {
     try store.reset(id: account.id)
   }
 
-  /// Deletes the account, its secret and events, then its config dir (only when inside the home's
-  /// accounts folder). Check ``activeAgentCount(using:)`` first: agents still on it lose it.
+  /// Deletes the account, its secret, events and leases, then its config dir (only when inside the
+  /// home's accounts folder). Check ``activeAgentCount(using:)`` and ``leases(of:)`` first: agents
+  /// still on it lose it, and a host it is lent to keeps its copy.
   ///
   /// - Throws: `StoreError` for the database, then ``CredentialError`` (`io`) for the folder.
   public func remove(_ account: Account) throws {

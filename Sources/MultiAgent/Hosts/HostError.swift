@@ -17,6 +17,10 @@ public struct HostError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidIdentity = "invalid_identity"
     /// ssh itself could not be started, or a local file could not be read.
     case localFailure = "local_failure"
+    /// The account asked for is lent to another host, and its credential may be on one host at a time.
+    case accountLeased = "account_leased"
+    /// The controller has accounts for the provider, but none can be lent to this host now.
+    case noAccount = "no_account"
   }
 
   /// What kind of failure this is.

@@ -80,6 +80,7 @@ extension Hosts {
       let text = try await forward(
         RemoteScripts.multiagent, ["--json", "show", agent.remoteID], of: agent, timeout: timeout)
       let record = try? JSONParser.parse(Array(text.utf8))
+      await tendAccounts(on: host, records: record.map { [$0] } ?? [], timeout: timeout)
       return await keep(record ?? .null, text: text, of: agent, host: host)
     } catch let error as RemoteCommandError {
       var view = stale(agent, HostError(.remoteFailed, host: host.name, error.message))
@@ -127,6 +128,7 @@ extension Hosts {
     } catch {
       return agents.map { stale($0, error) }
     }
+    await tendAccounts(on: host, records: Array(records.values), timeout: timeout)
     var views: [RemoteAgentView] = []
     for agent in agents {
       guard let record = records[agent.remoteID] else {

@@ -1,3 +1,4 @@
+import Credentials
 import JSONKit
 import ProcessKit
 
@@ -25,11 +26,18 @@ public struct RemoteSpawnRequest: Sendable {
   public var extraArguments: [String]
   /// A task id of the caller's.
   public var taskID: String?
+  /// The controller's account to lend the host for this agent (an id or label); nil: the least
+  /// recently used free one, when the controller has accounts of the provider.
+  public var account: String?
+  /// With ``account``: rotate to other accounts when it is exhausted (without one, the agent
+  /// always rotates).
+  public var rotate: Bool
 
   /// Creates a request.
   public init(
     provider: String, prompt: String, name: String? = nil, cwd: String? = nil, base: String? = nil,
-    model: String? = nil, extraArguments: [String] = [], taskID: String? = nil
+    model: String? = nil, extraArguments: [String] = [], taskID: String? = nil, account: String? = nil,
+    rotate: Bool = false
   ) {
     self.provider = provider
     self.prompt = prompt
@@ -39,6 +47,8 @@ public struct RemoteSpawnRequest: Sendable {
     self.model = model
     self.extraArguments = extraArguments
     self.taskID = taskID
+    self.account = account
+    self.rotate = rotate
   }
 }
 
@@ -48,13 +58,34 @@ extension Hosts {
   /// connection, and runs `spawn` there, whose supervisor runs next to the agent. The controller
   /// keeps a row pointing at it (``RemoteAgent``); the agent's stdio never comes here.
   ///
+  /// When the controller has accounts of the provider, one is leased to the host before anything
+  /// is sent there (a refusal needs no connection), and placed in the host's home just before the
+  /// agent starts (see ``leaseForSpawn(provider:reference:on:)``). A spawn that fails before the
+  /// account was placed ends its lease again.
+  ///
   /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
-  ///   unreachable, the push or the remote spawn failed), `StoreError`.
+  ///   unreachable, the push or the remote spawn failed, `accountLeased`, `noAccount`), `StoreError`.
   public func spawnRemote(
     _ request: RemoteSpawnRequest, on host: RemoteHost, binary: String, version: String,
     timeout: Duration = .seconds(30)
   ) async throws -> RemoteAgentView {
     let name = try remoteName(request.name)
+    let lease = try leaseForSpawn(provider: request.provider, reference: request.account, on: host)
+    do {
+      return try await start(
+        request, name: name, lease: lease, on: host, binary: binary, version: version, timeout: timeout)
+    } catch {
+      if let lease { releaseUnplaced(lease.0, host: host) }
+      throw error
+    }
+  }
+
+  /// The rest of ``spawnRemote(_:on:binary:version:timeout:)``, once the name and the lease are
+  /// settled.
+  private func start(
+    _ request: RemoteSpawnRequest, name: String, lease: (Account, AccountLease)?, on host: RemoteHost,
+    binary: String, version: String, timeout: Duration
+  ) async throws -> RemoteAgentView {
     _ = try await install(on: host, binary: binary, version: version, timeout: timeout)
     let directory = FileSystem.absolute(request.cwd ?? FileSystem.currentDirectory)
     let repository = try await localGit(["rev-parse", "--show-toplevel"], in: directory, host: host)
@@ -72,6 +103,10 @@ extension Hosts {
     if let model = request.model { arguments += ["--model", model] }
     for argument in request.extraArguments { arguments += ["--arg", argument] }
     if let task = request.taskID { arguments += ["--task", task] }
+    if let lease {
+      let placed = try await place(lease.0, on: host, timeout: timeout)
+      arguments += ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])
+    }
     let output = try await runMultiAgent(
       arguments + ["-"], on: host, input: Array(request.prompt.utf8), timeout: timeout)
     guard let record = try? JSONParser.parse(Array(output.utf8)), let id = record["id"]?.stringValue else {

@@ -1,3 +1,4 @@
+import Credentials
 import StateStore
 
 #if canImport(FoundationEssentials)
@@ -26,6 +27,9 @@ public struct Hosts: Sendable {
   let remoteAgents: RemoteAgentStore
   /// What was ingested of remote agents' spools: their events and local copies of their logs.
   let ledger: SpoolLedger
+  /// The controller's accounts, lent to hosts (see ``AccountLease``).
+  let accounts: AccountStore
+  let home: StateHome
   /// The runner every SSH call of these hosts goes through.
   public let ssh: SSHRunner
   /// Answers and messages for remote agents that their hosts have not confirmed yet.
@@ -44,6 +48,8 @@ public struct Hosts: Sendable {
     store = HostStore(database: database)
     remoteAgents = RemoteAgentStore(database: database)
     ledger = SpoolLedger(directory: home.path + "/remote", events: RemoteEventStore(database: database))
+    accounts = AccountStore(database: database, accountsDirectory: home.accountsDirectory)
+    self.home = home
     ssh = SSHRunner(directory: home.path + "/ssh", environment: environment)
     outbox = RemoteOutbox(directory: home.path + "/outbox")
   }

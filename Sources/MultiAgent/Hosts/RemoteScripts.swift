@@ -50,4 +50,35 @@ enum RemoteScripts {
       "$b" --home "$HOME/\(home)" --json answer "$id" "$@" - < "$f"
     fi
     """
+
+  /// Adds an account to the host's home from standard input, printing its `--json` record: `$1` the
+  /// provider, `$2` the label, `$3` what arrives (`file`: the CLI's credential file, kept meanwhile
+  /// in a private temporary file inside the host's home; `api-key` or `token`: one line). The
+  /// secret never appears in an argument.
+  static let addAccount = """
+    b="$HOME/\(RemoteMultiAgent.path)"
+    [ -x "$b" ] || exit 127
+    cd "$HOME" || exit 1
+    umask 077
+    h="$HOME/\(home)"
+    mkdir -p "$h" || exit 1
+    case "$3" in
+      file)
+        f=$(mktemp "$h/.incoming.XXXXXX") || exit 1
+        trap 'rm -f "$f"' EXIT
+        cat > "$f" || exit 1
+        "$b" --home "$h" --json accounts add "$1" --label "$2" --credentials-file "$f" ;;
+      api-key) exec "$b" --home "$h" --json accounts add "$1" --label "$2" --api-key-stdin ;;
+      token) exec "$b" --home "$h" --json accounts add "$1" --label "$2" --token-stdin ;;
+      *) echo "unknown credential kind" >&2; exit 2 ;;
+    esac
+    """
+
+  /// Prints the file `$3` (relative to the config dir) of account `$2` of provider `$1` in the
+  /// host's home; exits 3 when it is not there.
+  static let readAccountFile = """
+    f="$HOME/\(home)/accounts/$1/$2/$3"
+    [ -f "$f" ] || exit 3
+    cat "$f"
+    """
 }

@@ -14,6 +14,9 @@ struct AccountsCommand: ParsableCommand {
 
       Secrets are stored in <home>/state.db (mode 0600) and handed to the CLI through its
       environment only; they never appear in output, logs or command lines.
+
+      Agents on hosts (spawn --host) run on these accounts too: each is leased to the host while
+      used there (a refreshable login to one host at a time) and comes back afterwards.
       """,
     subcommands: [
       AccountsAddCommand.self, AccountsListCommand.self, AccountsShowCommand.self, AccountsRemoveCommand.self,
@@ -133,6 +136,12 @@ enum AccountOutput {
     account.lastUsedAt.map { AgentOutput.age(since: $0, now: now) + " ago" } ?? "never"
   }
 
+  /// `h1 (exclusive)`, `h1, h2 (shared)`, or `-`: the hosts an account is lent to.
+  static func hosts(_ leases: [AccountLease]) -> String {
+    guard let kind = leases.first?.kind else { return "-" }
+    return leases.map(\.host).joined(separator: ", ") + " (\(kind.rawValue))"
+  }
+
   /// `claude account "work" (id 1a2b3c4d)`.
   static func name(of account: Account) -> String {
     "\(account.provider) account \"\(account.label)\" (id \(account.id))"
@@ -143,8 +152,10 @@ enum AccountOutput {
   /// Writes `--json` output of a command that changed one account.
   static func report(_ account: Account, verb: String, context: CommandContext) throws {
     if context.json {
-      let quota = (try? accounts(context).quota(of: account)) ?? []
-      try context.console.writeJSON(AccountJSON(account, now: Date(), quota: quota))
+      let store = try? accounts(context)
+      let quota = (try? store?.quota(of: account)) ?? []
+      let leases = (try? store?.leases(of: account)) ?? []
+      try context.console.writeJSON(AccountJSON(account, now: Date(), quota: quota, leases: leases))
     } else {
       context.console.write("\(verb) \(name(of: account))\n")
     }
@@ -158,14 +169,16 @@ struct AccountJSON: Encodable {
   var activeAgents: Int?
   var events: [AccountEvent]?
   var quota: [AccountQuota]
+  var leases: [AccountLease]
 
   init(
-    _ account: Account, now: Date, quota: [AccountQuota], activeAgents: Int? = nil,
-    events: [AccountEvent]? = nil
+    _ account: Account, now: Date, quota: [AccountQuota], leases: [AccountLease] = [],
+    activeAgents: Int? = nil, events: [AccountEvent]? = nil
   ) {
     self.account = account
     self.now = now
     self.quota = quota
+    self.leases = leases
     self.activeAgents = activeAgents
     self.events = events
   }
@@ -174,8 +187,10 @@ struct AccountJSON: Encodable {
     case id, provider, label, kind, status, usable, exhaustedUntil = "exhausted_until"
     case lastUsedAt = "last_used_at", recentErrorCount = "recent_error_count", lastError = "last_error"
     case configDirectory = "config_directory", createdAt = "created_at", activeAgents = "active_agents"
-    case events, quota
+    case events, quota, leases
   }
+
+  private enum LeaseKeys: String, CodingKey { case host, kind, leasedAt = "leased_at" }
 
   private enum EventKeys: String, CodingKey { case id, time, type, message }
   private enum QuotaKeys: String, CodingKey {
@@ -206,6 +221,13 @@ struct AccountJSON: Encodable {
       try item.encode(reading.window.status, forKey: .status)
       try item.encode(reading.window.windowMinutes, forKey: .windowMinutes)
       try item.encodeTime(reading.readAt.timeIntervalSince1970, forKey: .readAt)
+    }
+    var lent = c.nestedUnkeyedContainer(forKey: .leases)
+    for lease in leases {
+      var item = lent.nestedContainer(keyedBy: LeaseKeys.self)
+      try item.encode(lease.host, forKey: .host)
+      try item.encode(lease.kind.rawValue, forKey: .kind)
+      try item.encodeTime(lease.leasedAt.timeIntervalSince1970, forKey: .leasedAt)
     }
     if let activeAgents { try c.encode(activeAgents, forKey: .activeAgents) }
     if let events {

@@ -10,8 +10,9 @@ struct AccountsListCommand: ParsableCommand {
     name: "list",
     abstract: "List the accounts.",
     discussion: """
-      Columns: ID PROVIDER LABEL KIND STATUS LAST-USED ERRORS. STATUS is available, disabled, or
-      exhausted until <local time> (in <time left>). With --json, an array of accounts (no secrets).
+      Columns: ID PROVIDER LABEL KIND STATUS LAST-USED ERRORS USAGE HOSTS. STATUS is available,
+      disabled, or exhausted until <local time> (in <time left>); HOSTS, the hosts the account is
+      leased to (see `spawn --host`). With --json, an array of accounts (no secrets).
       """,
     arguments: [providerArgument]
   )
@@ -28,8 +29,11 @@ struct AccountsListCommand: ParsableCommand {
     let accounts = try AccountOutput.mappingErrors { try store.list(provider: providerName) }
     let now = Date()
     if context.json {
-      let readings = try AccountOutput.mappingErrors { try accounts.map { try store.quota(of: $0) } }
-      try context.console.writeJSON(zip(accounts, readings).map { AccountJSON($0, now: now, quota: $1) })
+      let (readings, leases) = try AccountOutput.mappingErrors {
+        (try accounts.map { try store.quota(of: $0) }, try accounts.map { try store.leases(of: $0) })
+      }
+      try context.console.writeJSON(
+        accounts.indices.map { AccountJSON(accounts[$0], now: now, quota: readings[$0], leases: leases[$0]) })
       return .success
     }
     guard !accounts.isEmpty else {
@@ -38,7 +42,9 @@ struct AccountsListCommand: ParsableCommand {
           + "`multiagent accounts add PROVIDER --label L …`\n")
       return .success
     }
-    var table = TextTable(["ID", "PROVIDER", "LABEL", "KIND", "STATUS", "LAST USED", "ERRORS", "USAGE"])
+    var table = TextTable([
+      "ID", "PROVIDER", "LABEL", "KIND", "STATUS", "LAST USED", "ERRORS", "USAGE", "HOSTS",
+    ])
     let style = TextStyle(environment: context.environment)
     for account in accounts {
       let quota = (try? store.quota(of: account)) ?? []
@@ -47,6 +53,7 @@ struct AccountsListCommand: ParsableCommand {
         AccountOutput.styledStatus(of: account, now: now, style: style),
         AccountOutput.lastUsed(account, now: now),
         String(account.recentErrorCount), AccountOutput.usage(quota),
+        AccountOutput.hosts((try? store.leases(of: account)) ?? []),
       ])
     }
     context.console.write(table.rendered())

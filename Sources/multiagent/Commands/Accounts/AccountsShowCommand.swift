@@ -21,20 +21,21 @@ struct AccountsShowCommand: ParsableCommand {
   func run(context: CommandContext) async throws -> ExitCode {
     let accounts = try AccountOutput.accounts(context)
     let account = try AccountOutput.account(reference, provider: providerName, in: accounts)
-    let (events, active, quota) = try AccountOutput.mappingErrors {
+    let (events, active, quota, leases) = try AccountOutput.mappingErrors {
       (
         try accounts.events(of: account, limit: 20), try accounts.activeAgentCount(using: account),
-        try accounts.quota(of: account)
+        try accounts.quota(of: account), try accounts.leases(of: account)
       )
     }
     let now = Date()
     if context.json {
       try context.console.writeJSON(
-        AccountJSON(account, now: now, quota: quota, activeAgents: active, events: events))
+        AccountJSON(
+          account, now: now, quota: quota, leases: leases, activeAgents: active, events: events))
       return .success
     }
     var text = ""
-    let rows: [(String, String)] = [
+    var rows: [(String, String)] = [
       ("id", account.id), ("provider", account.provider), ("label", account.label),
       ("kind", account.kind.rawValue), ("status", AccountOutput.status(of: account, now: now)),
       ("last used", AccountOutput.lastUsed(account, now: now)),
@@ -42,6 +43,13 @@ struct AccountsShowCommand: ParsableCommand {
       ("config dir", account.configDirectory), ("created", AccountOutput.localTime(account.createdAt)),
       ("active agents", String(active)),
     ]
+    for lease in leases {
+      rows.append(
+        (
+          "leased to",
+          "host \(lease.host) (\(lease.kind.rawValue), since \(AccountOutput.localTime(lease.leasedAt)))"
+        ))
+    }
     for (key, value) in rows { text += (key + ":").padding(to: 15) + value + "\n" }
     for reading in quota {
       text += "usage:".padding(to: 15) + EventPrinter.quotaText([reading.window])

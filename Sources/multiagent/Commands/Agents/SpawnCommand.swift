@@ -96,7 +96,11 @@ struct SpawnCommand: ParsableCommand {
       With --host NAME the agent runs on that host: multiagent is installed or updated there, the
       base commit is pushed to the host's copy of the repository, and the host's own multiagent
       spawns it; `list`, `show`, `logs`, `wait`, `stop` and `delete` then work on it from here, and
-      its branch is fetched back when it settles.
+      its branch is fetched back when it settles. When this machine has accounts for the provider,
+      one is leased to the host (--account, else the least recently used free one) and placed in
+      its multiagent home; a refreshable login goes to one host at a time. The agent rotates there:
+      when it waits for an account, the next look from here (list, show, wait) lends it another,
+      and an account the host stops using comes back. Without accounts here, the host's own are used.
 
       Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
       77 forbidden (a token that is not the agent's, or --parent naming another agent).
@@ -180,7 +184,7 @@ struct SpawnCommand: ParsableCommand {
     if hostName != nil {
       let unsupported: [(Bool, String)] = [
         (!useWorktree, "--no-worktree"), (!inputs.isEmpty, "--input"), (parentReference != nil, "--parent"),
-        (detaches, "--detach-from-parent"), (accountReference != nil, "--account"),
+        (detaches, "--detach-from-parent"),
         (fallbackProviders != nil && fallbackProviders != [], "--fallback"),
         (arguments.isSet(Self.follow), "--follow"),
         (maxRunningLimit != nil, "--max-running"),
@@ -285,7 +289,7 @@ struct SpawnCommand: ParsableCommand {
     let request = RemoteSpawnRequest(
       provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
       model: modelName,
-      extraArguments: extraArguments, taskID: taskID)
+      extraArguments: extraArguments, taskID: taskID, account: accountReference, rotate: rotates)
     return try await RemoteAgentOutput.spawn(
       request, hostName: hostName, wait: waits, timeout: timeout, context: context)
   }

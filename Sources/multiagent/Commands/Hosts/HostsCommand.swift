@@ -18,7 +18,7 @@ struct HostsCommand: ParsableCommand {
       """,
     subcommands: [
       HostsAddCommand.self, HostsListCommand.self, HostsShowCommand.self, HostsRemoveCommand.self,
-      HostsInstallCommand.self,
+      HostsInstallCommand.self, HostsSyncCommand.self,
     ],
     defaultSubcommand: HostsListCommand.self
   )
