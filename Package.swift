@@ -31,7 +31,8 @@ let package = Package(
     ),
     // The state database: SQLite, WAL, busy handling, and a migration runner for the tables each
     // store (agents, accounts) brings. A product because StoreError is in their public signatures.
-    .target(name: "StateStore", dependencies: ["CSQLite"]),
+    // PostgreSQL (libpq) is the second engine behind the same store code, for several controllers.
+    .target(name: "StateStore", dependencies: ["CSQLite", "CLibPQ"]),
     // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
     .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
     .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore", "ProcessKit"]),
@@ -62,6 +63,13 @@ let package = Package(
       path: "Sources/CSQLite",
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // System libpq (libpq-fe.h, pkg-config libpq): the client of the PostgreSQL store.
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
     ),
     .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),
 
@@ -99,12 +107,16 @@ let package = Package(
       exclude: ["Snapshots"]),
     .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
     .testTarget(
-      name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "ProcessKit", "StateStore", "TestSupport"]),
+      name: "MultiAgentTests",
+      dependencies: [
+        "JSONKit", "MultiAgent", "Credentials", "ProviderKit", "ProcessKit", "StateStore", "TestSupport",
+      ]),
     .testTarget(
       name: "CredentialsTests",
       dependencies: ["Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers", "TestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["JSONKit", "ProcessKit", "ProviderKit", "Providers", "TestSupport"]),
+      name: "EndToEndTests",
+      dependencies: ["JSONKit", "ProcessKit", "ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )
