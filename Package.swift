@@ -49,7 +49,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],

@@ -261,7 +261,8 @@ package final class PostgresConnection: StoreConnection {
     guard let message else { return "unknown error" }
     var text = String(cString: message)
     while text.last?.isWhitespace == true { text.removeLast() }
-    return text.split(separator: "\n").joined(separator: "; ")
+    return text.split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }.joined(
+      separator: "; ")
   }
 }
 

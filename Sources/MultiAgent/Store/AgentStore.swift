@@ -96,9 +96,10 @@ public final class AgentStore: Sendable {
     database = try StateDatabase(location: location, schemas: Self.schemas, busyTimeout: busyTimeout)
   }
 
-  /// Opens `<home>/state.db` (the home must exist: see ``StateHome/create()``).
+  /// Opens the home's store: `<home>/state.db` (the home must exist: see ``StateHome/create()``), or
+  /// the shared store it names (``StateHome/store``).
   public convenience init(home: StateHome) throws(StoreError) {
-    try self.init(path: home.database)
+    try self.init(location: home.store)
   }
 
   init(database: StateDatabase) {
