@@ -54,7 +54,9 @@ package final class PostgresConnection: StoreConnection {
   /// The number of rows the last INSERT, UPDATE or DELETE changed.
   package internal(set) var changes = 0
   var handle: OpaquePointer?
-  private let url: String
+  /// The channel this connection listens on, when it is a listener (see ``listener(on:)``).
+  var listening: String?
+  let url: String
   private var statements: [String: PostgresStatement] = [:]
   private var preparedCount = 0
 
@@ -101,6 +103,9 @@ package final class PostgresConnection: StoreConnection {
       ("options", options), ("dbname", url),
     ]
   }
+
+  /// Connects again (after ``dropConnection()``).
+  func reconnect() throws(StoreError) { try connect() }
 
   private func connect() throws(StoreError) {
     PQfinish(handle)

@@ -64,6 +64,13 @@ package final class StateDatabase: @unchecked Sendable {
     engine = location.engine
   }
 
+  /// A connection of its own that listens on `channel`, when the store is PostgreSQL (nil on
+  /// SQLite, which has no notifications: followers poll it).
+  package func listener(on channel: String) throws(StoreError) -> PostgresConnection? {
+    guard let postgres = connection as? PostgresConnection else { return nil }
+    return try postgres.listener(on: channel)
+  }
+
   /// Runs `body`, which only reads, under the lock. Repeats it while the database is busy, so it
   /// must have no effects besides reading.
   package func read<T: Sendable>(_ body: (any StoreConnection) throws(StoreError) -> T) throws(StoreError)

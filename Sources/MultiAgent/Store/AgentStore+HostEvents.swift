@@ -40,6 +40,7 @@ extension AgentStore {
       if inserted {
         var new = stored
         new.id = try connection.lastInsertedID()
+        try Self.notifyEventInserted(connection)
         return (new, true)
       }
       let earlier = try connection.with(

@@ -340,6 +340,7 @@ public final class AgentStore: Sendable {
       try statement.run()
     }
     event.id = try connection.lastInsertedID()
+    try notifyEventInserted(connection)
     return event
   }
 

@@ -207,4 +207,28 @@ import Testing
     let database = try under.openDatabase(AgentStore.schemas)
     #expect(try database.schemaVersion(of: AgentStore.schema) == AgentStore.schemaVersion)
   }
+
+  /// On PostgreSQL a stored event wakes a follower at once (NOTIFY on commit); SQLite has no such
+  /// signal, and followers poll it as before.
+  @Test(arguments: TestEngine.available)
+  func aStoredEventWakesAFollowerWhereTheStoreCanSignal(_ engine: TestEngine) throws {
+    let under = try StoreUnderTest(engine)
+    let store = try under.open()
+    try store.create(AgentRecord(id: "a1", name: "one", provider: "claude"))
+    guard engine == .postgres else {
+      #expect(store.eventSignal() == nil)
+      return
+    }
+    let signal = try #require(store.eventSignal())
+    #expect(!signal.wait(timeout: .milliseconds(100)), "nothing was stored since it began listening")
+    let writer = try under.open()
+    DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+      _ = try? writer.appendEvent(agentID: "a1", type: "note")
+    }
+    let clock = ContinuousClock()
+    let started = clock.now
+    #expect(signal.wait(timeout: .seconds(10)))
+    #expect(clock.now - started < .seconds(3))
+    #expect(!signal.wait(timeout: .milliseconds(100)), "one event, one wake-up")
+  }
 }
