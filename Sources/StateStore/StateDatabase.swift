@@ -43,7 +43,7 @@ package final class StateDatabase: @unchecked Sendable {
   ///   - location: a SQLite file (created, mode 0600, when missing) or a PostgreSQL server.
   ///   - schemas: the components the caller uses, in the order their steps are applied.
   ///   - busyTimeout: how long to wait for the write lock on each attempt (SQLite's busy timeout;
-  ///     PostgreSQL's statement timeout is twice this, its lock timeout this).
+  ///     PostgreSQL's statement timeout is this, its lock timeout half of it).
   ///   - retryLimit: how long to keep retrying a locked database after that.
   package init(
     location: StoreLocation, schemas: [StoreSchema], busyTimeout: Duration = .seconds(15),
@@ -55,7 +55,7 @@ package final class StateDatabase: @unchecked Sendable {
       try Self.migrate(sqlite, schemas)
       connection = sqlite
     case .postgres(let url):
-      let timeouts = PostgresConnection.Timeouts(statement: busyTimeout * 2, retryLimit: retryLimit)
+      let timeouts = PostgresConnection.Timeouts(statement: busyTimeout, retryLimit: retryLimit)
       let postgres = try PostgresConnection.open(url: url, timeouts: timeouts)
       try Self.migrate(postgres, schemas)
       connection = postgres
