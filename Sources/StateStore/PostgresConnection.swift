@@ -56,6 +56,8 @@ package final class PostgresConnection: StoreConnection {
   var handle: OpaquePointer?
   /// The channel this connection listens on, when it is a listener (see ``listener(on:)``).
   var listening: String?
+  /// Whether one of our transactions is open (set once BEGIN succeeded, cleared when it ended).
+  private var transactionOpen = false
   let url: String
   private var statements: [String: PostgresStatement] = [:]
   private var preparedCount = 0
@@ -136,10 +138,18 @@ package final class PostgresConnection: StoreConnection {
     PQsetNoticeProcessor(handle, { _, _ in }, nil)
   }
 
-  /// Reconnects when the connection broke (outside a transaction only: a transaction's work is lost
-  /// with its connection, and the caller must learn so).
+  /// Reconnects when the connection broke, outside a transaction only: inside one, the work so far
+  /// was lost with the connection, and a statement run on a new connection would run outside the
+  /// transaction, so it fails instead (until the transaction's wrapper has ended it).
   private func ensureConnected() throws(StoreError) {
     guard let handle, PQstatus(handle) == CONNECTION_OK else {
+      guard !transactionOpen else {
+        throw StoreError(
+          code: .unavailable,
+          message: "lost the connection to the PostgreSQL server inside a transaction; nothing of it "
+            + "was committed: try again",
+          path: path)
+      }
       try connect()
       return
     }
@@ -157,7 +167,7 @@ package final class PostgresConnection: StoreConnection {
   }
 
   private func statement(_ sql: String) throws(StoreError) -> PostgresStatement {
-    if !inTransaction { try ensureConnected() }
+    try ensureConnected()
     if let statement = statements[sql] { return statement }
     let (translated, count) = PostgresStatement.translate(sql)
     preparedCount += 1
@@ -189,7 +199,7 @@ package final class PostgresConnection: StoreConnection {
 
   /// Runs `sql` (one or more statements without parameters).
   package func execute(_ sql: String) throws(StoreError) {
-    if !inTransaction { try ensureConnected() }
+    try ensureConnected()
     let result = try roundTrip("cannot run \(SQLiteStatement.summary(sql))") { handle in
       PQsendQuery(handle, sql)
     }
@@ -215,6 +225,7 @@ package final class PostgresConnection: StoreConnection {
     try retryingWhileBusy { () throws(StoreError) in
       do throws(StoreError) {
         try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+        transactionOpen = true
       } catch {
         rollback()
         throw error
@@ -226,10 +237,12 @@ package final class PostgresConnection: StoreConnection {
   /// Runs `body` in one repeatable-read, read-only transaction: one snapshot for all it reads.
   package func snapshot<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
     try execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    transactionOpen = true
     return try finishing(body)
   }
 
   private func finishing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    defer { transactionOpen = false }
     do throws(StoreError) {
       let value = try body()
       try execute("COMMIT")

@@ -121,7 +121,8 @@ package final class PostgresStatement: StoreStatement {
   /// Column `index` as a floating-point number, or nil when NULL.
   package func double(_ index: Int32) -> Double? {
     guard !isNull(index), let value = PQgetvalue(result, row, index) else { return nil }
-    return strtod(value, nil)
+    // Not strtod: its decimal point follows the C locale of the process.
+    return Double(String(cString: value))
   }
 
   /// Column `index` (a `bytea`, sent as text) as bytes, or nil when NULL.

@@ -87,6 +87,29 @@ import Testing
   }
 }
 
+extension PostgresConnectionTests {
+  /// A connection lost inside a transaction fails the rest of that transaction (a statement on a
+  /// new connection would run outside it); the next operation reconnects.
+  @Test(.enabled(if: PostgresLab.adminURL != nil, "needs the lab's PostgreSQL server"))
+  func aConnectionLostInsideATransactionFailsItAndTheNextOneReconnects() throws {
+    let url = try #require(PostgresLab.adminURL)
+    let connection = try PostgresConnection.open(url: url)
+    let admin = try PostgresConnection.open(url: url)
+    let backend = try #require(try connection.query("SELECT pg_backend_pid()") { $0.int64(0) }.first ?? nil)
+    var ranAfterTheLoss = false
+    #expect {
+      try connection.immediateTransaction { () throws(StoreError) in
+        _ = try admin.query("SELECT pg_terminate_backend(\(backend))") { $0.string(0) }
+        do { try connection.execute("SELECT 1") } catch {}
+        try connection.execute("SELECT 2")
+        ranAfterTheLoss = true
+      }
+    } throws: { ($0 as? StoreError)?.code == .unavailable }
+    #expect(!ranAfterTheLoss)
+    #expect(try connection.query("SELECT 41 + 1") { $0.int64(0) } == [42])
+  }
+}
+
 /// A TCP socket on 127.0.0.1 that listens and never reads or answers: the kernel completes the
 /// handshake, nobody speaks.
 private final class SilentListener {
