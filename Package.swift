@@ -64,11 +64,11 @@ let package = Package(
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
-    // System libpq (libpq-fe.h, pkg-config libpq): the client of the PostgreSQL store.
+    // libpq's header (libpq-dev): the client of the PostgreSQL store. Not linked: the library is
+    // loaded with dlopen when a PostgreSQL store is opened (see Sources/StateStore/LibPQ.swift).
     .systemLibrary(
       name: "CLibPQ",
       path: "Sources/CLibPQ",
-      pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"])]
     ),
     .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),

@@ -25,31 +25,31 @@ extension PostgresConnection {
   /// arrived. A broken connection is reopened (and listens again) on the next call; meanwhile it
   /// just waits out the timeout, as a poll would.
   package func waitForNotification(timeout: Duration) -> Bool {
-    if handle == nil || PQstatus(handle) != CONNECTION_OK, let channel = listening {
+    if handle == nil || pq.status(handle) != CONNECTION_OK, let channel = listening {
       dropConnection()
       _ = try? reconnect()
       _ = try? execute("LISTEN \(channel)")
     }
     let milliseconds = Int32(
       clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-    guard let handle, PQstatus(handle) == CONNECTION_OK else {
+    guard let handle, pq.status(handle) == CONNECTION_OK else {
       usleep(UInt32(clamping: Int(milliseconds) * 1000))
       return false
     }
-    if Self.drainNotifications(handle) { return true }
-    var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+    if drainNotifications(handle) { return true }
+    var descriptor = pollfd(fd: pq.socket(handle), events: Int16(POLLIN), revents: 0)
     guard poll(&descriptor, 1, max(milliseconds, 0)) > 0 else { return false }
-    guard PQconsumeInput(handle) != 0 else {
+    guard pq.consumeInput(handle) != 0 else {
       dropConnection()
       return false
     }
-    return Self.drainNotifications(handle)
+    return drainNotifications(handle)
   }
 
-  private static func drainNotifications(_ handle: OpaquePointer) -> Bool {
+  private func drainNotifications(_ handle: OpaquePointer) -> Bool {
     var any = false
-    while let notification = PQnotifies(handle) {
-      PQfreemem(notification)
+    while let notification = pq.notifies(handle) {
+      pq.freemem(notification)
       any = true
     }
     return any

@@ -16,24 +16,24 @@ extension PostgresConnection {
   /// another request's.
   func roundTrip(_ context: String, _ send: (OpaquePointer) -> Int32) throws(StoreError) -> OpaquePointer? {
     guard let handle else { throw lostConnection(context, "not connected") }
-    guard send(handle) == 1 else { throw lostConnection(context, Self.trimmed(PQerrorMessage(handle))) }
+    guard send(handle) == 1 else { throw lostConnection(context, Self.trimmed(pq.errorMessage(handle))) }
     let deadline = ContinuousClock.now.advanced(by: timeouts.statement + timeouts.network)
     var failure: StoreError?
     var last: OpaquePointer?
     while true {
       try waitForAnswer(handle, until: deadline, context)
-      guard let result = PQgetResult(handle) else { break }
-      switch PQresultStatus(result) {
+      guard let result = pq.getResult(handle) else { break }
+      switch pq.resultStatus(result) {
       case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-        PQclear(last)
+        pq.clear(last)
         last = result
       default:
         if failure == nil { failure = error(result, context) }
-        PQclear(result)
+        pq.clear(result)
       }
     }
     if let failure {
-      PQclear(last)
+      pq.clear(last)
       throw failure
     }
     return last
@@ -44,7 +44,7 @@ extension PostgresConnection {
   private func waitForAnswer(
     _ handle: OpaquePointer, until deadline: ContinuousClock.Instant, _ context: String
   ) throws(StoreError) {
-    while PQisBusy(handle) != 0 {
+    while pq.isBusy(handle) != 0 {
       let left = ContinuousClock.now.duration(to: deadline)
       guard left > .zero else {
         dropConnection()
@@ -55,19 +55,19 @@ extension PostgresConnection {
             + "(a write may still have been applied: try again)",
           path: path)
       }
-      var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+      var descriptor = pollfd(fd: pq.socket(handle), events: Int16(POLLIN), revents: 0)
       let milliseconds = Int32(clamping: left.components.seconds * 1000 + 1)
       let ready = poll(&descriptor, 1, min(milliseconds, 1000))
       if ready < 0, errno != EINTR { throw lostConnection(context, String(cString: strerror(errno))) }
-      if ready > 0, PQconsumeInput(handle) == 0 {
-        throw lostConnection(context, Self.trimmed(PQerrorMessage(handle)))
+      if ready > 0, pq.consumeInput(handle) == 0 {
+        throw lostConnection(context, Self.trimmed(pq.errorMessage(handle)))
       }
     }
   }
 
   /// Closes a connection that can no longer be trusted; the next operation reconnects.
   func dropConnection() {
-    PQfinish(handle)
+    pq.finish(handle)
     handle = nil
   }
 
@@ -82,8 +82,8 @@ extension PostgresConnection {
 
   /// The error a failed result stands for, by its SQLSTATE.
   private func error(_ result: OpaquePointer, _ context: String) -> StoreError {
-    let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-    let message = Self.trimmed(PQresultErrorMessage(result))
+    let state = pq.resultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+    let message = Self.trimmed(pq.resultErrorMessage(result))
     let code = Self.code(forSQLState: state)
     var text = "\(context): \(message)"
     switch code {

@@ -54,6 +54,8 @@ package final class PostgresConnection: StoreConnection {
   /// The number of rows the last INSERT, UPDATE or DELETE changed.
   package internal(set) var changes = 0
   var handle: OpaquePointer?
+  /// libpq, loaded on first use (see ``LibPQ``).
+  let pq: LibPQ
   /// The channel this connection listens on, when it is a listener (see ``listener(on:)``).
   var listening: String?
   /// Whether one of our transactions is open (set once BEGIN succeeded, cleared when it ended).
@@ -62,7 +64,8 @@ package final class PostgresConnection: StoreConnection {
   private var statements: [String: PostgresStatement] = [:]
   private var preparedCount = 0
 
-  private init(url: String, timeouts: Timeouts) {
+  private init(url: String, timeouts: Timeouts, library: LibPQ) {
+    self.pq = library
     self.url = url
     self.path = StoreLocation.redacted(url)
     self.timeouts = timeouts
@@ -70,7 +73,7 @@ package final class PostgresConnection: StoreConnection {
 
   deinit {
     statements.removeAll()
-    PQfinish(handle)
+    pq.finish(handle)
   }
 
   /// Connects to the server at `url` (`postgres://` or `postgresql://`).
@@ -80,7 +83,7 @@ package final class PostgresConnection: StoreConnection {
   package static func open(url: String, timeouts: Timeouts = Timeouts()) throws(StoreError)
     -> PostgresConnection
   {
-    let connection = PostgresConnection(url: url, timeouts: timeouts)
+    let connection = PostgresConnection(url: url, timeouts: timeouts, library: try LibPQ.load())
     try connection.connect()
     return connection
   }
@@ -110,7 +113,7 @@ package final class PostgresConnection: StoreConnection {
   func reconnect() throws(StoreError) { try connect() }
 
   private func connect() throws(StoreError) {
-    PQfinish(handle)
+    pq.finish(handle)
     handle = nil
     statements.removeAll()
     let pairs = parameters()
@@ -121,10 +124,10 @@ package final class PostgresConnection: StoreConnection {
     }
     let keyArray = keys.map { UnsafePointer($0) } + [nil]
     let valueArray = values.map { UnsafePointer($0) } + [nil]
-    handle = PQconnectdbParams(keyArray, valueArray, 1)
-    guard let handle, PQstatus(handle) == CONNECTION_OK else {
-      let message = handle.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
-      PQfinish(handle)
+    handle = pq.connectdbParams(keyArray, valueArray, 1)
+    guard let handle, pq.status(handle) == CONNECTION_OK else {
+      let message = handle.map { Self.trimmed(pq.errorMessage($0)) } ?? "out of memory"
+      pq.finish(handle)
       self.handle = nil
       let refused = message.contains("authentication") || message.contains("does not exist")
       throw StoreError(
@@ -135,14 +138,14 @@ package final class PostgresConnection: StoreConnection {
     }
     // Our own messages would otherwise be mixed into the caller's stderr by libpq's default notice
     // processor (e.g. "relation … already exists, skipping").
-    PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    pq.setNoticeProcessor(handle, { _, _ in }, nil)
   }
 
   /// Reconnects when the connection broke, outside a transaction only: inside one, the work so far
   /// was lost with the connection, and a statement run on a new connection would run outside the
   /// transaction, so it fails instead (until the transaction's wrapper has ended it).
   private func ensureConnected() throws(StoreError) {
-    guard let handle, PQstatus(handle) == CONNECTION_OK else {
+    guard let handle, pq.status(handle) == CONNECTION_OK else {
       guard !transactionOpen else {
         throw StoreError(
           code: .unavailable,
@@ -173,10 +176,11 @@ package final class PostgresConnection: StoreConnection {
     preparedCount += 1
     let name = "multiagent_\(preparedCount)"
     let result = try roundTrip("cannot prepare \(SQLiteStatement.summary(sql))") { handle in
-      PQsendPrepare(handle, name, translated, Int32(count), nil)
+      pq.sendPrepare(handle, name, translated, Int32(count), nil)
     }
-    PQclear(result)
-    let statement = PostgresStatement(connection: self, name: name, sql: sql, parameterCount: count)
+    pq.clear(result)
+    let statement = PostgresStatement(
+      connection: self, name: name, sql: sql, parameterCount: count, library: pq)
     statements[sql] = statement
     return statement
   }
@@ -189,11 +193,11 @@ package final class PostgresConnection: StoreConnection {
     let formats = binary.map { Int32($0 ? 1 : 0) }
     let result = try withPointers(values) { (pointers) throws(StoreError) -> OpaquePointer? in
       try roundTrip("cannot run \(SQLiteStatement.summary(statement.sql))") { handle in
-        PQsendQueryPrepared(
+        pq.sendQueryPrepared(
           handle, statement.name, Int32(values.count), pointers, lengths, formats, 0)
       }
     }
-    changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+    changes = pq.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
     return result
   }
 
@@ -201,10 +205,10 @@ package final class PostgresConnection: StoreConnection {
   package func execute(_ sql: String) throws(StoreError) {
     try ensureConnected()
     let result = try roundTrip("cannot run \(SQLiteStatement.summary(sql))") { handle in
-      PQsendQuery(handle, sql)
+      pq.sendQuery(handle, sql)
     }
-    changes = Int(String(cString: PQcmdTuples(result))) ?? 0
-    PQclear(result)
+    changes = pq.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+    pq.clear(result)
   }
 
   /// The id the last INSERT gave its row (`lastval()`: the last identity value of this session).
@@ -217,7 +221,7 @@ package final class PostgresConnection: StoreConnection {
   /// Whether a transaction is open.
   var inTransaction: Bool {
     guard let handle else { return false }
-    return PQtransactionStatus(handle) != PQTRANS_IDLE && PQtransactionStatus(handle) != PQTRANS_UNKNOWN
+    return pq.transactionStatus(handle) != PQTRANS_IDLE && pq.transactionStatus(handle) != PQTRANS_UNKNOWN
   }
 
   /// Runs `body` in a transaction holding the write lock (an advisory lock) from its start.
@@ -256,7 +260,7 @@ package final class PostgresConnection: StoreConnection {
   /// Rolls back the open transaction, if any (a broken connection has none left to roll back).
   package func rollback() {
     guard inTransaction, let handle else { return }
-    PQclear(PQexec(handle, "ROLLBACK"))
+    pq.clear(pq.exec(handle, "ROLLBACK"))
   }
 
   /// Runs `operation` until it does not fail with ``StoreError/Code/busy`` (the write lock or a row

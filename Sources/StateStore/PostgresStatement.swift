@@ -19,14 +19,16 @@ package final class PostgresStatement: StoreStatement {
   /// How many parameters it takes (the highest `$n`).
   let parameterCount: Int
   private unowned let connection: PostgresConnection
+  private let pq: LibPQ
   private var values: [[CChar]?]
   private var binary: [Bool]
   private var result: OpaquePointer?
   private var row: Int32 = -1
   private var rowCount: Int32 = 0
 
-  init(connection: PostgresConnection, name: String, sql: String, parameterCount: Int) {
+  init(connection: PostgresConnection, name: String, sql: String, parameterCount: Int, library: LibPQ) {
     self.connection = connection
+    self.pq = library
     self.name = name
     self.sql = sql
     self.parameterCount = parameterCount
@@ -34,7 +36,7 @@ package final class PostgresStatement: StoreStatement {
     binary = Array(repeating: false, count: parameterCount)
   }
 
-  deinit { PQclear(result) }
+  deinit { pq.clear(result) }
 
   // MARK: Binding
 
@@ -71,7 +73,7 @@ package final class PostgresStatement: StoreStatement {
   package func step() throws(StoreError) -> Bool {
     if result == nil {
       result = try connection.run(self, values: values, binary: binary)
-      rowCount = PQntuples(result)
+      rowCount = pq.ntuples(result)
       row = -1
     }
     row += 1
@@ -80,7 +82,7 @@ package final class PostgresStatement: StoreStatement {
 
   /// Forgets the result and every bound value.
   func reset() {
-    PQclear(result)
+    pq.clear(result)
     result = nil
     row = -1
     rowCount = 0
@@ -95,7 +97,7 @@ package final class PostgresStatement: StoreStatement {
   /// Whether column `index` of the current row is NULL.
   package func isNull(_ index: Int32) -> Bool {
     guard let result, row >= 0, row < rowCount else { return true }
-    return PQgetisnull(result, row, index) != 0
+    return pq.getisnull(result, row, index) != 0
   }
 
   /// Column `index` as text, or nil when NULL.
@@ -105,8 +107,8 @@ package final class PostgresStatement: StoreStatement {
 
   /// Calls `body` with the bytes of column `index` as text, without copying them; nil when NULL.
   package func withText<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-    guard !isNull(index), let value = PQgetvalue(result, row, index) else { return nil }
-    let count = Int(PQgetlength(result, row, index))
+    guard !isNull(index), let value = pq.getvalue(result, row, index) else { return nil }
+    let count = Int(pq.getlength(result, row, index))
     return value.withMemoryRebound(to: UInt8.self, capacity: count) {
       body(UnsafeBufferPointer(start: $0, count: count))
     }
@@ -114,24 +116,24 @@ package final class PostgresStatement: StoreStatement {
 
   /// Column `index` as an integer, or nil when NULL (or not a number).
   package func int64(_ index: Int32) -> Int64? {
-    guard !isNull(index), let value = PQgetvalue(result, row, index) else { return nil }
+    guard !isNull(index), let value = pq.getvalue(result, row, index) else { return nil }
     return Int64(String(cString: value))
   }
 
   /// Column `index` as a floating-point number, or nil when NULL.
   package func double(_ index: Int32) -> Double? {
-    guard !isNull(index), let value = PQgetvalue(result, row, index) else { return nil }
+    guard !isNull(index), let value = pq.getvalue(result, row, index) else { return nil }
     // Not strtod: its decimal point follows the C locale of the process.
     return Double(String(cString: value))
   }
 
   /// Column `index` (a `bytea`, sent as text) as bytes, or nil when NULL.
   package func bytes(_ index: Int32) -> [UInt8]? {
-    guard !isNull(index), let value = PQgetvalue(result, row, index) else { return nil }
+    guard !isNull(index), let value = pq.getvalue(result, row, index) else { return nil }
     var count = 0
-    guard let bytes = value.withMemoryRebound(to: UInt8.self, capacity: 1, { PQunescapeBytea($0, &count) })
+    guard let bytes = value.withMemoryRebound(to: UInt8.self, capacity: 1, { pq.unescapeBytea($0, &count) })
     else { return nil }
-    defer { PQfreemem(bytes) }
+    defer { pq.freemem(bytes) }
     return Array(UnsafeBufferPointer(start: bytes, count: count))
   }
 

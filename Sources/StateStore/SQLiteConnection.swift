@@ -201,7 +201,8 @@ package final class SQLiteConnection: StoreConnection {
   }
 
   /// Runs `body` in a deferred (`BEGIN`) transaction: in WAL mode it reads one snapshot throughout,
-  /// and writers go on meanwhile. Rolls back at the end, as it only reads.
+  /// and writers go on meanwhile. Ends it with COMMIT (nothing was written), or rolls it back when
+  /// `body` throws.
   package func snapshot<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
     try execute("BEGIN")
     do {
