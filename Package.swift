@@ -31,7 +31,8 @@ let package = Package(
     ),
     // The state database: SQLite, WAL, busy handling, and a migration runner for the tables each
     // store (agents, accounts) brings. A product because StoreError is in their public signatures.
-    .target(name: "StateStore", dependencies: ["CSQLite"]),
+    // PostgreSQL (libpq) is the second engine behind the same store code, for several controllers.
+    .target(name: "StateStore", dependencies: ["CSQLite", "CLibPQ"]),
     // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
     .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
     .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore", "ProcessKit"]),
@@ -48,7 +49,7 @@ let package = Package(
     // dynamically linked one. The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers"],
+      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],
@@ -62,6 +63,13 @@ let package = Package(
       path: "Sources/CSQLite",
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // libpq's header (libpq-dev): the client of the PostgreSQL store. Not linked: the library is
+    // loaded with dlopen when a PostgreSQL store is opened (see Sources/StateStore/LibPQ.swift).
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      providers: [.apt(["libpq-dev"])]
     ),
     .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),
 
@@ -99,12 +107,16 @@ let package = Package(
       exclude: ["Snapshots"]),
     .testTarget(name: "ProcessKitTests", dependencies: ["ProcessKit"]),
     .testTarget(
-      name: "MultiAgentTests", dependencies: ["JSONKit", "MultiAgent", "ProcessKit", "StateStore", "TestSupport"]),
+      name: "MultiAgentTests",
+      dependencies: [
+        "JSONKit", "MultiAgent", "Credentials", "ProviderKit", "ProcessKit", "StateStore", "TestSupport",
+      ]),
     .testTarget(
       name: "CredentialsTests",
       dependencies: ["Credentials", "StateStore", "JSONKit", "ProviderKit", "Providers", "TestSupport"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["JSONKit", "ProcessKit", "ProviderKit", "Providers", "TestSupport"]),
+      name: "EndToEndTests",
+      dependencies: ["JSONKit", "ProcessKit", "ProviderKit", "Providers", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -63,6 +63,7 @@ let package = Package(
       [
         .product(name: "MultiAgent", package: "multiagent"),
         .product(name: "ProcessKit", package: "multiagent"),
+        .product(name: "StateStore", package: "multiagent"),
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -53,12 +53,12 @@ enum AccountRows {
   static let insertEvent = "INSERT INTO account_events (account_id, time, type, message) VALUES (?, ?, ?, ?)"
   static let selectEvents =
     "SELECT \(eventColumns) FROM (SELECT \(eventColumns) FROM account_events WHERE account_id = ? "
-    + "ORDER BY id DESC LIMIT ?) ORDER BY id"
+    + "ORDER BY id DESC LIMIT ?) AS recent ORDER BY id"
 
   // MARK: Accounts
 
   /// Binds every non-secret column of `account` to an INSERT or UPDATE statement.
-  static func bind(_ account: Account, to statement: SQLiteStatement) {
+  static func bind(_ account: Account, to statement: any StoreStatement) {
     func at(_ column: AccountColumn) -> Int32 { column.rawValue }
     statement.bind(account.id, at: at(.id))
     statement.bind(account.provider, at: at(.provider))
@@ -74,7 +74,7 @@ enum AccountRows {
   }
 
   /// The account in the current row of a statement that selected ``columnList``.
-  static func account(_ statement: SQLiteStatement, path: String) throws(StoreError) -> Account {
+  static func account(_ statement: any StoreStatement, path: String) throws(StoreError) -> Account {
     func text(_ column: AccountColumn) -> String? { statement.string(column.rawValue) }
     func date(_ column: AccountColumn) -> Date? {
       statement.double(column.rawValue).map { Date(timeIntervalSince1970: $0) }
@@ -101,7 +101,7 @@ enum AccountRows {
   // MARK: Events
 
   /// The event in the current row of a statement that selected ``eventColumns``.
-  static func event(_ statement: SQLiteStatement) -> AccountEvent {
+  static func event(_ statement: any StoreStatement) -> AccountEvent {
     AccountEvent(
       id: statement.int64(0) ?? 0, accountID: statement.string(1) ?? "",
       time: Date(timeIntervalSince1970: statement.double(2) ?? 0), type: statement.string(3) ?? "",

@@ -95,7 +95,7 @@ extension AccountStore {
   }
 
   static func save(
-    id: String, event: PendingEvent?, _ connection: SQLiteConnection, path: String,
+    id: String, event: PendingEvent?, _ connection: any StoreConnection, path: String,
     _ body: (inout Account) -> Void
   ) throws(StoreError) -> Account {
     guard let current = try fetch(id: id, connection) else { throw notFound(id, path) }
@@ -105,7 +105,7 @@ extension AccountStore {
   }
 
   private static func write(
-    _ account: Account, replacing current: Account, event: PendingEvent?, _ connection: SQLiteConnection,
+    _ account: Account, replacing current: Account, event: PendingEvent?, _ connection: any StoreConnection,
     path: String
   ) throws(StoreError) -> Account {
     guard account.id == current.id, account.provider == current.provider else {

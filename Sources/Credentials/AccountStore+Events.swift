@@ -32,7 +32,7 @@ extension AccountStore {
   }
 
   @discardableResult
-  static func insertEvent(_ event: AccountEvent, _ connection: SQLiteConnection) throws(StoreError)
+  static func insertEvent(_ event: AccountEvent, _ connection: any StoreConnection) throws(StoreError)
     -> AccountEvent
   {
     try connection.with(AccountRows.insertEvent) { (statement) throws(StoreError) -> AccountEvent in
@@ -42,7 +42,7 @@ extension AccountStore {
       statement.bind(event.message, at: 3)
       try statement.run()
       var stored = event
-      stored.id = connection.lastInsertRowID
+      stored.id = try connection.lastInsertedID()
       stored.time = exact(event.time)
       return stored
     }

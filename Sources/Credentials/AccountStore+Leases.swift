@@ -21,6 +21,20 @@ extension AccountStore {
     CREATE INDEX account_leases_by_host ON account_leases(host);
     """
 
+  /// ``leasesVersion`` in PostgreSQL's types.
+  static let postgresLeasesVersion = """
+    CREATE TABLE account_leases (
+      account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      host TEXT NOT NULL COLLATE \(StateDatabase.postgresNoCaseCollation),
+      kind TEXT NOT NULL,
+      host_account_id TEXT,
+      leased_at DOUBLE PRECISION NOT NULL,
+      PRIMARY KEY (account_id, host)
+    );
+    CREATE UNIQUE INDEX account_leases_one_exclusive ON account_leases(account_id) WHERE kind = 'exclusive';
+    CREATE INDEX account_leases_by_host ON account_leases(host);
+    """
+
   private static let leaseColumns = "account_id, host, kind, host_account_id, leased_at"
 
   /// Lends the account to `host`: a lease it already has there is returned as it is; an exclusive
@@ -131,7 +145,7 @@ extension AccountStore {
   // MARK: Internals
 
   /// Inserts the lease of `account` to `host` after checking the rule (inside a write transaction).
-  private static func grant(_ account: Account, host: String, now: Date, _ connection: SQLiteConnection)
+  private static func grant(_ account: Account, host: String, now: Date, _ connection: any StoreConnection)
     throws(StoreError) -> AccountLease
   {
     let existing = try leases(where: "WHERE account_id = ?", [account.id], connection)
@@ -165,7 +179,7 @@ extension AccountStore {
     return lease
   }
 
-  private static func leases(where clause: String, _ values: [String], _ connection: SQLiteConnection)
+  private static func leases(where clause: String, _ values: [String], _ connection: any StoreConnection)
     throws(StoreError) -> [AccountLease]
   {
     try connection.with("SELECT \(leaseColumns) FROM account_leases \(clause) ORDER BY leased_at, rowid") {

@@ -28,9 +28,9 @@ extension AccountStore {
       for window in reading.windows {
         try connection.with(
           """
-          INSERT INTO account_quota (account_id, window, utilization, resets_at, status, window_minutes, read_at)
+          INSERT INTO account_quota (account_id, "window", utilization, resets_at, status, window_minutes, read_at)
           VALUES (?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (account_id, window) DO UPDATE SET utilization = excluded.utilization,
+          ON CONFLICT (account_id, "window") DO UPDATE SET utilization = excluded.utilization,
             resets_at = excluded.resets_at, status = excluded.status,
             window_minutes = excluded.window_minutes, read_at = excluded.read_at
           """
@@ -53,8 +53,8 @@ extension AccountStore {
     try database.read { (connection) throws(StoreError) -> [AccountQuota] in
       try connection.with(
         """
-        SELECT window, utilization, resets_at, status, window_minutes, read_at FROM account_quota
-        WHERE account_id = ? ORDER BY window
+        SELECT "window", utilization, resets_at, status, window_minutes, read_at FROM account_quota
+        WHERE account_id = ? ORDER BY "window"
         """
       ) { (statement) throws(StoreError) -> [AccountQuota] in
         statement.bind(accountID, at: 0)

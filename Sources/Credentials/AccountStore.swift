@@ -31,6 +31,17 @@ public final class AccountStore: Sendable {
     self.accountsDirectory = accountsDirectory
   }
 
+  /// Opens the store at `location` (a SQLite file, or a PostgreSQL server) and migrates the accounts
+  /// tables; config dirs go under `accountsDirectory`.
+  ///
+  /// - Throws: ``StoreError`` (`cannotOpen`, `unavailable`, `corrupt`, `schemaTooNew`, `busy`, …).
+  public init(location: StoreLocation, accountsDirectory: String, busyTimeout: Duration = .seconds(15))
+    throws(StoreError)
+  {
+    database = try StateDatabase(location: location, schemas: [Self.schema], busyTimeout: busyTimeout)
+    self.accountsDirectory = accountsDirectory
+  }
+
   /// Accounts in a database this process already has open (one connection serves agents and
   /// accounts alike); whoever opened it migrated ``schema``.
   package init(database: StateDatabase, accountsDirectory: String) {
@@ -180,14 +191,14 @@ public final class AccountStore: Sendable {
 
   // MARK: Reading rows
 
-  static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> Account? {
+  static func fetch(id: String, _ connection: any StoreConnection) throws(StoreError) -> Account? {
     try connection.with(AccountRows.selectByID) { (statement) throws(StoreError) -> Account? in
       statement.bind(id, at: 0)
       return try statement.step() ? try AccountRows.account(statement, path: connection.path) : nil
     }
   }
 
-  static func fetch(provider: String, label: String, _ connection: SQLiteConnection)
+  static func fetch(provider: String, label: String, _ connection: any StoreConnection)
     throws(StoreError)
     -> Account?
   {
@@ -198,7 +209,7 @@ public final class AccountStore: Sendable {
     }
   }
 
-  static func secret(id: String, _ connection: SQLiteConnection, path: String) throws(StoreError)
+  static func secret(id: String, _ connection: any StoreConnection, path: String) throws(StoreError)
     -> AccountSecret
   {
     try connection.with(AccountRows.selectSecret) { (statement) throws(StoreError) -> AccountSecret in

@@ -19,13 +19,34 @@ public struct StateHome: Sendable, Hashable, CustomStringConvertible {
   /// The environment variable that chooses the home when `--home` is not given.
   public static let environmentVariable = "MULTIAGENT_HOME"
 
+  /// The environment variable that names a shared store (`postgres://…`) instead of the home's
+  /// SQLite file. The CLI sets it from `--store`, so that supervisors and agents inherit the store
+  /// through their environment, never through their arguments (it may hold a password).
+  public static let storeEnvironmentVariable = "MULTIAGENT_STORE"
+
   /// The absolute path of the home directory.
   public let path: String
+  /// Where the agents, accounts and hosts are kept: `<home>/state.db` unless a shared store is named.
+  public let store: StoreLocation
 
   /// A home at `path`; a relative path is taken relative to the current directory and `~` is expanded.
+  /// Its store is the one `$MULTIAGENT_STORE` names when that is a PostgreSQL URL, else
+  /// `<home>/state.db` (the CLI refuses any other value before it gets here).
   public init(path: String, environment: [String: String] = ProcessEnvironment.current) {
     self.path = Self.absolute(path, environment: environment)
+    let named = environment[Self.storeEnvironmentVariable].flatMap { try? StoreLocation(url: $0) }
+    store = named ?? .sqlite(path: self.path + "/state.db")
   }
+
+  /// A home at `path` whose store is `store`.
+  public init(path: String, store: StoreLocation, environment: [String: String] = ProcessEnvironment.current)
+  {
+    self.path = Self.absolute(path, environment: environment)
+    self.store = store
+  }
+
+  /// Whether the store is the home's own SQLite file (not a shared server).
+  public var storeIsLocalFile: Bool { store.engine == .sqlite }
 
   /// The home chosen by `--home`, else `$MULTIAGENT_HOME`, else `~/.multiagent`.
   ///

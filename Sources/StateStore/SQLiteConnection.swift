@@ -17,7 +17,7 @@ import CSQLite
 ///
 /// Not thread-safe by itself: ``StateDatabase`` keeps it behind a mutex, which is why it is opened
 /// with `SQLITE_OPEN_NOMUTEX` (SQLite's own per-call mutex made listing 10,000 agents twice as slow).
-package final class SQLiteConnection {
+package final class SQLiteConnection: StoreConnection {
   /// The database file.
   package let path: String
   /// The `sqlite3` handle.
@@ -142,23 +142,12 @@ package final class SQLiteConnection {
   }
 
   /// Runs `body` with the cached statement for `sql`, then resets it (also when `body` throws).
-  package func with<T>(_ sql: String, _ body: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError)
+  package func with<T>(_ sql: String, _ body: (any StoreStatement) throws(StoreError) -> T) throws(StoreError)
     -> T
   {
     let statement = try statement(sql)
     defer { statement.reset() }
     return try body(statement)
-  }
-
-  /// Runs `sql` (a statement without parameters) and maps each row with `row`.
-  package func query<T>(_ sql: String, row: (SQLiteStatement) throws(StoreError) -> T) throws(StoreError)
-    -> [T]
-  {
-    try with(sql) { (statement) throws(StoreError) -> [T] in
-      var rows: [T] = []
-      while try statement.step() { rows.append(try row(statement)) }
-      return rows
-    }
   }
 
   /// Runs `sql`, which may hold several statements and must not need parameters (schema, pragmas).
@@ -187,6 +176,12 @@ package final class SQLiteConnection {
   /// The rowid of the last INSERT.
   package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+  /// The rowid of the last INSERT.
+  package func lastInsertedID() -> Int64 { lastInsertRowID }
+
+  /// SQLite.
+  package var engine: StoreEngine { .sqlite }
+
   // MARK: Transactions and retries
 
   /// Runs `body` in a `BEGIN IMMEDIATE` transaction: it holds the write lock from the start, so
@@ -198,6 +193,21 @@ package final class SQLiteConnection {
       // In WAL mode COMMIT holds the lock already; should it still be refused, the transaction stays
       // open and COMMIT may be retried.
       try retryingWhileBusy { () throws(StoreError) in try execute("COMMIT") }
+      return value
+    } catch {
+      rollback()
+      throw error
+    }
+  }
+
+  /// Runs `body` in a deferred (`BEGIN`) transaction: in WAL mode it reads one snapshot throughout,
+  /// and writers go on meanwhile. Ends it with COMMIT (nothing was written), or rolls it back when
+  /// `body` throws.
+  package func snapshot<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    try execute("BEGIN")
+    do {
+      let value = try body()
+      try execute("COMMIT")
       return value
     } catch {
       rollback()

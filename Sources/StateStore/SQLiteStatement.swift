@@ -4,7 +4,7 @@ import CSQLite
 ///
 /// Not thread-safe: it belongs to one ``SQLiteConnection`` and is used under that connection's lock.
 /// Columns and parameters are numbered from 0 here (SQLite numbers parameters from 1).
-package final class SQLiteStatement {
+package final class SQLiteStatement: StoreStatement {
   /// The `sqlite3_stmt`.
   package let handle: OpaquePointer
   /// The SQL text, for error messages.
@@ -74,6 +74,22 @@ package final class SQLiteStatement {
     sqlite3_bind_double(handle, index + 1, value)
   }
 
+  /// Binds the bytes `value` (or NULL) to parameter `index`, as a BLOB.
+  package func bind(bytes value: [UInt8]?, at index: Int32) {
+    guard let value else {
+      sqlite3_bind_null(handle, index + 1)
+      return
+    }
+    // A zero-length BLOB, not NULL, for an empty array (whose buffer may have no address).
+    guard !value.isEmpty else {
+      sqlite3_bind_zeroblob(handle, index + 1, 0)
+      return
+    }
+    value.withUnsafeBytes { raw in
+      _ = sqlite3_bind_blob(handle, index + 1, raw.baseAddress, Int32(raw.count), transient)
+    }
+  }
+
   // MARK: Stepping
 
   /// Runs the statement to its next row: `true` when a row is available, `false` when done.
@@ -130,6 +146,16 @@ package final class SQLiteStatement {
   /// Column `index` as a floating-point number, or nil when NULL.
   package func double(_ index: Int32) -> Double? {
     isNull(index) ? nil : sqlite3_column_double(handle, index)
+  }
+
+  /// Column `index` as bytes, or nil when NULL.
+  package func bytes(_ index: Int32) -> [UInt8]? {
+    guard !isNull(index) else { return nil }
+    // The pointer first, then the size (SQLite's advice: the size then holds for that pointer).
+    let blob = sqlite3_column_blob(handle, index)
+    let count = Int(sqlite3_column_bytes(handle, index))
+    guard count > 0, let blob else { return [] }
+    return Array(UnsafeRawBufferPointer(start: blob, count: count))
   }
 
   /// Column `index` as a boolean (non-zero is true; NULL is false).

@@ -20,14 +20,20 @@ extension StateDatabase {
   /// The version of `schema`'s component in the file (0 when it has none of its tables yet).
   package func schemaVersion(of schema: StoreSchema) throws(StoreError) -> Int {
     try read { (connection) throws(StoreError) -> Int in
-      try Self.layout(connection, [schema]).version(of: schema)
+      guard let sqlite = connection as? SQLiteConnection else {
+        return try Self.versions(connection)[schema.component] ?? 0
+      }
+      return try Self.layout(sqlite, [schema]).version(of: schema)
     }
   }
 
-  /// The file's format (`PRAGMA user_version`).
+  /// The file's format (`PRAGMA user_version`; ``formatVersion`` on PostgreSQL).
   package var format: Int {
     get throws(StoreError) {
-      try read { (connection) throws(StoreError) -> Int in try Self.userVersion(connection) }
+      try read { (connection) throws(StoreError) -> Int in
+        guard let sqlite = connection as? SQLiteConnection else { return Self.formatVersion }
+        return try Self.userVersion(sqlite)
+      }
     }
   }
 

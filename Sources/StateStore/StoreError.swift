@@ -55,6 +55,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let invalidValue = Code(rawValue: "invalid_value")
     /// Any other SQLite failure.
     public static let sqlite = Code(rawValue: "sqlite")
+    /// The database server cannot be reached, or stopped answering (PostgreSQL).
+    public static let unavailable = Code(rawValue: "unavailable")
+    /// Any other PostgreSQL failure.
+    public static let postgres = Code(rawValue: "postgres")
   }
 
   /// What kind of failure this is.

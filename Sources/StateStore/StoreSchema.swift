@@ -7,7 +7,7 @@ package struct StoreMigration: Sendable {
   /// component versions without rewriting it.
   package let legacyVersion: Int?
   /// Applies the step. Runs inside a `BEGIN IMMEDIATE` transaction with every other pending step.
-  package let apply: @Sendable (SQLiteConnection) throws(StoreError) -> Void
+  package let apply: @Sendable (any StoreConnection) throws(StoreError) -> Void
 
   /// A step that runs `sql` (one or more statements, no parameters).
   package init(version: Int, legacyVersion: Int? = nil, sql: String) {
@@ -19,7 +19,7 @@ package struct StoreMigration: Sendable {
   /// A step that runs arbitrary code (for data transformations SQL alone cannot express).
   package init(
     version: Int, legacyVersion: Int? = nil,
-    apply: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Void
+    apply: @escaping @Sendable (any StoreConnection) throws(StoreError) -> Void
   ) {
     self.version = version
     self.legacyVersion = legacyVersion
@@ -36,17 +36,29 @@ package struct StoreMigration: Sendable {
 package struct StoreSchema: Sendable {
   /// The component's name, its key in `schema_versions` (`agents`, `accounts`).
   package let component: String
-  /// Every step, in order.
+  /// Every step, in order (SQLite).
   package let migrations: [StoreMigration]
+  /// The steps on PostgreSQL, numbered like ``migrations``: PostgreSQL stores began at a later
+  /// version, so their first step makes the tables as the SQLite steps up to its version left them.
+  /// Empty when the component has no PostgreSQL tables yet.
+  package let postgresMigrations: [StoreMigration]
 
-  /// A component called `component` made of `migrations` (numbered 1, 2, 3, …).
-  package init(component: String, migrations: [StoreMigration]) {
+  /// A component called `component` made of `migrations` (numbered 1, 2, 3, …), and of
+  /// `postgresMigrations` on PostgreSQL (numbered to match: the last one of each has the same
+  /// version).
+  package init(component: String, migrations: [StoreMigration], postgresMigrations: [StoreMigration] = []) {
     self.component = component
     self.migrations = migrations
+    self.postgresMigrations = postgresMigrations
   }
 
   /// The component's version this build writes.
   package var currentVersion: Int { migrations.last?.version ?? 0 }
+
+  /// The steps for `engine`.
+  package func migrations(for engine: StoreEngine) -> [StoreMigration] {
+    engine == .sqlite ? migrations : postgresMigrations
+  }
 
   /// The component's version in a file last written with one schema version for the whole database
   /// (`PRAGMA user_version` `legacy`, 0 for none): its steps that had shipped by then.

@@ -5,9 +5,12 @@ import TestSupport
 /// `PATH`, and a user home, so nothing from the machine running the tests leaks in.
 struct CLISandbox {
   let root: TemporaryDirectory
+  /// The sandbox's store (see ``SandboxStore``): the home's file unless a PostgreSQL run asks.
+  let store: SandboxStore
 
   init() throws {
     root = try TemporaryDirectory(prefix: "cli")
+    store = try SandboxStore()
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: userHome, withIntermediateDirectories: true)
   }
@@ -21,7 +24,9 @@ struct CLISandbox {
 
   /// The complete environment of the CLI.
   var environment: [String: String] {
-    ["PATH": "\(bin):/usr/bin:/bin", "HOME": userHome, "LANG": "C.UTF-8"]
+    var environment = ["PATH": "\(bin):/usr/bin:/bin", "HOME": userHome, "LANG": "C.UTF-8"]
+    if let url = store.url { environment["MULTIAGENT_STORE"] = url }
+    return environment
   }
 
   /// Runs `multiagent --home <home> arguments…`.

@@ -103,6 +103,12 @@ import Testing
     // Only its own children, and no accounts (watch has no --json: it is a usage error there).
     cases.append(
       Case(path: "watch", arguments: ["watch", "--once", "--all"], expectation: .revealsNothing, json: false))
+    // Another store (`--store`, the global option) does not know the child: its token is refused
+    // there, never taken as the user's authority.
+    if let store = ProcessInfo.processInfo.environment["MULTIAGENT_TEST_POSTGRES_URL"], !store.isEmpty {
+      add("list", ["--store", store, "list", "--all"])
+      add("show", ["--store", store, "show", "kid-b"])
+    }
     add("help", ["help"], .sameAsUser)
     add("help", ["help", "accounts", "add"], .sameAsUser)
     // Not in the help: the detached supervisor, which only multiagent itself may start.

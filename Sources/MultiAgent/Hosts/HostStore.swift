@@ -21,7 +21,8 @@ package struct HostStore: Sendable {
   /// The hosts component of the state database: its steps, in order. To change the table, append a
   /// step; never edit one that has shipped.
   package static let schema = StoreSchema(
-    component: "hosts", migrations: [StoreMigration(version: 1, sql: version1)])
+    component: "hosts", migrations: [StoreMigration(version: 1, sql: version1)],
+    postgresMigrations: [StoreMigration(version: 1, sql: postgresVersion1)])
 
   /// One row per host. Names are unique ignoring ASCII case, like agent names. `identity_file` is a
   /// path (never a key); times are REAL seconds since 1970-01-01 UTC.
@@ -36,7 +37,20 @@ package struct HostStore: Sendable {
     );
     """
 
-  private static let columns = "name, user, address, port, identity_file, created_at"
+  /// The table on PostgreSQL: the same columns in its types, names case-insensitive as on SQLite.
+  private static let postgresVersion1 = """
+    CREATE TABLE hosts (
+      name TEXT PRIMARY KEY NOT NULL COLLATE \(StateDatabase.postgresNoCaseCollation),
+      "user" TEXT,
+      address TEXT NOT NULL,
+      port BIGINT NOT NULL DEFAULT 22,
+      identity_file TEXT,
+      created_at DOUBLE PRECISION NOT NULL
+    );
+    """
+
+  /// `user` is quoted: PostgreSQL reads it bare as the session's user.
+  private static let columns = "name, \"user\", address, port, identity_file, created_at"
 
   /// Stores `host`.
   ///
@@ -90,14 +104,15 @@ package struct HostStore: Sendable {
     }
   }
 
-  private static func fetch(name: String, _ connection: SQLiteConnection) throws(StoreError) -> RemoteHost? {
+  private static func fetch(name: String, _ connection: any StoreConnection) throws(StoreError) -> RemoteHost?
+  {
     try connection.with("SELECT \(columns) FROM hosts WHERE name = ?") { (statement) throws(StoreError) in
       statement.bind(name, at: 0)
       return try statement.step() ? host(statement) : nil
     }
   }
 
-  private static func host(_ statement: SQLiteStatement) -> RemoteHost {
+  private static func host(_ statement: any StoreStatement) -> RemoteHost {
     RemoteHost(
       name: statement.string(0) ?? "", user: statement.string(1), address: statement.string(2) ?? "",
       port: Int(statement.int64(3) ?? 22), identityFile: statement.string(4),

@@ -42,7 +42,7 @@ public struct Hosts: Sendable {
   /// - Throws: `StoreError` (`cannotOpen`, `corrupt`, `schemaTooNew`, `busy`, …).
   public init(home: StateHome, environment: [String: String]) throws(StoreError) {
     let database = try StateDatabase(
-      path: home.database,
+      location: home.store,
       schemas: AgentStore.schemas + [HostStore.schema, RemoteAgentStore.schema, RemoteEventStore.schema])
     agents = AgentStore(database: database)
     store = HostStore(database: database)

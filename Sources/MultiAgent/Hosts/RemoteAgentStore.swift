@@ -60,7 +60,8 @@ package struct RemoteAgentStore: Sendable {
 
   /// The component's steps, in order. Append; never edit one that has shipped.
   package static let schema = StoreSchema(
-    component: "remote_agents", migrations: [StoreMigration(version: 1, sql: version1)])
+    component: "remote_agents", migrations: [StoreMigration(version: 1, sql: version1)],
+    postgresMigrations: [StoreMigration(version: 1, sql: postgresVersion1)])
 
   private static let version1 = """
     CREATE TABLE remote_agents (
@@ -77,6 +78,22 @@ package struct RemoteAgentStore: Sendable {
     );
     """
 
+  /// The table on PostgreSQL: the same columns in its types, names case-insensitive as on SQLite.
+  private static let postgresVersion1 = """
+    CREATE TABLE remote_agents (
+      name TEXT PRIMARY KEY NOT NULL COLLATE \(StateDatabase.postgresNoCaseCollation),
+      host TEXT NOT NULL COLLATE \(StateDatabase.postgresNoCaseCollation),
+      remote_id TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      repository TEXT,
+      mirror TEXT,
+      last_record TEXT NOT NULL,
+      last_status TEXT NOT NULL,
+      fetched BIGINT NOT NULL DEFAULT 0,
+      created_at DOUBLE PRECISION NOT NULL
+    );
+    """
+
   private static let columns =
     "name, host, remote_id, provider, repository, mirror, last_record, last_status, fetched, created_at"
 
@@ -84,7 +101,9 @@ package struct RemoteAgentStore: Sendable {
   package func save(_ agent: RemoteAgent) throws(StoreError) {
     try database.write { (connection) throws(StoreError) in
       try connection.with(
-        "INSERT OR REPLACE INTO remote_agents (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        "INSERT INTO remote_agents (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
+          + Self.columns.split(separator: ", ").dropFirst().map { "\($0) = excluded.\($0)" }.joined(
+            separator: ",")
       ) {
         (statement) throws(StoreError) in
         statement.bind(agent.name, at: 0)
@@ -133,7 +152,7 @@ package struct RemoteAgentStore: Sendable {
     }
   }
 
-  private static func agent(_ statement: SQLiteStatement) -> RemoteAgent {
+  private static func agent(_ statement: any StoreStatement) -> RemoteAgent {
     RemoteAgent(
       name: statement.string(0) ?? "", host: statement.string(1) ?? "", remoteID: statement.string(2) ?? "",
       provider: statement.string(3) ?? "", repository: statement.string(4), mirror: statement.string(5),

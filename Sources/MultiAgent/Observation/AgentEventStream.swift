@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import ProviderKit
 
 extension AgentStatus {
@@ -41,6 +42,8 @@ public struct AgentEventStream: AsyncSequence, Sendable {
     private var buffer: [AgentEvent] = []
     private var finished = false
     private var lastReconcile = ContinuousClock.now
+    private var signal: EventSignal?
+    private var triedSignal = false
 
     init(manager: AgentManager, agentID: String, until: Set<AgentStatus>) {
       self.manager = manager
@@ -106,6 +109,8 @@ public struct LifecycleEventStream: AsyncSequence, Sendable {
     private var buffer: [LiveEvent] = []
     private var finished = false
     private var lastReconcile = ContinuousClock.now
+    private var signal: EventSignal?
+    private var triedSignal = false
 
     init(stream: LifecycleEventStream) {
       self.stream = stream
@@ -136,7 +141,17 @@ public struct LifecycleEventStream: AsyncSequence, Sendable {
             stream.manager.reconcile()
             lastReconcile = .now
           }
-          try? await Task.sleep(for: .milliseconds(200))
+          // On PostgreSQL a stored event wakes the follower at once; the wait stays bounded, since the
+          // status read above must be polled too.
+          if signal == nil, !triedSignal {
+            triedSignal = true
+            signal = stream.manager.store.eventSignal()
+          }
+          if let signal {
+            await awaitBlocking { signal.wait(timeout: .milliseconds(200)) }
+          } else {
+            try? await Task.sleep(for: .milliseconds(200))
+          }
         }
       }
       return buffer.popLast()

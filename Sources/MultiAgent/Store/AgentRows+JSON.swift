@@ -11,11 +11,12 @@ import StateStore
 extension AgentRows {
   /// Writes the current row of a statement that selected ``columnList`` as JSON: exactly the text
   /// `AgentRecord.writeJSON(to:)` writes for the record ``record(_:path:)`` reads from the same row,
-  /// without making the record — text columns are escaped straight from SQLite's buffer.
+  /// without making the record — text columns are escaped straight from the engine's buffer.
   ///
   /// - Throws: what ``record(_:path:)`` throws for the row (an unknown status, a column that is not
   ///   JSON), before writing anything of it.
-  static func writeJSON(_ row: SQLiteStatement, path: String, to output: inout JSONOutput) throws(StoreError)
+  static func writeJSON<Row: StoreStatement>(_ row: Row, path: String, to output: inout JSONOutput)
+    throws(StoreError)
   {
     // The columns that can make the row invalid are read first, so an error writes nothing.
     let status: AgentStatus
@@ -77,7 +78,7 @@ extension AgentRows {
   }
 
   /// The row's status when it is a known one, read from SQLite's buffer without making a string.
-  private static func knownStatus(_ row: SQLiteStatement) -> AgentStatus? {
+  private static func knownStatus<Row: StoreStatement>(_ row: Row) -> AgentStatus? {
     row.withText(AgentColumn.status.rawValue) { text in
       statusesByText.first { $0.text.elementsEqual(text) }?.status
     } ?? nil
@@ -94,7 +95,7 @@ extension AgentRows {
 
   /// The members from `prompt_summary` on.
   private static func writeRest(
-    _ json: RowJSON, status: AgentStatus, createdAt: Double, to output: inout JSONOutput
+    _ json: RowJSON<some StoreStatement>, status: AgentStatus, createdAt: Double, to output: inout JSONOutput
   ) {
     output.key("prompt_summary")
     json.text(.promptSummary, to: &output)
@@ -122,8 +123,8 @@ extension AgentRows {
 }
 
 /// The columns of one row, written as the record read from it would write them.
-private struct RowJSON {
-  let row: SQLiteStatement
+private struct RowJSON<Row: StoreStatement> {
+  let row: Row
 
   /// A text column; NULL is `null`, or `""` when the record has an empty string for it.
   func text(_ column: AgentColumn, orEmpty: Bool = false, to output: inout JSONOutput) {

@@ -85,7 +85,7 @@ enum AgentRows {
   // MARK: Agents
 
   /// Binds every column of `record` to an INSERT or UPDATE statement.
-  static func bind(_ record: AgentRecord, to statement: SQLiteStatement) {
+  static func bind(_ record: AgentRecord, to statement: any StoreStatement) {
     func at(_ column: AgentColumn) -> Int32 { column.rawValue }
     statement.bind(record.id, at: at(.id))
     statement.bind(record.name, at: at(.name))
@@ -135,7 +135,7 @@ enum AgentRows {
   }
 
   /// The record in the current row of a statement that selected ``columnList``.
-  static func record(_ row: SQLiteStatement, path: String) throws(StoreError) -> AgentRecord {
+  static func record(_ row: any StoreStatement, path: String) throws(StoreError) -> AgentRecord {
     func text(_ column: AgentColumn) -> String? { row.string(column.rawValue) }
     func integer(_ column: AgentColumn) -> Int64? { row.int64(column.rawValue) }
     func time(_ column: AgentColumn) -> Date? {
@@ -173,7 +173,7 @@ enum AgentRows {
   }
 
   /// The row's status; an unknown one is an error.
-  static func validStatus(_ row: SQLiteStatement, path: String) throws(StoreError) -> AgentStatus {
+  static func validStatus(_ row: any StoreStatement, path: String) throws(StoreError) -> AgentStatus {
     let text = row.string(AgentColumn.status.rawValue)
     guard let text, let status = AgentStatus(rawValue: text) else {
       throw invalid(row, .status, "holds an unknown status \"\(text ?? "NULL")\" (a newer multiagent?)", path)
@@ -182,12 +182,12 @@ enum AgentRows {
   }
 
   /// The row's extra CLI arguments (NULL is none); a value that is not a JSON array is an error.
-  static func extraArguments(_ row: SQLiteStatement, path: String) throws(StoreError) -> [String] {
+  static func extraArguments(_ row: any StoreStatement, path: String) throws(StoreError) -> [String] {
     try strings(row, .extraArguments, path: path)
   }
 
   /// A column holding a JSON array of strings (NULL is none); any other value is an error.
-  static func strings(_ row: SQLiteStatement, _ column: AgentColumn, path: String) throws(StoreError)
+  static func strings(_ row: any StoreStatement, _ column: AgentColumn, path: String) throws(StoreError)
     -> [String]
   {
     guard let json = row.string(column.rawValue) else { return [] }
@@ -198,7 +198,9 @@ enum AgentRows {
   }
 
   /// The row's pending questions (NULL is none); a value that is not a JSON array is an error.
-  static func pendingQuestions(_ row: SQLiteStatement, path: String) throws(StoreError) -> [PendingQuestion] {
+  static func pendingQuestions(_ row: any StoreStatement, path: String) throws(StoreError)
+    -> [PendingQuestion]
+  {
     guard let json = row.string(AgentColumn.pendingQuestions.rawValue) else { return [] }
     guard let array = try? JSONParser.parse(json).arrayValue else {
       throw invalid(row, .pendingQuestions, "is not a JSON array", path)
@@ -207,7 +209,7 @@ enum AgentRows {
   }
 
   private static func invalid(
-    _ row: SQLiteStatement, _ column: AgentColumn, _ problem: String, _ path: String
+    _ row: any StoreStatement, _ column: AgentColumn, _ problem: String, _ path: String
   ) -> StoreError {
     let id = row.string(AgentColumn.id.rawValue) ?? ""
     return StoreError(
@@ -217,7 +219,7 @@ enum AgentRows {
   // MARK: Events
 
   /// The event in the current row of a statement that selected ``eventColumns``.
-  static func event(_ row: SQLiteStatement) -> StoredEvent {
+  static func event(_ row: any StoreStatement) -> StoredEvent {
     StoredEvent(
       id: row.int64(0) ?? 0, agentID: row.string(1) ?? "",
       time: Date(timeIntervalSince1970: row.double(2) ?? 0),
@@ -228,7 +230,7 @@ enum AgentRows {
   }
 
   /// Binds the parameters of ``insertEvent``.
-  static func bind(_ event: StoredEvent, to statement: SQLiteStatement) {
+  static func bind(_ event: StoredEvent, to statement: any StoreStatement) {
     statement.bind(event.agentID, at: 0)
     statement.bind(event.time.timeIntervalSince1970, at: 1)
     statement.bind(event.type.rawValue, at: 2)

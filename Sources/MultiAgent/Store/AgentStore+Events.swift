@@ -44,7 +44,8 @@ extension AgentStore {
           index = 1
         }
         statement.bind(afterID, at: index)
-        statement.bind(Int64(limit ?? -1), at: index + 1)
+        // No limit is the largest one: PostgreSQL refuses SQLite's -1.
+        statement.bind(limit.map { Int64($0) } ?? Int64.max, at: index + 1)
         var events: [StoredEvent] = []
         while try statement.step() { events.append(AgentRows.event(statement)) }
         return events

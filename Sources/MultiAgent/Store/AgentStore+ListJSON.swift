@@ -28,8 +28,7 @@ extension AgentStore {
     let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
     try database.read { (connection) throws(StoreError) in
       // One snapshot for the check and the rows (a read transaction: writers go on meanwhile).
-      try connection.execute("BEGIN")
-      do throws(StoreError) {
+      try connection.snapshot { () throws(StoreError) in
         if try Self.rowsAreReadable(connection) {
           try Self.streamJSON(connection, sql: sql, parameters: parameters, chunkSize: chunkSize, to: write)
         } else {
@@ -37,11 +36,20 @@ extension AgentStore {
             write($0)
           }
         }
-        try connection.execute("COMMIT")
-      } catch {
-        connection.rollback()
-        throw error
       }
+    }
+  }
+
+  /// Writes the current row as JSON, through SQLite's statement type itself when the engine is
+  /// SQLite (the row's ~40 columns are then read without dynamic dispatch: this is the listing's
+  /// inner loop).
+  private static func writeRow(_ row: any StoreStatement, path: String, to output: inout JSONOutput)
+    throws(StoreError)
+  {
+    if let sqlite = row as? SQLiteStatement {
+      try AgentRows.writeJSON(sqlite, path: path, to: &output)
+    } else {
+      try AgentRows.writeJSON(row, path: path, to: &output)
     }
   }
 
@@ -49,7 +57,7 @@ extension AgentStore {
   /// columns tell (the rest of a row cannot fail): its statuses from their index, then the rows
   /// with something in a JSON column. Rows outside the filter are checked too, which costs less
   /// than applying it twice; one that would fail only sends the listing the slower way.
-  private static func rowsAreReadable(_ connection: SQLiteConnection) throws(StoreError) -> Bool {
+  private static func rowsAreReadable(_ connection: any StoreConnection) throws(StoreError) -> Bool {
     let statusesKnown = try connection.with("SELECT DISTINCT status FROM agents") {
       (statement) throws(StoreError) -> Bool in
       while try statement.step() {
@@ -73,21 +81,21 @@ extension AgentStore {
   }
 
   private static func wholeJSON(
-    _ connection: SQLiteConnection, sql: String, parameters: [String]
+    _ connection: any StoreConnection, sql: String, parameters: [String]
   ) throws(StoreError) -> [UInt8] {
     try connection.with(sql) { (statement) throws(StoreError) -> [UInt8] in
       for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
       // About 700 bytes a record; grown from there.
       var output = JSONOutput(reservingCapacity: 64 * 1024)
       output.beginArray()
-      while try statement.step() { try AgentRows.writeJSON(statement, path: connection.path, to: &output) }
+      while try statement.step() { try writeRow(statement, path: connection.path, to: &output) }
       output.endArray()
       return output.bytes
     }
   }
 
   private static func streamJSON(
-    _ connection: SQLiteConnection, sql: String, parameters: [String], chunkSize: Int,
+    _ connection: any StoreConnection, sql: String, parameters: [String], chunkSize: Int,
     to write: (UnsafeBufferPointer<UInt8>) -> Void
   ) throws(StoreError) {
     try connection.with(sql) { (statement) throws(StoreError) in
@@ -95,7 +103,7 @@ extension AgentStore {
       var output = JSONOutput(reservingCapacity: chunkSize + 16 * 1024)
       output.beginArray()
       while try statement.step() {
-        try AgentRows.writeJSON(statement, path: connection.path, to: &output)
+        try writeRow(statement, path: connection.path, to: &output)
         if output.count >= chunkSize { output.drain(write) }
       }
       output.endArray()

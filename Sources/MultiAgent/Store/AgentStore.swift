@@ -61,7 +61,7 @@ public final class AgentStore: Sendable {
     public var event: StoredEvent?
   }
 
-  /// The database file.
+  /// The database file, or the PostgreSQL URL without its password.
   public var path: String { database.path }
   let database: StateDatabase
 
@@ -84,9 +84,22 @@ public final class AgentStore: Sendable {
     database = try StateDatabase(path: path, schemas: Self.schemas, busyTimeout: busyTimeout)
   }
 
-  /// Opens `<home>/state.db` (the home must exist: see ``StateHome/create()``).
+  /// Opens the store at `location` (a SQLite file, or a PostgreSQL server several controllers
+  /// share) and migrates the agents and accounts tables.
+  ///
+  /// - Parameters:
+  ///   - location: where the database is (see ``StoreLocation``).
+  ///   - busyTimeout: how long to wait for the write lock before each retry.
+  /// - Throws: `StoreError`: `cannotOpen`, `unavailable` (a server that cannot be reached),
+  ///   `corrupt`, `schemaTooNew`, `busy`, …
+  public init(location: StoreLocation, busyTimeout: Duration = .seconds(15)) throws(StoreError) {
+    database = try StateDatabase(location: location, schemas: Self.schemas, busyTimeout: busyTimeout)
+  }
+
+  /// Opens the home's store: `<home>/state.db` (the home must exist: see ``StateHome/create()``), or
+  /// the shared store it names (``StateHome/store``).
   public convenience init(home: StateHome) throws(StoreError) {
-    try self.init(path: home.database)
+    try self.init(location: home.store)
   }
 
   init(database: StateDatabase) {
@@ -251,7 +264,7 @@ public final class AgentStore: Sendable {
   /// Writes `record` over `current` (same transaction), with the status bookkeeping and event.
   static func save(
     _ new: AgentRecord, replacing current: AgentRecord, message: String?, data: JSONValue?,
-    _ connection: SQLiteConnection
+    _ connection: any StoreConnection
   ) throws(StoreError) -> StatusTransition {
     guard new.id == current.id else {
       throw StoreError(
@@ -294,14 +307,14 @@ public final class AgentStore: Sendable {
     return StatusTransition(applied: true, record: stored, event: event)
   }
 
-  static func fetch(id: String, _ connection: SQLiteConnection) throws(StoreError) -> AgentRecord? {
+  static func fetch(id: String, _ connection: any StoreConnection) throws(StoreError) -> AgentRecord? {
     try connection.with(AgentRows.selectByID) { (statement) throws(StoreError) -> AgentRecord? in
       statement.bind(id, at: 0)
       return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
     }
   }
 
-  static func checkNameFree(_ name: String, for id: String, _ connection: SQLiteConnection)
+  static func checkNameFree(_ name: String, for id: String, _ connection: any StoreConnection)
     throws(StoreError)
   {
     let owner = try connection.with("SELECT id FROM agents WHERE name = ?") {
@@ -316,7 +329,7 @@ public final class AgentStore: Sendable {
     }
   }
 
-  static func insertEvent(_ event: StoredEvent, _ connection: SQLiteConnection) throws(StoreError)
+  static func insertEvent(_ event: StoredEvent, _ connection: any StoreConnection) throws(StoreError)
     -> StoredEvent
   {
     var event = event
@@ -326,7 +339,8 @@ public final class AgentStore: Sendable {
       AgentRows.bind(stored, to: statement)
       try statement.run()
     }
-    event.id = connection.lastInsertRowID
+    event.id = try connection.lastInsertedID()
+    try notifyEventInserted(connection)
     return event
   }
 

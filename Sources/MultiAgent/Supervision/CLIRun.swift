@@ -161,6 +161,8 @@ struct CLIRun {
     // The agent's token (read from its 0600 file: the store has only its hash) lets the agent act on
     // the agents it spawns; it reaches the CLI's environment only.
     if let token = AgentToken.read(from: paths.token) { environment[Authority.tokenVariable] = token }
+    // A shared store reaches the agent (whose spawns use it) as the home does: in its environment.
+    if case .postgres(let url) = home.store { environment[StateHome.storeEnvironmentVariable] = url }
     environment.merge(credentials?.environment ?? [:]) { _, new in new }
     let request = CommandRequest(
       prompt: plan.prompt, workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory,

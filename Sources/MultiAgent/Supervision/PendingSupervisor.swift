@@ -133,7 +133,7 @@ extension Supervisor {
       _ = chosen.makeParser(context: ParserContext())
     }
     // The database is opened ahead only when it exists: a spawn that fails must not create a home.
-    let store = FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
+    let store = !home.storeIsLocalFile || FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
     _ = try? store?.agent(id: agentID)
     _ = try? ProcessInspector().currentIdentity()
     var received: [UInt8] = []

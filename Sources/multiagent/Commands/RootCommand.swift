@@ -5,6 +5,8 @@ struct RootCommand: ParsableCommand {
     abstract: "Run coding-agent CLIs (claude, codex, gemini, …) as managed agents.",
     discussion: """
       State lives in the state home: --home DIR, else $MULTIAGENT_HOME, else ~/.multiagent.
+      Agents, events and accounts may live in a shared PostgreSQL store instead of the home's
+      state.db: --store postgres://…, else $MULTIAGENT_STORE.
 
       Exit codes: 0 success, 1 failure, 2 usage error, 3 waiting for input, 77 forbidden,
       124 timed out.

@@ -30,7 +30,9 @@ extension CommandContext {
     guard carriesAgentIdentity else { return }
     let store: AgentStore
     do {
-      guard FileSystemProbe.isRegularFile(home.database) else { throw AgentError(.forbidden, "") }
+      guard !home.storeIsLocalFile || FileSystemProbe.isRegularFile(home.database) else {
+        throw AgentError(.forbidden, "")
+      }
       store = try AgentStore(home: home)
     } catch {
       throw AgentError(

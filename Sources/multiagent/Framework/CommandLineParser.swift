@@ -66,6 +66,7 @@ struct CommandLineParser: Sendable {
         if isGlobal {
           switch spec.long {
           case GlobalOptions.home.spec.long: globals.home = value
+          case GlobalOptions.store.spec.long: globals.store = value
           case GlobalOptions.json.spec.long: globals.json = true
           case GlobalOptions.version.spec.long: globals.version = true
           default: globals.help = true

@@ -31,7 +31,10 @@ enum CommandLineTool {
     do {
       // Options are read first: a usage error wins over a problem with the home.
       let command = try invocation.path.last!.init(arguments: invocation.arguments)
-      let home = try StateHome.resolve(override: globals.home, environment: environment)
+      var environment = environment
+      let store = try StoreSelection.resolve(globals.store, environment: &environment)
+      var home = try StateHome.resolve(override: globals.home, environment: environment)
+      if let store { home = StateHome(path: home.path, store: store, environment: environment) }
       let context = CommandContext(
         globals: globals, environment: environment, home: home, console: console,
         commandPath: invocation.path)

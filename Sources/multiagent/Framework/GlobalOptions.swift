@@ -3,6 +3,10 @@ struct GlobalOptions: Sendable, Hashable {
   /// `--home DIR`: the state home, overriding `$MULTIAGENT_HOME`.
   static let home = Option<String>(
     "home", valueName: "dir", help: "The state home (default: $MULTIAGENT_HOME, else ~/.multiagent).")
+  /// `--store URL`: a shared PostgreSQL store, overriding `$MULTIAGENT_STORE`.
+  static let store = Option<String>(
+    "store", valueName: "url",
+    help: "A PostgreSQL URL (default: $MULTIAGENT_STORE, else the home's state.db).")
   /// `--json`: machine-readable output.
   static let json = Flag("json", help: "Print JSON on stdout (errors too, as {\"error\":{…}}).")
   /// `--version`.
@@ -11,10 +15,12 @@ struct GlobalOptions: Sendable, Hashable {
   static let help = Flag("help", short: "h", help: "Show help for the command.")
 
   /// Every global option, in the order help lists them.
-  static let all: [any OptionDeclaration] = [home, json, version, help]
+  static let all: [any OptionDeclaration] = [home, store, json, version, help]
 
   /// The value of `--home`, if given.
   var home: String?
+  /// The value of `--store`, if given (it may hold a password: never print it).
+  var store: String?
   /// Whether `--json` was given.
   var json = false
   /// Whether `--version` was given.

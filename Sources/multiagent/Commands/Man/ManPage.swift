@@ -116,6 +116,10 @@ enum ManPage {
     .B MULTIAGENT_HOME
     The state home when \\fB\\-\\-home\\fR is not given (default: \\fI~/.multiagent\\fR).
     .TP
+    .B MULTIAGENT_STORE
+    A PostgreSQL URL (\\fBpostgres://\\fR...) of a store several controllers share, when \\fB\\-\\-store\\fR
+    is not given (default: the state database in the home).
+    .TP
     .B MULTIAGENT_LOG_LEVEL
     debug, info, warning or error: recovered failures from that level up go to standard error.
     .TP
