@@ -101,6 +101,7 @@ import Testing
       #expect(try server.requests().contains { $0["key"]?.stringValue == "key-lab" })
 
       try killedAgentCrashesWithinOneReconcile(sandbox, lab: lab, repository: repository)
+      try autoHostFollowAndForwardedOptions(sandbox, repository: repository)
     }
   }
 
@@ -130,6 +131,30 @@ import Testing
     Thread.sleep(forTimeInterval: max(0, 20 - Date().timeIntervalSince(cut)))
     try Data().write(to: URL(fileURLWithPath: lab + "/homes/ma-h2/fake/gate"))
     #expect(try HostsLabTests.lab(["heal", "h2"]).exit == .exited(0))
+  }
+
+  /// `spawn --host auto` picks a host with fewer agents than a busy one; `--follow` prints the log
+  /// and exits as `wait`; `--fallback` and `--max-running` reach the host's spawn.
+  func autoHostFollowAndForwardedOptions(_ sandbox: CLISandbox, repository: String) throws {
+    let busy = try sandbox.run([
+      "spawn", "--host", "h1", "--provider", "fake", "--cwd", repository, "--name", "busy", "@gate held",
+    ])
+    try #require(busy.exitCode == 0, "\(busy.stderr)")
+    let followed = try sandbox.run([
+      "spawn", "--host", "auto", "--provider", "fake", "--cwd", repository, "--name", "picked",
+      "--fallback", "codex", "--max-running", "4", "--follow", "--timeout", "60",
+      "work on the least busy host",
+    ])
+    #expect(followed.exitCode == 0, "\(followed.stdout) \(followed.stderr)")
+    #expect(
+      followed.stdout.hasPrefix("picked\n") && followed.stdout.contains("committed remote.txt"),
+      "\(followed.stdout)")
+    let picked = try sandbox.run(["--json", "show", "picked"]).jsonObject()
+    #expect(picked["host"] as? String != "h1" && picked["host"] is String, "\(picked)")
+    #expect(picked["fallback"] as? [String] == ["codex"], "\(picked)")
+    #expect(try sandbox.run(["stop", "busy"]).exitCode == 0)
+    let reserved = try sandbox.run(["hosts", "add", "auto", "--ssh", "me@127.0.0.1"])
+    #expect(reserved.exitCode != 0 && reserved.stderr.contains("picks a host"), "\(reserved.stderr)")
   }
 
   /// `kill -9` of an agent's supervisor and CLI on its host: crashed at the next look (the host's

@@ -44,7 +44,7 @@ import Testing
 
   @Test func optionsThatDoNotTravelToAHostAreUsageErrors() throws {
     let sandbox = try CLISandbox()
-    for extra in [["--no-worktree"], ["--parent", "p"], ["--follow"], ["--max-running", "1"]] {
+    for extra in [["--no-worktree"], ["--parent", "p"]] {
       let result = try sandbox.run(["spawn", "--host", "h1", "--provider", "claude"] + extra + ["hi"])
       #expect(result.exitCode == 2, "\(extra): \(result.stderr)")
       #expect(result.stderr.contains("cannot be used with --host yet"), "\(extra): \(result.stderr)")

@@ -32,6 +32,11 @@ public struct RemoteSpawnRequest: Sendable {
   /// With ``account``: rotate to other accounts when it is exhausted (without one, the agent
   /// always rotates).
   public var rotate: Bool
+  /// The providers the agent continues on there when its own cannot go on (`--fallback`); `[]`
+  /// for none (`--no-fallback`); nil for the host's default.
+  public var fallback: [String]?
+  /// The host's limit on running agents for this spawn (`--max-running`); nil for the host's.
+  public var maxRunning: Int?
 
   /// Creates a request.
   public init(
@@ -49,6 +54,16 @@ public struct RemoteSpawnRequest: Sendable {
     self.taskID = taskID
     self.account = account
     self.rotate = rotate
+  }
+
+  /// The arguments of the host's `spawn` for ``fallback`` and ``maxRunning``.
+  var limitArguments: [String] {
+    var arguments: [String] = []
+    if let fallback {
+      arguments += fallback.isEmpty ? ["--no-fallback"] : ["--fallback", fallback.joined(separator: ",")]
+    }
+    if let maxRunning { arguments += ["--max-running", String(maxRunning)] }
+    return arguments
   }
 }
 
@@ -103,6 +118,7 @@ extension Hosts {
     if let model = request.model { arguments += ["--model", model] }
     for argument in request.extraArguments { arguments += ["--arg", argument] }
     if let task = request.taskID { arguments += ["--task", task] }
+    arguments += request.limitArguments
     if let lease {
       let placed = try await place(lease.0, on: host, timeout: timeout)
       arguments += ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])

@@ -54,6 +54,21 @@ public struct Hosts: Sendable {
     outbox = RemoteOutbox(directory: home.path + "/outbox")
   }
 
+  /// What `spawn --host` takes to pick a host by itself (see ``pickHost(timeout:)``); never a host's
+  /// name.
+  public static let automatic = "auto"
+
+  /// Picks a host for a new agent: of the hosts that answer within `timeout` (asked all at once),
+  /// the one with the fewest agents that are not done; on a tie, the first in the list.
+  ///
+  /// - Returns: the host, or nil when there are none or none answers.
+  public func pickHost(timeout: Duration = .seconds(5)) async -> RemoteHost? {
+    let hosts = (try? list()) ?? []
+    let statuses = await self.statuses(of: hosts, timeout: timeout)
+    let answering = statuses.filter(\.reachable)
+    return answering.min { $0.agents < $1.agents }?.host
+  }
+
   /// Whether `name` is a valid host name: the rules of agent names, `[a-z0-9][a-z0-9-]{0,62}`.
   public static func isValidName(_ name: String) -> Bool { AgentNames.isValid(name) }
 
@@ -94,6 +109,13 @@ public struct Hosts: Sendable {
   public func add(name: String, target: SSHTarget, port: Int = 22, identityFile: String? = nil)
     throws(StoreError) -> RemoteHost
   {
+    guard name != Self.automatic else {
+      throw StoreError(
+        code: .invalidValue,
+        message:
+          "\"\(Self.automatic)\" is not a host name: `spawn --host \(Self.automatic)` picks a host; choose another name",
+        path: agents.path)
+    }
     guard Self.isValidName(name) else {
       throw StoreError(
         code: .invalidValue,

@@ -57,12 +57,29 @@ enum RemoteAgentOutput {
 
   /// `spawn --host NAME`.
   static func spawn(
-    _ request: RemoteSpawnRequest, hostName: String, wait: Bool, timeout: Duration?, context: CommandContext
+    _ request: RemoteSpawnRequest, hostName: String, wait: Bool, follow: Bool, timeout: Duration?,
+    context: CommandContext
   ) async throws -> ExitCode {
     let hosts = try HostOutput.hosts(context)
-    let host = try HostOutput.host(hostName, in: hosts)
+    let host: RemoteHost
+    if hostName == Hosts.automatic {
+      guard let picked = await hosts.pickHost() else {
+        throw CLIError(
+          code: "no_host", message: "no host answers to run the agent on",
+          hint: "see `multiagent hosts list`; add one with `multiagent hosts add NAME --ssh USER@HOST`",
+          exitCode: .failure)
+      }
+      host = picked
+    } else {
+      host = try HostOutput.host(hostName, in: hosts)
+    }
     let view = try await hosts.spawnRemote(
       request, on: host, binary: "/proc/self/exe", version: MultiAgentVersion.current)
+    if follow {
+      context.console.write(view.agent.name + "\n")
+      _ = try await RemoteLogs.parsedLogs(view.agent, hosts: hosts, follow: true, context: context)
+      return try await self.wait(view.agent, hosts: hosts, timeout: timeout, context: context, quiet: true)
+    }
     if wait {
       if !context.json { context.console.write(view.agent.name + "\n") }
       return try await self.wait(view.agent, hosts: hosts, timeout: timeout, context: context)

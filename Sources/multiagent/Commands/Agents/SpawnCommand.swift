@@ -59,7 +59,8 @@ struct SpawnCommand: ParsableCommand {
   ) { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
   static let host = Option<String>(
     "host", valueName: "name",
-    help: "Run the agent on this host (see `multiagent hosts`); its supervisor runs there.")
+    help:
+      "Run the agent on this host (see `multiagent hosts`), or on `auto`: the host with the fewest agents.")
   static let prompt = Argument(
     name: "prompt", help: "The task, as words joined by spaces, or - to read it from stdin.", arity: .variadic
   )
@@ -185,9 +186,6 @@ struct SpawnCommand: ParsableCommand {
       let unsupported: [(Bool, String)] = [
         (!useWorktree, "--no-worktree"), (!inputs.isEmpty, "--input"), (parentReference != nil, "--parent"),
         (detaches, "--detach-from-parent"),
-        (fallbackProviders != nil && fallbackProviders != [], "--fallback"),
-        (arguments.isSet(Self.follow), "--follow"),
-        (maxRunningLimit != nil, "--max-running"),
       ]
       if let (_, option) = unsupported.first(where: \.0) {
         throw CLIError.usage("conflicting_options", "\(option) cannot be used with --host yet")
@@ -286,12 +284,14 @@ struct SpawnCommand: ParsableCommand {
         .missingPrompt,
         "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
     }
-    let request = RemoteSpawnRequest(
+    var request = RemoteSpawnRequest(
       provider: providerName, prompt: prompt, name: agentName, cwd: directory, base: baseRef,
       model: modelName,
       extraArguments: extraArguments, taskID: taskID, account: accountReference, rotate: rotates)
+    request.fallback = fallbackProviders
+    request.maxRunning = maxRunningLimit
     return try await RemoteAgentOutput.spawn(
-      request, hostName: hostName, wait: waits, timeout: timeout, context: context)
+      request, hostName: hostName, wait: waits, follow: follows, timeout: timeout, context: context)
   }
 
   /// The prompt from the words, `-` (stdin) or `--prompt-file`.
