@@ -220,7 +220,7 @@ struct SpawnCommand: ParsableCommand {
       throw AgentError(.invalidName, problem)
     }
     let prompt = try readPrompt()
-    guard !prompt.trimmedOfWhitespaceAndNewlines.isEmpty else {
+    guard !Self.isBlank(prompt) else {
       throw AgentError(
         .missingPrompt,
         "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
@@ -279,7 +279,7 @@ struct SpawnCommand: ParsableCommand {
   /// `spawn --host NAME`: the agent runs there (see `RemoteAgentOutput`).
   private func spawnRemote(on hostName: String, context: CommandContext) async throws -> ExitCode {
     let prompt = try readPrompt()
-    guard !prompt.trimmedOfWhitespaceAndNewlines.isEmpty else {
+    guard !Self.isBlank(prompt) else {
       throw AgentError(
         .missingPrompt,
         "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
@@ -306,5 +306,11 @@ struct SpawnCommand: ParsableCommand {
       return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
     return promptWords.joined(separator: " ")
+  }
+
+  /// Whether `text` is only white space (what trimming it would leave empty): decided at the first
+  /// character that is not, without Foundation.
+  static func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
   }
 }
