@@ -21,9 +21,11 @@ extension AccountStore {
     CREATE INDEX account_leases_by_host ON account_leases(host);
     """
 
-  /// ``leasesVersion`` in PostgreSQL's types.
+  /// ``leasesVersion`` in PostgreSQL's types, with SQLite's `rowid` as an identity column (leases
+  /// made in the same instant are listed in the order they were made).
   static let postgresLeasesVersion = """
     CREATE TABLE account_leases (
+      rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
       account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
       host TEXT NOT NULL COLLATE \(StateDatabase.postgresNoCaseCollation),
       kind TEXT NOT NULL,

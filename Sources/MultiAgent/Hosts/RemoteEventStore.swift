@@ -144,7 +144,7 @@ package struct RemoteEventStore: Sendable {
   package func events(after sequence: Int64 = 0, agent: String? = nil) throws(StoreError) -> [RemoteEvent] {
     try database.read { (connection) throws(StoreError) -> [RemoteEvent] in
       try connection.with(
-        "SELECT \(Self.columns) FROM remote_events WHERE id > ? AND (? IS NULL OR agent = ?) ORDER BY id"
+        "SELECT \(Self.columns) FROM remote_events WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR agent = ?) ORDER BY id"
       ) { (statement) throws(StoreError) -> [RemoteEvent] in
         statement.bind(sequence, at: 0)
         statement.bind(agent, at: 1)

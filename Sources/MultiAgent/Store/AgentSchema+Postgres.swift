@@ -2,13 +2,13 @@ import StateStore
 
 /// The agents tables on PostgreSQL.
 extension AgentStore {
-  /// The tables as SQLite's steps 1–6 leave them, in PostgreSQL's types: `BIGINT` for INTEGER (0/1
+  /// The tables as SQLite's steps 1–5 leave them, in PostgreSQL's types: `BIGINT` for INTEGER (0/1
   /// for flags, as on SQLite), `DOUBLE PRECISION` for REAL times, identity columns for SQLite's
   /// rowids, and the case-insensitive collation for names (SQLite's `NOCASE`).
   ///
   /// `rowid` is kept by name (an identity column), so the stores' `ORDER BY created_at, rowid`
   /// orders rows made in the same instant by insertion on both engines.
-  static let postgresVersion6 = """
+  static let postgresVersion5 = """
     CREATE TABLE agents (
       rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
       id TEXT PRIMARY KEY NOT NULL,
@@ -62,10 +62,8 @@ extension AgentStore {
       from_status TEXT,
       to_status TEXT,
       message TEXT,
-      data TEXT,
-      host_sequence BIGINT
+      data TEXT
     );
     CREATE INDEX events_by_agent ON events(agent_id, id);
-    CREATE UNIQUE INDEX events_by_host_sequence ON events(agent_id, host_sequence);
     """
 }

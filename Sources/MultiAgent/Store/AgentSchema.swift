@@ -12,9 +12,8 @@ extension AgentStore {
       StoreMigration(version: 3, legacyVersion: 3, sql: version3),
       StoreMigration(version: 4, sql: version4),
       StoreMigration(version: 5, sql: version5),
-      StoreMigration(version: 6, sql: version6),
     ],
-    postgresMigrations: [StoreMigration(version: 6, sql: postgresVersion6)])
+    postgresMigrations: [StoreMigration(version: 5, sql: postgresVersion5)])
 
   /// Agents and their status-change (and other) events.
   ///
@@ -103,13 +102,5 @@ extension AgentStore {
   /// turns it off).
   private static let version5 = """
     ALTER TABLE agents ADD COLUMN reports_to_parent INTEGER NOT NULL DEFAULT 0;
-    """
-
-  /// Events that came from a host's spool carry that host's sequence number for the agent; an event
-  /// is stored once per (agent, host sequence), so ingesting a spool again, or a write retried after
-  /// its first attempt committed unseen, adds nothing. NULL for events made here (NULLs never clash).
-  private static let version6 = """
-    ALTER TABLE events ADD COLUMN host_sequence INTEGER;
-    CREATE UNIQUE INDEX events_by_host_sequence ON events(agent_id, host_sequence);
     """
 }

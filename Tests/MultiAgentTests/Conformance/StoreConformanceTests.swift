@@ -134,29 +134,21 @@ import Testing
     #expect(try setup.agent(id: "counter")?.parseOffset == 100)
   }
 
-  /// An event numbered by its host is stored once, however often it is written.
+  /// An event ingested from a host is stored once per (host, agent, host sequence), however often
+  /// and by however many stores it is written.
   @Test(arguments: TestEngine.available)
   func hostEventsAreStoredOncePerSequence(_ engine: TestEngine) throws {
     let under = try StoreUnderTest(engine)
-    let store = try under.open()
-    try store.create(AgentRecord(id: "a1", name: "remote", provider: "claude"))
-    try store.create(AgentRecord(id: "a2", name: "other", provider: "claude"))
-    let event = StoredEvent(id: 0, agentID: "a1", time: Date(), type: "output", message: "line 7")
-    let first = try store.appendHostEvent(event, hostSequence: 7)
-    let again = try under.open().appendHostEvent(event, hostSequence: 7)
-    #expect(first.inserted)
-    #expect(!again.inserted)
-    #expect(again.event == first.event)
-    var other = event
-    other.agentID = "a2"
-    #expect(try store.appendHostEvent(other, hostSequence: 7).inserted)
-    #expect(try store.events(agentID: "a1").filter { $0.type == "output" }.count == 1)
-    #expect(try store.lastHostSequence(agentID: "a1") == 7)
-    #expect(try store.lastHostSequence(agentID: "missing") == nil)
-    // Local events carry no host sequence and never clash.
-    try store.appendEvent(agentID: "a1", type: "note")
-    try store.appendEvent(agentID: "a1", type: "note")
-    #expect(try store.events(agentID: "a1").filter { $0.type == "note" }.count == 2)
+    let schemas = AgentStore.schemas + [RemoteEventStore.schema]
+    let store = RemoteEventStore(database: try under.openDatabase(schemas))
+    let event = StoredEvent(id: 7, agentID: "r1", time: Date(), type: "output", message: "line 7")
+    #expect(try store.insert([event], host: "h1", remoteID: "r1", agent: "remote") == 1)
+    let again = RemoteEventStore(database: try under.openDatabase(schemas))
+    #expect(try again.insert([event], host: "H1", remoteID: "r1", agent: "remote") == 0)
+    #expect(try store.insert([event], host: "h2", remoteID: "r1", agent: "elsewhere") == 1)
+    #expect(try store.events(agent: "remote").map(\.event.id) == [7])
+    #expect(try store.lastSequence(host: "h1", remoteID: "r1") == 7)
+    #expect(try store.lastSequence(host: "h1", remoteID: "missing") == 0)
   }
 
   @Test(arguments: TestEngine.available)
@@ -177,6 +169,24 @@ import Testing
     #expect(try accounts.quota(accountID: work.id).map(\.window.utilization) == [0.25])
     #expect(try accounts.remove(id: work.id))
     #expect(try accounts.list().isEmpty)
+  }
+
+  /// A login (credential file) is lent to one host at a time, a key to many; names of hosts ignore case.
+  @Test(arguments: TestEngine.available)
+  func leasesLendALoginToOneHostAndAKeyToMany(_ engine: TestEngine) throws {
+    let under = try StoreUnderTest(engine)
+    let accounts = try under.openAccounts()
+    let login = try accounts.add(provider: "claude", label: "login", secret: .credentialsFile)
+    let key = try accounts.add(provider: "claude", label: "key", secret: .apiKey("sk-test"))
+    try accounts.lease(accountID: login.id, host: "h1")
+    #expect(throws: StoreError.self) { try under.openAccounts().lease(accountID: login.id, host: "h2") }
+    #expect(try accounts.lease(accountID: login.id, host: "H1").host.lowercased() == "h1")
+    try accounts.lease(accountID: key.id, host: "h1")
+    try accounts.lease(accountID: key.id, host: "h2")
+    #expect(try accounts.leases(accountID: key.id).count == 2)
+    #expect(try accounts.release(accountID: login.id, host: "h1"))
+    try accounts.lease(accountID: login.id, host: "h2")
+    #expect(try accounts.leases(host: "h2").count == 2)
   }
 
   @Test(arguments: TestEngine.available)
