@@ -13,59 +13,31 @@ import Testing
   /// login `tok-limited` it prints claude's usage-limit lines and exits 1; on `tok-b` it rewrites
   /// the token, as a refresh would; `@gate` waits for the file `gate` next to it; then it commits
   /// `remote.txt` and signals done.
-  static let fakeScript = #"""
-    here="$(cd "$(dirname "$0")" && pwd)"
-    session=""; prompt=""
-    while [ $# -gt 0 ]; do
-      case "$1" in
-        --session-id|--resume) session="$2"; shift 2 ;;
-        --output-format|--model) shift 2 ;;
-        -*) shift ;;
-        *) prompt="$1"; shift ;;
+  static let fakeScript =
+    RemoteAgentsLabTests.arguments + #"""
+      creds="${CLAUDE_SECURESTORAGE_CONFIG_DIR:-$CLAUDE_CONFIG_DIR}/.credentials.json"
+      echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
+      if grep -q '"tok-limited"' "$creds" 2>/dev/null; then
+        reset=$(( $(date +%s) + 7200 ))
+        echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$reset,\"rateLimitType\":\"five_hour\"},\"session_id\":\"$session\"}"
+        echo "{\"type\":\"assistant\",\"message\":{\"model\":\"<synthetic>\",\"content\":[{\"type\":\"text\",\"text\":\"You've hit your 5-hour limit · resets 11:10pm (UTC)\"}]},\"session_id\":\"$session\",\"error\":\"rate_limit\"}"
+        echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"You've hit your 5-hour limit · resets 11:10pm (UTC)\",\"session_id\":\"$session\"}"
+        exit 1
+      fi
+      if grep -q '"tok-b"' "$creds" 2>/dev/null; then sed -i 's/"tok-b"/"tok-b-refreshed"/' "$creds"; fi
+      case "$prompt" in
+        *@gate*) i=0; while [ ! -e "$here/gate" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done ;;
       esac
-    done
-    [ -z "$prompt" ] && prompt=$(cat)
-    creds="${CLAUDE_SECURESTORAGE_CONFIG_DIR:-$CLAUDE_CONFIG_DIR}/.credentials.json"
-    echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
-    if grep -q '"tok-limited"' "$creds" 2>/dev/null; then
-      reset=$(( $(date +%s) + 7200 ))
-      echo "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":$reset,\"rateLimitType\":\"five_hour\"},\"session_id\":\"$session\"}"
-      echo "{\"type\":\"assistant\",\"message\":{\"model\":\"<synthetic>\",\"content\":[{\"type\":\"text\",\"text\":\"You've hit your 5-hour limit · resets 11:10pm (UTC)\"}]},\"session_id\":\"$session\",\"error\":\"rate_limit\"}"
-      echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,\"result\":\"You've hit your 5-hour limit · resets 11:10pm (UTC)\",\"session_id\":\"$session\"}"
-      exit 1
-    fi
-    if grep -q '"tok-b"' "$creds" 2>/dev/null; then sed -i 's/"tok-b"/"tok-b-refreshed"/' "$creds"; fi
-    case "$prompt" in
-      *@gate*) i=0; while [ ! -e "$here/gate" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done ;;
-    esac
-    echo "made on $(hostname -I 2>/dev/null | cut -d' ' -f1)" > remote.txt
-    git add remote.txt && git -c user.name=fake -c user.email=fake@example.invalid commit -qm "remote work"
-    printf '{"status":"done","result":"done remotely"}' > "$MULTIAGENT_SIGNAL_FILE"
-    echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"finished\",\"session_id\":\"$session\"}"
-    """#
+      echo "made on $(hostname -I 2>/dev/null | cut -d' ' -f1)" > remote.txt
+      git add remote.txt && git -c user.name=fake -c user.email=fake@example.invalid commit -qm "remote work"
+      printf '{"status":"done","result":"done remotely"}' > "$MULTIAGENT_SIGNAL_FILE"
+      echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"finished\",\"session_id\":\"$session\"}"
+      """#
 
   /// A claude login file with `token` as its access token.
   static func login(_ token: String) -> String {
     #"{"claudeAiOauth":{"accessToken":"\#(token)","refreshToken":"refresh-\#(token)","#
       + #""expiresAt":4102444800000,"scopes":["user:inference"],"subscriptionType":"max"}}"#
-  }
-
-  /// Gives lab host `n` the fake provider (see ``fakeScript``) in its own multiagent home.
-  static func prepareHost(_ n: Int, lab: String) throws {
-    let home = "\(lab)/homes/ma-h\(n)"
-    let fake = home + "/fake/fake-claude"
-    let state = home + "/.local/share/multiagent/home"
-    try FileManager.default.createDirectory(atPath: home + "/fake", withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-    try ("#!/bin/sh\n" + fakeScript + "\n").write(toFile: fake, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
-    try #"{"providers": {"fake": {"extends": "claude", "binary": "\#(fake)"}}}"#.write(
-      toFile: state + "/providers.json", atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state)
-    let chown = try ProcessRunner().run(
-      "chown", arguments: ["-R", "ma-h\(n):", home + "/fake", home + "/.local"],
-      environment: ["PATH": "/usr/bin:/bin"])
-    try #require(chown.exit == .exited(0), "\(chown.standardErrorText)")
   }
 
   /// `accounts show LABEL --json`.
@@ -100,11 +72,8 @@ import Testing
       try sandbox.writeUserCatalog(
         #"{"providers": {"fake": {"extends": "claude", "binary": "fake-claude"}}}"#)
       for n in 1...2 {
-        let added = try sandbox.run([
-          "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
-        ])
-        #expect(added.exitCode == 0, "\(added.stderr)")
-        try Self.prepareHost(n, lab: lab)
+        try HostsLabTests.addHost(n, to: sandbox, lab: lab)
+        try RemoteAgentsLabTests.prepareHost(n, lab: lab, script: Self.fakeScript)
       }
       for (label, token) in [("a", "tok-limited"), ("b", "tok-b")] {
         let file = sandbox.root.path("\(label).json")

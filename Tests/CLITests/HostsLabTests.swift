@@ -44,6 +44,29 @@ import Testing
     try body(up.standardOutputText.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
+  /// `hosts add hN` for lab host `n` (its user at 10.77.N.2, with the lab's client key).
+  static func addHost(_ n: Int, to sandbox: CLISandbox, lab: String) throws {
+    let added = try sandbox.run([
+      "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
+    ])
+    #expect(added.exitCode == 0, "\(added.stderr)")
+  }
+
+  /// Runs the host's own multiagent on lab host `n`, as its user over SSH, with `arguments` (fixed
+  /// words of the tests, joined for the remote shell); its standard output.
+  static func onHost(_ n: Int, lab: String, _ arguments: [String]) throws -> String {
+    let ssh = try ProcessRunner().run(
+      "ssh",
+      arguments: [
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR", "-i", lab + "/client/id_ed25519", "ma-h\(n)@10.77.\(n).2",
+        "\"$HOME/.local/share/multiagent/bin/multiagent\" --home \"$HOME/.local/share/multiagent/home\" "
+          + arguments.joined(separator: " "),
+      ], environment: ["PATH": "/usr/bin:/bin"])
+    try #require(ssh.exit == .exited(0), "\(ssh.standardErrorText)")
+    return ssh.standardOutputText
+  }
+
   /// `hosts list --json`, by host name.
   static func list(_ sandbox: CLISandbox, timeout: String = "5") throws -> [String: [String: Any]] {
     let result = try sandbox.run(["--json", "hosts", "list", "--timeout", timeout])
@@ -58,10 +81,7 @@ import Testing
     try Self.withLab { lab in
       let sandbox = try CLISandbox()
       for n in 1...3 {
-        let added = try sandbox.run([
-          "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
-        ])
-        #expect(added.exitCode == 0, "\(added.stderr)")
+        try HostsLabTests.addHost(n, to: sandbox, lab: lab)
       }
       let first = try Self.list(sandbox)
       for n in 1...3 {

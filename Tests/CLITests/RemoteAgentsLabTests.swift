@@ -8,7 +8,28 @@ import Testing
 @Suite(.serialized) struct RemoteAgentsLabTests {
   /// A claude-speaking fake for the hosts: commits `remote.txt` in its worktree and signals done;
   /// `@gate` makes it wait for the file `gate` next to it first.
-  static let fakeScript = #"""
+  static let fakeScript =
+    arguments + #"""
+      echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
+      case "$prompt" in
+        *@ask*)
+          printf '{"status":"questions","questions":[{"id":"q1","question":"Which color?","options":["red","blue"]}]}' > "$MULTIAGENT_SIGNAL_FILE"
+          echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"asked\",\"session_id\":\"$session\"}"
+          exit 0 ;;
+        *"The user answered"*) printf '%s\n' "$prompt" > answered.txt; git add answered.txt ;;
+        *@note*) printf '%s\n' "$prompt" > note.txt; git add note.txt ;;
+        *@gate*) i=0; while [ ! -e "$here/gate" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done ;;
+      esac
+      echo "made on $(hostname -I 2>/dev/null | cut -d' ' -f1)" > remote.txt
+      git add remote.txt && git -c user.name=fake -c user.email=fake@example.invalid commit -qm "remote work"
+      echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"committed remote.txt\"}]},\"session_id\":\"$session\"}"
+      printf '{"status":"done","result":"done remotely"}' > "$MULTIAGENT_SIGNAL_FILE"
+      echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"finished\",\"session_id\":\"$session\"}"
+      """#
+
+  /// The start of every lab fake: the directory it lives in (`$here`), the session id given with
+  /// `--session-id`/`--resume`, and the prompt (the last word, else standard input).
+  static let arguments = #"""
     here="$(cd "$(dirname "$0")" && pwd)"
     session=""; prompt=""
     while [ $# -gt 0 ]; do
@@ -20,31 +41,17 @@ import Testing
       esac
     done
     [ -z "$prompt" ] && prompt=$(cat)
-    echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\",\"model\":\"fake\"}"
-    case "$prompt" in
-      *@ask*)
-        printf '{"status":"questions","questions":[{"id":"q1","question":"Which color?","options":["red","blue"]}]}' > "$MULTIAGENT_SIGNAL_FILE"
-        echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"asked\",\"session_id\":\"$session\"}"
-        exit 0 ;;
-      *"The user answered"*) printf '%s\n' "$prompt" > answered.txt; git add answered.txt ;;
-      *@note*) printf '%s\n' "$prompt" > note.txt; git add note.txt ;;
-      *@gate*) i=0; while [ ! -e "$here/gate" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done ;;
-    esac
-    echo "made on $(hostname -I 2>/dev/null | cut -d' ' -f1)" > remote.txt
-    git add remote.txt && git -c user.name=fake -c user.email=fake@example.invalid commit -qm "remote work"
-    echo "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"committed remote.txt\"}]},\"session_id\":\"$session\"}"
-    printf '{"status":"done","result":"done remotely"}' > "$MULTIAGENT_SIGNAL_FILE"
-    echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"finished\",\"session_id\":\"$session\"}"
-    """#
+    """# + "\n"
 
-  /// Gives lab host `n` the fake provider in its own multiagent home, owned by its user.
-  static func prepareHost(_ n: Int, lab: String) throws {
+  /// Gives lab host `n` the fake provider (`script`, by default ``fakeScript``) in its own
+  /// multiagent home, owned by its user.
+  static func prepareHost(_ n: Int, lab: String, script: String = fakeScript) throws {
     let home = "\(lab)/homes/ma-h\(n)"
     let fake = home + "/fake/fake-claude"
     let state = home + "/.local/share/multiagent/home"
     try FileManager.default.createDirectory(atPath: home + "/fake", withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-    try ("#!/bin/sh\n" + fakeScript + "\n").write(toFile: fake, atomically: true, encoding: .utf8)
+    try ("#!/bin/sh\n" + script + "\n").write(toFile: fake, atomically: true, encoding: .utf8)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
     try #"{"providers": {"fake": {"extends": "claude", "binary": "\#(fake)"}}}"#.write(
       toFile: state + "/providers.json", atomically: true, encoding: .utf8)
@@ -71,10 +78,7 @@ import Testing
       let repository = sandbox.root.path("repo")
       try GitRepository.create(at: repository)
       for n in 1...2 {
-        let added = try sandbox.run([
-          "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
-        ])
-        #expect(added.exitCode == 0, "\(added.stderr)")
+        try HostsLabTests.addHost(n, to: sandbox, lab: lab)
         try Self.prepareHost(n, lab: lab)
       }
       let spawn = { (host: String, name: String, prompt: String) throws in
@@ -149,10 +153,7 @@ import Testing
       let sandbox = try CLISandbox()
       let repository = sandbox.root.path("repo")
       try GitRepository.create(at: repository)
-      let added = try sandbox.run([
-        "hosts", "add", "h1", "--ssh", "ma-h1@10.77.1.2", "--identity", lab + "/client/id_ed25519",
-      ])
-      #expect(added.exitCode == 0, "\(added.stderr)")
+      try HostsLabTests.addHost(1, to: sandbox, lab: lab)
       try Self.prepareHost(1, lab: lab)
       let spawned = try sandbox.run([
         "spawn", "--host", "h1", "--provider", "fake", "--cwd", repository, "--name", "q4", "@ask first",
@@ -191,14 +192,7 @@ import Testing
 
   /// Deleted on the host behind the controller's back: `wait` ends with an error.
   func vanishedAgentEndsTheWait(_ sandbox: CLISandbox, lab: String) throws {
-    let ssh = try ProcessRunner().run(
-      "ssh",
-      arguments: [
-        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", "-i", lab + "/client/id_ed25519", "ma-h1@10.77.1.2",
-        "\"$HOME/.local/share/multiagent/bin/multiagent\" --home \"$HOME/.local/share/multiagent/home\" delete q4",
-      ], environment: ["PATH": "/usr/bin:/bin"])
-    try #require(ssh.exit == .exited(0), "\(ssh.standardErrorText)")
+    _ = try HostsLabTests.onHost(1, lab: lab, ["delete", "q4"])
     let waited = try sandbox.run(["wait", "q4", "--timeout", "60"])
     #expect(waited.exitCode == 1 && waited.stderr.contains("gone from host h1"), "\(waited.stderr)")
     // Following it ends too, instead of waiting for news that cannot come.

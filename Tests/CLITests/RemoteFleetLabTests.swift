@@ -51,10 +51,7 @@ import Testing
         directory: sandbox.root.url, host: "10.77.1.1")
       defer { server.stop() }
       for n in 1...3 {
-        let added = try sandbox.run([
-          "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
-        ])
-        #expect(added.exitCode == 0, "\(added.stderr)")
+        try HostsLabTests.addHost(n, to: sandbox, lab: lab)
         try RemoteAgentsLabTests.prepareHost(n, lab: lab)
       }
       try Self.addRealClaude(lab: lab, server: server)

@@ -33,10 +33,7 @@ import Testing
       let world = try LifecycleSandbox()
       let sandbox = world.sandbox
       for n in 1...2 {
-        let added = try sandbox.run([
-          "hosts", "add", "h\(n)", "--ssh", "ma-h\(n)@10.77.\(n).2", "--identity", lab + "/client/id_ed25519",
-        ])
-        #expect(added.exitCode == 0, "\(added.stderr)")
+        try HostsLabTests.addHost(n, to: sandbox, lab: lab)
         try RemoteAgentsLabTests.prepareHost(n, lab: lab)
       }
       try? FileManager.default.removeItem(atPath: lab + "/homes/ma-h2/fake/gate")

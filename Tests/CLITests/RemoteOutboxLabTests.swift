@@ -6,32 +6,20 @@ import Testing
 /// Answers and messages for an agent whose host is cut off: kept on the controller, delivered once
 /// when the host answers again (see ``HostsLabTests`` for the lab).
 @Suite(.serialized) struct RemoteOutboxLabTests {
-  /// Runs the host's own multiagent on lab host `n` (as its user, over SSH) with `arguments`.
-  static func onHost(_ n: Int, lab: String, _ arguments: [String]) throws -> String {
-    let ssh = try ProcessRunner().run(
-      "ssh",
-      arguments: [
-        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", "-i", lab + "/client/id_ed25519", "ma-h\(n)@10.77.\(n).2",
-        "\"$HOME/.local/share/multiagent/bin/multiagent\" --home \"$HOME/.local/share/multiagent/home\" "
-          + arguments.joined(separator: " "),
-      ], environment: ["PATH": "/usr/bin:/bin"])
-    try #require(ssh.exit == .exited(0), "\(ssh.standardErrorText)")
-    return ssh.standardOutputText
-  }
-
   /// How many of the host's events for `remoteID` carry `requestID`.
   static func applied(_ requestID: String, remoteID: String, lab: String) throws -> Int {
-    try onHost(2, lab: lab, ["--json", "events", "--agent", remoteID]).split(separator: "\n").filter {
-      $0.contains("\"request_id\":\"\(requestID)\"")
-    }.count
+    try HostsLabTests.onHost(2, lab: lab, ["--json", "events", "--agent", remoteID]).split(separator: "\n")
+      .filter {
+        $0.contains("\"request_id\":\"\(requestID)\"")
+      }.count
   }
 
   /// How many times the host's agent `remoteID` moved to `starting`.
   static func starts(_ remoteID: String, lab: String) throws -> Int {
-    try onHost(2, lab: lab, ["--json", "events", "--agent", remoteID]).split(separator: "\n").filter {
-      $0.contains("\"to_status\":\"starting\"")
-    }.count
+    try HostsLabTests.onHost(2, lab: lab, ["--json", "events", "--agent", remoteID]).split(separator: "\n")
+      .filter {
+        $0.contains("\"to_status\":\"starting\"")
+      }.count
   }
 
   @Test(.enabled(if: HostsLabTests.skipReason == nil, Comment(rawValue: HostsLabTests.skipReason ?? "")))
@@ -40,10 +28,7 @@ import Testing
       let sandbox = try CLISandbox()
       let repository = sandbox.root.path("repo")
       try GitRepository.create(at: repository)
-      let added = try sandbox.run([
-        "hosts", "add", "h2", "--ssh", "ma-h2@10.77.2.2", "--identity", lab + "/client/id_ed25519",
-      ])
-      #expect(added.exitCode == 0, "\(added.stderr)")
+      try HostsLabTests.addHost(2, to: sandbox, lab: lab)
       try RemoteAgentsLabTests.prepareHost(2, lab: lab)
       let spawned = try sandbox.run([
         "--json", "spawn", "--host", "h2", "--provider", "fake", "--cwd", repository, "--name", "cut1",
