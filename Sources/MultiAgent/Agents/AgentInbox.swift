@@ -26,7 +26,7 @@ struct AgentInbox {
   func add(_ text: String, requestID: String? = nil) throws {
     try FileSystem.makePrivateDirectory(directory)
     let suffix = requestID.map { "-r-\($0).txt" } ?? "-\(getpid()).txt"
-    if requestID != nil, pending().contains(where: { $0.name.hasSuffix(suffix) }) { return }
+    if requestID != nil, names().contains(where: { $0.hasSuffix(suffix) }) { return }
     let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
     let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + suffix
     try FileSystem.writeSecure(Data(text.utf8), to: directory + "/" + name)
@@ -42,9 +42,11 @@ struct AgentInbox {
   }
 
   /// Whether any message waits (the folder is listed; no message is read).
-  var isEmpty: Bool {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return !names.contains { $0.hasSuffix(".txt") }
+  var isEmpty: Bool { names().isEmpty }
+
+  /// The file names of the messages waiting, unsorted.
+  private func names() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }
   }
 
   /// Takes `messages` out of the inbox (they are on their way).
