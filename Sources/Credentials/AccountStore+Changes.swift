@@ -26,6 +26,7 @@ extension AccountStore {
       try Self.insertEvent(
         AccountEvent(id: 0, accountID: id, time: now, type: AccountEvent.Kind.secretReplaced), connection)
     }
+    forgetOverwrittenSecrets()
   }
 
   // MARK: Changing
@@ -46,13 +47,22 @@ extension AccountStore {
   /// - Returns: whether it existed.
   @discardableResult
   public func remove(id: String) throws(StoreError) -> Bool {
-    try database.write { (connection) throws(StoreError) -> Bool in
+    let removed = try database.write { (connection) throws(StoreError) -> Bool in
       try connection.with(AccountRows.delete) { (statement) throws(StoreError) -> Bool in
         statement.bind(id, at: 0)
         try statement.run()
         return connection.changes > 0
       }
     }
+    if removed { forgetOverwrittenSecrets() }
+    return removed
+  }
+
+  /// Empties the database's log after a secret was deleted or replaced (the rows are overwritten in
+  /// place: `secure_delete`), so that no copy of it stays on disk. Best effort: the change itself is
+  /// committed; when readers hold the log past the busy limit, the pages go with a later checkpoint.
+  private func forgetOverwrittenSecrets() {
+    try? database.forgetOverwrittenRows()
   }
 
   // MARK: Internals

@@ -82,6 +82,20 @@ package final class SQLiteConnection: StoreConnection {
         path: path)
     }
     try execute("PRAGMA synchronous=NORMAL")
+    // The log stays between processes: the last connection to close neither checkpoints nor
+    // deletes it. Otherwise every short-lived command that writes (a spawn, an answer) would make
+    // the log anew and sync its header and the folder, and every supervisor would checkpoint and
+    // sync the database at exit: milliseconds of `fdatasync` each, on the path of `spawn --wait`.
+    // Checkpoints happen as the log grows (`wal_autocheckpoint`, kept small so that the first
+    // process to open the database after all closed re-reads little), and at once where removed
+    // rows must leave no copy behind (``checkpointAndTruncateLog()``).
+    let kept = multiagent_sqlite_keep_wal(handle)
+    guard kept == SQLITE_OK else {
+      throw StoreError(
+        result: kept, sqliteMessage: String(cString: sqlite3_errmsg(handle)), path: path,
+        context: "cannot keep the database's log between processes")
+    }
+    try execute("PRAGMA wal_autocheckpoint=\(Self.checkpointPages)")
     try execute("PRAGMA foreign_keys=ON")
     // Deleted rows are overwritten, not left in free space: a removed account's secret must not stay
     // in the file. Many system SQLite builds default to this (SQLITE_SECURE_DELETE); not all do.
@@ -101,6 +115,24 @@ package final class SQLiteConnection: StoreConnection {
   ///   so opening and closing the file while another connection of this process is open would
   ///   silently release that connection's locks: another process could then checkpoint and delete
   ///   the WAL under it. Modes are set through `O_PATH` descriptors (``PrivatePath/setFileMode(_:_:)``).
+  /// The log's size, in pages, at which a commit copies it into the database (SQLite's default is
+  /// 1,000): about 1 MB to re-read when a process opens the database after every other one closed.
+  static let checkpointPages = 256
+
+  /// Copies the whole log into the database and truncates it to nothing, waiting (within the busy
+  /// limit) for readers to finish. Used after rows holding secrets were deleted or replaced: the
+  /// log would otherwise keep the pages that held them until it wraps around.
+  package func checkpointAndTruncateLog() throws(StoreError) {
+    try retryingWhileBusy { () throws(StoreError) in
+      let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+      guard result == SQLITE_OK else {
+        throw StoreError(
+          result: result, sqliteMessage: String(cString: sqlite3_errmsg(handle)), path: path,
+          context: "cannot empty the database's log")
+      }
+    }
+  }
+
   private static func createPrivateFile(_ path: String) throws(StoreError) {
     var failure: Int32?
     do throws(UnsafePathError) {

@@ -71,6 +71,14 @@ package final class StateDatabase: @unchecked Sendable {
     return try postgres.listener(on: channel)
   }
 
+  /// Copies SQLite's log into the database and empties it, so that deleted or replaced rows leave
+  /// no copy in the log (see ``SQLiteConnection/checkpointAndTruncateLog()``); nothing on
+  /// PostgreSQL, whose files are the server's.
+  package func forgetOverwrittenRows() throws(StoreError) {
+    guard let sqlite = connection as? SQLiteConnection else { return }
+    try lock.withLock { _ throws(StoreError) in try sqlite.checkpointAndTruncateLog() }
+  }
+
   /// Runs `body`, which only reads, under the lock. Repeats it while the database is busy, so it
   /// must have no effects besides reading.
   package func read<T: Sendable>(_ body: (any StoreConnection) throws(StoreError) -> T) throws(StoreError)
