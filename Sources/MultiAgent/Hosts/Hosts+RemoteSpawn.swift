@@ -82,6 +82,10 @@ extension Hosts {
   /// agent starts (see ``leaseForSpawn(provider:reference:on:)``). A spawn that fails before the
   /// account was placed ends its lease again.
   ///
+  /// The request's input files are checked first, as a local spawn checks them; they are staged on
+  /// the host just before its `spawn` runs, which copies them into the agent's inputs (see
+  /// ``RemoteInputs``).
+  ///
   /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
   ///   unreachable, the push or the remote spawn failed, `accountLeased`, `noAccount`), `StoreError`.
   public func spawnRemote(
