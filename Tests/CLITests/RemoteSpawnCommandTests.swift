@@ -44,10 +44,54 @@ import Testing
 
   @Test func optionsThatDoNotTravelToAHostAreUsageErrors() throws {
     let sandbox = try CLISandbox()
-    for extra in [["--no-worktree"], ["--parent", "p"]] {
+    for extra in [["--no-worktree"], ["--parent", "p"], ["--detach-from-parent"]] {
       let result = try sandbox.run(["spawn", "--host", "h1", "--provider", "claude"] + extra + ["hi"])
       #expect(result.exitCode == 2, "\(extra): \(result.stderr)")
       #expect(result.stderr.contains("cannot be used with --host yet"), "\(extra): \(result.stderr)")
     }
+  }
+
+  /// `--input` with `--host` is checked here, as a local spawn checks it, before any host is asked
+  /// anything: a closed host is never reached for an input that is refused.
+  @Test func inputsAreCheckedHereLikeALocalSpawnsBeforeAnyHostIsReached() throws {
+    let world = try LifecycleSandbox()
+    let sandbox = world.sandbox
+    let key = try HostsCommandTests.identity(in: sandbox)
+    let added = try sandbox.run([
+      "hosts", "add", "closed", "--ssh", "me@127.0.0.1", "--port", "1", "--identity", key,
+    ])
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let directory = sandbox.root.path("in")
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let fifo = try SpawnInputTests.make(.fifo, in: directory)
+    let dangling = try SpawnInputTests.make(.danglingLink, in: directory)
+    let toFIFO = directory + "/to-pipe"
+    try FileManager.default.createSymbolicLink(atPath: toFIFO, withDestinationPath: fifo)
+    // A FIFO opened for reading would block until a writer comes: the timeout catches a hang.
+    let run = { (arguments: [String]) throws in
+      try CLIRunner.run(["--home", world.home] + arguments, environment: sandbox.environment, timeout: 20)
+    }
+    for input in [fifo, dangling, toFIFO, "/dev/null", directory, directory + "/missing"] {
+      for json in [false, true] {
+        let spawn = (json ? ["--json"] : []) + ["spawn", "--provider", "fake", "--cwd", world.repository]
+        let local = try run(spawn + ["--input", input, "task"])
+        for host in ["closed", "auto"] {
+          let remote = try run(spawn + ["--host", host, "--input", input, "task"])
+          #expect(
+            remote.exitCode == local.exitCode && remote.stderr == local.stderr
+              && remote.stdout == local.stdout,
+            "\(input) on \(host): \(remote.stderr) vs \(local.stderr)")
+        }
+        #expect(local.exitCode == 1 && local.stderr.contains(input), "\(local.stderr)")
+      }
+    }
+    #expect(try sandbox.run(["--json", "list"]).jsonArray().isEmpty)
+    // A regular file passes the check: the closed host is then what fails.
+    try "notes".write(toFile: directory + "/notes.md", atomically: true, encoding: .utf8)
+    let regular = try sandbox.run([
+      "--json", "spawn", "--host", "closed", "--provider", "fake", "--cwd", world.repository, "--input",
+      directory + "/notes.md", "task",
+    ])
+    #expect((try? regular.jsonObject()["error"] as? [String: Any])?["code"] as? String == "unreachable")
   }
 }

@@ -81,6 +81,29 @@ struct InputFile: Equatable {
     }
   }
 
+  /// The file's bytes, read the way ``copy(into:)`` reads them: opened non-blocking and checked
+  /// again, so a FIFO swapped in since the check is refused, not waited on.
+  func contents() throws(AgentError) -> [UInt8] {
+    let input = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard input >= 0 else { throw failure("cannot open \(source)") }
+    defer { close(input) }
+    var status = stat()
+    guard fstat(input, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+      throw AgentError(
+        .invalidPath, "input file \(source) is no longer a regular file", facts: ["field": "input"])
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(status.st_size))
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { throw failure("cannot read \(source)") }
+      if count == 0 { return bytes }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+  }
+
   private func failure(_ what: String) -> AgentError {
     AgentError(.invalidPath, "\(what): \(String(cString: strerror(errno)))", facts: ["field": "input"])
   }

@@ -37,6 +37,10 @@ public struct RemoteSpawnRequest: Sendable {
   public var fallback: [String]?
   /// The host's limit on running agents for this spawn (`--max-running`); nil for the host's.
   public var maxRunning: Int?
+  /// Context files here (`--input`) to copy into the agent's inputs there: checked here as a local
+  /// spawn checks them, before anything is sent (see ``checkInputs()``), then sent over the host's
+  /// SSH connection to a private staging folder that the host's `spawn` takes them from.
+  public var inputFiles: [String] = []
 
   /// Creates a request.
   public init(
@@ -78,17 +82,23 @@ extension Hosts {
   /// agent starts (see ``leaseForSpawn(provider:reference:on:)``). A spawn that fails before the
   /// account was placed ends its lease again.
   ///
+  /// The request's input files are checked first, as a local spawn checks them; they are staged on
+  /// the host just before its `spawn` runs, which copies them into the agent's inputs (see
+  /// ``RemoteInputs``).
+  ///
   /// - Throws: `AgentError` (`invalidName`, `nameTaken`, `invalidPath`), ``HostError`` (the host is
   ///   unreachable, the push or the remote spawn failed, `accountLeased`, `noAccount`), `StoreError`.
   public func spawnRemote(
     _ request: RemoteSpawnRequest, on host: RemoteHost, binary: String, version: String,
     timeout: Duration = .seconds(30)
   ) async throws -> RemoteAgentView {
+    let inputs = try request.checkedInputs()
     let name = try remoteName(request.name)
     let lease = try leaseForSpawn(provider: request.provider, reference: request.account, on: host)
     do {
       return try await start(
-        request, name: name, lease: lease, on: host, binary: binary, version: version, timeout: timeout)
+        request, name: name, inputs: inputs, lease: lease, on: host, binary: binary, version: version,
+        timeout: timeout)
     } catch {
       if let lease { releaseUnplaced(lease.0, host: host) }
       throw error
@@ -98,8 +108,8 @@ extension Hosts {
   /// The rest of ``spawnRemote(_:on:binary:version:timeout:)``, once the name and the lease are
   /// settled.
   private func start(
-    _ request: RemoteSpawnRequest, name: String, lease: (Account, AccountLease)?, on host: RemoteHost,
-    binary: String, version: String, timeout: Duration
+    _ request: RemoteSpawnRequest, name: String, inputs: [InputFile], lease: (Account, AccountLease)?,
+    on host: RemoteHost, binary: String, version: String, timeout: Duration
   ) async throws -> RemoteAgentView {
     _ = try await install(on: host, binary: binary, version: version, timeout: timeout)
     let directory = FileSystem.absolute(request.cwd ?? FileSystem.currentDirectory)
@@ -119,12 +129,8 @@ extension Hosts {
     for argument in request.extraArguments { arguments += ["--arg", argument] }
     if let task = request.taskID { arguments += ["--task", task] }
     arguments += request.limitArguments
-    if let lease {
-      let placed = try await place(lease.0, on: host, timeout: timeout)
-      arguments += ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])
-    }
-    let output = try await runMultiAgent(
-      arguments + ["-"], on: host, input: Array(request.prompt.utf8), timeout: timeout)
+    let output = try await spawnThere(
+      arguments, request: request, inputs: inputs, lease: lease, on: host, timeout: timeout)
     guard let record = try? JSONParser.parse(Array(output.utf8)), let id = record["id"]?.stringValue else {
       throw HostError(.remoteFailed, host: host.name, "spawn on host \(host.name) printed no agent record")
     }
@@ -134,6 +140,42 @@ extension Hosts {
       createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
     try remoteAgents.save(agent)
     return RemoteAgentView(agent: agent, record: record, unreachable: nil)
+  }
+
+  /// Runs the host's `spawn` with `arguments`, the prompt on standard input: with the inputs staged
+  /// there first (their folder removed afterwards, whatever happens) and the leased account placed.
+  ///
+  /// - Returns: what it printed (its `--json` record).
+  private func spawnThere(
+    _ arguments: [String], request: RemoteSpawnRequest, inputs: [InputFile], lease: (Account, AccountLease)?,
+    on host: RemoteHost, timeout: Duration
+  ) async throws -> String {
+    let prompt = Array(request.prompt.utf8)
+    guard !inputs.isEmpty else {
+      let account = try await placeArguments(lease, request: request, on: host, timeout: timeout)
+      return try await runMultiAgent(arguments + account + ["-"], on: host, input: prompt, timeout: timeout)
+    }
+    let folder = try await stageInputs(inputs, on: host, timeout: timeout)
+    do {
+      let account = try await placeArguments(lease, request: request, on: host, timeout: timeout)
+      let staged = RemoteInputs.inputArguments(inputs.map(\.name), in: folder)
+      return try await runScript(
+        RemoteScripts.multiagentStaged, [folder] + arguments + account + staged + ["-"], on: host,
+        input: prompt, timeout: timeout)
+    } catch {
+      // The script removes the folder when it ran; when it did not (or was cut off), this does.
+      await removeStaging(folder, on: host)
+      throw error
+    }
+  }
+
+  /// Places the leased account, if any, on the host: the host's `spawn` arguments that run on it.
+  private func placeArguments(
+    _ lease: (Account, AccountLease)?, request: RemoteSpawnRequest, on host: RemoteHost, timeout: Duration
+  ) async throws -> [String] {
+    guard let lease else { return [] }
+    let placed = try await place(lease.0, on: host, timeout: timeout)
+    return ["--account", placed] + (request.account == nil || request.rotate ? ["--rotate"] : [])
   }
 
   /// `name` checked, or a generated one; either is free here, locally and among remote agents.

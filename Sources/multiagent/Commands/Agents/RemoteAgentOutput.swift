@@ -60,6 +60,8 @@ enum RemoteAgentOutput {
     _ request: RemoteSpawnRequest, hostName: String, wait: Bool, follow: Bool, timeout: Duration?,
     context: CommandContext
   ) async throws -> ExitCode {
+    // Inputs are checked before any host is asked anything, `auto`'s question included.
+    try request.checkInputs()
     let hosts = try HostOutput.hosts(context)
     let host: RemoteHost
     if hostName == Hosts.automatic {

@@ -102,6 +102,10 @@ struct SpawnCommand: ParsableCommand {
       its multiagent home; a refreshable login goes to one host at a time. The agent rotates there:
       when it waits for an account, the next look from here (list, show, wait) lends it another,
       and an account the host stops using comes back. Without accounts here, the host's own are used.
+      --input files are checked here as for a local agent, before anything is sent, then sent over the
+      host's SSH connection to a private staging folder there, from which the host's spawn copies
+      them into the agent's inputs; the folder is removed afterwards. --no-worktree, --parent and
+      --detach-from-parent cannot be used with --host.
 
       Exit codes: 0 started (with --wait/--follow: as `multiagent wait`), 1 failure, 2 usage error,
       77 forbidden (a token that is not the agent's, or --parent naming another agent).
@@ -184,7 +188,7 @@ struct SpawnCommand: ParsableCommand {
     hostName = try arguments.value(Self.host)
     if hostName != nil {
       let unsupported: [(Bool, String)] = [
-        (!useWorktree, "--no-worktree"), (!inputs.isEmpty, "--input"), (parentReference != nil, "--parent"),
+        (!useWorktree, "--no-worktree"), (parentReference != nil, "--parent"),
         (detaches, "--detach-from-parent"),
       ]
       if let (_, option) = unsupported.first(where: \.0) {
@@ -290,6 +294,7 @@ struct SpawnCommand: ParsableCommand {
       extraArguments: extraArguments, taskID: taskID, account: accountReference, rotate: rotates)
     request.fallback = fallbackProviders
     request.maxRunning = maxRunningLimit
+    request.inputFiles = inputs
     return try await RemoteAgentOutput.spawn(
       request, hostName: hostName, wait: waits, follow: follows, timeout: timeout, context: context)
   }
