@@ -76,4 +76,13 @@ extension AgentManager {
         + "files are there; run `multiagent \(action) \(record.name)` on \(other)",
       facts: ["agent": record.name, "machine": other, "action": action])
   }
+
+  /// Refuses to read the output log of an agent supervised on another machine when it is not here
+  /// (each machine's home keeps the logs of its agents; one home on a shared volume has them all).
+  ///
+  /// - Throws: ``AgentError/Code/otherMachine``, naming the machine where `multiagent logs` reads it.
+  public func requireLogHere(_ record: AgentRecord) throws(AgentError) {
+    guard isElsewhere(record), !FileSystem.exists(paths(record).outputLog) else { return }
+    try requireThisMachine(record, to: "logs")
+  }
 }
