@@ -187,13 +187,15 @@ extension AgentManager {
   /// The environment of a detached supervisor: this process's, without the variables that name an
   /// agent (a spawn run inside an agent must not hand that agent's identity and token to the
   /// child's supervisor, nor through it to the child's CLI), and with how it was started (so that
-  /// the queued agents it starts are supervised the same way).
+  /// the queued agents it starts are supervised the same way) and on which machine (so that it,
+  /// and the agent's own spawns, record this manager's machine).
   func supervisorEnvironment() -> [String: String] {
-    Self.supervisorEnvironment(supervision)
+    Self.supervisorEnvironment(supervision, machine: machine)
   }
 
-  static func supervisorEnvironment(_ supervision: Supervision) -> [String: String] {
+  static func supervisorEnvironment(_ supervision: Supervision, machine: String? = nil) -> [String: String] {
     var environment = ProcessEnvironment.current
+    if let machine { environment[MachineID.environmentVariable] = machine }
     let removed = [
       ProcessIdentity.spawnIDVariable, Authority.agentIDVariable, Authority.tokenVariable,
       QuestionProtocol.signalFileVariable,
