@@ -81,6 +81,8 @@ import Testing
     let seen = try b(["show", "shared", "--json"]).jsonObject()
     #expect(seen["status"] as? String == "completed")
     #expect(seen["machine"] as? String == "machine-a")
+    #expect(try b(["show", "shared"]).stdout.contains("machine-a (another machine"))
+    #expect(!(try a(["show", "shared"]).stdout.contains("machine:")))
     // The ghost is machine A's own business: A's first command finds it dead and settles it.
     #expect(try a(["show", "ghost", "--json"]).jsonObject()["status"] as? String == "crashed")
   }
