@@ -16,12 +16,13 @@ public struct ProcessInspector: Sendable {
 
   /// Whether the process `identity` describes is still running.
   ///
-  /// True only when a process with that pid exists, is not a zombie, started at
-  /// ``ProcessIdentity/startTime`` and has `MULTIAGENT_SPAWN_ID=<spawnID>` in its environment, so a
-  /// recycled pid never passes. When the environment cannot be read (another user's process), or
-  /// ``ProcessIdentity/spawnID`` is empty, the start time alone decides.
+  /// True only when it ran in this boot (see ``isFromAnotherBoot(_:)``), and a process with that pid
+  /// exists, is not a zombie, started at ``ProcessIdentity/startTime`` and has
+  /// `MULTIAGENT_SPAWN_ID=<spawnID>` in its environment, so a recycled pid never passes. When the
+  /// environment cannot be read (another user's process), or ``ProcessIdentity/spawnID`` is empty,
+  /// the start time alone decides.
   public func isAlive(_ identity: ProcessIdentity) -> Bool {
-    guard let snapshot = table.snapshot(of: identity.pid), !snapshot.isZombie,
+    guard !isFromAnotherBoot(identity), let snapshot = table.snapshot(of: identity.pid), !snapshot.isZombie,
       snapshot.startTime == identity.startTime
     else { return false }
     guard !identity.spawnID.isEmpty else { return true }
@@ -33,6 +34,19 @@ public struct ProcessInspector: Sendable {
     case .noSuchProcess: return false
     }
   }
+
+  /// Whether `identity` was recorded in another boot than the running one (the machine rebooted
+  /// since, so the process is gone whatever now has its pid). An identity without a boot id
+  /// (recorded before boots were kept), or a platform without one, counts as this boot.
+  public func isFromAnotherBoot(_ identity: ProcessIdentity) -> Bool {
+    guard !identity.bootID.isEmpty else { return false }
+    let running = table.bootID()
+    return !running.isEmpty && running != identity.bootID
+  }
+
+  /// The id of the running boot (`/proc/sys/kernel/random/boot_id` on Linux); empty when the
+  /// platform has none.
+  public func bootID() -> String { table.bootID() }
 
   /// When `pid` started, in clock ticks after boot; `nil` when there is no such process.
   public func startTime(of pid: Int32) -> UInt64? { table.snapshot(of: pid)?.startTime }
@@ -82,7 +96,7 @@ public struct ProcessInspector: Sendable {
         code: .inspectionFailed, message: "cannot read the start time of this process (pid \(pid))")
     }
     let spawnID = table.currentEnvironmentValue(ProcessIdentity.spawnIDVariable) ?? ""
-    return ProcessIdentity(pid: pid, startTime: startTime, spawnID: spawnID)
+    return ProcessIdentity(pid: pid, startTime: startTime, spawnID: spawnID, bootID: table.bootID())
   }
 
   /// Waits until the process `identity` describes is no longer alive (see ``isAlive(_:)``).

@@ -111,7 +111,7 @@ public struct ProcessLauncher: Sendable {
       _ = try? control.waitForExit(pid, blocking: true)
       throw ProcessError(code: .inspectionFailed, message: "cannot read the start time of new process \(pid)")
     }
-    return ProcessIdentity(pid: pid, startTime: startTime, spawnID: spawnID)
+    return ProcessIdentity(pid: pid, startTime: startTime, spawnID: spawnID, bootID: table.bootID())
   }
 
   /// Starts a process that outlives this one, and returns at once.

@@ -31,6 +31,14 @@
 
     func currentGroupAndSession() -> (group: Int32, session: Int32) { (getpgid(0), getsid(0)) }
 
+    func bootID() -> String { Self.runningBootID }
+
+    /// `/proc/sys/kernel/random/boot_id`, read once: a random UUID the kernel makes at each boot.
+    private static let runningBootID: String = {
+      guard case .success(let bytes) = readFile("/proc/sys/kernel/random/boot_id") else { return "" }
+      return String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
+    }()
+
     /// The numeric entries of `/proc`.
     private static func listPIDs() -> [Int32] {
       guard let directory = opendir("/proc") else { return [] }

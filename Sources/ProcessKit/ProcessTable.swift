@@ -54,4 +54,6 @@ protocol ProcessTable: Sendable {
   func currentEnvironmentValue(_ name: String) -> String?
   /// The process group and the session of the calling process.
   func currentGroupAndSession() -> (group: Int32, session: Int32)
+  /// The id of the running boot; empty when the platform has none to read.
+  func bootID() -> String
 }

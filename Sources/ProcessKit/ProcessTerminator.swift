@@ -63,11 +63,11 @@ public struct ProcessTerminator: Sendable {
   ///
   /// Safe against pid reuse: when a process with a different start time now has the leader's pid,
   /// the original group is gone (Linux never reuses a pid while a group or session of that id has
-  /// members), and nothing is signalled.
+  /// members), and nothing is signalled; nor when `identity` ran in another boot.
   public func terminate(
     _ identity: ProcessIdentity, grace: Duration, killTimeout: Duration = .seconds(5)
   ) async -> GroupTermination {
-    guard identity.pid > 1 else { return .nothingRunning }
+    guard identity.pid > 1, !inspector.isFromAnotherBoot(identity) else { return .nothingRunning }
     if let leader = inspector.snapshot(of: identity.pid), leader.startTime != identity.startTime {
       return .nothingRunning
     }

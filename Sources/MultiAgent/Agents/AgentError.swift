@@ -53,6 +53,9 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let process = Code(rawValue: "process")
     /// The provider catalog is invalid.
     public static let catalog = Code(rawValue: "invalid_catalog")
+    /// The agent is supervised on another machine that shares the store: what was asked needs its
+    /// processes or files, so it must be done there (facts `machine`, `agent`, `action`).
+    public static let otherMachine = Code(rawValue: "other_machine")
     /// The caller may not do this: an agent's token acts only on the agents it spawned, and a wrong
     /// or missing token never falls back to the user's authority (the CLI exits 77).
     public static let forbidden = Code(rawValue: "forbidden")

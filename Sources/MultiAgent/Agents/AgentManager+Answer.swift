@@ -31,6 +31,8 @@ extension AgentManager {
     _ reference: String, _ answers: Answers, provider: String?, requestID: String?
   ) throws(AgentError) -> AgentRecord {
     let record = try agent(reference)
+    // Its session resumes where its files and its account's transcript are: on its machine.
+    try requireThisMachine(record, to: "answer")
     guard record.status == .waitingForInput else {
       throw AgentError(
         .invalidState,
@@ -91,7 +93,7 @@ extension AgentManager {
         record.result = nil
         record.error = nil
         handedOver = supervisorAlive && FileSystem.exists(paths.heldQuestion)
-        if !handedOver { record.supervisor = standIn }
+        if !handedOver { record.recordSupervisor(standIn, on: machine) }
         record.cli = nil
         try RunPlan(kind: .resume, prompt: prompt, sessionID: sessionID).write(to: paths.runPlan)
       }

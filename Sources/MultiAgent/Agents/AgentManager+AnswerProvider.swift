@@ -56,7 +56,7 @@ extension AgentManager {
         updated.pendingQuestions = []
         updated.result = nil
         updated.error = nil
-        updated.supervisor = standIn
+        updated.recordSupervisor(standIn, on: machine)
         updated.cli = nil
         updated.provider = target.name
         // The account that served the earlier session is where its transcript is: rotation moves

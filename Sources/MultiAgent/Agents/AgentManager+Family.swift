@@ -64,11 +64,17 @@ extension AgentManager {
   ///
   /// - Returns: the agent and the descendants stopped with it.
   /// - Throws: ``AgentError`` (`invalid_state` when the agent and all its descendants had already
-  ///   finished; `not_found`; `forbidden`).
+  ///   finished; `other_machine` when it or a live descendant is supervised on another machine,
+  ///   before anything is stopped; `not_found`; `forbidden`).
   public func stopTree(_ reference: String, grace: Duration = .seconds(5)) async throws(AgentError)
     -> TreeStop
   {
     let record = try agent(reference)
+    let all = try storeCall { try store.list(.all) }
+    for member in [record] + FamilyCascade.descendants(of: record.id, in: all) where !member.status.isTerminal
+    {
+      try requireThisMachine(member, to: "stop")
+    }
     var targets: [AgentRecord] = []
     if !record.status.isTerminal {
       let message = authority.isUser ? "stopped by the user" : "stopped by its parent"
@@ -96,12 +102,18 @@ extension AgentManager {
   /// logs and record, as ``delete(_:keepBranch:)`` does — and the agent last.
   ///
   /// - Returns: the records deleted, the agent named last.
-  /// - Throws: ``AgentError``; what was deleted before a failure stays deleted.
+  /// - Throws: ``AgentError``; what was deleted before a failure stays deleted. `other_machine`,
+  ///   before anything is stopped or deleted, when it or a descendant is supervised on another
+  ///   machine and still unfinished, or has a worktree this machine cannot reach.
   @discardableResult
   public func deleteTree(_ reference: String, keepBranch: Bool = false) async throws(AgentError)
     -> [AgentRecord]
   {
     let record = try agent(reference)
+    let family = try storeCall { try store.list(.all) }
+    for member in [record] + FamilyCascade.descendants(of: record.id, in: family) {
+      try requireReachable(member, toDelete: record.name)
+    }
     var targets: [AgentRecord] = []
     if !record.status.isTerminal {
       let message = "stopped to be deleted"
@@ -124,6 +136,16 @@ extension AgentManager {
     try await unscoped.deleteOne(record.id, keepBranch: keepBranch)
     deleted.append(record)
     return deleted
+  }
+
+  /// Refuses to delete an agent of another machine that is unfinished (its processes run there) or
+  /// whose worktree is not here (it would be left behind there); one whose files this machine
+  /// shares (one home on a shared volume) may be deleted from here once it finished.
+  private func requireReachable(_ member: AgentRecord, toDelete named: String) throws(AgentError) {
+    guard isElsewhere(member) else { return }
+    let worktreeHere = member.worktreePath.map { !member.createdWorktree || FileSystem.exists($0) } ?? true
+    guard !member.status.isTerminal || !worktreeHere else { return }
+    try requireThisMachine(member, to: "delete")
   }
 
   /// Ends the processes of `records` concurrently (see `terminateProcesses(of:grace:)`).

@@ -21,6 +21,9 @@ extension AgentManager {
   /// it) is replaced when its CLI still runs; otherwise the agent is settled from its log (parsed
   /// from the stored offset) and signal file. An agent whose worktree vanished is crashed. Then the
   /// queued agents that fit the limits are started.
+  ///
+  /// Agents supervised on another machine that shares the store (``AgentRecord/machine``) are left
+  /// alone: their pids and paths mean something only there, and that machine's commands repair them.
   @discardableResult
   public func reconcile() -> ReconcileReport {
     var report = ReconcileReport()
@@ -48,6 +51,7 @@ extension AgentManager {
   }
 
   private func reconcile(_ record: AgentRecord, into report: inout ReconcileReport) {
+    guard !isElsewhere(record) else { return }
     let inspector = ProcessInspector()
     // A spawn in progress records the agent before it makes its worktree, and its supervisor within
     // moments after (an agent may be spawning children while other commands reconcile).
@@ -152,7 +156,7 @@ extension AgentManager {
       }
       report.settled.append(record.name)
       ChildReport(home: home, store: store, logger: logger).childSettled(record.id)
-      FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+      FamilyCascade(store: store, logger: logger).parentSettled(record.id, machine: machine)
     } catch {
       logger.warning(
         "cannot settle an agent whose supervisor died; the next command will", agent: record.id, error: error)
@@ -187,7 +191,7 @@ extension AgentManager {
     }
     report.worktreeGone.append(record.name)
     ChildReport(home: home, store: store, logger: logger).childSettled(record.id)
-    FamilyCascade(store: store, logger: logger).parentSettled(record.id)
+    FamilyCascade(store: store, logger: logger).parentSettled(record.id, machine: machine)
   }
 
   /// Parses the agent's log from its stored offset to its end into the record, for an agent
@@ -217,7 +221,7 @@ extension AgentManager {
     }
     logger.attempt("record the unrecorded supervisor", agent: record.id) {
       try store.update(id: record.id) { current in
-        if current.supervisor == record.supervisor { current.supervisor = found }
+        if current.supervisor == record.supervisor { current.recordSupervisor(found, on: machine) }
       }
     }
     return true
@@ -297,7 +301,7 @@ extension AgentManager {
         guard current.supervisor == dead, current.status == record.status else {
           throw AgentError(.invalidState, "changed")
         }
-        current.supervisor = me
+        current.recordSupervisor(me, on: machine)
       }
       return true
     } catch {

@@ -59,6 +59,8 @@ extension AgentManager {
         .invalidPrompt, "the message contains a NUL byte (at byte \(offset)); a message must be text",
         facts: ["field": "message"])
     }
+    // Its inbox, its live channel and its session are on its machine.
+    try requireThisMachine(record, to: "send")
     switch record.status {
     case .waitingForInput:
       throw AgentError(
@@ -121,7 +123,7 @@ extension AgentManager {
         updated.finishedAt = nil
         updated.exitCode = nil
         updated.exitSignal = nil
-        updated.supervisor = standIn
+        updated.recordSupervisor(standIn, on: machine)
         updated.cli = nil
         try plan.write(to: paths.runPlan)
       }

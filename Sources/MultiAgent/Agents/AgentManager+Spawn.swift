@@ -96,7 +96,10 @@ extension AgentManager {
       supervisor: plan.scheduled ? nil : pending?.identity ?? (try? ProcessInspector().currentIdentity()),
       accountPinned: plan.accountID != nil && !options.rotate, detachedFromParent: options.detachFromParent,
       fallback: plan.fallback,
-      reportsToParent: options.parentID != nil && (options.reportToParent ?? (authority.agentID != nil)))
+      reportsToParent: options.parentID != nil && (options.reportToParent ?? (authority.agentID != nil)),
+      // Its worktree and files are made here, and here it is supervised (queued, until a controller
+      // admits it: that one's machine then).
+      machine: machine)
     let token = AgentToken.generate()
     do {
       return (try store.create(record, tokenHash: AgentToken.hash(token), requireLiveParent: true), token)

@@ -39,7 +39,9 @@ extension AgentManager {
   /// branch multiagent created (unless `keepBranch`), its logs and its record.
   func deleteOne(_ reference: String, keepBranch: Bool = false) async throws(AgentError) {
     let record = try agent(reference)
-    await terminateProcesses(of: record, grace: .seconds(5))
+    // Another machine's agent is deleted here only once it finished (see deleteTree): its pids
+    // name nothing here.
+    if !isElsewhere(record) { await terminateProcesses(of: record, grace: .seconds(5)) }
     let worktrees = Worktrees()
     if let cwd = record.cwd, let worktree = record.worktreePath, record.createdWorktree {
       let repository = (try? worktrees.repositoryRoot(containing: cwd)) ?? cwd

@@ -37,6 +37,9 @@ extension AgentManager {
   static let waitPollInterval: Duration = .milliseconds(20)
   /// How often a wait reconciles the agents it waits on (notices a dead supervisor or CLI).
   static let waitReconcileInterval: Duration = .seconds(2)
+  /// How often a wait reads the records when all it waits on are supervised on other machines
+  /// sharing the store: their supervisors cannot be watched from here, and the store is shared.
+  static let waitElsewhereInterval: Duration = .milliseconds(250)
 
   /// Waits until the agent finishes or needs input.
   ///
@@ -61,7 +64,8 @@ extension AgentManager {
   /// Every reference is resolved before waiting; the same agent named twice is waited on once.
   /// Records are read every 20 ms, and at once when the supervisor of the first agent still waited
   /// on exits (it does right after settling the agent); the agents still waited on are reconciled
-  /// every 2 s. An agent waiting for input that is answered meanwhile is waited on again.
+  /// every 2 s. An agent waiting for input that is answered meanwhile is waited on again. Agents
+  /// supervised on other machines are waited on by reading the store (every 250 ms when all are).
   ///
   /// - Returns: what was seen; ``WaitOutcome/timedOut`` tells a timeout (or a cancelled task) apart.
   /// - Throws: ``AgentError/Code/notFound`` for a reference that names no agent (before waiting) or
@@ -107,8 +111,11 @@ extension AgentManager {
         for record in pending { reconcile(agentID: record.id) }
         lastReconcile = clock.now
       }
-      let pause = timeout.map { min(Self.waitPollInterval, $0 - elapsed) } ?? Self.waitPollInterval
-      if let supervisor = pending.first?.supervisor, supervisor.pid > 0 {
+      let local = pending.filter { !isElsewhere($0) }
+      let interval = local.isEmpty ? Self.waitElsewhereInterval : Self.waitPollInterval
+      let pause = timeout.map { min(interval, $0 - elapsed) } ?? interval
+      // Only a supervisor of this machine can be watched (another machine's pid names nothing here).
+      if let supervisor = local.first?.supervisor, supervisor.pid > 0 {
         if watched?.identity != supervisor { watched = (supervisor, ExitWatcher(pid: supervisor.pid)) }
       } else {
         watched = nil

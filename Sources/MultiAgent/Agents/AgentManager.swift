@@ -21,6 +21,9 @@ public final class AgentManager: Sendable {
   public let supervision: Supervision
   /// Where failures the manager recovers from are reported.
   public let logger: any AgentLogger
+  /// The machine this manager runs on (see ``MachineID``): the agents it starts are recorded as
+  /// this machine's, and those of other machines sharing the store are only read.
+  public let machine: String
 
   /// Opens the manager for `home`, creating the home (0700) if needed.
   ///
@@ -31,15 +34,17 @@ public final class AgentManager: Sendable {
   ///   - supervision: how agents are supervised.
   ///   - authority: whose authority it acts with: an agent's sees and acts on its children only.
   ///   - logger: where failures it recovers from are reported (nowhere by default).
+  ///   - machine: the machine it runs on; `nil` for ``MachineID/current(environment:)``.
   /// - Throws: ``AgentError`` when the home, the catalog or the store cannot be opened.
   public init(
     home: StateHome, registry: ProviderRegistry? = nil, supervision: Supervision,
-    authority: Authority = .user, logger: any AgentLogger = SilentLogger()
+    authority: Authority = .user, logger: any AgentLogger = SilentLogger(), machine: String? = nil
   ) throws(AgentError) {
     self.home = home
     self.authority = authority
     self.supervision = supervision
     self.logger = logger
+    self.machine = machine ?? MachineID.current()
     do { try home.create() } catch { throw AgentError(.invalidPath, "\(error)", underlying: error) }
     if let registry { self.registry = registry } else { self.registry = try Self.catalog(of: home) }
     do { store = try AgentStore(home: home) } catch {
@@ -51,12 +56,13 @@ public final class AgentManager: Sendable {
   /// authority.
   init(
     home: StateHome, registry: ProviderRegistry?, supervision: Supervision, logger: any AgentLogger,
-    sharing store: AgentStore
+    sharing store: AgentStore, machine: String
   ) throws(AgentError) {
     self.home = home
     self.store = store
     self.supervision = supervision
     self.logger = logger
+    self.machine = machine
     authority = .user
     if let registry { self.registry = registry } else { self.registry = try Self.catalog(of: home) }
   }
@@ -74,6 +80,7 @@ public final class AgentManager: Sendable {
     store = other.store
     supervision = other.supervision
     logger = other.logger
+    machine = other.machine
     self.authority = authority
   }
 

@@ -72,8 +72,9 @@ struct FamilyCascade {
 
   /// After agent `agentID` settled: when it is terminal, stops its live children — all of them when
   /// it was stopped, otherwise those not detached from it — with their descendants, and ends their
-  /// processes (SIGTERM, SIGKILL after `grace`). Blocks; used by supervisors and reconcile.
-  func parentSettled(_ agentID: String, grace: Duration = .seconds(5)) {
+  /// processes (SIGTERM, SIGKILL after `grace`): those of `machine` only, the others' pids naming
+  /// nothing here. Blocks; used by supervisors and reconcile.
+  func parentSettled(_ agentID: String, machine: String, grace: Duration = .seconds(5)) {
     guard let record = try? store.agent(id: agentID), record.status.isTerminal,
       let children = try? store.count(AgentStore.Filter(parentID: agentID, includeDismissed: true)),
       children > 0
@@ -83,12 +84,12 @@ struct FamilyCascade {
       ? "stopped with its parent \(record.name)"
       : "stopped: its parent \(record.name) is \(record.status.rawValue)"
     let marked = stopDescendants(of: agentID, onlyAttached: record.status != .stopped, message: message)
-    Self.terminateBlocking(marked, grace: grace)
+    Self.terminateBlocking(marked.filter { !$0.isSupervised(elsewhereThan: machine) }, grace: grace)
   }
 
   /// Ends the CLI process groups (and sessions) of `records` together: SIGTERM, up to `grace` for
   /// all to exit, then SIGKILL (up to 5 s more). Blocks the calling thread. A recorded leader whose
-  /// pid now names another process (different start time) is left alone.
+  /// pid now names another process (different start time, or another boot) is left alone.
   ///
   /// - Parameter adopted: a subreaper (a supervisor after its CLI exited) and the agent it ran: its
   ///   children that carry the agent's id in their environment end too, with their groups and
@@ -101,7 +102,7 @@ struct FamilyCascade {
     let inspector = ProcessInspector()
     let groups = Set(
       records.compactMap(\.cli).filter { identity in
-        guard identity.pid > 1 else { return false }
+        guard identity.pid > 1, !inspector.isFromAnotherBoot(identity) else { return false }
         if let leader = inspector.snapshot(of: identity.pid), leader.startTime != identity.startTime {
           return false
         }

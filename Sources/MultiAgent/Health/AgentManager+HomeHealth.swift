@@ -29,11 +29,13 @@ extension AgentManager {
     return findings
   }
 
-  /// Agents that read as supervised but whose supervisor is gone.
+  /// Agents that read as supervised but whose supervisor is gone (this machine's: another machine's
+  /// processes cannot be seen from here).
   func agentFindings(_ records: [AgentRecord]) -> [HealthFinding] {
     let inspector = ProcessInspector()
     var findings: [HealthFinding] = []
-    for record in records where [.starting, .running, .waitingForAccount].contains(record.status) {
+    for record in records
+    where [.starting, .running, .waitingForAccount].contains(record.status) && !isElsewhere(record) {
       guard let supervisor = record.supervisor, !inspector.isAlive(supervisor) else { continue }
       findings.append(
         HealthFinding(
@@ -59,7 +61,7 @@ extension AgentManager {
             "`git worktree remove --force \(path)` in its repository (or delete it and `git worktree prune`)")
       )
     }
-    for record in records where !record.status.isTerminal {
+    for record in records where !record.status.isTerminal && !isElsewhere(record) {
       guard let path = record.worktreePath, !FileManager.default.fileExists(atPath: path) else { continue }
       findings.append(
         HealthFinding(

@@ -30,7 +30,7 @@ extension AgentRecord {
     case exitSignal = "exit_signal"
     case parseOffset = "parse_offset"
     case pendingQuestions = "pending_questions"
-    case result, error
+    case result, error, machine
     case createdAt = "created_at"
     case updatedAt = "updated_at"
     case startedAt = "started_at"
@@ -78,7 +78,8 @@ extension AgentRecord {
       accountPinned: try c.decodeIfPresent(Bool.self, forKey: .accountPinned) ?? false,
       detachedFromParent: try c.decodeIfPresent(Bool.self, forKey: .detachedFromParent) ?? false,
       fallback: try c.decodeIfPresent([String].self, forKey: .fallback) ?? [],
-      reportsToParent: try c.decodeIfPresent(Bool.self, forKey: .reportsToParent) ?? false
+      reportsToParent: try c.decodeIfPresent(Bool.self, forKey: .reportsToParent) ?? false,
+      machine: try c.decodeIfPresent(String.self, forKey: .machine)
     )
   }
 
@@ -113,6 +114,7 @@ extension AgentRecord {
     try c.encode(pendingQuestions, forKey: .pendingQuestions)
     try c.encode(result, forKey: .result)
     try c.encode(error, forKey: .error)
+    try c.encode(machine, forKey: .machine)
     try c.encodeTime(createdAt.timeIntervalSince1970, forKey: .createdAt)
     try c.encodeTime(updatedAt.timeIntervalSince1970, forKey: .updatedAt)
     try c.encodeTime(startedAt?.timeIntervalSince1970, forKey: .startedAt)

@@ -43,6 +43,8 @@ extension AgentRecord {
     output.time(finishedAt?.timeIntervalSince1970)
     output.key("id")
     output.string(id)
+    output.key("machine")
+    output.string(machine)
     output.key("model")
     output.string(model)
     output.key("name")

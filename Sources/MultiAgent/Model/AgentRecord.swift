@@ -85,6 +85,11 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
   /// Whether it reports to its parent when it settles (a message into the parent's session; on by
   /// default for children spawned from inside an agent, off with `spawn --no-report`).
   public var reportsToParent: Bool
+  /// The machine whose processes and files run it (see ``MachineID``): set wherever a supervisor is
+  /// recorded. Its ``supervisor`` and ``cli`` are processes of that machine, and only a manager on
+  /// it checks, repairs, stops or resumes them; elsewhere the agent is only read. `nil` (an agent
+  /// recorded before machines were kept, or never supervised yet) means the machine reading it.
+  public var machine: String?
 
   /// Creates a record; everything not given is empty.
   public init(
@@ -97,8 +102,9 @@ public struct AgentRecord: Sendable, Hashable, Codable, Identifiable {
     pendingQuestions: [PendingQuestion] = [], result: String? = nil, error: String? = nil,
     createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
     dismissedAt: Date? = nil, accountPinned: Bool = false, detachedFromParent: Bool = false,
-    fallback: [String] = [], reportsToParent: Bool = false
+    fallback: [String] = [], reportsToParent: Bool = false, machine: String? = nil
   ) {
+    self.machine = machine
     self.fallback = fallback
     self.reportsToParent = reportsToParent
     self.accountPinned = accountPinned

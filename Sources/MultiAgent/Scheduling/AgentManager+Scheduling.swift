@@ -31,7 +31,7 @@ extension AgentManager {
     let home = home
     let admitted: [AgentRecord]
     do {
-      admitted = try store.admitQueued(message: "a slot is free") { holding, queue in
+      admitted = try store.admitQueued(message: "a slot is free", machine: machine) { holding, queue in
         var holding = holding
         var chosen: [String] = []
         for candidate in queue

@@ -63,6 +63,8 @@ extension AgentRows {
     output.time(json.time(.finishedAt))
     output.key("id")
     json.text(.id, orEmpty: true, to: &output)
+    output.key("machine")
+    json.text(.machine, to: &output)
     output.key("model")
     json.text(.model, to: &output)
     output.key("name")

@@ -16,7 +16,7 @@ enum AgentColumn: Int32, CaseIterable {
   case supervisorPID, supervisorStartTime, supervisorSpawnID, cliPID, cliStartTime, cliSpawnID
   case exitCode, exitSignal, parseOffset, pendingQuestions, result, error
   case createdAt, updatedAt, startedAt, finishedAt, dismissedAt, accountPinned, detachedFromParent
-  case fallback, reportsToParent
+  case fallback, reportsToParent, machine, supervisorBootID, cliBootID
 
   /// The SQL column name.
   var name: String {
@@ -59,6 +59,9 @@ enum AgentColumn: Int32, CaseIterable {
     case .detachedFromParent: "detached_from_parent"
     case .fallback: "fallback"
     case .reportsToParent: "reports_to_parent"
+    case .machine: "machine"
+    case .supervisorBootID: "supervisor_boot_id"
+    case .cliBootID: "cli_boot_id"
     }
   }
 }
@@ -116,9 +119,13 @@ enum AgentRows {
     statement.bind(record.supervisor?.pid, at: at(.supervisorPID))
     statement.bind(record.supervisor.map { Int64(bitPattern: $0.startTime) }, at: at(.supervisorStartTime))
     statement.bind(record.supervisor?.spawnID, at: at(.supervisorSpawnID))
+    statement.bind(
+      record.supervisor.flatMap { $0.bootID.isEmpty ? nil : $0.bootID }, at: at(.supervisorBootID))
     statement.bind(record.cli?.pid, at: at(.cliPID))
     statement.bind(record.cli.map { Int64(bitPattern: $0.startTime) }, at: at(.cliStartTime))
     statement.bind(record.cli?.spawnID, at: at(.cliSpawnID))
+    statement.bind(record.cli.flatMap { $0.bootID.isEmpty ? nil : $0.bootID }, at: at(.cliBootID))
+    statement.bind(record.machine, at: at(.machine))
     statement.bind(record.exitCode, at: at(.exitCode))
     statement.bind(record.exitSignal, at: at(.exitSignal))
     statement.bind(record.parseOffset, at: at(.parseOffset))
@@ -146,11 +153,13 @@ enum AgentRows {
     let extraArguments = try self.extraArguments(row, path: path)
     let fallback = try strings(row, .fallback, path: path)
     let pendingQuestions = try self.pendingQuestions(row, path: path)
-    func process(_ pid: AgentColumn, _ start: AgentColumn, _ spawn: AgentColumn) -> ProcessIdentity? {
+    func process(_ pid: AgentColumn, _ start: AgentColumn, _ spawn: AgentColumn, _ boot: AgentColumn)
+      -> ProcessIdentity?
+    {
       guard let value = integer(pid) else { return nil }
       return .init(
         pid: Int32(truncatingIfNeeded: value), startTime: UInt64(bitPattern: integer(start) ?? 0),
-        spawnID: text(spawn) ?? "")
+        spawnID: text(spawn) ?? "", bootID: text(boot) ?? "")
     }
     let createdAt = time(.createdAt) ?? Date(timeIntervalSince1970: 0)
     return AgentRecord(
@@ -160,8 +169,8 @@ enum AgentRows {
       worktreePath: text(.worktreePath), branch: text(.branch), baseRef: text(.baseRef),
       createdWorktree: row.bool(AgentColumn.createdWorktree.rawValue),
       createdBranch: row.bool(AgentColumn.createdBranch.rawValue), extraArguments: extraArguments,
-      supervisor: process(.supervisorPID, .supervisorStartTime, .supervisorSpawnID),
-      cli: process(.cliPID, .cliStartTime, .cliSpawnID),
+      supervisor: process(.supervisorPID, .supervisorStartTime, .supervisorSpawnID, .supervisorBootID),
+      cli: process(.cliPID, .cliStartTime, .cliSpawnID, .cliBootID),
       exitCode: integer(.exitCode).map { Int32(truncatingIfNeeded: $0) },
       exitSignal: integer(.exitSignal).map { Int32(truncatingIfNeeded: $0) },
       parseOffset: integer(.parseOffset) ?? 0, pendingQuestions: pendingQuestions, result: text(.result),
@@ -169,7 +178,7 @@ enum AgentRows {
       startedAt: time(.startedAt), finishedAt: time(.finishedAt), dismissedAt: time(.dismissedAt),
       accountPinned: row.bool(AgentColumn.accountPinned.rawValue),
       detachedFromParent: row.bool(AgentColumn.detachedFromParent.rawValue), fallback: fallback,
-      reportsToParent: row.bool(AgentColumn.reportsToParent.rawValue))
+      reportsToParent: row.bool(AgentColumn.reportsToParent.rawValue), machine: text(.machine))
   }
 
   /// The row's status; an unknown one is an error.

@@ -66,4 +66,10 @@ extension AgentStore {
     );
     CREATE INDEX events_by_agent ON events(agent_id, id);
     """
+
+  /// SQLite's step 6 on PostgreSQL: the supervising machine and the boots of the processes.
+  static let postgresVersion6 = """
+    ALTER TABLE agents ADD COLUMN machine TEXT, ADD COLUMN supervisor_boot_id TEXT,
+      ADD COLUMN cli_boot_id TEXT;
+    """
 }

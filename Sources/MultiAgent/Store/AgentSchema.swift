@@ -12,8 +12,11 @@ extension AgentStore {
       StoreMigration(version: 3, legacyVersion: 3, sql: version3),
       StoreMigration(version: 4, sql: version4),
       StoreMigration(version: 5, sql: version5),
+      StoreMigration(version: 6, sql: version6),
     ],
-    postgresMigrations: [StoreMigration(version: 5, sql: postgresVersion5)])
+    postgresMigrations: [
+      StoreMigration(version: 5, sql: postgresVersion5), StoreMigration(version: 6, sql: postgresVersion6),
+    ])
 
   /// Agents and their status-change (and other) events.
   ///
@@ -102,5 +105,15 @@ extension AgentStore {
   /// turns it off).
   private static let version5 = """
     ALTER TABLE agents ADD COLUMN reports_to_parent INTEGER NOT NULL DEFAULT 0;
+    """
+
+  /// Several controllers on one store: the machine that supervises each agent (NULL for rows written
+  /// before: the machine reading them), and the boot its supervisor and CLI ran in (NULL: unknown,
+  /// looked for in the running boot), so a pid is judged only on its own machine and a reboot is
+  /// seen as the end of the processes.
+  private static let version6 = """
+    ALTER TABLE agents ADD COLUMN machine TEXT;
+    ALTER TABLE agents ADD COLUMN supervisor_boot_id TEXT;
+    ALTER TABLE agents ADD COLUMN cli_boot_id TEXT;
     """
 }

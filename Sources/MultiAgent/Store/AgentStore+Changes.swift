@@ -142,11 +142,14 @@ extension AgentStore {
   /// `starting` (compare-and-set: an agent another process admitted or stopped meanwhile is not
   /// queued any more, so it is never admitted twice).
   ///
-  /// - Parameter choose: given the agents holding a slot and the queue, the ids to admit; it runs
-  ///   while the database is locked for writing, so it must be quick and must not call the store.
+  /// - Parameters:
+  ///   - machine: the machine of the controller admitting them, which then supervises them (any
+  ///     controller sharing the store may start a queued agent whose files it can reach).
+  ///   - choose: given the agents holding a slot and the queue, the ids to admit; it runs while the
+  ///     database is locked for writing, so it must be quick and must not call the store.
   /// - Returns: the records admitted, now `starting`, in the order chosen.
   func admitQueued(
-    message: String, _ choose: (_ holding: [AgentRecord], _ queue: [AgentRecord]) -> [String]
+    message: String, machine: String, _ choose: (_ holding: [AgentRecord], _ queue: [AgentRecord]) -> [String]
   ) throws(StoreError) -> [AgentRecord] {
     try database.write { (connection) throws(StoreError) -> [AgentRecord] in
       var holding: [AgentRecord] = []
@@ -169,6 +172,7 @@ extension AgentStore {
         guard let current = byID[id], !admitted.contains(where: { $0.id == id }) else { continue }
         var record = current
         record.status = StatusChange.admit.to
+        record.machine = machine
         admitted.append(
           try Self.save(record, replacing: current, message: message, data: nil, connection).record)
       }

@@ -163,6 +163,8 @@ struct CLIRun {
     if let token = AgentToken.read(from: paths.token) { environment[Authority.tokenVariable] = token }
     // A shared store reaches the agent (whose spawns use it) as the home does: in its environment.
     if case .postgres(let url) = home.store { environment[StateHome.storeEnvironmentVariable] = url }
+    // So is the machine: the agents it spawns are supervised on this one.
+    if let machine = record.machine { environment[MachineID.environmentVariable] = machine }
     environment.merge(credentials?.environment ?? [:]) { _, new in new }
     let request = CommandRequest(
       prompt: plan.prompt, workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory,

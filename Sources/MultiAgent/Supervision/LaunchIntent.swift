@@ -28,7 +28,8 @@ enum LaunchIntent {
     for leader in leaders.sorted(by: { $0.startTime < $1.startTime }) {
       guard case .entries(let entries) = inspector.environment(of: leader.pid), entries.contains(marker)
       else { continue }
-      return ProcessIdentity(pid: leader.pid, startTime: leader.startTime, spawnID: spawnID)
+      return ProcessIdentity(
+        pid: leader.pid, startTime: leader.startTime, spawnID: spawnID, bootID: inspector.bootID())
     }
     return nil
   }

@@ -33,6 +33,8 @@ public struct Supervisor: Sendable {
   /// `nil` leaves them to the next command's reconcile.
   let supervision: Supervision?
   let logger: any AgentLogger
+  /// The machine it runs on, recorded as its agent's (``AgentRecord/machine``).
+  let machine: String
 
   /// A supervisor for agent `agentID`.
   ///
@@ -42,10 +44,12 @@ public struct Supervisor: Sendable {
   ///   - supervision: how to supervise the queued agents it starts; `nil` to leave them to the
   ///     next ``AgentManager/reconcile()``.
   ///   - logger: where failures it recovers from are reported.
+  ///   - machine: the machine it runs on; `nil` for ``MachineID/current(environment:)``.
   public init(
     home: StateHome, agentID: String, adopt: Bool = false, registry: ProviderRegistry? = nil,
-    supervision: Supervision? = nil, logger: any AgentLogger = SilentLogger()
+    supervision: Supervision? = nil, logger: any AgentLogger = SilentLogger(), machine: String? = nil
   ) {
+    self.machine = machine ?? MachineID.current()
     self.home = home
     self.agentID = agentID
     self.adopt = adopt
@@ -81,7 +85,7 @@ public struct Supervisor: Sendable {
     defer {
       settled()
       ChildReport(home: home, store: store, logger: logger).childSettled(agentID)
-      FamilyCascade(store: store, logger: logger).parentSettled(agentID)
+      FamilyCascade(store: store, logger: logger).parentSettled(agentID, machine: machine)
       startQueued(store: store)
     }
     let registry: ProviderRegistry
@@ -95,8 +99,13 @@ public struct Supervisor: Sendable {
     }
     Failpoint.supervisorRecording.hit()
     // A supervisor started ahead by the spawn (or in-process) is already recorded: no write then.
-    if let me = try? ProcessInspector().currentIdentity(), try store.agent(id: agentID)?.supervisor != me {
-      try store.update(id: agentID) { $0.supervisor = me }
+    if let me = try? ProcessInspector().currentIdentity(),
+      let record = try store.agent(id: agentID), record.supervisor != me || record.machine != machine
+    {
+      try store.update(id: agentID) { [machine] in
+        $0.supervisor = me
+        $0.machine = machine
+      }
     }
     var loop = SupervisionLoop(
       home: home, agentID: agentID, store: store, provider: provider, registry: registry, logger: logger,
@@ -110,7 +119,8 @@ public struct Supervisor: Sendable {
     guard let supervision else { return }
     do {
       try AgentManager(
-        home: home, registry: registry, supervision: supervision, logger: logger, sharing: store
+        home: home, registry: registry, supervision: supervision, logger: logger, sharing: store,
+        machine: machine
       ).startQueued()
     } catch {
       logger.warning("cannot start queued agents; the next command will", agent: agentID, error: error)
@@ -138,9 +148,12 @@ extension AgentManager {
         throw AgentError(.process, "cannot identify this process: \(error.message)", underlying: error)
       }
       let (store, logger) = (self.store, self.logger)
-      _ = try storeCall { try store.update(id: id) { $0.supervisor = identity } }
+      _ = try storeCall {
+        try store.update(id: id) { [machine] in $0.recordSupervisor(identity, on: machine) }
+      }
       let supervisor = Supervisor(
-        home: home, agentID: id, adopt: adopt, registry: registry, supervision: supervision, logger: logger)
+        home: home, agentID: id, adopt: adopt, registry: registry, supervision: supervision, logger: logger,
+        machine: machine)
       // The loop blocks (it waits on the CLI and the log): it gets a thread of its own.
       Thread.detachNewThread {
         do { try supervisor.run(store: store) } catch {
@@ -162,7 +175,7 @@ extension AgentManager {
         configuration.spawnID = try? LaunchIntent.record(at: paths.supervisorIntent)
         let identity = try ProcessLauncher().launchDetached(configuration)
         Failpoint.supervisorStarted.hit()
-        try store.update(id: id) { $0.supervisor = identity }
+        try store.update(id: id) { [machine] in $0.recordSupervisor(identity, on: machine) }
       } catch let error as ProcessError {
         throw AgentError(.process, "cannot start the supervisor: \(error.message)", underlying: error)
       } catch {
@@ -174,13 +187,15 @@ extension AgentManager {
   /// The environment of a detached supervisor: this process's, without the variables that name an
   /// agent (a spawn run inside an agent must not hand that agent's identity and token to the
   /// child's supervisor, nor through it to the child's CLI), and with how it was started (so that
-  /// the queued agents it starts are supervised the same way).
+  /// the queued agents it starts are supervised the same way) and on which machine (so that it,
+  /// and the agent's own spawns, record this manager's machine).
   func supervisorEnvironment() -> [String: String] {
-    Self.supervisorEnvironment(supervision)
+    Self.supervisorEnvironment(supervision, machine: machine)
   }
 
-  static func supervisorEnvironment(_ supervision: Supervision) -> [String: String] {
+  static func supervisorEnvironment(_ supervision: Supervision, machine: String? = nil) -> [String: String] {
     var environment = ProcessEnvironment.current
+    if let machine { environment[MachineID.environmentVariable] = machine }
     let removed = [
       ProcessIdentity.spawnIDVariable, Authority.agentIDVariable, Authority.tokenVariable,
       QuestionProtocol.signalFileVariable,

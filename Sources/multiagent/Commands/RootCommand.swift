@@ -6,7 +6,9 @@ struct RootCommand: ParsableCommand {
     discussion: """
       State lives in the state home: --home DIR, else $MULTIAGENT_HOME, else ~/.multiagent.
       Agents, events and accounts may live in a shared PostgreSQL store instead of the home's
-      state.db: --store postgres://…, else $MULTIAGENT_STORE.
+      state.db: --store postgres://…, else $MULTIAGENT_STORE. Controllers sharing a store stop,
+      answer and repair only the agents of their own machine ($MULTIAGENT_MACHINE_ID, else
+      /etc/machine-id).
 
       Exit codes: 0 success, 1 failure, 2 usage error, 3 waiting for input, 77 forbidden,
       124 timed out.

@@ -42,6 +42,11 @@ extension AgentError {
       return "shorten the prompt, or pass the long material with --input FILE (the agent gets its path)"
     case (.promptTooLong, "answer"):
       return "shorten the answer, or put the long part in a file and answer with its path"
+    case (.otherMachine, _):
+      return facts["machine"].map { machine in
+        "each controller sharing the store acts on the agents it supervises: run the command on \(machine) "
+          + "(\(MachineID.environmentVariable), else /etc/machine-id, names a machine)"
+      }
     case (.invalidAnswer, "missingAnswers"):
       return "answer every question (--answer ID=TEXT), or give one free-text answer"
     default: return nil

@@ -41,6 +41,7 @@ struct LogsCommand: ParsableCommand {
     }
     let manager = try context.agentManager()
     let record = try manager.agent(reference)
+    try manager.requireLogHere(record)
     _ = try await AgentOutput.followLog(
       of: record, manager: manager, raw: raw, context: context, follow: follows, children: true)
     return .success

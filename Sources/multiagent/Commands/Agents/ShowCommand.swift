@@ -32,7 +32,7 @@ struct ShowCommand: ParsableCommand {
       object["runs"] = .array(Self.runs(of: record, events: events))
       AgentOutput.writeJSON(.object(object), to: context.console)
     } else {
-      context.console.write(Self.text(of: record, paths: manager.paths(record)))
+      context.console.write(Self.text(of: record, paths: manager.paths(record), machine: manager.machine))
       // Account changes (usage limits, switches) matter when reading an agent's story.
       let accountEvents = ((try? manager.store.events(agentID: record.id)) ?? []).filter {
         $0.type.rawValue.hasPrefix("account_")
@@ -79,14 +79,20 @@ struct ShowCommand: ParsableCommand {
     }
   }
 
-  /// The record as `key: value` lines (empty values left out).
-  static func text(of record: AgentRecord, paths: AgentPaths) -> String {
+  /// The record as `key: value` lines (empty values left out); `machine` is this one, the record's
+  /// shown only when it is another.
+  static func text(of record: AgentRecord, paths: AgentPaths, machine: String) -> String {
     var rows: [(String, String)] = [
       ("name", record.name), ("id", record.id), ("provider", record.provider),
       ("status", record.status.rawValue),
     ]
     func add(_ key: String, _ value: String?) {
       if let value, !value.isEmpty { rows.append((key, value)) }
+    }
+    if record.isSupervised(elsewhereThan: machine) {
+      add(
+        "machine", record.machine.map { "\($0) (another machine: its processes, log and worktree are there)" }
+      )
     }
     add("account", record.account)
     add("fallback", record.fallback.joined(separator: ", "))

@@ -120,6 +120,11 @@ enum ManPage {
     A PostgreSQL URL (\\fBpostgres://\\fR...) of a store several controllers share, when \\fB\\-\\-store\\fR
     is not given (default: the state database in the home).
     .TP
+    .B MULTIAGENT_MACHINE_ID
+    The name of this machine among controllers sharing a store (default: \\fI/etc/machine\\-id\\fR, else
+    the host name); set it per pod or container when several share one machine id. Each controller
+    checks, stops and resumes only the agents its machine supervises.
+    .TP
     .B MULTIAGENT_LOG_LEVEL
     debug, info, warning or error: recovered failures from that level up go to standard error.
     .TP
