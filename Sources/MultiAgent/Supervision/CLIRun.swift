@@ -130,14 +130,20 @@ struct CLIRun {
     let live = startLive(command, pipe: pipe)
     delivered(messages, how: "with_run")
     Failpoint.supervisorLaunched.hit()
-    let started = try store.transition(
-      id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"
-    ) { record in
-      record.cli = cli
-      record.exitCode = nil
-      record.exitSignal = nil
-      record.error = nil
-      if let pinned = command.sessionID, record.sessionID == nil { record.sessionID = pinned }
+    // Retried while the store cannot take it (the CLI runs meanwhile, its output kept on disk). A
+    // retry after the first attempt committed finds the agent running this CLI: `running` is one
+    // of the statuses it launches from, and staying put with the same values writes nothing and
+    // records no second event.
+    let (store, agentID) = (store, agentID)
+    let started = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      try store.transition(id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))") {
+        record in
+        record.cli = cli
+        record.exitCode = nil
+        record.exitSignal = nil
+        record.error = nil
+        if let pinned = command.sessionID, record.sessionID == nil { record.sessionID = pinned }
+      }
     }
     guard started.applied else {
       // Stopped between the check and the launch: do not leave the CLI running.

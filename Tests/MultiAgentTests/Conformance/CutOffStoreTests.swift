@@ -40,16 +40,17 @@ struct CutOffStoreTests {
     #expect(lines.contains { $0.contains("retrying") })
   }
 
-  /// The COMMIT of the output (with the result) and the COMMIT of the settlement both reach the
+  /// The COMMITs of the launch, of the output (with the result) and of the settlement all reach the
   /// server and lose their replies: each is retried on a new connection, finds itself applied,
-  /// and changes nothing more — one result, one offset, one `completed` event.
+  /// and changes nothing more — one `running` event, one result, one offset, one `completed` event.
   @Test func commitsWhoseRepliesWereLostAreRetriedAndApplyOnce() throws {
     let world = try CutOffWorld(gated: false)
+    world.proxy.loseCommitReply(afterSending: "started (pid")
     world.proxy.loseCommitReply(afterSending: CutOffWorld.marker)
     world.proxy.loseCommitReply(afterSending: "completed")
     let status = try world.supervise()
     #expect(status == .completed)
-    #expect(world.proxy.lostReplies == 2)
+    #expect(world.proxy.lostReplies == 3)
     #expect(world.proxy.pendingRules == 0)
     let row = try world.row()
     #expect(row.status == "completed")
