@@ -212,7 +212,9 @@ struct SupervisionLoop {
 
   private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?, from settling: AgentStatus?) throws -> Step {
     if let step = try settleHeldQuestion(ending) { return step }
-    if let mismatch = ending.sessionMismatch { return .finished(try fail(mismatch)) }
+    if let mismatch = ending.sessionMismatch {
+      return .finished(try Self.fail(store: store, id: agentID, mismatch, from: settling))
+    }
     if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID) {
       if let next = try failover.continuation(after: exhaustion, record, plan) { return .chooseAccount(next) }
       // The user's own login (no accounts) hit its limit: nothing to rotate to but the fallback.
@@ -324,9 +326,14 @@ struct SupervisionLoop {
   /// Fails agent `id` with `message` when it is starting, running or waiting for an account; the
   /// one way a supervisor gives up.
   ///
+  /// - Parameter settling: the status to fail it from, when known (a retried settlement's key).
   /// - Returns: its status after (another one when someone settled it first).
-  static func fail(store: AgentStore, id: String, _ message: String) throws -> AgentStatus {
-    try store.transition(id: id, .fail, message: message) { $0.error = message }
+  static func fail(store: AgentStore, id: String, _ message: String, from settling: AgentStatus? = nil) throws
+    -> AgentStatus
+  {
+    try store.transition(id: id, StatusChange.fail.only(from: settling), message: message) {
+      $0.error = message
+    }
     return try store.agent(id: id)?.status ?? .failed
   }
 }
