@@ -61,9 +61,9 @@ extension CLIRun {
     }
   }
 
-  /// After the CLI exited, what it printed must be stored before the run can settle: the write is
-  /// retried while the store cannot take it (``StoreRetry``), then the error is thrown and the agent
-  /// is left for reconcile, which settles it from the log on disk.
+  /// After a CLI exited, what it printed must be stored before the run can settle (or the next run
+  /// start): the write is retried while the store cannot take it (``StoreRetry``), then the error
+  /// is thrown and the agent is left for reconcile, which settles it from the log on disk.
   mutating func commitAfterExit() throws {
     try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try commit([]) }
   }

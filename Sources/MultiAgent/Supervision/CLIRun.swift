@@ -118,7 +118,8 @@ struct CLIRun {
       return .settledMeanwhile(nil)
     }
     // Lines of earlier runs are all parsed; this run gets a parser of its own.
-    try commit(poll(final: true))
+    uncommitted += try poll(final: true)
+    try commitAfterExit()
     try startRun(with: provider.makeParser(context: ParserContext()))
     // The intent comes first: should this process die between starting the CLI and recording it,
     // reconcile finds the CLI by the spawn id written here (see `LaunchIntent`).
@@ -149,7 +150,8 @@ struct CLIRun {
       // Stopped between the check and the launch: do not leave the CLI running.
       Self.signalGroup(of: cli, SIGKILL)
       let exit = try? launcher.waitForExit(cli.pid)
-      try commit(poll(final: true))
+      uncommitted += try poll(final: true)
+      try commitAfterExit()
       return .settledMeanwhile(Ending(exit: exit))
     }
     noteAccountSelected(record, plan: plan, command: command)
