@@ -1,5 +1,6 @@
 import Foundation
 import StateStore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -10,34 +11,46 @@ import Testing
 /// command on a cut link fails within its timeouts with an error that says what to do.
 @Suite(.enabled(if: PostgresLab.adminURL != nil, "needs the lab's PostgreSQL server"))
 struct CutOffStoreTests {
-  /// The link is cut while the CLI prints its result and exits: the output commit and the
-  /// settlement fail (the server hears nothing), are retried on new connections until the link
-  /// heals, then land once.
+  /// The link is cut twice. While the CLI runs and prints its result: the output commit fails (the
+  /// server hears nothing) and is retried on new connections while the CLI runs, landing once the
+  /// link heals. While the CLI exits: the settlement fails the same way and is retried until the
+  /// link heals again. Each lands once.
   @Test func aSupervisorCutOffStoresTheOutputAndSettlesOnceTheLinkHeals() throws {
     let world = try CutOffWorld(gated: true)
     let proxy = world.proxy
-    let direct = world.directURL
-    let id = world.agentID
-    // The link is cut once the CLI runs, the CLI let go, and the link healed after the supervisor
-    // tried (and failed) to reconnect twice.
-    let cutter = Thread {
-      _ = CutOffWorld.waitUntil { (try? CutOffWorld.status(of: id, at: direct)) == "running" }
+    let (direct, id) = (world.directURL, world.agentID)
+    let landedWhileRunning = Mutex(false)
+    let driver = Thread {
+      _ = CutOffWorld.waitUntil { (try? CutOffWorld.row(of: id, at: direct))?.status == "running" }
       proxy.cut()
       try? world.openGate()
+      // Healed after the supervisor tried (and failed) to reconnect twice.
       _ = CutOffWorld.waitUntil { proxy.connectionsWhileCut >= 2 }
       proxy.heal()
+      let landed = CutOffWorld.waitUntil {
+        let row = try? CutOffWorld.row(of: id, at: direct)
+        return row?.result == CutOffWorld.marker && row?.status == "running"
+      }
+      landedWhileRunning.withLock { $0 = landed }
+      proxy.cut()
+      try? world.release()
+      _ = CutOffWorld.waitUntil { proxy.connectionsWhileCut >= 4 }
+      proxy.heal()
     }
-    cutter.start()
+    driver.start()
     let status = try world.supervise()
     #expect(status == .completed)
-    #expect(proxy.connectionsWhileCut >= 2)
+    #expect(proxy.connectionsWhileCut >= 4)
+    #expect(landedWhileRunning.withLock { $0 })
     let row = try world.row()
     #expect(row.status == "completed")
     #expect(row.result == CutOffWorld.marker)
     #expect(row.offset == world.logSize)
     #expect(try world.statusChanges() == ["running", "completed"])
     let lines = world.logger.lines.withLock { $0 }
-    #expect(lines.contains { $0.contains("retrying") })
+    #expect(
+      lines.contains { $0.contains("cannot store the agent's output yet; retrying while the CLI runs") })
+    #expect(lines.contains { $0.contains("cannot write the agent's state yet; retrying every second") })
   }
 
   /// The COMMITs of the launch, of the output (with the result) and of the settlement all reach the
@@ -95,10 +108,10 @@ struct CutOffStoreTests {
 }
 
 extension CutOffWorld {
-  /// Agent `id`'s status, read directly.
-  static func status(of id: String, at url: String) throws -> String? {
-    try PostgresConnection.open(url: url).query("SELECT status FROM agents WHERE id = '\(id)'") {
-      $0.string(0)
-    }.first ?? nil
+  /// Agent `id`'s row, read directly: status, parse offset, result.
+  static func row(of id: String, at url: String) throws -> (status: String, offset: Int64, result: String?)? {
+    try PostgresConnection.open(url: url).query(
+      "SELECT status, parse_offset, result FROM agents WHERE id = '\(id)'"
+    ) { ($0.string(0) ?? "", $0.int64(1) ?? -1, $0.string(2)) }.first
   }
 }

@@ -32,7 +32,8 @@ final class CutOffWorld: Sendable {
     }
   }
 
-  /// - Parameter gated: the fake waits for ``openGate()`` before printing its result and exiting.
+  /// - Parameter gated: the fake waits for ``openGate()`` before printing its result, and for
+  ///   ``release()`` before exiting.
   init(gated: Bool) throws {
     let database = try PostgresLab.freshDatabase()
     directURL = database.url
@@ -75,19 +76,19 @@ final class CutOffWorld: Sendable {
       .run(store: store)
   }
 
-  /// Lets a gated fake go on.
+  /// Lets a gated fake print its result.
   func openGate() throws {
     try "".write(toFile: directory.path("gate"), atomically: true, encoding: .utf8)
   }
 
+  /// Lets a gated fake exit.
+  func release() throws {
+    try "".write(toFile: directory.path("gate-release"), atomically: true, encoding: .utf8)
+  }
+
   /// The agent's row, read directly: status, parse offset, result.
   func row() throws -> (status: String, offset: Int64, result: String?) {
-    let connection = try PostgresConnection.open(url: directURL)
-    let rows = try connection.query("SELECT status, parse_offset, result FROM agents WHERE id = '\(agentID)'")
-    {
-      ($0.string(0) ?? "", $0.int64(1) ?? -1, $0.string(2))
-    }
-    return try #require(rows.first)
+    try #require(try Self.row(of: agentID, at: directURL))
   }
 
   /// The agent's `status_changed` events, read directly: their target statuses in order.
@@ -115,7 +116,7 @@ final class CutOffWorld: Sendable {
   }
 
   /// A CLI that talks like `claude -p --output-format stream-json`: an init line and a text, then
-  /// (after the gate, when there is one) the result line ``marker``, and exit 0.
+  /// (after the gate, when there is one) the result line ``marker``, and (once released) exit 0.
   private static func script(gate: String?) -> String {
     var lines = [
       "#!/bin/sh",
@@ -132,6 +133,11 @@ final class CutOffWorld: Sendable {
     lines.append(
       #"echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"\#(marker)\",\"session_id\":\"$session\"}""#
     )
+    if let gate {
+      // A gated fake also waits to be released before it exits.
+      lines.append(
+        "i=0; while [ ! -e '\(gate)-release' ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done")
+    }
     lines.append("exit 0")
     return lines.joined(separator: "\n") + "\n"
   }
