@@ -86,6 +86,21 @@ import Testing
     #expect(try SupervisionLoop.settle(store: store, id: "a1", exit: .exited(1), paths: paths) == .failed)
   }
 
+  /// A launch retried after it committed finds the agent running this CLI: `running` is one of the
+  /// statuses it launches from, and the same values again write nothing (no second event).
+  @Test(arguments: TestEngine.available)
+  func aRetriedLaunchAppliesOnce(_ engine: TestEngine) throws {
+    let under = try StoreUnderTest(engine)  // kept: its end drops the database
+    let store = try under.open()
+    try store.create(AgentRecord(id: "a1", name: "one", provider: "claude", status: .starting))
+    let cli = ProcessIdentity(pid: 4242, startTime: 7, spawnID: "s1")
+    let first = try store.transition(id: "a1", .launch, message: "started") { $0.cli = cli }
+    let second = try store.transition(id: "a1", .launch, message: "started") { $0.cli = cli }
+    #expect(first.applied && first.event != nil)
+    #expect(second.applied && second.event == nil && second.record == first.record)
+    #expect(try store.events(agentID: "a1").filter { $0.type == .statusChanged }.count == 1)
+  }
+
   @Test func aKeyedChangeAppliesFromThatStatusOnly() {
     #expect(StatusChange.settle(to: .completed).only(from: .running).from == [.running])
     #expect(StatusChange.settle(to: .completed).only(from: .stopped).from.isEmpty)
