@@ -45,9 +45,11 @@ package final class StateDatabase: @unchecked Sendable {
   ///   - busyTimeout: how long to wait for the write lock on each attempt (SQLite's busy timeout;
   ///     PostgreSQL's statement timeout is this, its lock timeout half of it).
   ///   - retryLimit: how long to keep retrying a locked database after that.
+  ///   - postgresTimeouts: PostgreSQL's timeouts, when not the defaults with `busyTimeout` and
+  ///     `retryLimit` (tests of a cut-off link shorten them).
   package init(
     location: StoreLocation, schemas: [StoreSchema], busyTimeout: Duration = .seconds(15),
-    retryLimit: Duration = .seconds(60)
+    retryLimit: Duration = .seconds(60), postgresTimeouts: PostgresConnection.Timeouts? = nil
   ) throws(StoreError) {
     switch location {
     case .sqlite(let path):
@@ -55,7 +57,8 @@ package final class StateDatabase: @unchecked Sendable {
       try Self.migrate(sqlite, schemas)
       connection = sqlite
     case .postgres(let url):
-      let timeouts = PostgresConnection.Timeouts(statement: busyTimeout, retryLimit: retryLimit)
+      let timeouts =
+        postgresTimeouts ?? PostgresConnection.Timeouts(statement: busyTimeout, retryLimit: retryLimit)
       let postgres = try PostgresConnection.open(url: url, timeouts: timeouts)
       try Self.migrate(postgres, schemas)
       connection = postgres

@@ -27,6 +27,29 @@ import Testing
     #expect(Date().timeIntervalSince(started) < 10)
   }
 
+  /// A store whose link is cut (the server hears nothing, says nothing) fails the command within
+  /// its connect timeout, with the exit code of any store error, naming the store without its
+  /// password and saying what to do.
+  @Test(
+    .enabled(
+      if: !(ProcessInfo.processInfo.environment["MULTIAGENT_TEST_POSTGRES_URL"] ?? "").isEmpty,
+      "needs the lab's PostgreSQL (MULTIAGENT_TEST_POSTGRES_URL)"))
+  func aCutOffStoreFailsTheCommandWithinItsTimeouts() throws {
+    let admin = ProcessInfo.processInfo.environment["MULTIAGENT_TEST_POSTGRES_URL"] ?? ""
+    let components = try #require(URLComponents(string: admin))
+    let proxy = try PostgresLinkProxy(port: UInt16(try #require(components.port)))
+    defer { proxy.close() }
+    proxy.cut()
+    let sandbox = try CLISandbox()
+    let started = Date()
+    let result = try sandbox.run(["--store", proxy.url(for: admin), "list"])
+    #expect(result.exitCode == 1)
+    #expect(result.stderr.contains("postgres://multiagent:***@127.0.0.1:\(proxy.port)/postgres"))
+    #expect(result.stderr.contains("try again"))
+    #expect(!result.stderr.contains(try #require(components.password)))
+    #expect(Date().timeIntervalSince(started) < 60)
+  }
+
   /// The agent's record, its events and its settlement by its (detached) supervisor all go to the
   /// shared store: the supervisor gets the store from its environment, not its arguments.
   @Test(

@@ -170,16 +170,19 @@ struct AccountFailover: Sendable {
     // An agent that wrote done or questions before the limit hit has finished its turn.
     if (try? AgentSignal.read(at: paths.signalFile)) != nil { return nil }
     let until = park(accountID, after: exhaustion) ?? exhaustion.resetAt ?? Date()
-    note(
-      event: "account_exhausted",
-      "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
-        + "\(until.ISO8601Format()): \(exhaustion.message)")
     let next = plan.continuation(sessionID: record.sessionID)
     try next.write(to: paths.runPlan)
     try store.update(id: agentID) { record in
       record.error = nil
       record.result = nil
     }
+    // Last, once nothing can throw: a settlement retried after a failed write (``StoreRetry``)
+    // runs this again, and must not record the limit twice. (Parking is keyed by the account's
+    // `exhausted_until`, the plan and the update write the same values again.)
+    note(
+      event: "account_exhausted",
+      "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
+        + "\(until.ISO8601Format()): \(exhaustion.message)")
     return next
   }
 

@@ -20,14 +20,21 @@ struct CLIRun {
   let paths: AgentPaths
   let failover: AccountFailover
   let logger: any AgentLogger
-  private var follower: OutputFollower
-  private var committed: Int64
-  /// Parsed events whose write failed (a full disk, a database held busy past every retry), kept
+  /// Follows the log from the stored parse offset; made on first use (see ``poll(final:)``).
+  var follower: OutputFollower?
+  /// The parse offset as stored: the start of the next commit (see `CLIRun+Output.swift`).
+  var committed: Int64 = 0
+  /// Parsed events not yet written (their write failed, or waits for the next quiet commit), kept
   /// for the next attempt: nothing parsed is dropped while the CLI runs.
-  private var uncommitted: [AgentEvent] = []
-  private var lastWriteWarning: ContinuousClock.Instant?
+  var uncommitted: [AgentEvent] = []
+  /// A commit whose write failed, kept as it was: it is written again, with the same offsets as
+  /// its idempotency key, before anything newer (its reply may have been lost after it committed).
+  var unconfirmed: OutputBatch?
+  var lastWriteWarning: ContinuousClock.Instant?
   /// When parsed output was last committed while the CLI runs (see ``take(_:_:_:)``).
-  private var lastCommit = ContinuousClock.now
+  var lastCommit = ContinuousClock.now
+  /// No commit is tried before this after one failed (a cut-off store is not hammered every poll).
+  var nextAttempt: ContinuousClock.Instant?
   private let launcher = ProcessLauncher()
 
   /// While the CLI runs, output that changes nothing in the record (text, tool calls) is committed
@@ -88,10 +95,6 @@ struct CLIRun {
     self.failover = failover
     self.logger = logger
     self.paths = AgentPaths(home: home, id: agentID)
-    let offset = (try? store.agent(id: agentID)?.parseOffset) ?? 0
-    self.follower = OutputFollower(
-      path: paths.outputLog, offset: offset, parser: provider.makeParser(context: ParserContext()))
-    self.committed = offset
   }
 
   // MARK: Starting
@@ -115,8 +118,9 @@ struct CLIRun {
       return .settledMeanwhile(nil)
     }
     // Lines of earlier runs are all parsed; this run gets a parser of its own.
-    try commit(follower.poll(final: true))
-    follower.startRun(with: provider.makeParser(context: ParserContext()))
+    uncommitted += try poll(final: true)
+    try commitAfterExit()
+    try startRun(with: provider.makeParser(context: ParserContext()))
     // The intent comes first: should this process die between starting the CLI and recording it,
     // reconcile finds the CLI by the spawn id written here (see `LaunchIntent`).
     configuration.spawnID = try LaunchIntent.record(at: paths.launchIntent)
@@ -127,20 +131,27 @@ struct CLIRun {
     let live = startLive(command, pipe: pipe)
     delivered(messages, how: "with_run")
     Failpoint.supervisorLaunched.hit()
-    let started = try store.transition(
-      id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))"
-    ) { record in
-      record.cli = cli
-      record.exitCode = nil
-      record.exitSignal = nil
-      record.error = nil
-      if let pinned = command.sessionID, record.sessionID == nil { record.sessionID = pinned }
+    // Retried while the store cannot take it (the CLI runs meanwhile, its output kept on disk). A
+    // retry after the first attempt committed finds the agent running this CLI: `running` is one
+    // of the statuses it launches from, and staying put with the same values writes nothing and
+    // records no second event.
+    let (store, agentID) = (store, agentID)
+    let started = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      try store.transition(id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))") {
+        record in
+        record.cli = cli
+        record.exitCode = nil
+        record.exitSignal = nil
+        record.error = nil
+        if let pinned = command.sessionID, record.sessionID == nil { record.sessionID = pinned }
+      }
     }
     guard started.applied else {
       // Stopped between the check and the launch: do not leave the CLI running.
       Self.signalGroup(of: cli, SIGKILL)
       let exit = try? launcher.waitForExit(cli.pid)
-      try commit(follower.poll(final: true))
+      uncommitted += try poll(final: true)
+      try commitAfterExit()
       return .settledMeanwhile(Ending(exit: exit))
     }
     noteAccountSelected(record, plan: plan, command: command)
@@ -224,7 +235,7 @@ struct CLIRun {
       ? ExitWatcher(pid: cli.identity.pid, fileChanges: paths.outputLog) : ExitWatcher(pid: cli.identity.pid)
     let inspector = ProcessInspector()
     while true {
-      try take(follower.poll(), cli, &ending)
+      try take(poll(), cli, &ending)
       if let live = cli.live { stepLive(live, &ending) }
       if cli.isChild {
         // A wait that fails (the child is gone unseen) ends the run without an exit status.
@@ -245,7 +256,7 @@ struct CLIRun {
         timeout: cli.live != nil
           ? LiveSession.pollInterval : cli.isChild ? Supervisor.pollInterval : .milliseconds(100))
     }
-    let last = follower.poll(final: true)
+    let last = try poll(final: true)
     inspect(last, cli, into: &ending)
     uncommitted += last
     try commitAfterExit()
@@ -293,39 +304,10 @@ struct CLIRun {
     if cli.pid > 1 { kill(-cli.pid, signal) }
   }
 
-  /// Notes what the events mean for the run, then commits them — or keeps them for the next poll
-  /// when the write fails, so that a full disk does not end the supervision of a running CLI.
-  private mutating func take(_ events: [AgentEvent], _ cli: Running, _ ending: inout Ending) throws {
-    inspect(events, cli, into: &ending)
-    uncommitted += events
-    let now = ContinuousClock.now
-    guard
-      uncommitted.contains(where: Settlement.changesTheRecord) || now - lastCommit >= Self.quietCommitInterval
-    else { return }
-    do {
-      try commit([])
-      lastCommit = now
-    } catch {
-      let now = ContinuousClock.now
-      if lastWriteWarning.map({ now - $0 >= .seconds(30) }) ?? true {
-        lastWriteWarning = now
-        logger.warning(
-          "cannot store the agent's output yet; retrying while the CLI runs", agent: agentID, error: error)
-      }
-    }
-  }
-
-  /// After the CLI exited, what it printed must be stored before the run can settle: the write is
-  /// retried while the store cannot take it (``StoreRetry``), then the error is thrown and the agent
-  /// is left for reconcile, which settles it from the log on disk.
-  private mutating func commitAfterExit() throws {
-    try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try commit([]) }
-  }
-
   /// Notes a usage limit (the account is parked at once, so that other spawns avoid it) and a
   /// resumed session that came back under another id (Codex silently starts a new thread when it
   /// cannot find one: that is an error, not a quiet restart).
-  private func inspect(_ events: [AgentEvent], _ cli: Running, into ending: inout Ending) {
+  func inspect(_ events: [AgentEvent], _ cli: Running, into ending: inout Ending) {
     for event in events {
       switch event.kind {
       case .exhausted(let resetAt, let message) where ending.exhaustion == nil:
@@ -350,25 +332,6 @@ struct CLIRun {
         break
       }
     }
-  }
-
-  /// Stores what the parsed lines changed together with the offset after them, in one transaction:
-  /// a crash between polls re-parses nothing twice and skips nothing.
-  private mutating func commit(_ events: [AgentEvent]) throws {
-    uncommitted += events
-    let offset = follower.committedOffset
-    if uncommitted.isEmpty && offset == committed { return }
-    let pending = uncommitted
-    if pending.contains(where: Settlement.changesTheRecord) {
-      try store.update(id: agentID) { record in
-        Settlement.fold(pending, into: &record)
-        record.parseOffset = offset
-      }
-    } else {
-      try store.advanceParseOffset(id: agentID, to: offset)
-    }
-    committed = offset
-    uncommitted = []
   }
 
   // MARK: The exhaustion file

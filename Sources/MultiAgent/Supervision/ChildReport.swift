@@ -69,12 +69,19 @@ extension SupervisionLoop {
         agentID: agentID, type: "awaiting_children",
         message: "the turn ended while children it hears from still run; waiting for their reports")
     }
+    // Each look is retried in place while the store cannot be read: failing out of here would
+    // have the settlement retried from the start, and record the wait a second time.
     while true {
       Thread.sleep(forTimeInterval: 1)
-      guard let current = try store.agent(id: agentID), !current.status.isTerminal else {
-        return .finished(try store.agent(id: agentID)?.status ?? .stopped)
+      let (store, agentID) = (store, agentID)
+      let current = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+        try store.agent(id: agentID)
       }
-      if let next = try continuation(withMessagesAfter: ending) { return .chooseAccount(next) }
+      guard let current, !current.status.isTerminal else { return .finished(current?.status ?? .stopped) }
+      let next = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+        try continuation(withMessagesAfter: ending)
+      }
+      if let next { return .chooseAccount(next) }
       if !reportingChildrenRunning() && AgentInbox(paths: paths).isEmpty { return nil }
     }
   }

@@ -61,6 +61,14 @@ public struct StatusChange: Sendable, Hashable, CustomStringConvertible {
     StatusChange("settle", from: supervised, to: status)
   }
 
+  /// This change, applying only from `status` (when it is one of ``from``; from none otherwise):
+  /// the compare-and-set key of a change that is retried, so that a retry after the first attempt
+  /// applied (or after someone else changed the status) does not apply it again. `nil`: unchanged.
+  func only(from status: AgentStatus?) -> StatusChange {
+    guard let status else { return self }
+    return StatusChange(name, from: from.intersection([status]), to: to)
+  }
+
   /// Every named change, for the tests that hold them to the table.
   public static var all: [StatusChange] {
     [

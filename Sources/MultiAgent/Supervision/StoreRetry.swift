@@ -1,11 +1,18 @@
 import Foundation
 import StateStore
 
-/// Retrying the writes a supervisor must make after its CLI ended — storing its output, settling
-/// its status — while the database cannot take them for a while: a full disk, a failing device, a
-/// lock held past every busy retry. Giving up would leave the agent reading `running` with no
-/// process; the output is on disk and the write is retried once a second, for up to ten minutes,
-/// with a warning now and then. Other errors are thrown at once.
+/// Retrying the writes a supervisor must make — recording the CLI it started, storing its output
+/// after it ended, settling its status — while the database cannot take them for a while: a full
+/// disk, a failing device, a lock held past every busy retry, a PostgreSQL server or link that
+/// stopped answering (the next attempt reconnects). Giving up would leave the agent reading
+/// `running` with no process; the output is on disk and the write is retried once a second, for up
+/// to ten minutes, with a warning now and then. Other errors are thrown at once.
+///
+/// A lost connection may have lost only the reply: the write the caller gave up on can have
+/// committed. So every write retried here is idempotent by a natural key — the output by its parse
+/// offsets (``AgentStore/commitOutput(id:from:to:_:)``), the launch by the CLI it records (a retry
+/// finds it `running` and leaves it), a settlement by the status it moves the agent from
+/// (``SupervisionLoop``) — and a second application changes nothing.
 enum StoreRetry {
   /// How long writes are retried before the error is thrown (and the agent left to reconcile).
   static let limit: Duration = .seconds(600)
@@ -15,7 +22,7 @@ enum StoreRetry {
     guard let error = error as? StoreError ?? (error as? AgentError)?.underlying as? StoreError else {
       return false
     }
-    return [.diskFull, .io, .busy].contains(error.code)
+    return [.diskFull, .io, .busy, .unavailable].contains(error.code)
   }
 
   /// Runs `body` until it does not fail with a passing store error, or until ``limit``.

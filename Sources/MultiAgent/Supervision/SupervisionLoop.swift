@@ -84,7 +84,7 @@ struct SupervisionLoop {
       case .follow(let running, let plan):
         step = .settle(try cli.follow(running), plan)
       case .settle(let ending, let plan):
-        step = try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try settle(ending, plan) }
+        step = try settleRetrying(ending, plan)
       case .waitForAccount(let plan, let until, let reason):
         try failover.waitForAccount(until: until, reason: reason)
         step = .chooseAccount(plan)
@@ -198,9 +198,23 @@ struct SupervisionLoop {
     }
   }
 
-  private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?) throws -> Step {
+  /// Settles, retried as a whole while the store cannot take it (``StoreRetry``). The status the
+  /// first attempt finds is the compare-and-set key of every attempt: an attempt whose reply was
+  /// lost after it committed leaves the agent settled, which a retry finds and leaves alone (no
+  /// second event), and a change someone made meanwhile (an answer) is never settled over.
+  private func settleRetrying(_ ending: CLIRun.Ending, _ plan: RunPlan?) throws -> Step {
+    var settling: AgentStatus?
+    return try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      if settling == nil { settling = try store.status(id: agentID) }
+      return try settle(ending, plan, from: settling)
+    }
+  }
+
+  private func settle(_ ending: CLIRun.Ending, _ plan: RunPlan?, from settling: AgentStatus?) throws -> Step {
     if let step = try settleHeldQuestion(ending) { return step }
-    if let mismatch = ending.sessionMismatch { return .finished(try fail(mismatch)) }
+    if let mismatch = ending.sessionMismatch {
+      return .finished(try Self.fail(store: store, id: agentID, mismatch, from: settling))
+    }
     if let exhaustion = ending.exhaustion, let record = try store.agent(id: agentID) {
       if let next = try failover.continuation(after: exhaustion, record, plan) { return .chooseAccount(next) }
       // The user's own login (no accounts) hit its limit: nothing to rotate to but the fallback.
@@ -218,7 +232,8 @@ struct SupervisionLoop {
     }
     if let next = try continuation(withMessagesAfter: ending) { return .chooseAccount(next) }
     if let step = try awaitReports(after: ending) { return step }
-    return .finished(try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths))
+    return .finished(
+      try Self.settle(store: store, id: agentID, exit: ending.exit, paths: paths, from: settling))
   }
 
   /// A live run that ended while the agent waits for input (its held question let go, or the CLI
@@ -227,6 +242,7 @@ struct SupervisionLoop {
   private func settleHeldQuestion(_ ending: CLIRun.Ending) throws -> Step? {
     guard FileSystem.exists(paths.heldQuestion) || ending.releasedQuestion else { return nil }
     var next: Step?
+    var taken = false
     try store.update(id: agentID) { record in
       switch record.status {
       case .waitingForInput: next = .finished(.waitingForInput)
@@ -240,9 +256,14 @@ struct SupervisionLoop {
         next = .chooseAccount(plan)
       default: return
       }
+      Self.recordExit(ending.exit, into: &record)
+      taken = true
+    }
+    // Removed once the write is known to have committed: a retry (after a reply lost with the
+    // connection) must find them to take the same way.
+    if taken {
       unlink(paths.heldQuestion)
       unlink(paths.liveAnswer)
-      Self.recordExit(ending.exit, into: &record)
     }
     return next
   }
@@ -264,13 +285,17 @@ struct SupervisionLoop {
 
   /// Settles the agent after its CLI exited (`exit` is `nil` when nobody saw how) from the signal
   /// file and what its output said (see `Settlement`). Used by reconcile too.
-  static func settle(store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths) throws
-    -> AgentStatus
-  {
+  ///
+  /// - Parameter settling: the status the agent is settled from, when known (a retried settlement
+  ///   passes what its first attempt found); any status a supervisor owns otherwise.
+  static func settle(
+    store: AgentStore, id: String, exit: ExitStatus?, paths: AgentPaths, from settling: AgentStatus? = nil
+  ) throws -> AgentStatus {
     let signal = Result { () throws(SignalError) in try AgentSignal.read(at: paths.signalFile) }
     guard let record = try store.agent(id: id) else { return .failed }
     let decision = Settlement.settle(record, exit: exit, signal: signal)
-    let transition = try store.transition(id: id, .settle(to: decision.status), message: decision.message) {
+    let change = StatusChange.settle(to: decision.status).only(from: settling)
+    let transition = try store.transition(id: id, change, message: decision.message) {
       record in
       record.result = decision.result
       record.error = decision.error
@@ -278,7 +303,8 @@ struct SupervisionLoop {
       recordExit(exit, into: &record)
     }
     if !transition.applied {
-      // Already settled (e.g. stopped by the user): keep its status, record how the CLI ended.
+      // Already settled (e.g. stopped by the user, or by this very settlement whose reply was lost):
+      // keep its status, record how the CLI ended (a no-op when it is recorded).
       try store.update(id: id) { recordExit(exit, into: &$0) }
     }
     return try store.agent(id: id)?.status ?? decision.status
@@ -300,9 +326,14 @@ struct SupervisionLoop {
   /// Fails agent `id` with `message` when it is starting, running or waiting for an account; the
   /// one way a supervisor gives up.
   ///
+  /// - Parameter settling: the status to fail it from, when known (a retried settlement's key).
   /// - Returns: its status after (another one when someone settled it first).
-  static func fail(store: AgentStore, id: String, _ message: String) throws -> AgentStatus {
-    try store.transition(id: id, .fail, message: message) { $0.error = message }
+  static func fail(store: AgentStore, id: String, _ message: String, from settling: AgentStatus? = nil) throws
+    -> AgentStatus
+  {
+    try store.transition(id: id, StatusChange.fail.only(from: settling), message: message) {
+      $0.error = message
+    }
     return try store.agent(id: id)?.status ?? .failed
   }
 }
