@@ -184,8 +184,11 @@ extension FaultPlan {
           FaultAction(at: spawnAt, agent: agent.name, kind: .command("spawn", killAfter: killAfter)))
       }
     }
+    // A wait on an agent held at its gate is still waiting when it is killed: at least one command
+    // is always killed mid-flight, however quickly the others finish.
+    let heldAtGate = agents.filter { $0.gated && $0.role == .supervisorKill }
     for _ in 0..<2 {
-      let target = agents.randomElement(using: &random)?.name
+      let target = (heldAtGate.randomElement(using: &random) ?? agents.randomElement(using: &random))?.name
       actions.append(
         FaultAction(at: time(0...2.5), agent: target, kind: .command("wait", killAfter: killDelay())))
       actions.append(FaultAction(at: time(0.3...3), agent: nil, kind: .databaseBusy(seconds: time(1...3))))

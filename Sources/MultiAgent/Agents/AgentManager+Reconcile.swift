@@ -39,6 +39,7 @@ extension AgentManager {
         + heldQuestionAgents()
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
+    finishOutputOfSettledAgents()
     // Slots freed while nobody was watching (or by a supervisor that died) go to the queue.
     report.started = startQueued()
     return report
@@ -203,9 +204,10 @@ extension AgentManager {
     )
     let events = follower.poll(final: true)
     let offset = follower.committedOffset
-    try store.update(id: record.id) { current in
+    // Keyed by the offsets: a supervisor (or another command) that parsed the same bytes first
+    // wins, and they are never folded in twice.
+    _ = try store.commitOutput(id: record.id, from: record.parseOffset, to: offset) { current in
       Settlement.fold(events, into: &current)
-      current.parseOffset = offset
       current.supervisor = nil
       if let keepingError { current.error = keepingError }
     }

@@ -1,0 +1,30 @@
+import StateStore
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+extension AgentStore {
+  /// The ids and parse offsets of the agents in a terminal status (completed, failed, stopped,
+  /// crashed) whose record changed at or after `since`, dismissed ones included: a narrow read, as
+  /// every command's reconcile makes it.
+  func settledParseOffsets(since: Date) throws(StoreError) -> [(id: String, parseOffset: Int64)] {
+    let terminal = AgentStatus.allCases.filter(\.isTerminal).map(\.rawValue).sorted()
+    let sql =
+      "SELECT id, parse_offset FROM agents WHERE updated_at >= ? AND status IN ("
+      + terminal.map { _ in "?" }.joined(separator: ", ") + ")"
+    return try database.read { (connection) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
+      try connection.with(sql) { (statement) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
+        statement.bind(since.timeIntervalSince1970, at: 0)
+        for (index, status) in terminal.enumerated() { statement.bind(status, at: Int32(index + 1)) }
+        var rows: [(id: String, parseOffset: Int64)] = []
+        while try statement.step() {
+          if let id = statement.string(0) { rows.append((id, statement.int64(1) ?? 0)) }
+        }
+        return rows
+      }
+    }
+  }
+}
