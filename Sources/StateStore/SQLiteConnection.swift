@@ -96,6 +96,9 @@ package final class SQLiteConnection: StoreConnection {
         context: "cannot keep the database's log between processes")
     }
     try execute("PRAGMA wal_autocheckpoint=\(Self.checkpointPages)")
+    // A log that grew while readers held off checkpoints is cut back to this size when it is next
+    // reset, instead of staying at its largest for good (it is no longer deleted at the last close).
+    try execute("PRAGMA journal_size_limit=\(Self.logSizeLimit)")
     try execute("PRAGMA foreign_keys=ON")
     // Deleted rows are overwritten, not left in free space: a removed account's secret must not stay
     // in the file. Many system SQLite builds default to this (SQLITE_SECURE_DELETE); not all do.
@@ -118,6 +121,10 @@ package final class SQLiteConnection: StoreConnection {
   /// The log's size, in pages, at which a commit copies it into the database (SQLite's default is
   /// 1,000): about 1 MB to re-read when a process opens the database after every other one closed.
   static let checkpointPages = 256
+
+  /// The size, in bytes, the kept log is cut back to after a checkpoint (SQLite's
+  /// `journal_size_limit`): 4 MiB.
+  static let logSizeLimit = 4 << 20
 
   /// Copies the whole log into the database and truncates it to nothing, waiting (within the busy
   /// limit) for readers to finish. Used after rows holding secrets were deleted or replaced: the

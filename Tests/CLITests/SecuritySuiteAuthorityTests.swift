@@ -67,6 +67,7 @@ import Testing
     add("tree", ["tree", "--all"], .revealsNothing)
     add("events", ["events"], .revealsNothing)
     add("reconcile", ["reconcile"])
+    add("reconcile", ["reconcile", "--take-over", "machine-gone"])
     add("doctor", ["doctor", "--timeout", "1"])
     add("cleanup", ["cleanup"])
     add("cleanup", ["cleanup", "--dry-run"])

@@ -87,6 +87,37 @@ import Testing
     #expect(try a(["show", "ghost", "--json"]).jsonObject()["status"] as? String == "crashed")
   }
 
+  /// Machine A is gone for good (a container recreated under another host name): its agents are
+  /// refused to machine B, which says how to take them over; taken over, they are settled there.
+  @Test func theAgentsOfAMachineGoneForGoodAreTakenOverAndSettled() throws {
+    let world = try LifecycleSandbox()
+    func b(_ arguments: [String]) throws -> CLIRunner.Result {
+      try world.sandbox.run(arguments, extraEnvironment: ["MULTIAGENT_MACHINE_ID": "machine-b"])
+    }
+    #expect(try b(["list"]).exitCode == 0)
+    try AgentStore(location: .sqlite(path: world.home + "/state.db")).create(Self.ghost)
+
+    let refused = try b(["delete", "ghost"])
+    #expect(refused.exitCode == 1)
+    #expect(refused.stderr.contains("multiagent reconcile --take-over machine-a"), "\(refused.stderr)")
+    let own = try b(["reconcile", "--take-over", "machine-b", "--json"])
+    #expect(own.exitCode == 2, "\(own.stderr)")
+    #expect((try own.jsonObject()["error"] as? [String: Any])?["code"] as? String == "invalid_name")
+
+    let taken = try b(["reconcile", "--take-over", "machine-a", "--json"])
+    #expect(taken.exitCode == 0, "\(taken.stderr)")
+    let report = try taken.jsonObject()
+    #expect(report["taken_over"] as? Int == 1, "\(report)")
+    #expect(report["worktree_gone"] as? [String] == ["ghost"], "\(report)")
+    let settled = try b(["show", "ghost", "--json"]).jsonObject()
+    #expect(settled["status"] as? String == "crashed")
+    #expect(settled["machine"] as? String == "machine-b")
+    #expect(try b(["delete", "ghost"]).exitCode == 0)
+    #expect(
+      try b(["reconcile", "--take-over", "machine-a"]).stdout.hasPrefix(
+        "took over 0 agents of machine machine-a"))
+  }
+
   /// An agent of machine A with processes and a worktree that are not on this machine.
   static let ghost = AgentRecord(
     id: "0000000000000abc", name: "ghost", provider: "fake", status: .running,

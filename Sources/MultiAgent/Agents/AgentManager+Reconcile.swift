@@ -197,7 +197,12 @@ extension AgentManager {
 
   /// Parses the agent's log from its stored offset to its end into the record, for an agent
   /// nobody follows any more; `keepingError` stays the record's error whatever the lines say.
-  func parseRestOfLog(_ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil) throws {
+  ///
+  /// With `onlyIf`, nothing is written unless the record, read again when it is written, passes it.
+  func parseRestOfLog(
+    _ record: AgentRecord, paths: AgentPaths, keepingError: String? = nil,
+    onlyIf condition: ((AgentRecord) -> Bool)? = nil
+  ) throws {
     let provider = try registry.provider(named: record.provider)
     var follower = OutputFollower(
       path: paths.outputLog, offset: record.parseOffset, parser: provider.makeParser(context: ParserContext())
@@ -206,7 +211,8 @@ extension AgentManager {
     let offset = follower.committedOffset
     // Keyed by the offsets: a supervisor (or another command) that parsed the same bytes first
     // wins, and they are never folded in twice.
-    _ = try store.commitOutput(id: record.id, from: record.parseOffset, to: offset) { current in
+    _ = try store.commitOutput(id: record.id, from: record.parseOffset, to: offset, onlyIf: condition) {
+      current in
       Settlement.fold(events, into: &current)
       current.supervisor = nil
       if let keepingError { current.error = keepingError }

@@ -25,7 +25,10 @@ extension AgentManager {
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { continue }
       if let cli = record.cli, inspector.isAlive(cli) { continue }
       logger.attempt("parse the rest of the log of a settled agent", agent: record.id) {
-        try parseRestOfLog(record, paths: paths, keepingError: record.error)
+        // Still settled, with the same supervisor: not resumed (`answer`, `send`) meanwhile.
+        try parseRestOfLog(record, paths: paths, keepingError: record.error) { current in
+          current.status.isTerminal && current.supervisor == record.supervisor
+        }
       }
     }
   }

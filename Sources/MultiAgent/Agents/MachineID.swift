@@ -86,3 +86,27 @@ extension AgentManager {
     try requireThisMachine(record, to: "logs")
   }
 }
+
+extension AgentManager {
+  /// Makes the agents of machine `other` this manager's, then reconciles: for a machine that is gone
+  /// for good (a container recreated under another host name, a retired server). Their processes
+  /// are then judged here — not alive here, they are settled from their logs, or crashed when their
+  /// worktree is not here either — so never take over a machine that still runs.
+  ///
+  /// - Returns: how many agents changed hands, and what the reconcile did.
+  /// - Throws: ``AgentError/Code/invalidName`` for a blank machine or this manager's own;
+  ///   ``AgentError/Code/store``.
+  public func takeOver(machine other: String) throws(AgentError) -> (count: Int, report: ReconcileReport) {
+    guard let other = MachineID.cleaned(other) else {
+      throw AgentError(.invalidName, "name the machine whose agents to take over")
+    }
+    guard other != machine else {
+      throw AgentError(.invalidName, "\(other) is this machine; its agents are this machine's already")
+    }
+    let count: Int
+    do { count = try store.takeOver(machine: other, as: machine) } catch {
+      throw AgentError(.store, "cannot take over the agents of \(other): \(error)", underlying: error)
+    }
+    return (count, reconcile())
+  }
+}

@@ -25,14 +25,18 @@ extension AgentStore {
   /// in one write transaction — only when the stored offset is still `from`. The offsets are the
   /// commit's idempotency key: run again after it committed, it finds `to` and changes nothing.
   ///
+  /// With `onlyIf`, the record must also pass it (read in the same transaction), or nothing is
+  /// written and the outcome is ``OutputCommit/moved(_:)``: another writer took the agent over.
+  ///
   /// - Returns: what it did (see ``OutputCommit``).
   /// - Throws: `StoreError` (`notFound` when there is no such agent, `unavailable`, …).
   func commitOutput(
-    id: String, from: Int64, to: Int64, _ fold: ((inout AgentRecord) -> Void)? = nil
+    id: String, from: Int64, to: Int64, onlyIf condition: ((AgentRecord) -> Bool)? = nil,
+    _ fold: ((inout AgentRecord) -> Void)? = nil
   ) throws(StoreError) -> OutputCommit {
     let path = path
     return try database.write { (connection) throws(StoreError) -> OutputCommit in
-      guard let fold else {
+      if fold == nil && condition == nil {
         // Only the offset moves: one conditional UPDATE, no read of the record.
         if try Self.moveOffset(id: id, from: from, to: to, connection) { return .applied }
         return try Self.offsetOutcome(id: id, to: to, connection)
@@ -43,8 +47,9 @@ extension AgentStore {
       guard current.parseOffset == from else {
         return current.parseOffset == to ? .alreadyApplied : .moved(current.parseOffset)
       }
+      if let condition, !condition(current) { return .moved(current.parseOffset) }
       var record = current
-      fold(&record)
+      fold?(&record)
       record.parseOffset = to
       _ = try Self.save(record, replacing: current, message: nil, data: nil, connection)
       return .applied

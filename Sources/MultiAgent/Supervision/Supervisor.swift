@@ -213,17 +213,21 @@ extension AgentManager {
   ///     has a process to start ahead.
   ///   - home: the state home the agent will live in.
   ///   - provider: the provider the spawn names, whose definition the supervisor loads meanwhile.
+  ///   - machine: the machine of the manager that will record the agent (its
+  ///     ``AgentManager/machine``), handed to the supervisor in `MULTIAGENT_MACHINE_ID`; nil: the
+  ///     supervisor's own (``MachineID/current(environment:)``), which is the manager's unless the
+  ///     manager was given another.
   /// - Returns: `nil` for in-process supervision, or when it cannot be started (the spawn then starts
   ///   one the usual way).
   public static func prelaunchSupervisor(
-    _ supervision: Supervision, home: StateHome, provider: String
+    _ supervision: Supervision, home: StateHome, provider: String, machine: String? = nil
   ) -> PendingSupervisor? {
     guard case .detached(let executable, let arguments) = supervision else { return nil }
     let id = AgentRecord.newID()
     let words = SupervisorArguments(home: home.path, agentID: id, awaitStart: true, provider: provider).words
     return PendingSupervisor.launch(
       agentID: id, executable: executable, arguments: arguments + words,
-      environment: supervisorEnvironment(supervision))
+      environment: supervisorEnvironment(supervision, machine: machine))
   }
 }
 

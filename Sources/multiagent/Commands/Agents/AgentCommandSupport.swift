@@ -45,7 +45,8 @@ extension AgentError {
     case (.otherMachine, _):
       return facts["machine"].map { machine in
         "each controller sharing the store acts on the agents it supervises: run the command on \(machine) "
-          + "(\(MachineID.environmentVariable), else /etc/machine-id, names a machine)"
+          + "(\(MachineID.environmentVariable), else /etc/machine-id, names a machine); if \(machine) is gone "
+          + "for good, `multiagent reconcile --take-over \(machine)` makes its agents this machine's"
       }
     case (.invalidAnswer, "missingAnswers"):
       return "answer every question (--answer ID=TEXT), or give one free-text answer"
