@@ -29,10 +29,13 @@ public enum MachineID {
 
   /// `value` without surrounding white space, cut to ``maximumLength``; nil when nothing is left.
   static func cleaned(_ value: String?) -> String? {
-    guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
-      return nil
-    }
-    return String(trimmed.prefix(maximumLength))
+    // By Unicode's White_Space property (line breaks included), without Foundation's character
+    // sets: every command and supervisor asks, and building those costs more than the rest.
+    guard let scalars = value?.unicodeScalars,
+      let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return nil }
+    return String(String(scalars[first...last]).prefix(maximumLength))
   }
 
   /// The host name (`gethostname`), or nil when it cannot be read.
