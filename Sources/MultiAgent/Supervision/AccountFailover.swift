@@ -129,7 +129,7 @@ struct AccountFailover: Sendable {
     let message =
       until.map { "all \(provider.name) accounts are exhausted; waiting until \($0.ISO8601Format())" }
       ?? reason
-    try store.transition(id: agentID, .waitForAccount, message: message) { $0.error = message }
+    try recordWaiting(message)
     // Waiting for an account holds no slot (see ``SchedulingLimits``): let the queue move.
     startQueued()
     while true {
@@ -184,6 +184,27 @@ struct AccountFailover: Sendable {
       "account \(accounts.account(id: accountID)?.label ?? accountID) exhausted until "
         + "\(until.ISO8601Format()): \(exhaustion.message)")
     return next
+  }
+
+  /// Moves the agent to `waiting_for_account` with `message` as its error, retried while the store
+  /// cannot take it (``StoreRetry``). Keyed by the status the first attempt finds: a retry after a
+  /// reply lost with the connection finds the agent waiting already and adds no second event.
+  func recordWaiting(_ message: String) throws {
+    var found: AgentStatus?
+    try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      if found == nil { found = try store.status(id: agentID) }
+      try store.transition(id: agentID, StatusChange.waitForAccount.only(from: found), message: message) {
+        $0.error = message
+      }
+    }
+  }
+
+  /// Records `accountID` as the account serving the next run, retried while the store cannot take
+  /// it (``StoreRetry``). Keyed by the value it sets: applying the same account again writes nothing.
+  func recordAccount(_ accountID: String) throws {
+    try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      try store.update(id: agentID) { $0.account = accountID }
+    }
   }
 
   /// Appends an informational event; a failure to store it is reported to the logger, not thrown.

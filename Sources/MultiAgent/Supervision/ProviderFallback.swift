@@ -67,20 +67,35 @@ struct ProviderFallback {
     let next = RunPlan(
       kind: .spawn, prompt: prompt, sessionID: provider.newPinnedSessionID(), isFirstTurn: true)
     try next.write(to: paths.runPlan)
-    try store.update(id: agentID) { record in
-      record.provider = provider.name
-      record.sessionID = nil
-      record.account = nil
-      record.accountPinned = false
-      record.model = nil
-      record.extraArguments = []
-      record.result = nil
-      record.error = nil
+    guard try moveRecord(from: record.provider, to: provider.name) else {
+      throw AgentError(.invalidState, "agent \(agentID) left \(record.provider) meanwhile")
     }
     recordSwitch(
       record, from: current.name, to: provider.name, reason: reason,
       note: "\(current.name) cannot go on (\(reason)); continuing on \(provider.name) in the same worktree")
     return next
+  }
+
+  /// Moves the record from provider `from` to `to` (a new session, no account, the old provider's
+  /// model and arguments dropped), retried while the store cannot take it (``StoreRetry``). Keyed
+  /// by the provider it moves from: a retry after a reply lost with the connection finds the agent
+  /// on `to` already and leaves it.
+  ///
+  /// - Returns: whether the agent is on `to` now (not when someone moved it elsewhere meanwhile).
+  func moveRecord(from: String, to: String) throws -> Bool {
+    try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      try store.update(id: agentID) { record in
+        guard record.provider == from else { return }
+        record.provider = to
+        record.sessionID = nil
+        record.account = nil
+        record.accountPinned = false
+        record.model = nil
+        record.extraArguments = []
+        record.result = nil
+        record.error = nil
+      }.provider == to
+    }
   }
 
   /// What multiagent knows of the work so far, for the provider that takes it over.

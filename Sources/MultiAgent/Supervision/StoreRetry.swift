@@ -1,17 +1,22 @@
 import Foundation
 import StateStore
 
-/// Retrying the writes a supervisor must make — recording the CLI it started, storing its output
-/// after it ended, settling its status — while the database cannot take them for a while: a full
-/// disk, a failing device, a lock held past every busy retry, a PostgreSQL server or link that
-/// stopped answering (the next attempt reconnects). Giving up would leave the agent reading
-/// `running` with no process; the output is on disk and the write is retried once a second, for up
-/// to ten minutes, with a warning now and then. Other errors are thrown at once.
+/// Retrying the writes a supervisor must make — recording itself, the account chosen for a run,
+/// the move to `waiting_for_account`, a provider switch, the CLI it started, its output, its
+/// settlement — while the database cannot take them for a while: a full disk, a failing device, a
+/// lock held past every busy retry, a PostgreSQL server or link that stopped answering (the next
+/// attempt reconnects). Giving up would leave the agent reading `running` with no process; the
+/// output is on disk and the write is retried once a second, for up to ten minutes, with a warning
+/// now and then. Other errors are thrown at once.
 ///
 /// A lost connection may have lost only the reply: the write the caller gave up on can have
 /// committed. So every write retried here is idempotent by a natural key — the output by its parse
-/// offsets (``AgentStore/commitOutput(id:from:to:_:)``), the launch by the CLI it records (a retry
-/// finds it `running` and leaves it), a settlement by the status it moves the agent from
+/// offsets (``AgentStore/commitOutput(id:from:to:_:)``); the supervisor and the account by the
+/// values they set (``Supervisor/recordSelf(_:store:)``, ``AccountFailover/recordAccount(_:)``: the
+/// same values again write nothing); the wait for an account by the status it moves from
+/// (``AccountFailover/recordWaiting(_:)``); a provider switch by the provider it moves from
+/// (``ProviderFallback/moveRecord(from:to:)``); the launch by the CLI it records (a retry finds it
+/// `running` and leaves it); a settlement by the status it moves the agent from
 /// (``SupervisionLoop``) — and a second application changes nothing.
 enum StoreRetry {
   /// How long writes are retried before the error is thrown (and the agent left to reconcile).

@@ -178,7 +178,7 @@ struct SupervisionLoop {
       } else if account.id == record.account {
         failover.moveLegacySession(of: account, prepared: prepared, plan: plan)
       }
-      try store.update(id: agentID) { $0.account = account.id }
+      try failover.recordAccount(account.id)
       return .ready(prepared)
     }
   }

@@ -98,15 +98,7 @@ public struct Supervisor: Sendable {
       return try fail(store, "provider \(name) is no longer defined")
     }
     Failpoint.supervisorRecording.hit()
-    // A supervisor started ahead by the spawn (or in-process) is already recorded: no write then.
-    if let me = try? ProcessInspector().currentIdentity(),
-      let record = try store.agent(id: agentID), record.supervisor != me || record.machine != machine
-    {
-      try store.update(id: agentID) { [machine] in
-        $0.supervisor = me
-        $0.machine = machine
-      }
-    }
+    if let me = try? ProcessInspector().currentIdentity() { try recordSelf(me, store: store) }
     var loop = SupervisionLoop(
       home: home, agentID: agentID, store: store, provider: provider, registry: registry, logger: logger,
       startQueued: { startQueued(store: store) })
@@ -124,6 +116,21 @@ public struct Supervisor: Sendable {
       ).startQueued()
     } catch {
       logger.warning("cannot start queued agents; the next command will", agent: agentID, error: error)
+    }
+  }
+
+  /// Records this process as the agent's supervisor, retried while the store cannot take it
+  /// (``StoreRetry``). Keyed by the values it sets: a retry after a reply lost with the connection
+  /// finds them set and writes nothing (and a supervisor started ahead by the spawn, or in-process,
+  /// is already recorded: no write then).
+  func recordSelf(_ me: ProcessIdentity, store: AgentStore) throws {
+    try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+      guard let record = try store.agent(id: agentID), record.supervisor != me || record.machine != machine
+      else { return }
+      try store.update(id: agentID) { [machine] in
+        $0.supervisor = me
+        $0.machine = machine
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessKit
 import StateStore
 import Synchronization
 import TestSupport
@@ -73,6 +74,27 @@ struct CutOffStoreTests {
     // The output's retry found it applied by its offsets.
     let lines = world.logger.lines.withLock { $0 }
     #expect(lines.contains { $0.contains("was stored already (a retried commit)") })
+  }
+
+  /// The supervisor's first write, recording itself, reaches the server and loses its reply: it is
+  /// retried on a new connection, finds itself recorded and writes nothing more, and supervision
+  /// goes on — rather than end and leave the agent to reconcile.
+  @Test func theSupervisorsRecordWhoseReplyWasLostIsRetriedAndAppliesOnce() throws {
+    let world = try CutOffWorld(gated: false)
+    let me = try ProcessInspector().currentIdentity()
+    // Its start time is sent by the writes that record this process, the first of them this one.
+    world.proxy.loseCommitReply(afterSending: String(Int64(bitPattern: me.startTime)))
+    let status = try world.supervise()
+    #expect(status == .completed)
+    #expect(world.proxy.lostReplies == 1)
+    #expect(world.proxy.pendingRules == 0)
+    #expect(try world.statusChanges() == ["running", "completed"])
+    let supervisor = try PostgresConnection.open(url: world.directURL).query(
+      "SELECT supervisor_pid FROM agents WHERE id = '\(world.agentID)'"
+    ) { $0.int64(0) }.first
+    #expect(supervisor == Int64(me.pid))
+    let lines = world.logger.lines.withLock { $0 }
+    #expect(lines.contains { $0.contains("cannot write the agent's state yet; retrying every second") })
   }
 
   /// A user's command on a link cut after it connected fails within the store's timeouts (not the

@@ -1,0 +1,115 @@
+import Foundation
+import ProcessKit
+import ProviderKit
+import StateStore
+import TestSupport
+import Testing
+
+@testable import MultiAgent
+
+/// The supervisor's writes before and between runs — recording itself, the account chosen, the
+/// move to `waiting_for_account`, the provider switch — are retried after a store error
+/// (``StoreRetry``), so each is idempotent by a natural key: applied a second time (its first
+/// reply lost, though it committed), it changes nothing — no second event, the same record — on
+/// every engine.
+@Suite struct RetriedSupervisorWriteTests {
+  /// A store with agent `a1` (claude, `status`) and a home for the supervisor's parts.
+  private struct World {
+    let under: StoreUnderTest  // kept: its end drops the database
+    let store: AgentStore
+    let directory: TemporaryDirectory
+    let home: StateHome
+
+    init(_ engine: TestEngine, status: AgentStatus) throws {
+      under = try StoreUnderTest(engine)
+      store = try under.open()
+      directory = try TemporaryDirectory(prefix: "retried-supervisor")
+      home = StateHome(path: directory.path("home"))
+      try store.create(AgentRecord(id: "a1", name: "one", provider: "claude", status: status))
+    }
+
+    var record: AgentRecord { get throws { try #require(try store.agent(id: "a1")) } }
+    /// The events recorded after the agent was created.
+    var events: [StoredEvent] {
+      get throws { try store.events(agentID: "a1").filter { $0.type != .created } }
+    }
+
+    func failover() throws -> AccountFailover {
+      AccountFailover(
+        home: home, agentID: "a1", store: store,
+        provider: try home.providerRegistry().provider(named: "claude"),
+        logger: SilentLogger(), startQueued: {})
+    }
+  }
+
+  /// Recording the supervisor again (same process, same machine) writes nothing.
+  @Test(arguments: TestEngine.available)
+  func aRetriedSupervisorRecordAppliesOnce(_ engine: TestEngine) throws {
+    let world = try World(engine, status: .starting)
+    let me = ProcessIdentity(pid: 4242, startTime: 7, spawnID: "s1")
+    let supervisor = Supervisor(home: world.home, agentID: "a1", machine: "m1")
+    try supervisor.recordSelf(me, store: world.store)
+    let once = try world.record
+    #expect(once.supervisor == me && once.machine == "m1")
+    try supervisor.recordSelf(me, store: world.store)
+    #expect(try world.record == once)
+    #expect(try world.events.isEmpty)
+  }
+
+  /// Applying the same account again is a no-op.
+  @Test(arguments: TestEngine.available)
+  func aRetriedAccountChoiceAppliesOnce(_ engine: TestEngine) throws {
+    let world = try World(engine, status: .starting)
+    let failover = try world.failover()
+    try failover.recordAccount("acct-1")
+    let once = try world.record
+    #expect(once.account == "acct-1")
+    try failover.recordAccount("acct-1")
+    #expect(try world.record == once)
+    #expect(try world.events.isEmpty)
+  }
+
+  /// A retried move to `waiting_for_account` finds the agent waiting: one event, the same record;
+  /// and one retried after the agent was stopped leaves it stopped.
+  @Test(arguments: TestEngine.available)
+  func aRetriedWaitForAccountAppliesOnce(_ engine: TestEngine) throws {
+    let world = try World(engine, status: .running)
+    let failover = try world.failover()
+    try failover.recordWaiting("all claude accounts are exhausted")
+    let once = try world.record
+    #expect(once.status == .waitingForAccount && once.error == "all claude accounts are exhausted")
+    try failover.recordWaiting("all claude accounts are exhausted")
+    #expect(try world.record == once)
+    let changes = try world.events.filter { $0.type == .statusChanged }
+    #expect(changes.map(\.toStatus) == [.waitingForAccount])
+    try world.store.transition(id: "a1", .stop)
+    try failover.recordWaiting("all claude accounts are exhausted")
+    #expect(try world.record.status == .stopped)
+  }
+
+  /// A retried provider switch finds the agent on the new provider and leaves it (a session it got
+  /// there since is kept); one from a provider the agent left otherwise is refused.
+  @Test(arguments: TestEngine.available)
+  func aRetriedProviderSwitchAppliesOnce(_ engine: TestEngine) throws {
+    let world = try World(engine, status: .running)
+    try world.store.update(id: "a1") {
+      $0.sessionID = "old-session"
+      $0.account = "acct-1"
+      $0.model = "opus"
+    }
+    let fallback = ProviderFallback(
+      home: world.home, agentID: "a1", store: world.store, registry: try world.home.providerRegistry(),
+      logger: SilentLogger())
+    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
+    let once = try world.record
+    #expect(once.provider == "codex" && once.sessionID == nil && once.account == nil && once.model == nil)
+    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
+    #expect(try world.record == once)
+    try world.store.update(id: "a1") { $0.sessionID = "new-session" }
+    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
+    #expect(try world.record.sessionID == "new-session")
+    #expect(try fallback.moveRecord(from: "claude", to: "gemini") == false)
+    #expect(try world.record.provider == "codex")
+    #expect(try world.events.isEmpty)
+  }
+}
