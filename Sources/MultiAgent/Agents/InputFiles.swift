@@ -53,37 +53,38 @@ struct InputFile: Equatable {
   /// - Returns: the copy's path.
   func copy(into directory: String) throws(AgentError) -> String {
     let target = directory + "/" + name
-    let input = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard input >= 0 else { throw failure("cannot open \(source)") }
-    defer { close(input) }
-    var status = stat()
-    guard fstat(input, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-      throw AgentError(
-        .invalidPath, "input file \(source) is no longer a regular file", facts: ["field": "input"])
-    }
-    unlink(target)
-    let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard output >= 0 else { throw failure("cannot create \(target)") }
-    defer { close(output) }
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else { throw failure("cannot read \(source)") }
-      if count == 0 { return target }
-      var written = 0
-      while written < count {
-        let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-        if step < 0 && errno == EINTR { continue }
-        guard step > 0 else { throw failure("cannot write \(target)") }
-        written += step
+    return try readingSource { (input, _) throws(AgentError) -> String in
+      unlink(target)
+      let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+      guard output >= 0 else { throw failure("cannot create \(target)") }
+      defer { close(output) }
+      try forEachChunk(of: input) { (chunk) throws(AgentError) in
+        var written = 0
+        while written < chunk.count {
+          let step = write(output, chunk.baseAddress! + written, chunk.count - written)
+          if step < 0 && errno == EINTR { continue }
+          guard step > 0 else { throw failure("cannot write \(target)") }
+          written += step
+        }
       }
+      return target
     }
   }
 
   /// The file's bytes, read the way ``copy(into:)`` reads them: opened non-blocking and checked
   /// again, so a FIFO swapped in since the check is refused, not waited on.
   func contents() throws(AgentError) -> [UInt8] {
+    try readingSource { (input, status) throws(AgentError) -> [UInt8] in
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(Int(status.st_size))
+      try forEachChunk(of: input) { chunk in bytes.append(contentsOf: chunk) }
+      return bytes
+    }
+  }
+
+  /// Opens the source non-blocking, checks again that it is a regular file (a FIFO swapped in
+  /// since the check is refused, not waited on), and runs `body` with the descriptor and its status.
+  private func readingSource<T>(_ body: (Int32, stat) throws(AgentError) -> T) throws(AgentError) -> T {
     let input = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard input >= 0 else { throw failure("cannot open \(source)") }
     defer { close(input) }
@@ -92,15 +93,21 @@ struct InputFile: Equatable {
       throw AgentError(
         .invalidPath, "input file \(source) is no longer a regular file", facts: ["field": "input"])
     }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Int(status.st_size))
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    return try body(input, status)
+  }
+
+  /// Reads `input` to its end, 64 KiB at a time, handing each piece to `body`.
+  private func forEachChunk(
+    of input: Int32, _ body: (UnsafeRawBufferPointer) throws(AgentError) -> Void
+  ) throws(AgentError) {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+    defer { buffer.deallocate() }
     while true {
-      let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      let count = read(input, buffer.baseAddress, buffer.count)
       if count < 0 && errno == EINTR { continue }
       guard count >= 0 else { throw failure("cannot read \(source)") }
-      if count == 0 { return bytes }
-      bytes.append(contentsOf: buffer[0..<count])
+      if count == 0 { return }
+      try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
     }
   }
 
