@@ -4,7 +4,46 @@
 // Linux only, which is what CI builds and tests: the platform code (posix_spawn, /proc, pidfd,
 // inotify) is in `+Linux.swift` files behind small protocols, so a macOS port is more files, not a
 // hunt through `#if`s — but until one exists and is tested, no Apple platform is claimed.
+import Foundation
 import PackageDescription
+
+/// How the `multiagent` executable is linked on Linux, beyond the static Swift runtime: each piece
+/// is used only when this machine has what it needs, so a machine without them still builds (with
+/// a larger, slower-starting binary). See `Link/README.md` and BENCHMARKS.md for the figures.
+enum ExecutableLink {
+  static let root = Context.packageDirectory
+
+  static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+  /// The toolchain's lld, which lays out the hot functions together (`--symbol-ordering-file`).
+  static let lld = (Context.environment["PATH"] ?? "").split(separator: ":").contains {
+    exists("\($0)/ld.lld")
+  }
+
+  /// Static archives of the C++ runtime and SQLite, linked in instead of their shared libraries.
+  static let staticCxx = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc")) ?? [])
+    .flatMap { triple in
+      ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc/\(triple)")) ?? []).map {
+        "/usr/lib/gcc/\(triple)/\($0)/libstdc++.a"
+      }
+    }.contains(where: exists)
+  static let staticSQLite = ["x86_64-linux-gnu", "aarch64-linux-gnu"].contains {
+    exists("/usr/lib/\($0)/libsqlite3.a")
+  }
+
+  static var flags: [String] {
+    var flags = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
+    if lld {
+      flags += [
+        "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
+        "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
+      ]
+    }
+    if staticCxx { flags += ["-L\(root)/Link/static-libstdc++"] }
+    if staticSQLite { flags += ["-L\(root)/Link/static-sqlite"] }
+    return flags
+  }
+}
 
 let package = Package(
   name: "multiagent",
@@ -46,22 +85,23 @@ let package = Package(
     // Linked with a static Swift runtime and Foundation, and not position-independent (no start-up
     // relocations; shared libraries, heap and stack are still randomized): every command and every
     // detached supervisor starts in a third of the time and with less than half the memory of a
-    // dynamically linked one. The library products carry no such flags, so they stay embeddable.
+    // dynamically linked one. With lld, the functions a supervisor and the everyday commands run are
+    // laid out together (Link/hot-symbols.txt), and libstdc++ and SQLite are linked in statically
+    // (ExecutableLink above). The library products carry no such flags, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
       dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ],
-      linkerSettings: [
-        .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))
-      ]),
+      linkerSettings: [.unsafeFlags(ExecutableLink.flags, .when(platforms: [.linux]))]),
 
-    // System SQLite (sqlite3.h, pkg-config sqlite3) and a C shim for libc symbols Swift cannot reach.
+    // System SQLite (sqlite3.h, -lsqlite3) and a C shim for libc symbols Swift cannot reach. No
+    // pkg-config: its `-L/usr/lib/<triple>` would put the shared library ahead of the static one the
+    // executable links (Link/static-sqlite); the header and library are in the default paths.
     .systemLibrary(
       name: "CSQLite",
       path: "Sources/CSQLite",
-      pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
     // libpq's header (libpq-dev): the client of the PostgreSQL store. Not linked: the library is

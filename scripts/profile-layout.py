@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Writes Link/hot-symbols.txt: the functions a supervisor and the everyday commands run, in the
+order the release link lays them out (lld --symbol-ordering-file, see Package.swift).
+
+Why: the kernel maps a program's code 64 KB at a time around each page it touches (fault-around),
+so a process's resident code is the 64 KB windows its functions fall in, not the functions. The
+few thousand functions a supervisor runs are spread over the whole 20 MB of code by default; laid
+out together they fill a few MB, and every supervisor and command starts with fewer page faults and
+less memory (see BENCHMARKS.md).
+
+How: runs the release binary under valgrind's callgrind (instruction addresses) through a session
+with stand-in CLIs that replay recorded claude and codex transcripts — `spawn --wait` on each, a
+question answered, and `list`, `show`, `logs`, `result`, `events`, `wait` — maps every executed
+address to its symbol (nm), and writes the supervisors' symbols first, then the commands'.
+
+Usage: scripts/profile-layout.py [--binary PATH] [--out Link/hot-symbols.txt]
+Needs valgrind and binutils (nm). Builds the release binary first unless --binary is given.
+Re-run it after large changes to the supervision loop or the commands; a stale file only costs
+memory (lld skips the symbols it does not find).
+"""
+
+import argparse
+import bisect
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "Tests", "ProvidersTests", "Fixtures")
+
+# A stand-in CLI: prints a recorded transcript (its session id swapped for the pinned one, if any);
+# with LAYOUT_ASK set, the first run asks a question through the signal file.
+FAKE_CLI = r'''#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+asked = os.path.join(os.environ["LAYOUT_WORK"], "asked")
+if os.environ.get("LAYOUT_ASK") and not os.path.exists(asked):
+    open(asked, "w").close()
+    with open(os.environ["MULTIAGENT_SIGNAL_FILE"], "w") as f:
+        json.dump({"status": "questions", "questions": [{"id": "q1", "question": "Which?",
+                   "options": ["a", "b"]}]}, f)
+lines = [l.rstrip("\n") for l in open(os.environ["LAYOUT_TRANSCRIPT"]) if l.strip()]
+for flag in ("--session-id", "--resume"):
+    if flag not in args:
+        continue
+    session = args[args.index(flag) + 1]
+    lines = [l.replace("674e5cba-6736-4ee6-a404-963308d9c734", session) for l in lines]
+for line in lines:
+    print(line, flush=True)
+'''
+
+
+def callgrind(argv, env, out_dir, tag):
+    """Runs argv under callgrind, following multiagent children (the supervisor) but not the CLIs."""
+    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--trace-children=yes",
+           "--trace-children-skip=*python*,*fake-*,/usr/bin/*,/bin/*",
+           f"--callgrind-out-file={out_dir}/{tag}.%p"] + argv
+    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=600)
+    if proc.returncode not in (0, 3):
+        sys.exit(f"profile-layout: {' '.join(argv[1:6])}… exited {proc.returncode}: {proc.stderr[-1500:]}")
+    return proc.stdout
+
+
+def executed_addresses(path, binary_name):
+    """The instruction addresses a callgrind file (--dump-instr=yes) records in the binary, and
+    whether the process was a supervisor."""
+    names, current, address, found = {}, None, 0, set()
+    supervisor = False
+    for line in open(path, errors="replace"):
+        if line.startswith("cmd:"):
+            supervisor = " __supervise " in line
+        if line.startswith(("ob=", "cob=")):
+            m = re.match(r"c?ob=\((\d+)\)(?: (.*))?", line.strip())
+            if m:
+                if m.group(2):
+                    names[m.group(1)] = m.group(2)
+                if line.startswith("ob="):
+                    current = names.get(m.group(1))
+            continue
+        if not line or line[0] not in "0123456789+-*":
+            continue
+        token = line.split()[0]
+        if token.startswith("0x"):
+            address = int(token, 16)
+        elif token[0] in "+-":
+            step = int(token[1:], 16) if token[1:].startswith("0x") else int(token[1:])
+            address += step if token[0] == "+" else -step
+        elif token != "*":
+            continue
+        if current and os.path.basename(current) == binary_name:
+            found.add(address)
+    return supervisor, found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary")
+    ap.add_argument("--out", default=os.path.join(ROOT, "Link", "hot-symbols.txt"))
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+    for tool in ("valgrind", "nm"):
+        if not shutil.which(tool):
+            sys.exit(f"profile-layout: needs {tool} on PATH")
+    if args.binary:
+        binary = os.path.abspath(args.binary)
+    else:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "multiagent"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        binary = os.path.join(ROOT, ".build", "release", "multiagent")
+    binary = os.path.realpath(binary)
+
+    work = tempfile.mkdtemp(prefix="multiagent-layout-")
+    home, ws, out = (os.path.join(work, n) for n in ("home", "ws", "callgrind"))
+    for folder in (home, ws, out, os.path.join(work, "user")):
+        os.makedirs(folder)
+    fake = os.path.join(work, "fake-cli")
+    with open(fake, "w") as f:
+        f.write(FAKE_CLI)
+    os.chmod(fake, 0o755)
+    with open(os.path.join(home, "providers.json"), "w") as f:
+        json.dump({"providers": {"layoutclaude": {"extends": "claude", "binary": fake},
+                                 "layoutcodex": {"extends": "codex", "binary": fake}}}, f)
+    base = {"HOME": os.path.join(work, "user"), "PATH": "/usr/local/bin:/usr/bin:/bin", "TZ": "UTC", "LAYOUT_WORK": work}
+    claude = dict(base, LAYOUT_TRANSCRIPT=os.path.join(FIXTURES, "claude", "tool-use.jsonl"))
+    codex = dict(base, LAYOUT_TRANSCRIPT=os.path.join(FIXTURES, "codex", "hello.jsonl"))
+    ma = [binary, "--home", home]
+    spawn = ["spawn", "--no-worktree", "--cwd", ws]
+
+    print("profile-layout: running a session under callgrind (a few minutes)…")
+    callgrind(ma + spawn + ["--wait", "--provider", "layoutclaude", "--name", "c1", "Say hello."], claude, out, "spawn")
+    callgrind(ma + spawn + ["--wait", "--provider", "layoutcodex", "--name", "x1", "Say hello."], codex, out, "spawn")
+    asking = dict(claude, LAYOUT_ASK="1")
+    callgrind(ma + spawn + ["--provider", "layoutclaude", "--name", "q1", "Ask first."], asking, out, "spawn")
+    callgrind(ma + ["wait", "q1"], asking, out, "wait")
+    callgrind(ma + ["questions", "q1"], asking, out, "questions")
+    callgrind(ma + ["answer", "q1", "--answer", "q1=a"], asking, out, "answer")
+    callgrind(ma + ["wait", "q1"], asking, out, "wait")
+    for words in (["list"], ["--json", "list", "--all"], ["show", "c1"], ["logs", "c1"], ["result", "x1"],
+                  ["--json", "events"]):
+        callgrind(ma + words, claude, out, "command")
+
+    symbols = []
+    listing = subprocess.run(["nm", "-n", "--defined-only", binary], capture_output=True, text=True,
+                             check=True).stdout
+    for line in listing.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1] in "tTwW":
+            symbols.append((int(parts[0], 16), parts[2]))
+    starts = [s for s, _ in symbols]
+    supervisors, commands = set(), set()
+    for path in sorted(glob.glob(os.path.join(out, "*"))):
+        is_supervisor, found = executed_addresses(path, os.path.basename(binary))
+        (supervisors if is_supervisor else commands).update(found)
+    if not supervisors:
+        sys.exit("profile-layout: no supervisor was profiled")
+
+    ordered, seen = [], set()
+    for group in (supervisors, commands - supervisors):
+        for address in sorted(group):
+            index = bisect.bisect_right(starts, address) - 1
+            if index >= 0 and symbols[index][1] not in seen:
+                seen.add(symbols[index][1])
+                ordered.append(symbols[index][1])
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write("\n".join(ordered) + "\n")
+    print(f"profile-layout: {len(ordered)} symbols ({len(supervisors)} supervisor and "
+          f"{len(commands)} command instruction addresses) -> {os.path.relpath(args.out, ROOT)}")
+    if args.keep:
+        print(f"profile-layout: work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
