@@ -333,7 +333,8 @@ extension Supervisor {
       return 77
     }
     Subreaper.become()
-    let home = StateHome(path: parsed.home)
+    // One read of the environment for all of start-up (each read builds a dictionary of it).
+    let home = StateHome(path: parsed.home, environment: environment)
     let registry: ProviderRegistry?
     do { registry = try makeRegistry(home) } catch {
       report("cannot load the providers: \(error)")
@@ -341,7 +342,9 @@ extension Supervisor {
     }
     let supervisor = Supervisor(
       home: home, agentID: parsed.agentID, adopt: parsed.adopt, registry: registry,
-      supervision: Supervision(environmentValue: environment[Supervision.environmentVariable]), logger: logger
+      supervision: Supervision(environmentValue: environment[Supervision.environmentVariable]),
+      logger: logger,
+      machine: MachineID.current(environment: environment)
     )
     defer { reportResourceUsage() }
     do {

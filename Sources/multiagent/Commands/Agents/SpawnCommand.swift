@@ -230,7 +230,10 @@ struct SpawnCommand: ParsableCommand {
         "missing prompt: say what the agent should do (words, --prompt-file FILE, or - to read stdin)")
     }
 
-    let manager = try context.agentManager()
+    // The repairs of a reconcile pass wait until the agent is recorded and its supervisor told to
+    // go: they are not on the new agent's path — unless a --max-running limit must count the agents
+    // that really run.
+    let manager = try context.agentManager(reconciling: maxRunningLimit != nil)
     // Inside an agent the parent is that agent; --parent may only name it (the manager checks).
     let parentID =
       try parentReference.map { reference throws(AgentError) in
@@ -249,6 +252,7 @@ struct SpawnCommand: ParsableCommand {
         detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports),
       maxRunning: maxRunningLimit,
       supervisor: pending)
+    if maxRunningLimit == nil { manager.reconcile() }
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
