@@ -20,7 +20,8 @@ enum ExecutableLink {
     exists("\($0)/ld.lld")
   }
 
-  /// Static archives of the C++ runtime and SQLite, linked in instead of their shared libraries.
+  /// Static archives of the C++ runtime and SQLite, linked in (with lld) instead of their shared
+  /// libraries.
   static let staticCxx = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc")) ?? [])
     .flatMap { triple in
       ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc/\(triple)")) ?? []).map {
@@ -33,12 +34,13 @@ enum ExecutableLink {
 
   static var flags: [String] {
     var flags = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
-    if lld {
-      flags += [
-        "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
-        "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
-      ]
-    }
+    // Without lld, the toolchain's default linker and shared libraries (gold does not read the
+    // `-l:` inputs of the linker scripts in Link/static-*).
+    guard lld else { return flags }
+    flags += [
+      "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
+      "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
+    ]
     if staticCxx { flags += ["-L\(root)/Link/static-libstdc++"] }
     if staticSQLite { flags += ["-L\(root)/Link/static-sqlite"] }
     return flags
