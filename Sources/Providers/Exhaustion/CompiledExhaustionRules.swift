@@ -42,12 +42,15 @@ final class CompiledExhaustionRules: Sendable {
 
   /// The rules, in definition order.
   let rules: [Rule]
+  /// The rules as given, which the cache compares.
+  let source: [ExhaustionRule]
   /// A literal pre-filter: rules whose literal a text lacks are not run on it. It reads every
   /// pattern as a regular expression; a pattern found invalid (on first use) is not filtered after.
   let literals: RequiredLiterals
 
   private init(_ rules: [ExhaustionRule]) {
     self.rules = rules.map { Rule(pattern: $0.pattern, reset: $0.reset) }
+    source = rules
     literals = RequiredLiterals(patterns: rules.map(\.pattern))
   }
 
@@ -69,15 +72,19 @@ final class CompiledExhaustionRules: Sendable {
     return nil
   }
 
-  private static let cache = Mutex<[[ExhaustionRule]: CompiledExhaustionRules]>([:])
+  /// The rule lists compiled so far, newest last: a process sees one per provider it runs, so a
+  /// short list compared with `==` serves. (A dictionary keyed by `[ExhaustionRule]` made the
+  /// runtime look up `Hashable` for the array and the rule — two scans of every conformance in the
+  /// program, in every supervisor's start.)
+  private static let cache = Mutex<[CompiledExhaustionRules]>([])
 
   /// The compiled form of `rules`, compiled on first use.
   static func compiled(_ rules: [ExhaustionRule]) -> CompiledExhaustionRules {
     cache.withLock { cache in
-      if let compiled = cache[rules] { return compiled }
+      if let compiled = cache.last(where: { $0.source == rules }) { return compiled }
       let compiled = CompiledExhaustionRules(rules)
-      if cache.count >= 64 { cache.removeAll() }
-      cache[rules] = compiled
+      if cache.count >= 64 { cache.removeFirst() }
+      cache.append(compiled)
       return compiled
     }
   }
