@@ -63,6 +63,18 @@ extension AgentStore {
     try transaction(id: id, from: change.from, to: change.to, message: message, data: data, body)
   }
 
+  /// ``transition(id:_:message:data:_:)`` that also records `event` in the same write transaction,
+  /// after the `status_changed` event — only when the transition changed the record, so a retried
+  /// write whose first attempt committed records it once.
+  @discardableResult
+  public func transition(
+    id: String, _ change: StatusChange, message: String? = nil, data: JSONValue? = nil,
+    alsoRecording event: EventDraft, _ body: (inout AgentRecord) throws -> Void = { _ in }
+  ) throws -> StatusTransition {
+    try transaction(
+      id: id, from: change.from, to: change.to, message: message, data: data, alsoRecording: event, body)
+  }
+
   /// Appends an event for an agent (status changes are recorded by the store itself).
   ///
   /// - Returns: the event as stored, with its id.

@@ -232,7 +232,7 @@ public final class AgentStore: Sendable {
 
   func transaction(
     id: String, from expected: Set<AgentStatus>?, to status: AgentStatus?, message: String?, data: JSONValue?,
-    _ body: (inout AgentRecord) throws -> Void
+    alsoRecording extra: EventDraft? = nil, _ body: (inout AgentRecord) throws -> Void
   ) throws -> StatusTransition {
     let path = path
     // `body` may throw any error; it is carried out of the typed-throwing transaction by hand.
@@ -253,7 +253,16 @@ public final class AgentStore: Sendable {
           throw StoreError(code: .sqlite, message: "rolled back: \(error)", path: path)
         }
         if let status { record.status = status }
-        return try Self.save(record, replacing: current, message: message, data: data, connection)
+        let saved = try Self.save(record, replacing: current, message: message, data: data, connection)
+        // Only with a change: a retried write that finds its change already made records nothing.
+        if let extra, saved.record != current {
+          _ = try Self.insertEvent(
+            StoredEvent(
+              id: 0, agentID: id, time: Self.now(), type: extra.type, fromStatus: nil, toStatus: nil,
+              message: extra.message, data: extra.data),
+            connection)
+        }
+        return saved
       }
     } catch {
       if let bodyError { throw bodyError }

@@ -22,9 +22,9 @@ extension CLIRun {
     }
   }
 
-  /// Records which account serves this run (`account_selected`; none means the user's own
-  /// environment): `show` lists an agent's runs from these.
-  func noteAccountSelected(_ record: AgentRecord, plan: RunPlan, command: CommandSpec) {
+  /// The `account_selected` event of this run: which account serves it (none means the user's own
+  /// environment), recorded with the launch; `show` lists an agent's runs from these.
+  func accountSelected(_ record: AgentRecord, plan: RunPlan, command: CommandSpec) -> EventDraft {
     let account = record.account.flatMap { failover.accounts.account(id: $0) }
     var data = JSONObject(
       keys: ["provider", "kind"], values: [.string(provider.name), .string(plan.kind.rawValue)])
@@ -33,11 +33,8 @@ extension CLIRun {
     data["session_id"] =
       (command.sessionID ?? plan.sessionID ?? record.sessionID).map { .string($0) } ?? .null
     let served = account.map { "account \($0.label)" } ?? "no account (the user's own environment)"
-    logger.attempt("store the account_selected event", agent: agentID) {
-      try store.appendEvent(
-        agentID: agentID, type: .accountSelected,
-        message: "\(plan.kind.rawValue) run on \(provider.name), \(served)",
-        data: .object(data))
-    }
+    return EventDraft(
+      type: .accountSelected, message: "\(plan.kind.rawValue) run on \(provider.name), \(served)",
+      data: .object(data))
   }
 }

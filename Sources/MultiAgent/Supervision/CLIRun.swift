@@ -135,10 +135,14 @@ struct CLIRun {
     // retry after the first attempt committed finds the agent running this CLI: `running` is one
     // of the statuses it launches from, and staying put with the same values writes nothing and
     // records no second event.
+    // The account serving the run is recorded in the same write (once, also when retried).
     let (store, agentID) = (store, agentID)
+    let selected = accountSelected(record, plan: plan, command: command)
     let started = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
-      try store.transition(id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))") {
-        record in
+      try store.transition(
+        id: agentID, .launch, message: "\(command.executable) started (pid \(cli.pid))",
+        alsoRecording: selected
+      ) { record in
         record.cli = cli
         record.exitCode = nil
         record.exitSignal = nil
@@ -154,7 +158,6 @@ struct CLIRun {
       try commitAfterExit()
       return .settledMeanwhile(Ending(exit: exit))
     }
-    noteAccountSelected(record, plan: plan, command: command)
     let expected = plan.kind == .resume ? plan.sessionID : nil
     return .started(
       Running(identity: cli, isChild: true, expectedSession: expected, account: record.account, live: live))

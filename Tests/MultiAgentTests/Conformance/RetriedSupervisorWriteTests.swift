@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import ProcessKit
 import ProviderKit
 import StateStore
@@ -111,5 +112,30 @@ import Testing
     #expect(try fallback.moveRecord(from: "claude", to: "gemini") == false)
     #expect(try world.record.provider == "codex")
     #expect(try world.events.isEmpty)
+  }
+
+  /// The launch records the account serving the run in its own write: a retry of it (its first
+  /// reply lost) adds neither a second `status_changed` nor a second `account_selected`; the next
+  /// run's launch (a new CLI, the agent still running) records its own.
+  @Test(arguments: TestEngine.available)
+  func aRetriedLaunchRecordsItsAccountOnce(_ engine: TestEngine) throws {
+    let world = try World(engine, status: .starting)
+    let selected = EventDraft(
+      type: .accountSelected, message: "spawn run on claude, account A",
+      data: .object(JSONObject(keys: ["account"], values: [.string("acct-1")])))
+    let first = ProcessIdentity(pid: 5151, startTime: 9, spawnID: "run-1")
+    for _ in 0..<2 {
+      try world.store.transition(id: "a1", .launch, message: "claude started", alsoRecording: selected) {
+        $0.cli = first
+      }
+    }
+    #expect(try world.record.status == .running && world.record.cli == first)
+    #expect(try world.events.map(\.type) == [.statusChanged, .accountSelected])
+    #expect(try world.events.last?.data?["account"]?.stringValue == "acct-1")
+    let second = ProcessIdentity(pid: 6262, startTime: 11, spawnID: "run-2")
+    try world.store.transition(id: "a1", .launch, message: "claude started", alsoRecording: selected) {
+      $0.cli = second
+    }
+    #expect(try world.events.map(\.type) == [.statusChanged, .accountSelected, .accountSelected])
   }
 }
