@@ -1,0 +1,47 @@
+import Foundation
+import MultiAgent
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A spawn repairs what crashes left behind: with `--max-running` before it records the new agent
+/// (the limit counts the agents that really run), otherwise once the new agent is on its way.
+/// Statuses are read from the database itself, since every command would repair first.
+@Suite struct SpawnReconcileTests {
+  /// An agent whose supervisor and CLI were killed: it still reads `running` until a reconcile.
+  private func deadAgent(in world: LifecycleSandbox) throws -> AgentStore {
+    _ = try world.spawn("@gate first", name: "first")
+    let running = try world.waitUntilRunning("first")
+    let id = try #require(running["id"] as? String)
+    let supervisor = try #require((running["supervisor"] as? [String: Any])?["pid"] as? Int)
+    kill(pid_t(supervisor), SIGKILL)
+    for pid in processes(ofAgent: id) { kill(pid, SIGKILL) }
+    #expect(try eventually { kill(pid_t(supervisor), 0) != 0 && processes(ofAgent: id).isEmpty })
+    let store = try AgentStore(path: world.home + "/state.db")
+    #expect(try store.agent(named: "first")?.status == .running)
+    return store
+  }
+
+  @Test func aLimitedSpawnRepairsTheDeadBeforeCounting() throws {
+    let world = try LifecycleSandbox()
+    let store = try deadAgent(in: world)
+    _ = try world.spawn("@gate second", name: "second", extra: ["--max-running", "1"])
+    // The dead agent's slot went to the new one: it was repaired before the count.
+    #expect(try store.agent(named: "first")?.status != .running)
+    #expect(try store.agent(named: "second")?.status != .queued)
+    try world.openGate()
+    try world.waitForAll(["second"], "completed")
+  }
+
+  @Test func anUnlimitedSpawnRepairsTheDeadAfterRecording() throws {
+    let world = try LifecycleSandbox()
+    let store = try deadAgent(in: world)
+    _ = try world.spawn("@gate second", name: "second")
+    #expect(try store.agent(named: "first")?.status != .running)
+    try world.openGate()
+    try world.waitForAll(["second"], "completed")
+  }
+}
