@@ -28,9 +28,7 @@ enum Failpoint: String, CaseIterable {
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"
 
   private static let actions: [String: String] = {
-    guard let raw = getenv(environmentVariable), case let value = String(cString: raw), !value.isEmpty else {
-      return [:]
-    }
+    guard let value = getenv(environmentVariable).map({ String(cString: $0) }) else { return [:] }
     var actions: [String: String] = [:]
     for entry in value.split(separator: ",") {
       let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
