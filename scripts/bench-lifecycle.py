@@ -32,6 +32,8 @@ import tempfile
 import time
 import uuid
 
+from bench_support import release_binary, write_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -123,12 +125,10 @@ def own_overhead(binary, base_env, work, ws, runs):
     stand-in `codex` that prints a thread id and a finished turn and exits, spawned vs run bare."""
     bin_dir = os.path.join(work, "instant-bin")
     os.makedirs(bin_dir)
-    cli = os.path.join(bin_dir, "codex")
-    with open(cli, "w") as f:
-        f.write("#!/bin/sh\n"
-                "echo '{\"type\":\"thread.started\",\"thread_id\":\"0199a213-81c0-7800-8aa1-bbab2a035a53\"}'\n"
-                "echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n")
-    os.chmod(cli, 0o755)
+    cli = write_executable(os.path.join(bin_dir, "codex"),
+                           "#!/bin/sh\n"
+                           "echo '{\"type\":\"thread.started\",\"thread_id\":\"0199a213-81c0-7800-8aa1-bbab2a035a53\"}'\n"
+                           "echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n")
     env = dict(base_env, PATH=f"{bin_dir}:/usr/bin:/bin")
     home = os.path.join(work, "instant-home")
     bare, spawned = [], []
@@ -152,12 +152,7 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="print every run's wall time too")
     args = ap.parse_args()
 
-    if args.binary:
-        binary = args.binary
-    else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "multiagent"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        binary = os.path.join(ROOT, ".build", "release", "multiagent")
+    binary = release_binary(args.binary)
     cache = os.environ.get("MULTIAGENT_CLI_CACHE", os.path.expanduser("~/.cache/multiagent-clis"))
     bin_dir = os.path.join(cache, "bin")
     for cli in ("claude", "codex"):

@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from bench_support import release_binary, write_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSCRIPT = os.path.join(ROOT, "Tests", "ProvidersTests", "Fixtures", "claude", "tool-use.jsonl")
 
@@ -95,21 +97,13 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
 
-    if args.binary:
-        binary = os.path.abspath(args.binary)
-    else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "multiagent"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        binary = os.path.join(ROOT, ".build", "release", "multiagent")
+    binary = release_binary(args.binary)
 
     work = tempfile.mkdtemp(prefix="multiagent-load-")
     home, counts, ws = (os.path.join(work, name) for name in ("home", "counts", "ws"))
     for folder in (home, counts, ws, os.path.join(work, "user")):
         os.makedirs(folder)
-    fake = os.path.join(work, "fake-claude")
-    with open(fake, "w") as f:
-        f.write(FAKE_CLI)
-    os.chmod(fake, 0o755)
+    fake = write_executable(os.path.join(work, "fake-claude"), FAKE_CLI)
     with open(os.path.join(home, "providers.json"), "w") as f:
         json.dump({"providers": {"loadcli": {"extends": "claude", "binary": fake}}}, f)
     env = {"HOME": os.path.join(work, "user"), "PATH": "/usr/local/bin:/usr/bin:/bin", "TZ": "UTC",

@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 
+from bench_support import release_binary, write_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests", "ProvidersTests", "Fixtures")
 
@@ -107,22 +109,13 @@ def main():
     for tool in ("valgrind", "nm"):
         if not shutil.which(tool):
             sys.exit(f"profile-layout: needs {tool} on PATH")
-    if args.binary:
-        binary = os.path.abspath(args.binary)
-    else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "multiagent"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        binary = os.path.join(ROOT, ".build", "release", "multiagent")
-    binary = os.path.realpath(binary)
+    binary = os.path.realpath(release_binary(args.binary))
 
     work = tempfile.mkdtemp(prefix="multiagent-layout-")
     home, ws, out = (os.path.join(work, n) for n in ("home", "ws", "callgrind"))
     for folder in (home, ws, out, os.path.join(work, "user")):
         os.makedirs(folder)
-    fake = os.path.join(work, "fake-cli")
-    with open(fake, "w") as f:
-        f.write(FAKE_CLI)
-    os.chmod(fake, 0o755)
+    fake = write_executable(os.path.join(work, "fake-cli"), FAKE_CLI)
     with open(os.path.join(home, "providers.json"), "w") as f:
         json.dump({"providers": {"layoutclaude": {"extends": "claude", "binary": fake},
                                  "layoutcodex": {"extends": "codex", "binary": fake}}}, f)
