@@ -35,6 +35,16 @@ import Testing
       get throws { try store.events(agentID: "a1").filter { $0.type != .created } }
     }
 
+    /// Applies `write` twice, as a retry after a lost reply would: the record after the first,
+    /// which the second must leave as it is.
+    func appliedTwice(_ write: () throws -> Void) throws -> AgentRecord {
+      try write()
+      let once = try record
+      try write()
+      #expect(try record == once)
+      return once
+    }
+
     func failover() throws -> AccountFailover {
       AccountFailover(
         home: home, agentID: "a1", store: store,
@@ -49,11 +59,8 @@ import Testing
     let world = try World(engine, status: .starting)
     let me = ProcessIdentity(pid: 4242, startTime: 7, spawnID: "s1")
     let supervisor = Supervisor(home: world.home, agentID: "a1", machine: "m1")
-    try supervisor.recordSelf(me, store: world.store)
-    let once = try world.record
+    let once = try world.appliedTwice { try supervisor.recordSelf(me, store: world.store) }
     #expect(once.supervisor == me && once.machine == "m1")
-    try supervisor.recordSelf(me, store: world.store)
-    #expect(try world.record == once)
     #expect(try world.events.isEmpty)
   }
 
@@ -62,11 +69,8 @@ import Testing
   func aRetriedAccountChoiceAppliesOnce(_ engine: TestEngine) throws {
     let world = try World(engine, status: .starting)
     let failover = try world.failover()
-    try failover.recordAccount("acct-1")
-    let once = try world.record
+    let once = try world.appliedTwice { try failover.recordAccount("acct-1") }
     #expect(once.account == "acct-1")
-    try failover.recordAccount("acct-1")
-    #expect(try world.record == once)
     #expect(try world.events.isEmpty)
   }
 
@@ -76,11 +80,8 @@ import Testing
   func aRetriedWaitForAccountAppliesOnce(_ engine: TestEngine) throws {
     let world = try World(engine, status: .running)
     let failover = try world.failover()
-    try failover.recordWaiting("all claude accounts are exhausted")
-    let once = try world.record
+    let once = try world.appliedTwice { try failover.recordWaiting("all claude accounts are exhausted") }
     #expect(once.status == .waitingForAccount && once.error == "all claude accounts are exhausted")
-    try failover.recordWaiting("all claude accounts are exhausted")
-    #expect(try world.record == once)
     let changes = try world.events.filter { $0.type == .statusChanged }
     #expect(changes.map(\.toStatus) == [.waitingForAccount])
     try world.store.transition(id: "a1", .stop)
@@ -101,11 +102,11 @@ import Testing
     let fallback = ProviderFallback(
       home: world.home, agentID: "a1", store: world.store, registry: try world.home.providerRegistry(),
       logger: SilentLogger())
-    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
-    let once = try world.record
+    let once = try world.appliedTwice {
+      let moved = try fallback.moveRecord(from: "claude", to: "codex")
+      #expect(moved)
+    }
     #expect(once.provider == "codex" && once.sessionID == nil && once.account == nil && once.model == nil)
-    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
-    #expect(try world.record == once)
     try world.store.update(id: "a1") { $0.sessionID = "new-session" }
     #expect(try fallback.moveRecord(from: "claude", to: "codex"))
     #expect(try world.record.sessionID == "new-session")
@@ -124,7 +125,7 @@ import Testing
       type: .accountSelected, message: "spawn run on claude, account A",
       data: .object(JSONObject(keys: ["account"], values: [.string("acct-1")])))
     let first = ProcessIdentity(pid: 5151, startTime: 9, spawnID: "run-1")
-    for _ in 0..<2 {
+    _ = try world.appliedTwice {
       try world.store.transition(id: "a1", .launch, message: "claude started", alsoRecording: selected) {
         $0.cli = first
       }
