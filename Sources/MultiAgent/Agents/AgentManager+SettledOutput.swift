@@ -17,11 +17,16 @@ extension AgentManager {
     let since = Date().addingTimeInterval(-Self.settledOutputWindow)
     guard let rows = try? store.settledParseOffsets(since: since), !rows.isEmpty else { return }
     let inspector = ProcessInspector()
+    // Most of these logs were parsed to their end: each is measured relative to the agents folder,
+    // without making its path (a busy home has thousands of agents settled in the window).
+    let agents = open(home.agentsDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard agents >= 0 else { return }
+    defer { close(agents) }
     for row in rows {
-      let paths = AgentPaths(home: home, id: row.id)
-      guard Self.fileSize(paths.outputLog) > row.parseOffset,
+      guard Self.outputLogSize(of: row.id, in: agents) > row.parseOffset,
         let record = try? store.agent(id: row.id), !record.isSupervised(elsewhereThan: machine)
       else { continue }
+      let paths = AgentPaths(home: home, id: row.id)
       if let supervisor = record.supervisor, inspector.isAlive(supervisor) { continue }
       if let cli = record.cli, inspector.isAlive(cli) { continue }
       logger.attempt("parse the rest of the log of a settled agent", agent: record.id) {
@@ -29,6 +34,25 @@ extension AgentManager {
         try parseRestOfLog(record, paths: paths, keepingError: record.error) { current in
           current.status.isTerminal && current.supervisor == record.supervisor
         }
+      }
+    }
+  }
+
+  /// The size of `<id>/output.log` under the open folder `agents` (0 when it cannot be read).
+  private static func outputLogSize(of id: String, in agents: Int32) -> Int64 {
+    let suffix: StaticString = "/output.log"
+    var id = id
+    return id.withUTF8 { name in
+      withUnsafeTemporaryAllocation(of: CChar.self, capacity: name.count + suffix.utf8CodeUnitCount + 1) {
+        path in
+        var end = 0
+        for byte in name { path[end] = CChar(bitPattern: byte); end += 1 }
+        for byte in UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount) {
+          path[end] = CChar(bitPattern: byte); end += 1
+        }
+        path[end] = 0
+        var info = stat()
+        return fstatat(agents, path.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 ? Int64(info.st_size) : 0
       }
     }
   }
