@@ -48,10 +48,16 @@ extension AgentManager {
       workingDirectory: record.worktreePath ?? record.cwd ?? FileSystem.currentDirectory,
       field: "answer", what: "the prompt that moves \(record.name) to \(target.name)")
     let standIn = try? ProcessInspector().currentIdentity()
+    // The move and its `provider_switched` event are one write: neither is ever found without
+    // the other.
+    let switched = fallback.noteSwitch(
+      record, from: current.name, to: target.name, reason: reason,
+      note: "the user answered on \(target.name); continuing there"
+        + (plan.kind == .resume ? " in its earlier session" : " in a new session"))
     let transition = try storeCall {
       try store.transition(
         id: record.id, .answer, message: "answered; continuing on \(target.name)",
-        data: Self.eventData(["prompt": .string(answerPrompt)], requestID: requestID)
+        data: Self.eventData(["prompt": .string(answerPrompt)], requestID: requestID), alsoRecording: switched
       ) { updated in
         updated.pendingQuestions = []
         updated.result = nil
@@ -74,10 +80,6 @@ extension AgentManager {
         .invalidState,
         "\(record.name) is \(transition.record.status.rawValue) now; it was answered or changed meanwhile")
     }
-    fallback.recordSwitch(
-      record, from: current.name, to: target.name, reason: reason,
-      note: "the user answered on \(target.name); continuing there"
-        + (plan.kind == .resume ? " in its earlier session" : " in a new session"))
     try startSupervisor(for: record.id)
     return try agent(record.id)
   }

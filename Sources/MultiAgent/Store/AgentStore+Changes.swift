@@ -26,6 +26,15 @@ extension AgentStore {
     try transaction(id: id, from: nil, to: nil, message: nil, data: nil, body).record
   }
 
+  /// ``update(id:_:)`` that also records `event` in the same write transaction — only when `body`
+  /// changed the record, so a retried write whose first attempt committed records it once.
+  @discardableResult
+  public func update(
+    id: String, alsoRecording event: EventDraft, _ body: (inout AgentRecord) throws -> Void
+  ) throws -> AgentRecord {
+    try transaction(id: id, from: nil, to: nil, message: nil, data: nil, alsoRecording: event, body).record
+  }
+
   /// Changes the agent's status to `status` only if it is currently one of `expected`
   /// (compare-and-set), applies `body` to the record, and appends a `status_changed` event carrying
   /// `message` and `data`, all in one write transaction. A change the status machine does not allow

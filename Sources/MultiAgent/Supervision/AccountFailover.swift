@@ -202,7 +202,7 @@ struct AccountFailover: Sendable {
   /// Records `accountID` as the account serving the next run, retried while the store cannot take
   /// it (``StoreRetry``). Keyed by the value it sets: applying the same account again writes nothing.
   func recordAccount(_ accountID: String) throws {
-    try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+    _ = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
       try store.update(id: agentID) { $0.account = accountID }
     }
   }

@@ -67,24 +67,25 @@ struct ProviderFallback {
     let next = RunPlan(
       kind: .spawn, prompt: prompt, sessionID: provider.newPinnedSessionID(), isFirstTurn: true)
     try next.write(to: paths.runPlan)
-    guard try moveRecord(from: record.provider, to: provider.name) else {
-      throw AgentError(.invalidState, "agent \(agentID) left \(record.provider) meanwhile")
-    }
-    recordSwitch(
+    let switched = noteSwitch(
       record, from: current.name, to: provider.name, reason: reason,
       note: "\(current.name) cannot go on (\(reason)); continuing on \(provider.name) in the same worktree")
+    guard try moveRecord(from: record.provider, to: provider.name, recording: switched) else {
+      throw AgentError(.invalidState, "agent \(agentID) left \(record.provider) meanwhile")
+    }
     return next
   }
 
   /// Moves the record from provider `from` to `to` (a new session, no account, the old provider's
-  /// model and arguments dropped), retried while the store cannot take it (``StoreRetry``). Keyed
-  /// by the provider it moves from: a retry after a reply lost with the connection finds the agent
-  /// on `to` already and leaves it.
+  /// model and arguments dropped) and records `event` (the `provider_switched` event) in the same
+  /// write, retried while the store cannot take it (``StoreRetry``). Keyed by the provider it moves
+  /// from: a retry after a reply lost with the connection finds the agent on `to` already and
+  /// leaves it, recording the event once.
   ///
   /// - Returns: whether the agent is on `to` now (not when someone moved it elsewhere meanwhile).
-  func moveRecord(from: String, to: String) throws -> Bool {
+  func moveRecord(from: String, to: String, recording event: EventDraft) throws -> Bool {
     try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
-      try store.update(id: agentID) { record in
+      try store.update(id: agentID, alsoRecording: event) { record in
         guard record.provider == from else { return }
         record.provider = to
         record.sessionID = nil
@@ -116,9 +117,11 @@ struct ProviderFallback {
     return (session, data["from_account"]?.stringValue)
   }
 
-  /// Records a switch away from `record` (as it was before): a line in the output log and the
-  /// `provider_switched` event.
-  func recordSwitch(_ record: AgentRecord, from: String, to: String, reason: String, note: String) {
+  /// Notes a switch away from `record` (as it was before) in the output log, and returns the
+  /// `provider_switched` event to record with the move, in the same write: the event says where
+  /// the next provider's output starts, which reading the log and a later way back rely on.
+  func noteSwitch(_ record: AgentRecord, from: String, to: String, reason: String, note: String) -> EventDraft
+  {
     let logOffset = noteInLog("[multiagent] " + note)
     var data = JSONObject(
       keys: ["from", "to", "reason"],
@@ -129,11 +132,7 @@ struct ProviderFallback {
     if record.model != nil || !record.extraArguments.isEmpty {
       data["dropped"] = .string("the \(from) model and arguments")
     }
-    logger.attempt("store the provider_switched event", agent: agentID) {
-      try store.appendEvent(
-        agentID: agentID, type: .providerSwitched,
-        message: "continuing on \(to): \(reason)", data: .object(data))
-    }
+    return EventDraft(type: .providerSwitched, message: "continuing on \(to): \(reason)", data: .object(data))
   }
 
   // MARK: What multiagent knows

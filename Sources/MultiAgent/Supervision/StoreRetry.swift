@@ -15,7 +15,7 @@ import StateStore
 /// values they set (``Supervisor/recordSelf(_:store:)``, ``AccountFailover/recordAccount(_:)``: the
 /// same values again write nothing); the wait for an account by the status it moves from
 /// (``AccountFailover/recordWaiting(_:)``); a provider switch by the provider it moves from
-/// (``ProviderFallback/moveRecord(from:to:)``); the launch by the CLI it records (a retry finds it
+/// (``ProviderFallback/moveRecord(from:to:recording:)``); the launch by the CLI it records (a retry finds it
 /// `running` and leaves it); a settlement by the status it moves the agent from
 /// (``SupervisionLoop``) — and a second application changes nothing.
 enum StoreRetry {

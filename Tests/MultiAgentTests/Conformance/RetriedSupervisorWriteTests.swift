@@ -90,7 +90,8 @@ import Testing
   }
 
   /// A retried provider switch finds the agent on the new provider and leaves it (a session it got
-  /// there since is kept); one from a provider the agent left otherwise is refused.
+  /// there since is kept), with its `provider_switched` event recorded once, in the move's write;
+  /// one from a provider the agent left otherwise is refused.
   @Test(arguments: TestEngine.available)
   func aRetriedProviderSwitchAppliesOnce(_ engine: TestEngine) throws {
     let world = try World(engine, status: .running)
@@ -102,17 +103,21 @@ import Testing
     let fallback = ProviderFallback(
       home: world.home, agentID: "a1", store: world.store, registry: try world.home.providerRegistry(),
       logger: SilentLogger())
+    let switched = fallback.noteSwitch(
+      try world.record, from: "claude", to: "codex", reason: "usage limit", note: "continuing on codex")
+    #expect(switched.data?["from_session_id"]?.stringValue == "old-session")
     let once = try world.appliedTwice {
-      let moved = try fallback.moveRecord(from: "claude", to: "codex")
+      let moved = try fallback.moveRecord(from: "claude", to: "codex", recording: switched)
       #expect(moved)
     }
     #expect(once.provider == "codex" && once.sessionID == nil && once.account == nil && once.model == nil)
+    #expect(try world.events.map(\.type) == [.providerSwitched])
     try world.store.update(id: "a1") { $0.sessionID = "new-session" }
-    #expect(try fallback.moveRecord(from: "claude", to: "codex"))
+    #expect(try fallback.moveRecord(from: "claude", to: "codex", recording: switched))
     #expect(try world.record.sessionID == "new-session")
-    #expect(try fallback.moveRecord(from: "claude", to: "gemini") == false)
+    #expect(try fallback.moveRecord(from: "claude", to: "gemini", recording: switched) == false)
     #expect(try world.record.provider == "codex")
-    #expect(try world.events.isEmpty)
+    #expect(try world.events.map(\.type) == [.providerSwitched])
   }
 
   /// The launch records the account serving the run in its own write: a retry of it (its first
