@@ -74,9 +74,12 @@ extension AgentManager {
     for references: [String], mode: WaitMode, timeout: Duration? = nil
   ) async throws(AgentError) -> WaitOutcome {
     var ids: [String] = []
+    // The records read to resolve the references serve the first look: no second read of each.
+    var resolved: [String: AgentRecord] = [:]
     for reference in references {
-      let id = try agent(reference).id
-      if !ids.contains(id) { ids.append(id) }
+      let record = try agent(reference)
+      if !ids.contains(record.id) { ids.append(record.id) }
+      resolved[record.id] = record
     }
     guard !ids.isEmpty else { return WaitOutcome(settled: [], pending: []) }
     let clock = ContinuousClock()
@@ -91,7 +94,8 @@ extension AgentManager {
       var settled: [String: AgentRecord] = terminal
       var pending: [AgentRecord] = []
       for id in ids where terminal[id] == nil {
-        let record = try agent(id)
+        let record: AgentRecord
+        if let read = resolved.removeValue(forKey: id) { record = read } else { record = try agent(id) }
         if record.status.isTerminal { terminal[id] = record }
         if record.status.isTerminal || record.status == .waitingForInput {
           settled[id] = record
