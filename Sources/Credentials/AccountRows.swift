@@ -1,3 +1,4 @@
+import JSONKit
 import Foundation
 import StateStore
 
@@ -29,7 +30,7 @@ enum AccountColumn: Int32, CaseIterable {
 
 /// SQL text and row mapping for `accounts` and `account_events`. All values are bound as parameters.
 enum AccountRows {
-  static let columnList = AccountColumn.allCases.map(\.name).joined(separator: ", ")
+  static let columnList = AccountColumn.allCases.map(\.name).joined(by: ", ")
   static let select = "SELECT \(columnList) FROM accounts"
   static let selectByID = select + " WHERE id = ?"
   static let selectByLabel = select + " WHERE provider = ? AND label = ?"
@@ -39,11 +40,11 @@ enum AccountRows {
   /// The row plus `?12`, the secret.
   static let insert =
     "INSERT INTO accounts (\(columnList), secret) VALUES ("
-    + AccountColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(separator: ", ")
+    + AccountColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(by: ", ")
     + ", ?\(AccountColumn.allCases.count + 1))"
   static let update =
     "UPDATE accounts SET "
-    + AccountColumn.allCases.dropFirst().map { "\($0.name) = ?\($0.rawValue + 1)" }.joined(separator: ", ")
+    + AccountColumn.allCases.dropFirst().map { "\($0.name) = ?\($0.rawValue + 1)" }.joined(by: ", ")
     + " WHERE id = ?1"
   static let selectSecret = "SELECT kind, secret FROM accounts WHERE id = ?"
   static let updateSecret = "UPDATE accounts SET secret = ?2 WHERE id = ?1"

@@ -1,3 +1,4 @@
+import JSONKit
 import Foundation
 import ProcessKit
 import ProviderKit
@@ -34,7 +35,7 @@ public struct ProviderInspector: Sendable {
   public func locate(_ definition: ProviderDefinition) -> String? {
     let launcher = ProcessLauncher()
     // Empty and relative PATH entries (the current directory) are skipped on purpose.
-    let path = ["PATH": searchPath.joined(separator: ":")]
+    let path = ["PATH": searchPath.joined(by: ":")]
     for name in [definition.binary] + definition.alternativeBinaries where !name.isEmpty {
       // A relative path with a slash would depend on the current directory: never used.
       if name.contains("/"), !name.hasPrefix("/") { continue }

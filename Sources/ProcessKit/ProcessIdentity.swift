@@ -55,10 +55,14 @@ public struct ProcessIdentity: Sendable, Hashable, Codable, CustomStringConverti
   /// A fresh random spawn id: 32 hexadecimal digits (128 bits).
   public static func makeSpawnID() -> String {
     var generator = SystemRandomNumberGenerator()
-    return (0..<2).map { _ in
+    // Appended by hand: `joined` is not specialized here, and its generic form costs every process
+    // that starts a child a runtime conformance lookup.
+    var id = ""
+    for _ in 0..<2 {
       let hex = String(generator.next() as UInt64, radix: 16)
-      return String(repeating: "0", count: 16 - hex.count) + hex
-    }.joined()
+      id += String(repeating: "0", count: 16 - hex.count) + hex
+    }
+    return id
   }
 
   /// `pid 123 (start 456, spawn 0123…)`.

@@ -65,7 +65,9 @@ public struct ProcessLauncher: Sendable {
     }
     let searchPath = environment["PATH"] ?? Self.defaultSearchPath
     for directory in searchPath.split(separator: ":") where directory.hasPrefix("/") {
-      let candidate = (directory.hasSuffix("/") ? String(directory) : directory + "/") + executable
+      var candidate = String(directory)
+      if !candidate.hasSuffix("/") { candidate += "/" }
+      candidate += executable
       if control.isExecutableFile(candidate) { return candidate }
     }
     throw ProcessError(

@@ -29,7 +29,7 @@ struct AgentInbox {
     if requestID != nil, names().contains(where: { $0.hasSuffix(suffix) }) { return }
     let stamp = String(UInt64(Date().timeIntervalSince1970 * 1_000_000))
     let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + suffix
-    try FileSystem.writeSecure(Data(text.utf8), to: directory + "/" + name)
+    try FileSystem.writeSecure(text, to: directory + "/" + name)
   }
 
   /// The messages waiting, oldest first.

@@ -132,7 +132,7 @@ extension AgentManager {
   ) throws {
     let paths = AgentPaths(home: home, id: record.id)
     try FileSystem.makePrivateDirectory(paths.directory)
-    try FileSystem.writeSecure(Data(token.utf8), to: paths.token)
+    try FileSystem.writeSecure(token, to: paths.token)
     if let repository = plan.repository, let worktreePath = record.worktreePath, let branch = record.branch,
       let baseCommit = plan.baseCommit
     {
@@ -148,10 +148,9 @@ extension AgentManager {
         _ = try input.copy(into: paths.inputs)
       }
     }
-    try FileSystem.writeSecure(Data(runPlan.prompt.utf8), to: paths.prompt)
+    try FileSystem.writeSecure(runPlan.prompt, to: paths.prompt)
     if let maxRunning = plan.maxRunning {
-      try FileSystem.writeSecure(
-        Data("\(maxRunning)\n".utf8), to: Self.maxRunningFile(home: home, id: record.id))
+      try FileSystem.writeSecure("\(maxRunning)\n", to: Self.maxRunningFile(home: home, id: record.id))
     }
     try runPlan.write(to: paths.runPlan)
   }

@@ -29,19 +29,35 @@ enum FileSystem {
   /// (`synchronous=NORMAL`), it survives the writer crashing, not the machine losing power: there
   /// is no fsync, which would cost milliseconds on every spawn.
   static func writeSecure(_ data: Data, to path: String) throws {
+    try data.withUnsafeBytes { try writeSecure($0, to: path) }
+  }
+
+  /// Writes `text` as UTF-8, as the `Data` form writes its bytes (without making a `Data` of the
+  /// text, whose generic initializer costs a runtime conformance lookup).
+  static func writeSecure(_ text: String, to path: String) throws {
+    try writeSecure(Array(text.utf8), to: path)
+  }
+
+  /// Writes `bytes`, as the `Data` form does.
+  static func writeSecure(_ bytes: [UInt8], to path: String) throws {
+    try bytes.withUnsafeBytes { try writeSecure($0, to: path) }
+  }
+
+  private static func writeSecure(_ bytes: UnsafeRawBufferPointer, to path: String) throws(AgentError) {
     let temporary = path + ".tmp-\(getpid())"
     unlink(temporary)  // left by a crashed process that had our pid
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard descriptor >= 0 else { throw writeError(path) }
     var written = 0
-    let complete = data.withUnsafeBytes { bytes -> Bool in
-      while written < bytes.count {
-        let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-        if count < 0 && errno == EINTR { continue }
-        guard count > 0 else { return false }
-        written += count
+    var complete = true
+    while written < bytes.count {
+      let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else {
+        complete = false
+        break
       }
-      return true
+      written += count
     }
     let error = complete ? nil : writeError(path)
     close(descriptor)
@@ -81,6 +97,21 @@ enum FileSystem {
   /// `path` made absolute against the current directory and standardized.
   static func absolute(_ path: String) -> String {
     let absolute = path.hasPrefix("/") ? path : currentDirectory + "/" + path
-    return URL(fileURLWithPath: absolute).standardizedFileURL.path
+    // `.` and `..` resolved by name, as URL's standardized path does (links are not followed).
+    var components: [Substring] = []
+    for component in absolute.split(separator: "/") {
+      if component == "." { continue }
+      if component == ".." {
+        _ = components.popLast()
+      } else {
+        components.append(component)
+      }
+    }
+    var result = ""
+    for component in components {
+      result += "/"
+      result += String(component)
+    }
+    return result.isEmpty ? "/" : result
   }
 }

@@ -118,7 +118,7 @@ extension Hosts {
       ["rev-parse", "--verify", "--quiet", (request.base ?? "HEAD") + "^{commit}"], in: repository, host: host
     )
     let mirror = Self.mirrorPath(of: repository)
-    try await runScript(RemoteScripts.prepareRepository, [mirror], on: host, timeout: timeout)
+    _ = try await runScript(RemoteScripts.prepareRepository, [mirror], on: host, timeout: timeout)
     _ = try await localGit(
       ["push", "--quiet", "--force", gitURL(host, mirror), "\(base):\(Self.baseRef(name))"], in: repository,
       host: host, ssh: true)

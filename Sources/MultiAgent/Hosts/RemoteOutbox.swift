@@ -92,7 +92,7 @@ struct RemoteOutbox: Sendable {
     try FileSystem.makePrivateDirectory(directory)
     let stamp = String(UInt64(request.createdAt * 1_000_000))
     let name = String(repeating: "0", count: max(0, 20 - stamp.count)) + stamp + "-" + request.id + ".json"
-    try FileSystem.writeSecure(Data(JSONWriter.string(request.json).utf8), to: directory + "/" + name)
+    try FileSystem.writeSecure(JSONWriter.string(request.json), to: directory + "/" + name)
   }
 
   /// The requests kept for `host` (all hosts when nil), oldest first.

@@ -68,16 +68,16 @@ enum AgentColumn: Int32, CaseIterable {
 
 /// SQL text and row mapping for `agents` and `events`. All values are bound as parameters.
 enum AgentRows {
-  static let columnList = AgentColumn.allCases.map(\.name).joined(separator: ", ")
+  static let columnList = AgentColumn.allCases.map(\.name).joined(by: ", ")
   static let select = "SELECT \(columnList) FROM agents"
   static let selectByID = select + " WHERE id = ?"
   static let selectByName = select + " WHERE name = ?"
   static let insert =
     "INSERT INTO agents (\(columnList)) VALUES ("
-    + AgentColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(separator: ", ") + ")"
+    + AgentColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(by: ", ") + ")"
   static let update =
     "UPDATE agents SET "
-    + AgentColumn.allCases.dropFirst().map { "\($0.name) = ?\($0.rawValue + 1)" }.joined(separator: ", ")
+    + AgentColumn.allCases.dropFirst().map { "\($0.name) = ?\($0.rawValue + 1)" }.joined(by: ", ")
     + " WHERE id = ?1"
 
   static let eventColumns = "id, agent_id, time, type, from_status, to_status, message, data"

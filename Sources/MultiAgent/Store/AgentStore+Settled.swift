@@ -1,3 +1,4 @@
+import JSONKit
 import StateStore
 
 #if canImport(FoundationEssentials)
@@ -14,7 +15,7 @@ extension AgentStore {
     let terminal = AgentStatus.allCases.filter(\.isTerminal).map(\.rawValue).sorted()
     let sql =
       "SELECT id, parse_offset FROM agents WHERE updated_at >= ? AND status IN ("
-      + terminal.map { _ in "?" }.joined(separator: ", ") + ")"
+      + terminal.map { _ in "?" }.joined(by: ", ") + ")"
     return try database.read { (connection) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
       try connection.with(sql) { (statement) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
         statement.bind(since.timeIntervalSince1970, at: 0)

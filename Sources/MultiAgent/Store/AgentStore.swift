@@ -369,10 +369,10 @@ public final class AgentStore: Sendable {
     if let statuses = filter.statuses {
       // One placeholder per status: the SQL text depends only on how many there are.
       let sorted = statuses.map(\.rawValue).sorted()
-      conditions.append("status IN (" + sorted.map { _ in "?" }.joined(separator: ", ") + ")")
+      conditions.append("status IN (" + sorted.map { _ in "?" }.joined(by: ", ") + ")")
       parameters += sorted
     }
-    return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), parameters)
+    return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(by: " AND "), parameters)
   }
 
   /// Now, exactly as it reads back from the database.

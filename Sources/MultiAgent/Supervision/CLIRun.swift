@@ -199,7 +199,7 @@ struct CLIRun {
     var pipe: InputPipe?
     switch command.standardInput {
     case .text(let text):
-      try FileSystem.writeSecure(Data(text.utf8), to: paths.standardInput)
+      try FileSystem.writeSecure(text, to: paths.standardInput)
       input = .file(paths.standardInput)
     case .live:
       let made = try InputPipe()
@@ -344,7 +344,7 @@ struct CLIRun {
     var object = JSONObject(keys: ["message"], values: [.string(exhaustion.message)])
     if let resetAt = exhaustion.resetAt { object["reset_at"] = .time(resetAt.timeIntervalSince1970) }
     logger.attempt("record the usage limit in \(path)") {
-      try FileSystem.writeSecure(Data(JSONWriter.string(.object(object)).utf8), to: path)
+      try FileSystem.writeSecure(JSONWriter.string(.object(object)), to: path)
     }
   }
 

@@ -11,7 +11,7 @@ enum LaunchIntent {
   /// Writes a fresh spawn id to `path` (0600) and returns it.
   static func record(at path: String) throws -> String {
     let spawnID = ProcessIdentity.makeSpawnID()
-    try FileSystem.writeSecure(Data(spawnID.utf8), to: path)
+    try FileSystem.writeSecure(spawnID, to: path)
     return spawnID
   }
 

@@ -117,7 +117,7 @@ extension LiveSession {
     let object = JSONObject(
       keys: ["request_id", "tool_name", "questions", "released"],
       values: [.string(request.requestID), .string(request.toolName), questions, .bool(released)])
-    try FileSystem.writeSecure(Data(JSONWriter.bytes(.object(object))), to: path)
+    try FileSystem.writeSecure(JSONWriter.bytes(.object(object)), to: path)
   }
 
   /// The held question's request id and questions (id → text), and whether it was let go (the CLI
@@ -147,7 +147,7 @@ extension LiveSession {
     let object = JSONObject(
       keys: ["request_id", "answers", "resume_prompt"],
       values: [.string(requestID), .object(map), .string(resumePrompt)])
-    try FileSystem.writeSecure(Data(JSONWriter.bytes(.object(object))), to: path)
+    try FileSystem.writeSecure(JSONWriter.bytes(.object(object)), to: path)
   }
 
   /// The resume prompt of answers `answer` wrote, if any.

@@ -49,13 +49,41 @@ struct RunPlan: Codable, Sendable, Hashable {
   }
 
   func write(to path: String) throws {
-    try FileSystem.writeSecure(Data(JSONWriter.bytes(jsonValue)), to: path)
+    try FileSystem.writeSecure(JSONWriter.bytes(jsonValue), to: path)
   }
 
   static func read(from path: String) throws -> RunPlan {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw AgentError(.invalidState, "the run plan \(path) is missing")
     }
-    return try JSONValueDecoder().decode(RunPlan.self, from: JSONParser.parse(Array(data)))
+    return try RunPlan(json: JSONParser.parse(Array(data)))
+  }
+}
+
+extension RunPlan {
+  /// Reads the plan from its JSON form (``jsonValue``; what `Codable` writes too), key by key: a
+  /// supervisor reads one before every run, and the `Codable` machinery costs it a runtime lookup
+  /// of the coding keys' conformance.
+  init(json: JSONValue) throws(AgentError) {
+    guard let object = json.objectValue, let kindName = object["kind"]?.stringValue,
+      let kind = Kind(rawValue: kindName), let prompt = object["prompt"]?.stringValue
+    else { throw AgentError(.invalidState, "the run plan is not an object with a known kind and a prompt") }
+    func text(_ key: String) throws(AgentError) -> String? {
+      guard let value = object[key], !value.isNull else { return nil }
+      guard let text = value.stringValue else {
+        throw AgentError(.invalidState, "the run plan's \(key) is not text")
+      }
+      return text
+    }
+    self.kind = kind
+    self.prompt = prompt
+    sessionID = try text("sessionID")
+    request = try text("request")
+    if let value = object["isFirstTurn"], !value.isNull {
+      guard let flag = value.boolValue else {
+        throw AgentError(.invalidState, "the run plan's isFirstTurn is not true or false")
+      }
+      isFirstTurn = flag
+    }
   }
 }

@@ -1,3 +1,4 @@
+import JSONKit
 /// A command of the `multiagent` CLI: a static configuration that declares its name, help, options,
 /// arguments and subcommands, an initializer that reads the parsed command line, and `run`.
 ///
@@ -77,5 +78,5 @@ typealias CommandPath = [any ParsableCommand.Type]
 
 extension Array where Element == any ParsableCommand.Type {
   /// `multiagent providers show`.
-  var commandName: String { map { $0.configuration.name }.joined(separator: " ") }
+  var commandName: String { map { $0.configuration.name }.joined(by: " ") }
 }

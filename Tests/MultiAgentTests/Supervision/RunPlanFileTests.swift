@@ -40,4 +40,29 @@ import Testing
     }
     #expect(throws: AgentError.self) { try RunPlan.read(from: directory.path("missing.json")) }
   }
+
+  /// The plan is read key by key, not through `Codable`; every file reads as `JSONDecoder` reads
+  /// it: the same plan, or an error where it fails (nulls, wrong types, unknown keys).
+  @Test func aPlanReadsAsJSONDecoderReadsIt() throws {
+    let directory = try TemporaryDirectory(prefix: "run-plan")
+    let path = directory.path("run.json")
+    let texts = [
+      #"{"kind":"spawn","prompt":"x","sessionID":null}"#,
+      #"{"kind":"spawn","prompt":"x","sessionID":5}"#,
+      #"{"kind":"resume","prompt":"x","isFirstTurn":"yes"}"#,
+      #"{"kind":"resume","prompt":"x","isFirstTurn":null,"request":null}"#,
+      #"{"kind":"spawn","prompt":"x","extra":[1,2]}"#,
+      #"{"kind":"spawn","prompt":5}"#,
+      #"{"kind":"spawn","prompt":null}"#,
+      #"{"kind":null,"prompt":"x"}"#,
+      #"{"kind":"resume","prompt":"p","sessionID":"s","request":"r","isFirstTurn":false}"#,
+      #"{"kind":"spawn","prompt":"x","request":["r"]}"#,
+      "[]", "null", #""spawn""#,
+    ]
+    for text in texts {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      let expected = try? JSONDecoder().decode(RunPlan.self, from: Data(text.utf8))
+      #expect((try? RunPlan.read(from: path)) == expected, "\(text)")
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import JSONKit
 import Foundation
 import MultiAgent
 import ProviderKit
@@ -314,7 +315,7 @@ struct SpawnCommand: ParsableCommand {
     if promptWords == ["-"] {
       return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
-    return promptWords.joined(separator: " ")
+    return promptWords.joined(by: " ")
   }
 
   /// Whether `text` is only white space (what trimming it would leave empty): decided at the first
