@@ -79,7 +79,7 @@ extension AgentManager {
     if let chosen = options.name {
       name = chosen
     } else {
-      name = AgentNames.generate { [store] candidate in (try? store.agent(named: candidate)) != nil }
+      name = AgentNames.generate { [store] candidate in (try? store.nameIsTaken(candidate)) ?? false }
     }
     let worktreePath = options.useWorktree ? home.worktreesDirectory + "/" + name : nil
     let record = AgentRecord(

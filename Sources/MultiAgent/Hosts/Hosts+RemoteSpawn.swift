@@ -181,7 +181,7 @@ extension Hosts {
   /// `name` checked, or a generated one; either is free here, locally and among remote agents.
   func remoteName(_ name: String?) throws -> String {
     let taken: (String) -> Bool = { candidate in
-      ((try? agents.agent(named: candidate)) ?? nil) != nil
+      (try? agents.nameIsTaken(candidate)) ?? false
         || ((try? remoteAgents.agent(candidate)) ?? nil) != nil
     }
     guard let name else { return AgentNames.generate(avoiding: taken) }

@@ -75,6 +75,11 @@ enum AgentRows {
   static let insert =
     "INSERT INTO agents (\(columnList)) VALUES ("
     + AgentColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(by: ", ") + ")"
+  /// ``insert`` with the agent's token hash as its last parameter.
+  static let insertWithTokenHash =
+    "INSERT INTO agents (\(columnList), token_hash) VALUES ("
+    + AgentColumn.allCases.map { "?\($0.rawValue + 1)" }.joined(by: ", ")
+    + ", ?\(AgentColumn.allCases.count + 1))"
   static let update =
     "UPDATE agents SET "
     + AgentColumn.allCases.dropFirst().map { "\($0.name) = ?\($0.rawValue + 1)" }.joined(by: ", ")

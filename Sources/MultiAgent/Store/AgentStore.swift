@@ -150,17 +150,12 @@ public final class AgentStore: Sendable {
             path: path)
         }
       }
-      try connection.with(AgentRows.insert) { (statement) throws(StoreError) in
+      // The token's hash goes in with the row (one statement, not an insert and an update).
+      try connection.with(tokenHash == nil ? AgentRows.insert : AgentRows.insertWithTokenHash) {
+        (statement) throws(StoreError) in
         AgentRows.bind(stored, to: statement)
+        if let tokenHash { statement.bind(tokenHash, at: Int32(AgentColumn.allCases.count)) }
         try statement.run()
-      }
-      if let tokenHash {
-        try connection.with("UPDATE agents SET token_hash = ? WHERE id = ?") {
-          (statement) throws(StoreError) in
-          statement.bind(tokenHash, at: 0)
-          statement.bind(stored.id, at: 1)
-          try statement.run()
-        }
       }
       _ = try Self.insertEvent(
         StoredEvent(
@@ -182,6 +177,14 @@ public final class AgentStore: Sendable {
         statement.bind(name, at: 0)
         return try statement.step() ? try AgentRows.record(statement, path: connection.path) : nil
       }
+    }
+  }
+
+  /// Whether an agent has this name (ignoring ASCII case): what the name check of ``create(_:tokenHash:requireLiveParent:)``
+  /// reads, without reading the agent.
+  public func nameIsTaken(_ name: String) throws(StoreError) -> Bool {
+    try database.read { (connection) throws(StoreError) -> Bool in
+      try Self.owner(ofName: name, connection) != nil
     }
   }
 
@@ -326,15 +329,17 @@ public final class AgentStore: Sendable {
   static func checkNameFree(_ name: String, for id: String, _ connection: any StoreConnection)
     throws(StoreError)
   {
-    let owner = try connection.with("SELECT id FROM agents WHERE name = ?") {
-      (statement) throws(StoreError) -> String? in
-      statement.bind(name, at: 0)
-      return try statement.step() ? statement.string(0) : nil
-    }
-    if let owner, owner != id {
+    if let owner = try owner(ofName: name, connection), owner != id {
       throw StoreError(
         code: .nameTaken, message: "an agent named \"\(name)\" already exists (id \(owner))",
         path: connection.path)
+    }
+  }
+  /// The id of the agent named `name` (ignoring ASCII case), or nil.
+  static func owner(ofName name: String, _ connection: any StoreConnection) throws(StoreError) -> String? {
+    try connection.with("SELECT id FROM agents WHERE name = ?") { (statement) throws(StoreError) -> String? in
+      statement.bind(name, at: 0)
+      return try statement.step() ? statement.string(0) : nil
     }
   }
 

@@ -44,6 +44,8 @@ import Testing
     #expect {
       try store.create(AgentRecord(id: "a1", name: "beta", provider: "claude"))
     } throws: { ($0 as? StoreError)?.code == .idTaken }
+    // What the name generator asks: the same check, without reading the agent.
+    #expect(try store.nameIsTaken("Alpha") && !store.nameIsTaken("beta"))
   }
 
   @Test(arguments: TestEngine.available)
