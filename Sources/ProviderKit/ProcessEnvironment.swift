@@ -11,12 +11,15 @@ public enum ProcessEnvironment {
   /// An entry without `=` is skipped; of two entries with one name, the first counts, as for
   /// `getenv`.
   public static var current: [String: String] {
-    var result: [String: String] = [:]
     #if canImport(Darwin)
-      guard var entry = _NSGetEnviron().pointee else { return result }
+      guard var entry = _NSGetEnviron().pointee else { return [:] }
     #else
-      guard var entry = environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? else { return result }
+      guard var entry = environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? else { return [:] }
     #endif
+    // Sized once: grown entry by entry, the table was rebuilt six times for a typical environment.
+    var count = 0
+    while entry[count] != nil { count += 1 }
+    var result = [String: String](minimumCapacity: count)
     while let pointer = entry.pointee {
       let bytes = UnsafeBufferPointer(
         start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
