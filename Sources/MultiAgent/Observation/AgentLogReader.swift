@@ -90,21 +90,39 @@ extension AgentManager {
   /// A reader of the agent's output log from its first byte, parsing each provider's part with that
   /// provider's parser (as plain text when the provider is no longer defined).
   public func logReader(for record: AgentRecord) -> AgentLogReader {
-    let (registry, store, id, provider) = (self.registry, self.store, record.id, record.provider)
+    let (registry, store, id) = (self.registry, self.store, record.id)
+    let switches = ProviderSwitches(provider: record.provider)
     return AgentLogReader(
       path: paths(record).outputLog,
       segments: {
-        let switches = ((try? store.events(agentID: id)) ?? []).filter { $0.type == .providerSwitched }
-        let first = switches.first?.data?["from"]?.stringValue ?? provider
-        return [AgentLogReader.Segment(start: 0, provider: first)]
-          + switches.compactMap { event in
-            guard let to = event.data?["to"]?.stringValue, let offset = event.data?["log_offset"]?.doubleValue
-            else { return nil }
-            return AgentLogReader.Segment(start: Int64(offset), provider: to)
-          }
+        switches.segments { afterID in (try? store.events(agentID: id, afterID: afterID)) ?? [] }
       },
       parser: { name in
         (try? registry.provider(named: name))?.makeParser(context: ParserContext()) ?? PlainTextParser()
       })
+  }
+}
+
+/// The segments of one agent's log as its `provider_switched` events tell them, read
+/// incrementally: each ask reads only the events recorded since the last one (a follower asks on
+/// every poll, and a long-running agent has thousands of events).
+private final class ProviderSwitches {
+  private let provider: String
+  private var switches: [StoredEvent] = []
+  private var lastEventID: Int64 = 0
+
+  init(provider: String) { self.provider = provider }
+
+  func segments(newEvents: (_ afterID: Int64) -> [StoredEvent]) -> [AgentLogReader.Segment] {
+    let events = newEvents(lastEventID)
+    lastEventID = events.last?.id ?? lastEventID
+    switches += events.filter { $0.type == .providerSwitched }
+    let first = switches.first?.data?["from"]?.stringValue ?? provider
+    return [AgentLogReader.Segment(start: 0, provider: first)]
+      + switches.compactMap { event in
+        guard let to = event.data?["to"]?.stringValue, let offset = event.data?["log_offset"]?.doubleValue
+        else { return nil }
+        return AgentLogReader.Segment(start: Int64(offset), provider: to)
+      }
   }
 }
