@@ -101,7 +101,9 @@ struct CLIRun {
 
   /// Starts the CLI for `plan` and records it (`running`), unless the agent was settled meanwhile.
   mutating func launch(_ plan: RunPlan, credentials: PreparedCredentials?) throws -> Launch {
-    guard let record = try store.agent(id: agentID) else { return .settledMeanwhile(nil) }
+    let (store, agentID, logger) = (store, agentID, logger)
+    let read = { try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) } }
+    guard let record = try read() else { return .settledMeanwhile(nil) }
     if plan.kind == .resume && plan.sessionID == nil { return .failed("a resume needs a session id") }
     // Messages sent meanwhile (`send`) go with this run's prompt.
     let (plan, messages) = withMessages(plan)
@@ -114,7 +116,7 @@ struct CLIRun {
     unlink(paths.exhaustion)
     var (configuration, pipe) = try launchConfiguration(command)
     // Someone may have stopped the agent meanwhile.
-    guard let status = try store.agent(id: agentID)?.status, StatusChange.launch.from.contains(status) else {
+    guard let status = try read()?.status, StatusChange.launch.from.contains(status) else {
       return .settledMeanwhile(nil)
     }
     // Lines of earlier runs are all parsed; this run gets a parser of its own.
@@ -136,7 +138,6 @@ struct CLIRun {
     // of the statuses it launches from, and staying put with the same values writes nothing and
     // records no second event.
     // The account serving the run is recorded in the same write (once, also when retried).
-    let (store, agentID) = (store, agentID)
     let selected = accountSelected(record, plan: plan, command: command)
     let started = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
       try store.transition(

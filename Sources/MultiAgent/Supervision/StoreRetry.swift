@@ -7,7 +7,8 @@ import StateStore
 /// lock held past every busy retry, a PostgreSQL server or link that stopped answering (the next
 /// attempt reconnects). Giving up would leave the agent reading `running` with no process; the
 /// output is on disk and the write is retried once a second, for up to ten minutes, with a warning
-/// now and then. Other errors are thrown at once.
+/// now and then. Other errors are thrown at once. The reads on the way to starting a CLI (the
+/// record, its status before the launch) wait the same way (``untilRead(agentID:logger:_:)``).
 ///
 /// A lost connection may have lost only the reply: the write the caller gave up on can have
 /// committed. So every write retried here is idempotent by a natural key — the output by its parse
@@ -32,6 +33,23 @@ enum StoreRetry {
 
   /// Runs `body` until it does not fail with a passing store error, or until ``limit``.
   static func untilWritten<T>(agentID: String, logger: any AgentLogger, _ body: () throws -> T) throws -> T {
+    try until(
+      agentID: agentID, logger: logger, warning: "cannot write the agent's state yet; retrying every second",
+      body)
+  }
+
+  /// Runs the read `body` as ``untilWritten(agentID:logger:_:)`` runs a write: a supervisor on its
+  /// way to starting a CLI (or settling one) waits out a store that cannot answer instead of
+  /// giving up its agent. A read changes nothing, so any of them may be repeated.
+  static func untilRead<T>(agentID: String, logger: any AgentLogger, _ body: () throws -> T) throws -> T {
+    try until(
+      agentID: agentID, logger: logger, warning: "cannot read the agent's state yet; retrying every second",
+      body)
+  }
+
+  private static func until<T>(
+    agentID: String, logger: any AgentLogger, warning: String, _ body: () throws -> T
+  ) throws -> T {
     let deadline = ContinuousClock.now + limit
     var lastWarning: ContinuousClock.Instant?
     while true {
@@ -39,8 +57,7 @@ enum StoreRetry {
         let now = ContinuousClock.now
         if lastWarning.map({ now - $0 >= .seconds(30) }) ?? true {
           lastWarning = now
-          logger.warning(
-            "cannot write the agent's state yet; retrying every second", agent: agentID, error: error)
+          logger.warning(warning, agent: agentID, error: error)
         }
         Thread.sleep(forTimeInterval: 1)
       }

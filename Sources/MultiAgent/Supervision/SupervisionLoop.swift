@@ -94,10 +94,16 @@ struct SupervisionLoop {
     }
   }
 
+  /// The agent's record, read again while the store cannot answer (``StoreRetry/untilRead(agentID:logger:_:)``).
+  private func readRecord() throws -> AgentRecord? {
+    let (store, agentID) = (store, agentID)
+    return try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) }
+  }
+
   private func firstStep(adopt: Bool) throws -> Step {
     let plan = try? RunPlan.read(from: paths.runPlan)
     if adopt {
-      guard let record = try store.agent(id: agentID), let running = record.cli else {
+      guard let record = try readRecord(), let running = record.cli else {
         return .finished(try fail("nothing to adopt: no CLI was recorded"))
       }
       return .follow(
@@ -109,7 +115,7 @@ struct SupervisionLoop {
   }
 
   private func chooseAccount(_ plan: RunPlan) throws -> Step {
-    guard let record = try store.agent(id: agentID) else { return .finished(.failed) }
+    guard let record = try readRecord() else { return .finished(.failed) }
     if record.status.isTerminal { return .finished(record.status) }
     var plan = plan
     switch try account(for: record, plan: &plan) {
@@ -187,14 +193,14 @@ struct SupervisionLoop {
     switch try cli.launch(plan, credentials: credentials) {
     case .started(let running): return .follow(running, plan)
     case .failed(let message):
-      if let record = try store.agent(id: agentID), !record.status.isTerminal,
+      if let record = try readRecord(), !record.status.isTerminal,
         fallback.next(after: record) != nil
       {
         return .switchProvider(plan, reason: message)
       }
       return .finished(try fail(message))
     case .settledMeanwhile(let ending?): return .settle(ending, nil)
-    case .settledMeanwhile(nil): return .finished(try store.agent(id: agentID)?.status ?? .failed)
+    case .settledMeanwhile(nil): return .finished(try readRecord()?.status ?? .failed)
     }
   }
 
@@ -271,7 +277,7 @@ struct SupervisionLoop {
   /// Continues on the next fallback provider: the switch is recorded, then the loop carries on with
   /// that provider's accounts, CLI and parser.
   private mutating func switchProvider(_ plan: RunPlan?, reason: String) throws -> Step {
-    guard let record = try store.agent(id: agentID) else { return .finished(.failed) }
+    guard let record = try readRecord() else { return .finished(.failed) }
     if record.status.isTerminal { return .finished(record.status) }
     guard let next = fallback.next(after: record) else { return .finished(try fail(reason)) }
     let switched = try fallback.switchProvider(from: provider, to: next, reason: reason, plan: plan)

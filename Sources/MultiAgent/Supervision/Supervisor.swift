@@ -79,7 +79,9 @@ public struct Supervisor: Sendable {
   ///   supervisor stops its children and starts queued agents: a spawn waiting for it hears at once.
   @discardableResult
   func run(store: AgentStore, settled: () -> Void = {}) throws -> AgentStatus {
-    guard try store.agent(id: agentID) != nil else {
+    // Read again while the store cannot answer: a supervisor gives up its agent only when it is gone.
+    let record = try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) }
+    guard let record else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
     defer {
@@ -92,7 +94,7 @@ public struct Supervisor: Sendable {
     do { registry = try self.registry ?? home.providerRegistry() } catch {
       return try fail(store, "cannot load providers: \(error)")
     }
-    let name = try store.agent(id: agentID)?.provider ?? ""
+    let name = record.provider
     let provider: any AgentProvider
     do { provider = try registry.provider(named: name) } catch {
       return try fail(store, "provider \(name) is no longer defined")

@@ -57,6 +57,27 @@ struct CutOffStoreTests {
   /// The COMMITs of the launch, of the output (with the result) and of the settlement all reach the
   /// server and lose their replies: each is retried on a new connection, finds itself applied,
   /// and changes nothing more — one `running` event, one result, one offset, one `completed` event.
+  @Test func aSupervisorWhoseStoreIsCutBeforeItsFirstReadWaitsAndStartsTheAgent() throws {
+    let world = try CutOffWorld(gated: false)
+    let proxy = world.proxy
+    let healer = Thread {
+      // Healed after the supervisor's reads failed to reconnect twice.
+      _ = CutOffWorld.waitUntil { proxy.connectionsWhileCut >= 2 }
+      proxy.heal()
+    }
+    let status = try world.supervise {
+      proxy.cut()
+      healer.start()
+    }
+    #expect(status == .completed)
+    #expect(proxy.connectionsWhileCut >= 2)
+    let row = try world.row()
+    #expect(row.status == "completed" && row.result == CutOffWorld.marker)
+    #expect(try world.statusChanges() == ["running", "completed"])
+    let lines = world.logger.lines.withLock { $0 }
+    #expect(lines.contains { $0.contains("cannot read the agent's state yet; retrying every second") })
+  }
+
   @Test func commitsWhoseRepliesWereLostAreRetriedAndApplyOnce() throws {
     let world = try CutOffWorld(gated: false)
     world.proxy.loseCommitReply(afterSending: "started (pid")

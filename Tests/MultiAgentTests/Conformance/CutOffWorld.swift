@@ -67,11 +67,13 @@ final class CutOffWorld: Sendable {
     drop()
   }
 
-  /// Supervises the agent until it settles, through the proxy, with ``timeouts``.
-  func supervise() throws -> AgentStatus {
+  /// Supervises the agent until it settles, through the proxy, with ``timeouts``; `opened` runs
+  /// once the store is open, before the supervisor's first read.
+  func supervise(opened: () -> Void = {}) throws -> AgentStatus {
     let database = try StateDatabase(
       location: home.store, schemas: AgentStore.schemas, postgresTimeouts: Self.timeouts)
     let store = AgentStore(database: database)
+    opened()
     return try Supervisor(home: home, agentID: agentID, registry: try home.providerRegistry(), logger: logger)
       .run(store: store)
   }
