@@ -51,8 +51,7 @@ struct ChildReport {
 extension SupervisionLoop {
   /// Children of this agent that report to it and have not settled yet.
   func reportingChildrenRunning() -> Bool {
-    let children = (try? store.list(AgentStore.Filter(parentID: agentID, includeDismissed: true))) ?? []
-    return children.contains { $0.reportsToParent && !ChildReport.reported.contains($0.status) }
+    (try? store.hasReportingChild(of: agentID, notIn: ChildReport.reported)) ?? false
   }
 
   /// A run that would complete while children that report to it still run: the agent stays

@@ -33,6 +33,32 @@ import Testing
     #expect(try store.count(AgentStore.Filter(statuses: [.failed])) == 0)
   }
 
+  /// What a supervisor asks as its agent's turn ends: a child that reports to it and has not
+  /// settled (dismissed or not) keeps it waiting; one that does not report, or has settled, does not.
+  @Test(arguments: TestEngine.available)
+  func reportingChildrenAreFoundByStatus(_ engine: TestEngine) throws {
+    let under = try StoreUnderTest(engine)  // kept: its end drops the database
+    let store = try under.open()
+    try store.create(AgentRecord(id: "p", name: "parent", provider: "claude", status: .running))
+    let settled = ChildReport.reported
+    #expect(try !store.hasReportingChild(of: "p", notIn: settled))
+    var quiet = AgentRecord(id: "c1", name: "quiet", provider: "claude", parentID: "p", status: .running)
+    quiet.reportsToParent = false
+    try store.create(quiet)
+    var done = AgentRecord(id: "c2", name: "done", provider: "claude", parentID: "p", status: .completed)
+    done.reportsToParent = true
+    try store.create(done)
+    #expect(try !store.hasReportingChild(of: "p", notIn: settled))
+    var busy = AgentRecord(id: "c3", name: "busy", provider: "claude", parentID: "p", status: .running)
+    busy.reportsToParent = true
+    busy.dismissedAt = Date()
+    try store.create(busy)
+    #expect(try store.hasReportingChild(of: "p", notIn: settled))
+    #expect(try !store.hasReportingChild(of: "c3", notIn: settled))
+    try store.transition(id: "c3", .stop)
+    #expect(try !store.hasReportingChild(of: "p", notIn: settled))
+  }
+
   @Test(arguments: TestEngine.available)
   func namesAreUniqueIgnoringCase(_ engine: TestEngine) throws {
     let under = try StoreUnderTest(engine)  // kept: its end drops the database
