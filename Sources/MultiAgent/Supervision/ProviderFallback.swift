@@ -58,7 +58,11 @@ struct ProviderFallback {
   func switchProvider(
     from current: any AgentProvider, to provider: any AgentProvider, reason: String, plan: RunPlan?
   ) throws -> RunPlan {
-    guard let record = try store.agent(id: agentID) else {
+    let (store, agentID) = (store, agentID)
+    guard
+      let record = try StoreRetry.untilRead(
+        agentID: agentID, logger: logger, { try store.agent(id: agentID) })
+    else {
       throw AgentError(.notFound, "agent \(agentID) is gone")
     }
     var handoff = handoff(from: current, reason: reason, record: record)
