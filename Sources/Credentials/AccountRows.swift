@@ -1,5 +1,5 @@
-import JSONKit
 import Foundation
+import JSONKit
 import StateStore
 
 /// The non-secret columns of `accounts`, in SELECT order; parameter `?N` of INSERT and UPDATE is

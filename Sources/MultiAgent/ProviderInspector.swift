@@ -1,5 +1,5 @@
-import JSONKit
 import Foundation
+import JSONKit
 import ProcessKit
 import ProviderKit
 

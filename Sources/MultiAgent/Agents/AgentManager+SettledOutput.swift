@@ -40,20 +40,7 @@ extension AgentManager {
 
   /// The size of `<id>/output.log` under the open folder `agents` (0 when it cannot be read).
   private static func outputLogSize(of id: String, in agents: Int32) -> Int64 {
-    let suffix: StaticString = "/output.log"
-    var id = id
-    return id.withUTF8 { name in
-      withUnsafeTemporaryAllocation(of: CChar.self, capacity: name.count + suffix.utf8CodeUnitCount + 1) {
-        path in
-        var end = 0
-        for byte in name { path[end] = CChar(bitPattern: byte); end += 1 }
-        for byte in UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount) {
-          path[end] = CChar(bitPattern: byte); end += 1
-        }
-        path[end] = 0
-        var info = stat()
-        return fstatat(agents, path.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 ? Int64(info.st_size) : 0
-      }
-    }
+    var info = stat()
+    return fstatat(agents, id + "/output.log", &info, AT_SYMLINK_NOFOLLOW) == 0 ? Int64(info.st_size) : 0
   }
 }

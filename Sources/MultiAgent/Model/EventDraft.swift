@@ -1,8 +1,9 @@
 import JSONKit
 
-/// An event to record with a status transition, in the same write transaction (see
-/// ``AgentStore/transition(id:_:message:data:alsoRecording:_:)``): its type, message and data; the
-/// store gives it its id and time.
+/// An event to record with a change to the agent, in the same write transaction (see
+/// ``AgentStore/transition(id:_:message:data:alsoRecording:_:)`` and
+/// ``AgentStore/update(id:alsoRecording:_:)``): its type, message and data; the store gives it its
+/// id and time.
 public struct EventDraft: Sendable, Hashable {
   /// What kind of event.
   public var type: StoredEvent.EventType

@@ -180,8 +180,8 @@ public final class AgentStore: Sendable {
     }
   }
 
-  /// Whether an agent has this name (ignoring ASCII case): what the name check of ``create(_:tokenHash:requireLiveParent:)``
-  /// reads, without reading the agent.
+  /// Whether an agent has this name (ignoring ASCII case): the name check of
+  /// ``create(_:tokenHash:requireLiveParent:)``, without reading the agent.
   public func nameIsTaken(_ name: String) throws(StoreError) -> Bool {
     try database.read { (connection) throws(StoreError) -> Bool in
       try Self.owner(ofName: name, connection) != nil
@@ -335,6 +335,7 @@ public final class AgentStore: Sendable {
         path: connection.path)
     }
   }
+
   /// The id of the agent named `name` (ignoring ASCII case), or nil.
   static func owner(ofName name: String, _ connection: any StoreConnection) throws(StoreError) -> String? {
     try connection.with("SELECT id FROM agents WHERE name = ?") { (statement) throws(StoreError) -> String? in

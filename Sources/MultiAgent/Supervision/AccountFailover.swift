@@ -135,9 +135,9 @@ struct AccountFailover: Sendable {
     while true {
       Thread.sleep(forTimeInterval: 1)
       // A wait may last hours: a store that stops answering meanwhile is waited out, not given up on.
-      let (store, agentID) = (store, agentID)
-      let record = try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) }
-      guard let record, record.status == .waitingForAccount else { return }
+      guard let record = try StoreRetry.record(of: agentID, in: store, logger: logger),
+        record.status == .waitingForAccount
+      else { return }
       if accounts.anyUsable(
         provider: provider.name, pinned: record.accountPinned ? record.account : nil, now: Date())
       {

@@ -19,10 +19,7 @@ extension CLIRun {
   /// would parse lines twice or skip them).
   mutating func poll(final: Bool = false) throws -> [AgentEvent] {
     if follower == nil {
-      let (store, agentID) = (store, agentID)
-      let offset = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
-        try store.agent(id: agentID)?.parseOffset ?? 0
-      }
+      let offset = try StoreRetry.record(of: agentID, in: store, logger: logger)?.parseOffset ?? 0
       follower = OutputFollower(
         path: paths.outputLog, offset: offset, parser: provider.makeParser(context: ParserContext()))
       committed = offset

@@ -101,9 +101,9 @@ struct CLIRun {
 
   /// Starts the CLI for `plan` and records it (`running`), unless the agent was settled meanwhile.
   mutating func launch(_ plan: RunPlan, credentials: PreparedCredentials?) throws -> Launch {
-    let (store, agentID, logger) = (store, agentID, logger)
-    let read = { try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) } }
-    guard let record = try read() else { return .settledMeanwhile(nil) }
+    guard let record = try StoreRetry.record(of: agentID, in: store, logger: logger) else {
+      return .settledMeanwhile(nil)
+    }
     if plan.kind == .resume && plan.sessionID == nil { return .failed("a resume needs a session id") }
     // Messages sent meanwhile (`send`) go with this run's prompt.
     let (plan, messages) = withMessages(plan)
@@ -116,7 +116,9 @@ struct CLIRun {
     unlink(paths.exhaustion)
     var (configuration, pipe) = try launchConfiguration(command)
     // Someone may have stopped the agent meanwhile.
-    guard let status = try read()?.status, StatusChange.launch.from.contains(status) else {
+    guard let status = try StoreRetry.record(of: agentID, in: store, logger: logger)?.status,
+      StatusChange.launch.from.contains(status)
+    else {
       return .settledMeanwhile(nil)
     }
     // Lines of earlier runs are all parsed; this run gets a parser of its own.

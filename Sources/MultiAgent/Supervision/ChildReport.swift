@@ -72,10 +72,7 @@ extension SupervisionLoop {
     // have the settlement retried from the start, and record the wait a second time.
     while true {
       Thread.sleep(forTimeInterval: 1)
-      let (store, agentID) = (store, agentID)
-      let current = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
-        try store.agent(id: agentID)
-      }
+      let current = try StoreRetry.record(of: agentID, in: store, logger: logger)
       guard let current, !current.status.isTerminal else { return .finished(current?.status ?? .stopped) }
       let next = try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
         try continuation(withMessagesAfter: ending)

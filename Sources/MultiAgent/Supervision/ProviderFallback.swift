@@ -58,11 +58,7 @@ struct ProviderFallback {
   func switchProvider(
     from current: any AgentProvider, to provider: any AgentProvider, reason: String, plan: RunPlan?
   ) throws -> RunPlan {
-    let (store, agentID) = (store, agentID)
-    guard
-      let record = try StoreRetry.untilRead(
-        agentID: agentID, logger: logger, { try store.agent(id: agentID) })
-    else {
+    guard let record = try StoreRetry.record(of: agentID, in: store, logger: logger) else {
       throw AgentError(.notFound, "agent \(agentID) is gone")
     }
     var handoff = handoff(from: current, reason: reason, record: record)

@@ -8,7 +8,7 @@ import StateStore
 /// attempt reconnects). Giving up would leave the agent reading `running` with no process; the
 /// output is on disk and the write is retried once a second, for up to ten minutes, with a warning
 /// now and then. Other errors are thrown at once. The reads on the way to starting a CLI (the
-/// record, its status before the launch) wait the same way (``untilRead(agentID:logger:_:)``).
+/// record, its status before the launch) wait the same way (``record(of:in:logger:)``).
 ///
 /// A lost connection may have lost only the reply: the write the caller gave up on can have
 /// committed. So every write retried here is idempotent by a natural key — the output by its parse
@@ -38,13 +38,14 @@ enum StoreRetry {
       body)
   }
 
-  /// Runs the read `body` as ``untilWritten(agentID:logger:_:)`` runs a write: a supervisor on its
-  /// way to starting a CLI (or settling one) waits out a store that cannot answer instead of
-  /// giving up its agent. A read changes nothing, so any of them may be repeated.
-  static func untilRead<T>(agentID: String, logger: any AgentLogger, _ body: () throws -> T) throws -> T {
+  /// Agent `agentID`'s record, read as ``untilWritten(agentID:logger:_:)`` writes: a supervisor
+  /// waits out a store that cannot answer instead of giving up its agent. A read changes nothing,
+  /// so it may be repeated at will.
+  static func record(of agentID: String, in store: AgentStore, logger: any AgentLogger) throws -> AgentRecord?
+  {
     try until(
-      agentID: agentID, logger: logger, warning: "cannot read the agent's state yet; retrying every second",
-      body)
+      agentID: agentID, logger: logger, warning: "cannot read the agent's state yet; retrying every second"
+    ) { try store.agent(id: agentID) }
   }
 
   private static func until<T>(

@@ -94,10 +94,9 @@ struct SupervisionLoop {
     }
   }
 
-  /// The agent's record, read again while the store cannot answer (``StoreRetry/untilRead(agentID:logger:_:)``).
+  /// The agent's record, read again while the store cannot answer (``StoreRetry/record(of:in:logger:)``).
   private func readRecord() throws -> AgentRecord? {
-    let (store, agentID) = (store, agentID)
-    return try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) }
+    try StoreRetry.record(of: agentID, in: store, logger: logger)
   }
 
   private func firstStep(adopt: Bool) throws -> Step {

@@ -80,8 +80,7 @@ public struct Supervisor: Sendable {
   @discardableResult
   func run(store: AgentStore, settled: () -> Void = {}) throws -> AgentStatus {
     // Read again while the store cannot answer: a supervisor gives up its agent only when it is gone.
-    let record = try StoreRetry.untilRead(agentID: agentID, logger: logger) { try store.agent(id: agentID) }
-    guard let record else {
+    guard let record = try StoreRetry.record(of: agentID, in: store, logger: logger) else {
       throw AgentError(.notFound, "no agent with id \(agentID)")
     }
     defer {
