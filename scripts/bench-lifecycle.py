@@ -211,7 +211,7 @@ def main():
                 bare=lambda text: ["codex", "exec", "--json", "--skip-git-repo-check",
                                    "--dangerously-bypass-approvals-and-sandbox"] + codex_flags + [text]),
         }
-        print(f"multiagent lifecycle benchmark ({args.runs} runs each, codex {args.runs * 3}; medians)\n")
+        print(f"multiagent lifecycle benchmark ({args.runs * 3} runs of each CLI, {args.runs} of list and of the failover; medians)\n")
         print(f"{'provider':10} {'bare CLI s':>11} {'spawn --wait s':>15} {'ratio':>7} {'paired':>7} "
               f"{'SDK query() s':>14} {'spawn/SDK':>10} {'supervisor cpu s':>17} {'supervisor RSS MB':>18}")
         for name, setup in setups.items():
