@@ -72,4 +72,79 @@ import Testing
     #expect(error?.code == .branchExists)
     #expect(!FileManager.default.fileExists(atPath: path))
   }
+
+  @Test func locateFindsTheRootTheCommonDirectoryAndTheBaseFromASubdirectory() throws {
+    let sub = repository + "/sub/deeper"
+    try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+    let location = try worktrees.locate(sub, base: "HEAD")
+    let real = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+    #expect(real(location.root) == real(repository))
+    #expect(location.commonDirectory.hasPrefix("/"))
+    #expect(real(location.commonDirectory) == real(repository + "/.git"))
+    #expect(
+      location.baseCommit
+        == (try GitRepository.git(["rev-parse", "HEAD"], in: repository)).trimmingCharacters(in: .newlines))
+    #expect(location.baseCommit.count == 40)
+
+    // From a linked worktree, the common directory is still the main repository's.
+    let linked = directory.path("linked")
+    try GitRepository.git(["worktree", "add", "--quiet", "-b", "linked", linked], in: repository)
+    let fromLinked = try worktrees.locate(linked, base: "user-branch")
+    #expect(real(fromLinked.root) == real(linked))
+    #expect(real(fromLinked.commonDirectory) == real(repository + "/.git"))
+  }
+
+  @Test func locateSaysWhatIsWrong() throws {
+    let plain = directory.path("plain")
+    try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
+    #expect(throws: WorktreeError(.notARepository, "\(plain) is not inside a git repository")) {
+      try worktrees.locate(plain, base: "HEAD")
+    }
+    let missing = directory.path("missing")
+    #expect(throws: WorktreeError(.notARepository, "directory \(missing) does not exist")) {
+      try worktrees.locate(missing, base: "HEAD")
+    }
+    let bad = #expect(throws: WorktreeError.self) { try worktrees.locate(repository, base: "no-such-ref") }
+    #expect(bad?.code == .invalidRef)
+    #expect(bad?.message.hasPrefix("base \"no-such-ref\" is not a commit in ") == true)
+    #expect(throws: WorktreeError(.invalidRef, "invalid base ref \"--help\"")) {
+      try worktrees.locate(repository, base: "--help")
+    }
+    let empty = directory.path("empty")
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    try GitRepository.git(["init", "--quiet"], in: empty)
+    let none = #expect(throws: WorktreeError.self) { try worktrees.locate(empty, base: "HEAD") }
+    #expect(none?.code == .invalidRef)
+    #expect(none?.message.hasSuffix("has no commits yet") == true)
+  }
+
+  @Test func anAddThatFailsAfterMakingItsBranchDeletesThatBranch() throws {
+    // The parent of the path is a file: the branch is made, then `git worktree add` fails.
+    let file = directory.path("a-file")
+    try "x".write(toFile: file, atomically: true, encoding: .utf8)
+    let location = try worktrees.locate(repository, base: "HEAD")
+    let error = #expect(throws: WorktreeError.self) {
+      try worktrees.add(
+        repository: location.root, path: file + "/wt", branch: "multiagent/doomed", base: location.baseCommit,
+        commonDirectory: location.commonDirectory)
+    }
+    #expect(error?.code == .gitFailed)
+    #expect(!worktrees.branchExists("multiagent/doomed", in: repository))
+    #expect(worktrees.branchExists("user-branch", in: repository))
+  }
+
+  @Test func anExistingBranchIsRefusedWithTheKnownCommonDirectoryAndKeepsItsCommit() throws {
+    try GitRepository.git(["branch", "multiagent/kept", "user-branch"], in: repository)
+    let before = try GitRepository.git(["rev-parse", "multiagent/kept"], in: repository)
+    let location = try worktrees.locate(repository, base: "HEAD")
+    let path = directory.path("worktrees/kept")
+    let error = #expect(throws: WorktreeError.self) {
+      try worktrees.add(
+        repository: location.root, path: path, branch: "multiagent/kept", base: location.baseCommit,
+        commonDirectory: location.commonDirectory)
+    }
+    #expect(error?.code == .branchExists)
+    #expect(!FileManager.default.fileExists(atPath: path))
+    #expect(try GitRepository.git(["rev-parse", "multiagent/kept"], in: repository) == before)
+  }
 }

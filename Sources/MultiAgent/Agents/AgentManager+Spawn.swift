@@ -138,7 +138,9 @@ extension AgentManager {
     {
       try FileSystem.makePrivateDirectory(home.worktreesDirectory)
       do {
-        try Worktrees().add(repository: repository, path: worktreePath, branch: branch, base: baseCommit)
+        try Worktrees().add(
+          repository: repository, path: worktreePath, branch: branch, base: baseCommit,
+          commonDirectory: plan.commonGitDirectory)
         madeWorktree = true
       } catch { throw AgentError(.worktree, error.message) }
     }
@@ -202,6 +204,8 @@ struct SpawnPlan {
   /// The repository whose worktree the agent gets, and the commit it starts from.
   var repository: String?
   var baseCommit: String?
+  /// The repository's common git directory, where its worktree lock is.
+  var commonGitDirectory: String?
   /// The spawn's own global limit (`--max-running`).
   var maxRunning: Int?
   /// Whether limits apply, so that the agent is recorded as queued.
@@ -256,15 +260,11 @@ extension AgentManager {
       throw AgentError(.invalidPath, "\(cwd) is not a directory", facts: ["field": "cwd"])
     }
     let inputs = try options.inputFiles.map { file throws(AgentError) in try InputFile(checking: file) }
-    var repository: String?
-    var baseCommit: String?
+    var location: RepositoryLocation?
     if options.useWorktree {
-      let worktrees = Worktrees()
-      do {
-        let root = try worktrees.repositoryRoot(containing: cwd)
-        repository = root
-        baseCommit = try worktrees.resolveCommit(options.base ?? "HEAD", in: root)
-      } catch { throw AgentError(.worktree, error.message, underlying: error) }
+      do { location = try Worktrees().locate(cwd, base: options.base ?? "HEAD") } catch {
+        throw AgentError(.worktree, error.message, underlying: error)
+      }
     }
     let limits = try schedulingLimits()
     if let maxRunning, maxRunning < 1 {
@@ -272,7 +272,8 @@ extension AgentManager {
     }
     return SpawnPlan(
       options: options, provider: provider, prompt: prompt, accountID: accountID, cwd: cwd, inputs: inputs,
-      repository: repository, baseCommit: baseCommit, maxRunning: maxRunning,
+      repository: location?.root, baseCommit: location?.baseCommit,
+      commonGitDirectory: location?.commonDirectory, maxRunning: maxRunning,
       scheduled: maxRunning != nil || !limits.isUnlimited, fallback: fallback.map(\.name))
   }
 

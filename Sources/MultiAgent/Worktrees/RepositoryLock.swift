@@ -24,10 +24,13 @@ struct RepositoryLock {
   ///
   /// - Throws: ``WorktreeError`` (`gitFailed`) when the lock file cannot be opened or stays held
   ///   past ``timeout``; whatever `body` throws.
+  ///
+  /// - Parameter known: the repository's common git directory, when the caller found it already.
   static func holding<T>(
-    _ repository: String, git: GitRunner, _ body: () throws(WorktreeError) -> T
+    _ repository: String, commonDirectory known: String? = nil, git: GitRunner,
+    _ body: () throws(WorktreeError) -> T
   ) throws(WorktreeError) -> T {
-    guard let directory = commonDirectory(of: repository, git: git) else { return try body() }
+    guard let directory = known ?? commonDirectory(of: repository, git: git) else { return try body() }
     let path = directory + "/" + fileName
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard descriptor >= 0 else {

@@ -42,6 +42,37 @@ public struct Worktrees: Sendable {
     return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
+  /// The repository containing `directory`, its common git directory and the commit `base` names
+  /// there, found with a single `git rev-parse` (each git process costs a spawn a millisecond or two).
+  ///
+  /// - Throws: ``WorktreeError`` with code `notARepository` when `directory` is not inside a
+  ///   repository with a work tree, `invalidRef` when `base` is not a commit there (or unsafe).
+  public func locate(_ directory: String, base: String) throws(WorktreeError) -> RepositoryLocation {
+    guard FileSystem.exists(directory) else {
+      throw WorktreeError(.notARepository, "directory \(directory) does not exist")
+    }
+    guard !base.hasPrefix("-") else { throw WorktreeError(.invalidRef, "invalid base ref \"\(base)\"") }
+    let output = try run(
+      ["rev-parse", "--show-toplevel", "--git-common-dir", "--verify", "--quiet", "\(base)^{commit}"],
+      in: directory)
+    // Each option prints its line before the ref is looked up: two lines mean a repository.
+    let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    guard lines.count >= 2 else {
+      throw WorktreeError(.notARepository, "\(directory) is not inside a git repository")
+    }
+    let root = lines[0]
+    guard output.status == 0, lines.count == 3 else {
+      throw WorktreeError(
+        .invalidRef,
+        base == "HEAD"
+          ? "the repository at \(root) has no commits yet"
+          : "base \"\(base)\" is not a commit in \(root)")
+    }
+    // git prints the common directory relative to where it ran, unless it is elsewhere.
+    let common = lines[1].hasPrefix("/") ? lines[1] : FileSystem.absolute(directory + "/" + lines[1])
+    return RepositoryLocation(root: root, commonDirectory: common, baseCommit: lines[2])
+  }
+
   /// Whether `branch` exists in `repository`.
   public func branchExists(_ branch: String, in repository: String) -> Bool {
     (try? run(["show-ref", "--verify", "--quiet", "refs/heads/\(branch)"], in: repository).status) == 0
@@ -50,21 +81,33 @@ public struct Worktrees: Sendable {
   /// Adds a worktree at `path` on a new branch `branch` starting at `base`, holding the
   /// repository's worktree lock (see ``RepositoryLock``).
   ///
+  /// - Parameter commonDirectory: the repository's common git directory, when known (from
+  ///   ``locate(_:base:)``); without it, git is asked.
   /// - Throws: ``WorktreeError`` when the branch or path exists already or git fails; nothing is
-  ///   left behind — not even the branch, which git may create before it fails.
-  public func add(repository: String, path: String, branch: String, base: String) throws(WorktreeError) {
-    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
-      if branchExists(branch, in: repository) {
-        throw WorktreeError(
-          .branchExists, "branch \(branch) already exists in \(repository)")
-      }
+  ///   left behind — not even the branch, when this call made it.
+  public func add(
+    repository: String, path: String, branch: String, base: String, commonDirectory: String? = nil
+  ) throws(WorktreeError) {
+    try RepositoryLock.holding(repository, commonDirectory: commonDirectory, git: git) {
+      () throws(WorktreeError) in
       if FileSystem.entryExists(path) {
         throw WorktreeError(
           .pathExists, "\(path) already exists")
       }
-      let output = try run(["worktree", "add", "--quiet", "-b", branch, path, base], in: repository)
+      // The branch first, on its own: git refuses one that exists, and then nothing was made (a
+      // branch that was there before, say kept by `delete --keep-branch`, is never touched).
+      let made = try run(["branch", "--quiet", "--no-track", branch, base], in: repository)
+      guard made.status == 0 else {
+        if branchExists(branch, in: repository) {
+          throw WorktreeError(
+            .branchExists, "branch \(branch) already exists in \(repository)")
+        }
+        throw WorktreeError(
+          .gitFailed, "git branch \(branch) failed: \(made.stderr.trimmedOfWhitespaceAndNewlines)")
+      }
+      let output = try run(["worktree", "add", "--quiet", path, branch], in: repository)
       guard output.status == 0 else {
-        // Whatever git made is this call's: under the lock, the branch and path were free above.
+        // Whatever git made is this call's: under the lock, the path was free above and the branch new.
         try? removeLocked(repository: repository, path: path)
         try? deleteBranchLocked(branch, in: repository)
         throw WorktreeError(
