@@ -152,7 +152,9 @@ import Testing
     let name = try world.spawn("@background work", name: "leaver", extra: ["--no-worktree"])
     #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
     let id = try #require(try world.record(name)["id"] as? String)
-    #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
+    #expect(
+      try eventually(timeout: 10) { processes(ofAgent: id).isEmpty },
+      "left: \(described(processes(ofAgent: id)))")
   }
 
   /// Orphans come to the supervisor (a child subreaper), so even one that left the agent's
@@ -162,7 +164,9 @@ import Testing
     let name = try world.spawn("@daemon work", name: "escaper", extra: ["--no-worktree"])
     #expect(try world.run(["wait", name, "--timeout", "60"]).exitCode == 0)
     let id = try #require(try world.record(name)["id"] as? String)
-    #expect(try eventually(timeout: 10) { processes(ofAgent: id).isEmpty }, "left: \(processes(ofAgent: id))")
+    #expect(
+      try eventually(timeout: 10) { processes(ofAgent: id).isEmpty },
+      "left: \(described(processes(ofAgent: id)))")
   }
 }
 

@@ -282,6 +282,18 @@ func processes(ofAgent id: String) -> [Int32] {
   }
 }
 
+/// Each process's `/proc/<pid>/stat` line (state, parent, group, session) and command line, for a
+/// failure message.
+func described(_ pids: [Int32]) -> [String] {
+  pids.map { pid in
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone"
+    let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
+      $0.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+    return "\(stat.trimmingCharacters(in: .newlines)) [\(command ?? "?")]"
+  }
+}
+
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.
 func eventually(timeout: TimeInterval = 20, _ condition: () throws -> Bool) rethrows -> Bool {
   let deadline = Date().addingTimeInterval(timeout)

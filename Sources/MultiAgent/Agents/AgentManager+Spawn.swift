@@ -79,7 +79,14 @@ extension AgentManager {
     if let chosen = options.name {
       name = chosen
     } else {
-      name = AgentNames.generate { [store] candidate in (try? store.nameIsTaken(candidate)) ?? false }
+      // A generated name is free in the store and, for a worktree, free as a branch in the repository
+      // too (a branch kept by `delete --keep-branch`, or left by another home, would refuse it).
+      let branches = plan.repository.flatMap { repository in
+        plan.commonGitDirectory.map { BranchLookup(repository: repository, commonDirectory: $0) }
+      }
+      name = AgentNames.generate { [store] candidate in
+        (try? store.nameIsTaken(candidate)) ?? false || branches?.contains("multiagent/" + candidate) == true
+      }
     }
     let worktreePath = options.useWorktree ? home.worktreesDirectory + "/" + name : nil
     let record = AgentRecord(
