@@ -20,6 +20,19 @@ if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
   exit(Supervisor.main(arguments: Array(CommandLine.arguments.dropFirst(2))))
 }
 
-let exitCode = await CommandLineTool.run(
-  arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
-exit(exitCode.rawValue)
+// The command runs on the concurrent executor and ends the process itself; the main thread only
+// waits. (An `await` here would make this file an async main: the main thread would leave through
+// `pthread_exit`, unwinding its stack, and the final `exit` would hop back to a main queue that no
+// thread serves any more, starting a thread at the very end of every command.)
+let arguments = Array(CommandLine.arguments.dropFirst())
+let environment = ProcessEnvironment.current
+Task.detached { [arguments, environment] in
+  let exitCode = await CommandLineTool.run(arguments: arguments, environment: environment)
+  exit(exitCode.rawValue)
+}
+// The main thread takes the process's signals (the worker threads block them, and so, by now, may
+// its own mask) and runs their handlers while it waits, as `dispatchMain` does: the full-screen
+// views restore the terminal there before the signal ends the process.
+var none = sigset_t()
+sigemptyset(&none)
+while true { sigsuspend(&none) }

@@ -135,7 +135,7 @@ extension HandoffPrompt {
     var lastOpen: ToolCall?
     for event in events {
       switch event.kind {
-      case .toolUse(let id, let name, let input):
+      case .toolUse(_, let name, let input):
         let call = ToolCall(name: name, input: Self.shortened(input, Self.maxQuoted))
         toolCalls.append(call)
         if toolCalls.count > 4 * Self.maxToolCalls {
