@@ -28,6 +28,13 @@ enum ExecutableLink {
         "/usr/lib/gcc/\(triple)/\($0)/libstdc++.a"
       }
     }.contains(where: exists)
+  /// The static unwinder (libgcc_eh), linked in instead of libgcc_s.so.1.
+  static let staticUnwinder = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc")) ?? [])
+    .flatMap { triple in
+      ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc/\(triple)")) ?? []).map {
+        "/usr/lib/gcc/\(triple)/\($0)/libgcc_eh.a"
+      }
+    }.contains(where: exists)
   static let staticSQLite = ["x86_64-linux-gnu", "aarch64-linux-gnu"].contains {
     exists("/usr/lib/\($0)/libsqlite3.a")
   }
@@ -43,6 +50,7 @@ enum ExecutableLink {
     ]
     if staticCxx { flags += ["-L\(root)/Link/static-libstdc++"] }
     if staticSQLite { flags += ["-L\(root)/Link/static-sqlite"] }
+    if staticUnwinder { flags += ["-L\(root)/Link/static-libgcc"] }
     return flags
   }
 }
