@@ -8,7 +8,8 @@
    less (target: within 5%, <= 1.05); for claude also a Python script
    calling claude-agent-sdk's `query()` (scripts/bench-sdk-query.py, same binary, same environment),
    timed as a whole process (interpreter start and import included) and without the import;
-   and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance).
+   and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance), also
+   for the default spawn into a new worktree of a one-commit repository.
 2. Supervisor CPU seconds and peak RSS per agent run, as each supervisor reports them in its log
    (target RSS <= 16 MB).
 3. `multiagent --json list --all` wall time with 10,000 agents in the database, its output written to
@@ -140,15 +141,25 @@ def own_overhead(binary, base_env, work, ws, runs):
                            "echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n")
     env = dict(base_env, PATH=f"{bin_dir}:/usr/bin:/bin")
     home = os.path.join(work, "instant-home")
-    bare, spawned = [], []
+    # A one-file repository for the default spawn, into a new worktree.
+    repository = os.path.join(work, "instant-repo")
+    os.makedirs(repository)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    for step in (["init", "--quiet"], ["commit", "--quiet", "--allow-empty", "-m", "start"]):
+        subprocess.run(git + step, cwd=repository, env=env, check=True, capture_output=True)
+    bare, spawned, worktree = [], [], []
     for _ in range(runs):
         bare.append(run([cli, "exec", "Say OK."], env, cwd=ws)[0])
         spawned.append(run([binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree", "--cwd", ws,
                             "--wait", "Say OK."], env)[0])
+        worktree.append(run([binary, "--home", home, "spawn", "--provider", "codex", "--cwd", repository,
+                             "--wait", "Say OK."], env)[0])
     overhead = statistics.median(spawned) - statistics.median(bare)
     print(f"\nmultiagent's own cost per spawn --wait (an instant stand-in CLI, {runs} runs): "
           f"{overhead * 1000:.1f} ms (median {statistics.median(spawned) * 1000:.1f} ms vs "
           f"{statistics.median(bare) * 1000:.1f} ms bare)")
+    print(f"  into a new worktree of a one-commit repository (the default spawn; git's own processes "
+          f"included): {(statistics.median(worktree) - statistics.median(bare)) * 1000:.1f} ms")
 
 
 def main():

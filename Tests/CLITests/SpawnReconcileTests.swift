@@ -8,7 +8,8 @@ import TestSupport
 #endif
 
 /// A spawn repairs what crashes left behind: with `--max-running` before it records the new agent
-/// (the limit counts the agents that really run), otherwise once the new agent is on its way.
+/// (the limit counts the agents that really run), otherwise once the new agent is on its way — or,
+/// with `--wait`, once it settled.
 /// Statuses are read from the database itself, since every command would repair first.
 @Suite struct SpawnReconcileTests {
   /// An agent whose supervisor and CLI were killed: it still reads `running` until a reconcile.
@@ -43,5 +44,25 @@ import TestSupport
     #expect(try store.agent(named: "first")?.status != .running)
     try world.openGate()
     try world.waitForAll(["second"], "completed")
+  }
+
+  /// A waiting spawn makes its repairs once its agent settled, not beside the CLI's start (where they
+  /// would slow the CLI on a small machine) — and makes them still.
+  @Test func aWaitingSpawnRepairsTheDeadOnceItsAgentSettled() throws {
+    let world = try LifecycleSandbox()
+    let store = try deadAgent(in: world)
+    let result = try world.run([
+      "spawn", "--provider", "fake", "--cwd", world.repository, "--name", "second", "--wait", "--timeout",
+      "60",
+      "work",
+    ])
+    #expect(result.exitCode == 0, "\(result.stderr)")
+    let first = try #require(try store.agent(named: "first"))
+    let second = try #require(try store.agent(named: "second"))
+    #expect(first.status != .running)
+    #expect(second.status == .completed)
+    let repaired = try #require(try store.events(agentID: first.id).last { $0.fromStatus == .running })
+    let settled = try #require(try store.events(agentID: second.id).last { $0.toStatus == .completed })
+    #expect(repaired.id > settled.id, "the repair came after the new agent settled")
   }
 }

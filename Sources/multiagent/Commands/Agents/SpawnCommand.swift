@@ -253,7 +253,11 @@ struct SpawnCommand: ParsableCommand {
         detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports),
       maxRunning: maxRunningLimit,
       supervisor: pending)
-    if maxRunningLimit == nil { manager.reconcile() }
+    // The reconcile pass's repairs and queue. A waiting spawn whose agent started makes them once the
+    // agent settled, not beside the CLI's start, where on 2 cores they slowed a real codex run by a
+    // few milliseconds; a queued agent needs them first (a repair may free its slot).
+    let reconcilesNow = maxRunningLimit == nil && (!waits || record.status == .queued)
+    if reconcilesNow { manager.reconcile() }
 
     if waits {
       if !context.json { context.console.write(record.name + "\n") }
@@ -266,7 +270,9 @@ struct SpawnCommand: ParsableCommand {
         let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
         return try await manager.wait(record.id, timeout: remaining)
       }
-      return AgentOutput.reportSettled(settled, context: context)
+      let code = AgentOutput.reportSettled(settled, context: context)
+      if maxRunningLimit == nil && !reconcilesNow { manager.reconcile() }
+      return code
     }
     if context.json {
       AgentOutput.writeJSON(record.jsonValue, to: context.console)
