@@ -136,6 +136,11 @@ extension Supervisor {
     let store = !home.storeIsLocalFile || FileSystem.exists(home.database) ? try? AgentStore(home: home) : nil
     _ = try? store?.agent(id: agentID)
     _ = try? ProcessInspector().currentIdentity()
+    // The status machine's tables (their first use scans the runtime's conformance records) and
+    // the rotation settings' first read, both needed right after the word.
+    _ = StatusChange.launch
+    _ = AgentStatus.legalTransitions
+    _ = try? RotationSettings.load(home: home)
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16)
     while received.count < 16 {
