@@ -34,7 +34,10 @@ struct AgentInbox {
 
   /// The messages waiting, oldest first.
   func pending() -> [Message] {
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+    // No folder is the common case: asked first, without the error Foundation would build for it.
+    guard FileSystem.entryExists(directory),
+      let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
+    else { return [] }
     return names.filter { $0.hasSuffix(".txt") }.sorted().compactMap { name in
       guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
       return Message(name: name, text: String(decoding: data, as: UTF8.self))
@@ -46,7 +49,10 @@ struct AgentInbox {
 
   /// The file names of the messages waiting, unsorted.
   private func names() -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".txt") }
+    guard FileSystem.entryExists(directory) else { return [] }
+    return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+      $0.hasSuffix(".txt")
+    }
   }
 
   /// Takes `messages` out of the inbox (they are on their way).
