@@ -91,3 +91,15 @@ int multiagent_reap_exited_children(int keep) {
     }
   }
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+int multiagent_use_one_malloc_arena(void) {
+#if defined(__GLIBC__)
+  return mallopt(M_ARENA_MAX, 1) == 1 ? 0 : -1;
+#else
+  return 0;
+#endif
+}

@@ -1,5 +1,6 @@
 import Foundation
 import MultiAgent
+import ProcessKit
 import ProviderKit
 
 #if canImport(Glibc)
@@ -13,6 +14,10 @@ import ProviderKit
 // others create — git's worktree checkout and the files an agent's CLI writes (its signal file, its
 // config dir, its work). Group and others get nothing from any umask the user runs with.
 umask(0o077)
+
+// One malloc arena: the command's work runs on a worker thread, whose own arena would be reserved
+// and then grown by `mprotect` calls as it fills.
+MallocArenas.useOne()
 
 // `multiagent __supervise <words>`: a detached supervisor this executable started for one of its
 // agents (see `CommandContext.supervision`); the library parses its own words.

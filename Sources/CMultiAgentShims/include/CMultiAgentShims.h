@@ -40,4 +40,8 @@ int multiagent_become_child_subreaper(void);
 /// Returns 1 when children remain (running, or `keep` itself), 0 when there are none left.
 int multiagent_reap_exited_children(int keep);
 
+/// Makes glibc's malloc keep to one arena (mallopt M_ARENA_MAX = 1), so that a worker thread does
+/// not reserve and grow an arena of its own. Returns 0, or -1 when glibc refuses; a no-op elsewhere.
+int multiagent_use_one_malloc_arena(void);
+
 #endif
