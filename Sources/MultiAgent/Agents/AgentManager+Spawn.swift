@@ -65,6 +65,10 @@ extension AgentManager {
       if let error = error as? AgentError { throw error }
       throw AgentError(.invalidPath, "cannot prepare the agent: \(error.localizedDescription)")
     }
+    // Told to go, the supervisor may record its CLI any moment: the record is returned as this spawn
+    // made it (`starting`), not as a race with the supervisor left it. Otherwise it is read again
+    // (a queued agent may have been admitted; a supervisor started here recorded itself).
+    if started { return record }
     return (try? store.agent(id: record.id)) ?? record
   }
 
