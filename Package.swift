@@ -22,19 +22,19 @@ enum ExecutableLink {
 
   /// Static archives of the C++ runtime and SQLite, linked in (with lld) instead of their shared
   /// libraries.
-  static let staticCxx = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc")) ?? [])
-    .flatMap { triple in
-      ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc/\(triple)")) ?? []).map {
-        "/usr/lib/gcc/\(triple)/\($0)/libstdc++.a"
-      }
-    }.contains(where: exists)
+  static let staticCxx = gccHasArchive("libstdc++.a")
   /// The static unwinder (libgcc_eh), linked in instead of libgcc_s.so.1.
-  static let staticUnwinder = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc")) ?? [])
-    .flatMap { triple in
-      ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/gcc/\(triple)")) ?? []).map {
-        "/usr/lib/gcc/\(triple)/\($0)/libgcc_eh.a"
+  static let staticUnwinder = gccHasArchive("libgcc_eh.a")
+
+  /// Whether GCC's library folder (`/usr/lib/gcc/<triple>/<version>/`) has the archive `name`.
+  static func gccHasArchive(_ name: String) -> Bool {
+    let folder = "/usr/lib/gcc"
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { triple in
+      ((try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(triple)")) ?? []).contains {
+        exists("\(folder)/\(triple)/\($0)/\(name)")
       }
-    }.contains(where: exists)
+    }
+  }
   static let staticSQLite = ["x86_64-linux-gnu", "aarch64-linux-gnu"].contains {
     exists("/usr/lib/\($0)/libsqlite3.a")
   }

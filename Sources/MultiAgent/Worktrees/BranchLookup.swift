@@ -9,19 +9,19 @@ import Foundation
 final class BranchLookup {
   private let commonDirectory: String
   private let repository: String
+  private let isReftable: Bool
   private var packed: Set<String>?
 
   /// A lookup for the repository at `repository`, whose common git directory is `commonDirectory`.
   init(repository: String, commonDirectory: String) {
     self.repository = repository
     self.commonDirectory = commonDirectory
+    isReftable = FileSystem.entryExists(commonDirectory + "/reftable")
   }
 
   /// Whether `branch` (a name without `refs/heads/`) exists.
   func contains(_ branch: String) -> Bool {
-    if FileSystem.entryExists(commonDirectory + "/reftable") {
-      return Worktrees().branchExists(branch, in: repository)
-    }
+    if isReftable { return Worktrees().branchExists(branch, in: repository) }
     if FileSystem.entryExists(commonDirectory + "/refs/heads/" + branch) { return true }
     return packedBranches().contains(branch)
   }

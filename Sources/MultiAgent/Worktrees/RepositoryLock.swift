@@ -61,7 +61,6 @@ struct RepositoryLock {
     else { return nil }
     let directory = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !directory.isEmpty else { return nil }
-    let absolute = directory.hasPrefix("/") ? directory : repository + "/" + directory
-    return URL(fileURLWithPath: absolute).standardizedFileURL.path
+    return directory.hasPrefix("/") ? directory : FileSystem.absolute(repository + "/" + directory)
   }
 }

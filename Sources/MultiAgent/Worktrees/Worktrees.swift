@@ -16,30 +16,15 @@ public struct Worktrees: Sendable {
   ///
   /// - Throws: ``WorktreeError`` with code `notARepository` when `path` is not inside one.
   public func repositoryRoot(containing path: String) throws(WorktreeError) -> String {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw WorktreeError(.notARepository, "directory \(path) does not exist")
-    }
+    guard FileSystem.exists(path) else { throw Self.noDirectory(path) }
     let output = try run(["rev-parse", "--show-toplevel"], in: path)
-    guard output.status == 0 else {
-      throw WorktreeError(
-        .notARepository,
-        "\(path) is not inside a git repository")
-    }
+    guard output.status == 0 else { throw Self.notARepository(path) }
     return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
-  /// The commit `ref` names in `repository`.
+  /// The commit `ref` names in `repository` (``locate(_:base:)``'s `baseCommit`).
   public func resolveCommit(_ ref: String, in repository: String) throws(WorktreeError) -> String {
-    guard !ref.hasPrefix("-") else { throw WorktreeError(.invalidRef, "invalid base ref \"\(ref)\"") }
-    let output = try run(["rev-parse", "--verify", "--quiet", "\(ref)^{commit}"], in: repository)
-    guard output.status == 0 else {
-      throw WorktreeError(
-        .invalidRef,
-        ref == "HEAD"
-          ? "the repository at \(repository) has no commits yet"
-          : "base \"\(ref)\" is not a commit in \(repository)")
-    }
-    return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try locate(repository, base: ref).baseCommit
   }
 
   /// The repository containing `directory`, its common git directory and the commit `base` names
@@ -48,18 +33,14 @@ public struct Worktrees: Sendable {
   /// - Throws: ``WorktreeError`` with code `notARepository` when `directory` is not inside a
   ///   repository with a work tree, `invalidRef` when `base` is not a commit there (or unsafe).
   public func locate(_ directory: String, base: String) throws(WorktreeError) -> RepositoryLocation {
-    guard FileSystem.exists(directory) else {
-      throw WorktreeError(.notARepository, "directory \(directory) does not exist")
-    }
+    guard FileSystem.exists(directory) else { throw Self.noDirectory(directory) }
     guard !base.hasPrefix("-") else { throw WorktreeError(.invalidRef, "invalid base ref \"\(base)\"") }
     let output = try run(
       ["rev-parse", "--show-toplevel", "--git-common-dir", "--verify", "--quiet", "\(base)^{commit}"],
       in: directory)
     // Each option prints its line before the ref is looked up: two lines mean a repository.
     let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-    guard lines.count >= 2 else {
-      throw WorktreeError(.notARepository, "\(directory) is not inside a git repository")
-    }
+    guard lines.count >= 2 else { throw Self.notARepository(directory) }
     let root = lines[0]
     guard output.status == 0, lines.count == 3 else {
       throw WorktreeError(
@@ -71,6 +52,14 @@ public struct Worktrees: Sendable {
     // git prints the common directory relative to where it ran, unless it is elsewhere.
     let common = lines[1].hasPrefix("/") ? lines[1] : FileSystem.absolute(directory + "/" + lines[1])
     return RepositoryLocation(root: root, commonDirectory: common, baseCommit: lines[2])
+  }
+
+  private static func noDirectory(_ path: String) -> WorktreeError {
+    WorktreeError(.notARepository, "directory \(path) does not exist")
+  }
+
+  private static func notARepository(_ path: String) -> WorktreeError {
+    WorktreeError(.notARepository, "\(path) is not inside a git repository")
   }
 
   /// Whether `branch` exists in `repository`.
