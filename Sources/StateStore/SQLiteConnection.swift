@@ -285,12 +285,15 @@ package final class SQLiteConnection: StoreConnection {
   }
 }
 
-/// Waits for a lock: 100 µs, doubling up to 10 ms per try, until the connection's busy timeout
-/// (passed as the context pointer's bit pattern, in milliseconds) is used up; 0 gives up.
+/// Waits for a lock: 25 µs, doubling up to 10 ms per try, until the connection's busy timeout
+/// (passed as the context pointer's bit pattern, in milliseconds) is used up; 0 gives up. A write
+/// holds the lock for a few hundred microseconds, so the first steps are short: a connection
+/// opened while another commits (a spawn's supervisor reading while the spawn records its agent)
+/// waits about as long as the commit, not up to twice as long plus a tenth of a millisecond.
 private func busyHandler(_ context: UnsafeMutableRawPointer?, _ tries: Int32) -> Int32 {
   let limitMicroseconds = Int(bitPattern: context) * 1000
   var waited = 0
-  var delay = 100
+  var delay = 25
   for _ in 0..<Int(tries) {
     waited += delay
     delay = min(delay * 2, 10_000)
