@@ -21,7 +21,7 @@
       Self.startInNewSessionWithDefaultSignals(&attributes)
 
       let pid = try Self.spawnRetryingBusyExecutable(request, actions: &actions, attributes: &attributes)
-      Self.awaitExecCompletion(pid)
+      if request.awaitsExec { Self.awaitExecCompletion(pid) }
       return pid
     }
 

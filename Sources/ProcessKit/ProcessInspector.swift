@@ -20,7 +20,9 @@ public struct ProcessInspector: Sendable {
   /// exists, is not a zombie, started at ``ProcessIdentity/startTime`` and has
   /// `MULTIAGENT_SPAWN_ID=<spawnID>` in its environment, so a recycled pid never passes. When the
   /// environment cannot be read (another user's process), or ``ProcessIdentity/spawnID`` is empty,
-  /// the start time alone decides.
+  /// the start time alone decides; so it does while the environment is still empty — a process
+  /// just launched is inside `execve`, which lays the environment out at its end (a recycled pid
+  /// would also need the very start time).
   public func isAlive(_ identity: ProcessIdentity) -> Bool {
     guard !isFromAnotherBoot(identity), let snapshot = table.snapshot(of: identity.pid), !snapshot.isZombie,
       snapshot.startTime == identity.startTime
@@ -29,7 +31,7 @@ public struct ProcessInspector: Sendable {
     switch table.environment(of: identity.pid) {
     case .entries(let entries):
       let expected = Array("\(ProcessIdentity.spawnIDVariable)=\(identity.spawnID)".utf8)
-      return entries.contains(expected)
+      return entries.isEmpty || entries.contains(expected)
     case .unreadable: return true
     case .noSuchProcess: return false
     }

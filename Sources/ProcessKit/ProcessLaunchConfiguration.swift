@@ -46,6 +46,12 @@ public struct ProcessLaunchConfiguration: Sendable, Hashable {
   /// ahead to record the intent to launch before launching, so that the child can be found by it
   /// should the caller die before recording the child.
   public var spawnID: String?
+  /// Whether the launch returns only once the child's environment shows in `/proc` (the end of its
+  /// `execve`), so that the child can be found by its spawn id at once — what a caller that may
+  /// die right after needs (see ``spawnID``). `false` returns as soon as the child exists, for a
+  /// child recorded later: its exec then overlaps the caller's work (``ProcessInspector/isAlive(_:)``
+  /// counts a child still inside `execve` as alive).
+  public var awaitsExec = true
 
   /// Creates a configuration.
   ///
@@ -81,4 +87,5 @@ struct SpawnRequest: Sendable {
   var standardInput: ProcessLaunchConfiguration.Input
   var output: ProcessLaunchConfiguration.Output
   var descriptor3: Int32? = nil
+  var awaitsExec = true
 }

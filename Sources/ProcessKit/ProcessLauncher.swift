@@ -101,7 +101,7 @@ public struct ProcessLauncher: Sendable {
       executablePath: path, argv: [configuration.executable] + configuration.arguments,
       environment: try Self.environmentEntries(environment), workingDirectory: configuration.workingDirectory,
       standardInput: configuration.standardInput, output: configuration.output,
-      descriptor3: configuration.descriptor3)
+      descriptor3: configuration.descriptor3, awaitsExec: configuration.awaitsExec)
     if let bad = request.argv.first(where: { $0.utf8.contains(0) }) {
       throw ProcessError(
         code: .invalidConfiguration, message: "an argument contains a NUL byte: \(bad.debugDescription)")

@@ -39,6 +39,37 @@ struct ProcessInspectorTests {
     #expect(!inspector.isAlive(identity))
   }
 
+  /// A process just launched is inside `execve` until its environment is laid out: /proc shows it
+  /// empty meanwhile, and the start time alone decides (a launch that does not wait for the exec
+  /// records an identity that must read alive at once). `env -i` leaves an empty environment for
+  /// good, which shows the same.
+  @Test func aProcessWhoseEnvironmentReadsEmptyIsAliveByItsStartTime() async throws {
+    let identity = try launcher.launch(
+      ProcessLaunchConfiguration(
+        executable: "env", arguments: ["-i", "sleep", "1000"], environment: ProcessTesting.environment))
+    #expect(
+      await ProcessTesting.eventually { ProcessTesting.read("/proc/\(identity.pid)/comm") == "sleep\n" })
+    #expect(await ProcessTesting.eventually { ProcessTesting.read("/proc/\(identity.pid)/environ") == "" })
+    #expect(inspector.isAlive(identity))
+    var wrongStart = identity
+    wrongStart.startTime += 1
+    #expect(!inspector.isAlive(wrongStart))
+    try await stop(identity)
+    #expect(!inspector.isAlive(identity))
+  }
+
+  @Test func aLaunchThatDoesNotAwaitTheExecIsAliveAtOnce() async throws {
+    var configuration = ProcessLaunchConfiguration(
+      executable: "sleep", arguments: ["1000"], environment: ProcessTesting.environment)
+    configuration.awaitsExec = false
+    let identity = try launcher.launch(configuration)
+    #expect(inspector.isAlive(identity))
+    #expect(
+      await ProcessTesting.eventually { ProcessTesting.read("/proc/\(identity.pid)/comm") == "sleep\n" })
+    #expect(inspector.isAlive(identity))
+    try await stop(identity)
+  }
+
   @Test func zombieIsNotAlive() async throws {
     let identity = try launcher.launch(
       ProcessLaunchConfiguration(executable: "true", environment: ProcessTesting.environment))

@@ -51,6 +51,8 @@ public final class PendingSupervisor: Sendable {
       executable: executable, arguments: arguments, environment: environment, workingDirectory: "/",
       standardInput: .null, output: .null)
     configuration.descriptor3 = pair[1]
+    // Recorded with the agent, milliseconds from now: its exec overlaps the spawn's validation.
+    configuration.awaitsExec = false
     guard let identity = try? ProcessLauncher().launchDetached(configuration) else {
       close(pair[0])
       return nil
