@@ -31,12 +31,7 @@ extension AgentManager {
     do {
       // Agents waiting for input have no process to check, only their worktree: those without one
       // (often most of a busy home) are not even loaded — but for a question a live CLI holds.
-      active =
-        try store.list(
-          AgentStore.Filter(statuses: [.starting, .running, .waitingForAccount], includeDismissed: true))
-        + store.list(
-          AgentStore.Filter(statuses: [.waitingForInput], includeDismissed: true, withWorktreeOnly: true))
-        + heldQuestionAgents()
+      active = try store.reconcileCandidates() + heldQuestionAgents()
     } catch { return report }
     for record in active { reconcile(record, into: &report) }
     finishOutputOfSettledAgents()
