@@ -11,15 +11,6 @@ extension AgentStore {
     let sql =
       AgentRows.select + " WHERE status IN (?, ?, ?) OR (status = ? AND worktree_path IS NOT NULL)"
       + " ORDER BY status = ?, created_at, rowid"
-    return try database.read { (connection) throws(StoreError) -> [AgentRecord] in
-      try connection.with(sql) { (statement) throws(StoreError) -> [AgentRecord] in
-        for (index, value) in (live + [waiting, waiting]).enumerated() {
-          statement.bind(value, at: Int32(index))
-        }
-        var records: [AgentRecord] = []
-        while try statement.step() { records.append(try AgentRows.record(statement, path: connection.path)) }
-        return records
-      }
-    }
+    return try records(sql, live + [waiting, waiting])
   }
 }

@@ -208,15 +208,7 @@ public final class AgentStore: Sendable {
   /// The agents matching `filter`, oldest first (by creation time).
   public func list(_ filter: Filter = Filter()) throws(StoreError) -> [AgentRecord] {
     let (condition, parameters) = Self.whereClause(filter)
-    let sql = AgentRows.select + condition + " ORDER BY created_at, rowid"
-    return try database.read { (connection) throws(StoreError) -> [AgentRecord] in
-      try connection.with(sql) { (statement) throws(StoreError) -> [AgentRecord] in
-        for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
-        var records: [AgentRecord] = []
-        while try statement.step() { records.append(try AgentRows.record(statement, path: connection.path)) }
-        return records
-      }
-    }
+    return try records(AgentRows.select + condition + " ORDER BY created_at, rowid", parameters)
   }
 
   /// How many agents match `filter`.
