@@ -103,4 +103,27 @@ import TestSupport
     let plan = try String(contentsOfFile: world.stateDirectory(id) + "/run.json", encoding: .utf8)
     #expect(plan.contains("[multiagent] child kid-r completed"), "\(plan)")
   }
+
+  /// The child's supervisor killed after settling it and before reporting it (a failpoint there, as
+  /// `kill -9` would): the parent waiting for the report still hears it, once, in its session.
+  @Test func aReportLostWithTheChildsSupervisorIsMadeByTheParent() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent(
+      "lead", children: ["kid-r"], environment: ["MULTIAGENT_FAILPOINTS": "child.reporting=exit"])
+    try world.waitUntilRunning(lead)
+    _ = try family.waitForChildren(["kid-r"])
+    try family.openParentGate()
+    try world.waitForRecord(lead, "waiting for reports") { _ in
+      (try? world.run(["events", "--agent", lead]).stdout.contains("awaiting_children")) == true
+    }
+    try world.openGate()
+    #expect(try world.run(["wait", lead, "--timeout", "60"]).exitCode == 0)
+    #expect(try world.record("kid-r")["status"] as? String == "completed")
+    let id = try #require(try world.record(lead)["id"] as? String)
+    let plan = try String(contentsOfFile: world.stateDirectory(id) + "/run.json", encoding: .utf8)
+    #expect(plan.contains("[multiagent] child kid-r completed: done: @gate child kid-r"), "\(plan)")
+    let events = try world.run(["--json", "events", "--agent", lead]).stdout
+    #expect(events.components(separatedBy: "child_reported").count - 1 == 1, "reported once: \(events)")
+  }
 }

@@ -45,12 +45,14 @@ struct SubAgentSandbox {
   }
 
   /// Spawns a `parent` agent called `name` that spawns `children` (`kid`, `kid=d` for detached,
-  /// `kid=n` for no report, `kid=dn` for both).
-  func spawnParent(_ name: String, children: [String]) throws -> String {
-    let result = try world.run([
-      "spawn", "--provider", "parent", "--cwd", world.repository, "--name", name,
-      "@spawn \(children.joined(separator: " ")); lead the work",
-    ])
+  /// `kid=n` for no report, `kid=dn` for both), with `environment` added to the spawn's (and so
+  /// to its supervisor's, its CLI's and the children's).
+  func spawnParent(_ name: String, children: [String], environment: [String: String] = [:]) throws -> String {
+    let result = try world.sandbox.run(
+      [
+        "spawn", "--provider", "parent", "--cwd", world.repository, "--name", name,
+        "@spawn \(children.joined(separator: " ")); lead the work",
+      ], extraEnvironment: environment)
     guard result.exitCode == 0 else {
       throw CLIRunner.Failure(description: "spawn of \(name) failed (\(result.exitCode)): \(result.stderr)")
     }

@@ -5,6 +5,13 @@ import JSONKit
 /// parent's ``AgentInbox`` — delivered at once into a live parent, else with its next run — for
 /// children that report (``AgentRecord/reportsToParent``: spawned from inside an agent, without
 /// `--no-report`).
+///
+/// Each settlement is reported once, keyed by the child and its settlement (see
+/// `AgentStore+ChildReports.swift`): the message goes first, under a request id of that key, then
+/// the parent's `child_reported` event that says it went. A report that did not happen — its
+/// supervisor killed between settling and reporting, the store unable to answer then — is made by
+/// the parent's supervisor when its turn ends (``reportUnreported(childrenOf:)``); a crash between
+/// message and event may deliver one twice, never lose one.
 struct ChildReport {
   let home: StateHome
   let store: AgentStore
@@ -14,18 +21,49 @@ struct ChildReport {
   static let reported: Set<AgentStatus> = [.completed, .failed, .crashed, .stopped, .waitingForInput]
 
   /// Reports child `agentID` to its parent, if it reports and has settled.
-  func childSettled(_ agentID: String) {
-    guard let child = try? store.agent(id: agentID), child.reportsToParent, let parentID = child.parentID,
-      Self.reported.contains(child.status), let parent = try? store.agent(id: parentID)
+  ///
+  /// - Parameter retrying: wait out a store that cannot answer (``StoreRetry``), as a supervisor
+  ///   does; a command tries once and leaves the rest to the parent's supervisor.
+  func childSettled(_ agentID: String, retrying: Bool = false) {
+    do {
+      let child =
+        retrying
+        ? try StoreRetry.record(of: agentID, in: store, logger: logger) : try store.agent(id: agentID)
+      guard let child, child.reportsToParent, let parentID = child.parentID,
+        Self.reported.contains(child.status)
+      else { return }
+      Failpoint.childReporting.hit()
+      if retrying {
+        try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try report(child, to: parentID) }
+      } else {
+        try report(child, to: parentID)
+      }
+    } catch {
+      logger.warning(
+        "cannot report the agent to its parent; its parent's supervisor will", agent: agentID, error: error)
+    }
+  }
+
+  /// Reports every child of `parentID` that reports to it and has settled, whose settlement was
+  /// not reported yet (a report lost with its supervisor). One query when there is none.
+  func reportUnreported(childrenOf parentID: String) throws {
+    let children = try store.reportingChildren(of: parentID, in: Self.reported)
+    guard !children.isEmpty else { return }
+    let reports = try store.childReports(to: parentID)
+    for child in children { try report(child, to: parentID, unless: reports) }
+  }
+
+  /// Reports `child`'s current settlement to `parentID`, unless it was.
+  private func report(_ child: AgentRecord, to parentID: String, unless reports: ChildReports? = nil) throws {
+    guard let settlement = try store.lastStatusChangeID(of: child.id),
+      try !(reports ?? store.childReports(to: parentID)).contains(child, settlement: settlement),
+      try store.agent(id: parentID) != nil
     else { return }
     let text = Self.message(for: child)
-    logger.attempt("report \(child.name) to its parent", agent: agentID) {
-      try AgentInbox(paths: AgentPaths(home: home, id: parent.id)).add(text)
-      let data = JSONObject(
-        keys: ["child", "status"], values: [.string(child.name), .string(child.status.rawValue)])
-      try store.appendEvent(
-        agentID: parent.id, type: "child_reported", message: String(text.prefix(200)), data: .object(data))
-    }
+    try AgentInbox(paths: AgentPaths(home: home, id: parentID)).add(
+      text, requestID: "child-\(child.id)-\(settlement)")
+    try store.recordChildReport(
+      parentID: parentID, child: child, settlement: settlement, message: String(text.prefix(200)))
   }
 
   /// `[multiagent] child NAME completed: <result>` (or failed, or waiting for input with its
@@ -78,7 +116,14 @@ extension SupervisionLoop {
         try continuation(withMessagesAfter: ending)
       }
       if let next { return .chooseAccount(next) }
-      if !reportingChildrenRunning() && AgentInbox(paths: paths).isEmpty { return nil }
+      if !reportingChildrenRunning() {
+        // A child that settled without reporting (its supervisor killed in between) is reported
+        // here; its message then resumes this session on the next look.
+        try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
+          try ChildReport(home: home, store: store, logger: logger).reportUnreported(childrenOf: agentID)
+        }
+        if AgentInbox(paths: paths).isEmpty { return nil }
+      }
     }
   }
 }

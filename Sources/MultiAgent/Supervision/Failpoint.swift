@@ -23,6 +23,8 @@ enum Failpoint: String, CaseIterable {
   case supervisorRecording = "supervisor.recording"
   /// A supervisor read answers to a held question and has not written them to its CLI yet.
   case liveAnswerRead = "live.answer"
+  /// A child's supervisor settled it and has not reported it to its parent yet.
+  case childReporting = "child.reporting"
 
   /// The environment variable that turns failpoints on.
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"

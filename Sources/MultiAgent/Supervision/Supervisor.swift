@@ -85,7 +85,7 @@ public struct Supervisor: Sendable {
     }
     defer {
       settled()
-      ChildReport(home: home, store: store, logger: logger).childSettled(agentID)
+      ChildReport(home: home, store: store, logger: logger).childSettled(agentID, retrying: true)
       FamilyCascade(store: store, logger: logger).parentSettled(agentID, machine: machine)
       startQueued(store: store)
     }
