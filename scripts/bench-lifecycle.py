@@ -5,7 +5,8 @@
    claude and codex against the fake model server (three times --runs each), runs alternated: median
    wall times, the ratio of the medians, and the paired ratio — 1 + the median of each spawn's
    excess over the bare run just before it, over the bare median — which the machine's drift moves
-   less (target: within 5%, <= 1.05); for claude also a Python script
+   less (target: within 5%, <= 1.05), with a 95% bootstrap interval of the paired ratio (the runs
+   resampled) that says whether the runs can tell; for claude also a Python script
    calling claude-agent-sdk's `query()` (scripts/bench-sdk-query.py, same binary, same environment),
    timed as a whole process (interpreter start and import included) and without the import;
    and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance), also
@@ -26,6 +27,7 @@ Builds the release binary first unless --binary is given. Needs the real CLIs
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -54,6 +56,17 @@ def paired_ratio(bare, spawned):
     """1 + the median of spawned[i] - bare[i], over the median bare run: runs alternate, so each
     spawn is compared with the bare run just before it, under the same load."""
     return 1 + statistics.median(s - b for b, s in zip(bare, spawned)) / statistics.median(bare)
+
+
+def paired_interval(bare, spawned, resamples=2000):
+    """A 95% bootstrap interval of paired_ratio: the runs resampled with replacement (seeded, so a
+    rerun of the same figures prints the same interval). When it straddles 1.05, these runs cannot
+    tell whether the target holds."""
+    pairs = list(zip(bare, spawned))
+    rng = random.Random(0)
+    ratios = sorted(
+        paired_ratio(*zip(*(rng.choice(pairs) for _ in pairs))) for _ in range(resamples))
+    return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
 
 
 def start_server(workdir):
@@ -279,6 +292,8 @@ def main():
             print(f"{name:10} {statistics.median(bare):11.3f} {statistics.median(spawned):15.3f} {ratio:7.3f} {paired:7.3f} "
                   f"{sdk_cols} {statistics.median(cpu) if cpu else float('nan'):17.3f} "
                   f"{max(rss) if rss else float('nan'):18.1f}")
+            low, high = paired_interval(bare, spawned)
+            print(f"{'':10} paired ratio, 95% bootstrap interval over these runs: {low:.3f}–{high:.3f}")
             if sdk:
                 after_import = statistics.median(q for _, q, _ in sdk)
                 print(f"{'':10} SDK query() alone (after the import, to the end of its stream): {after_import:.3f} s, "
