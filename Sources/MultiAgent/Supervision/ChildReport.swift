@@ -7,11 +7,12 @@ import JSONKit
 /// `--no-report`).
 ///
 /// Each settlement is reported once, keyed by the child and its settlement (see
-/// `AgentStore+ChildReports.swift`): the message goes first, under a request id of that key, then
-/// the parent's `child_reported` event that says it went. A report that did not happen — its
-/// supervisor killed between settling and reporting, the store unable to answer then — is made by
-/// the parent's supervisor when its turn ends (``reportUnreported(childrenOf:)``); a crash between
-/// message and event may deliver one twice, never lose one.
+/// `AgentStore+ChildReports.swift`): the message and the parent's `child_reported` event that says
+/// it went are made in one write transaction, so two reporters at once make one report. A report
+/// that did not happen — its supervisor killed between settling and reporting, the store unable to
+/// answer then — is made by the parent's supervisor when its turn ends and while it waits for
+/// reports (``reportUnreported(childrenOf:)``). A commit lost after the message went may deliver it
+/// twice (the inbox keeps one copy while it waits); none is lost.
 struct ChildReport {
   let home: StateHome
   let store: AgentStore
@@ -34,9 +35,9 @@ struct ChildReport {
       else { return }
       Failpoint.childReporting.hit()
       if retrying {
-        try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try report(child, to: parentID) }
+        try StoreRetry.untilWritten(agentID: agentID, logger: logger) { try report(agentID, to: parentID) }
       } else {
-        try report(child, to: parentID)
+        try report(agentID, to: parentID)
       }
     } catch {
       logger.warning(
@@ -45,25 +46,41 @@ struct ChildReport {
   }
 
   /// Reports every child of `parentID` that reports to it and has settled, whose settlement was
-  /// not reported yet (a report lost with its supervisor). One query when there is none.
-  func reportUnreported(childrenOf parentID: String) throws {
-    let children = try store.reportingChildren(of: parentID, in: Self.reported)
-    guard !children.isEmpty else { return }
-    let reports = try store.childReports(to: parentID)
-    for child in children { try report(child, to: parentID, unless: reports) }
+  /// not reported yet (a report lost with its supervisor). One query when there is none. A child
+  /// that cannot be reported is logged and left for the next look; the others are reported.
+  ///
+  /// - Returns: whether every settled child has been reported (false: one could not be, or the
+  ///   store could not be read).
+  @discardableResult
+  func reportUnreported(childrenOf parentID: String) -> Bool {
+    let children: [AgentStore.ReportingChild]
+    let reports: ChildReports
+    do {
+      children = try store.reportingChildren(of: parentID, in: Self.reported)
+      guard !children.isEmpty else { return true }
+      reports = try store.childReports(to: parentID)
+    } catch {
+      logger.warning("cannot look for unreported children", agent: parentID, error: error)
+      return false
+    }
+    var complete = true
+    for child in children where !reports.contains(child) {
+      do { try report(child.id, to: parentID) } catch {
+        logger.warning("cannot report a child to this agent yet", agent: parentID, error: error)
+        complete = false
+      }
+    }
+    return complete
   }
 
-  /// Reports `child`'s current settlement to `parentID`, unless it was.
-  private func report(_ child: AgentRecord, to parentID: String, unless reports: ChildReports? = nil) throws {
-    guard let settlement = try store.lastStatusChangeID(of: child.id),
-      try !(reports ?? store.childReports(to: parentID)).contains(child, settlement: settlement),
-      try store.agent(id: parentID) != nil
-    else { return }
-    let text = Self.message(for: child)
-    try AgentInbox(paths: AgentPaths(home: home, id: parentID)).add(
-      text, requestID: "child-\(child.id)-\(settlement)")
-    try store.recordChildReport(
-      parentID: parentID, child: child, settlement: settlement, message: String(text.prefix(200)))
+  /// Reports child `childID`'s current settlement to `parentID`, unless it was.
+  private func report(_ childID: String, to parentID: String) throws {
+    let inbox = AgentInbox(paths: AgentPaths(home: home, id: parentID))
+    try store.reportChild(childID, to: parentID, in: Self.reported) { child, settlement in
+      let text = Self.message(for: child)
+      try inbox.add(text, requestID: "child-\(child.id)-\(settlement)")
+      return String(text.prefix(200))
+    }
   }
 
   /// `[multiagent] child NAME completed: <result>` (or failed, or waiting for input with its
@@ -108,6 +125,7 @@ extension SupervisionLoop {
     }
     // Each look is retried in place while the store cannot be read: failing out of here would
     // have the settlement retried from the start, and record the wait a second time.
+    var unreportedSince: ContinuousClock.Instant?
     while true {
       Thread.sleep(forTimeInterval: 1)
       let current = try StoreRetry.record(of: agentID, in: store, logger: logger)
@@ -118,11 +136,16 @@ extension SupervisionLoop {
       if let next { return .chooseAccount(next) }
       if !reportingChildrenRunning() {
         // A child that settled without reporting (its supervisor killed in between) is reported
-        // here; its message then resumes this session on the next look.
-        try StoreRetry.untilWritten(agentID: agentID, logger: logger) {
-          try ChildReport(home: home, store: store, logger: logger).reportUnreported(childrenOf: agentID)
+        // here; its message then resumes this session on the next look. One that cannot be is
+        // waited for as long as the store's writes are (``StoreRetry/limit``), then given up.
+        let reporter = ChildReport(home: home, store: store, logger: logger)
+        if reporter.reportUnreported(childrenOf: agentID) {
+          unreportedSince = nil
+        } else if unreportedSince == nil {
+          unreportedSince = .now
         }
-        if AgentInbox(paths: paths).isEmpty { return nil }
+        let givenUp = unreportedSince.map { ContinuousClock.now - $0 >= StoreRetry.limit } ?? true
+        if givenUp && AgentInbox(paths: paths).isEmpty { return nil }
       }
     }
   }

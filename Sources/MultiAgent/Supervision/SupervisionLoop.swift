@@ -236,7 +236,7 @@ struct SupervisionLoop {
       return .switchProvider(plan, reason: "its login was refused: \(error.prefix(200))")
     }
     // A report a child's supervisor did not make (killed in between) is made now, and delivered.
-    try ChildReport(home: home, store: store, logger: logger).reportUnreported(childrenOf: agentID)
+    ChildReport(home: home, store: store, logger: logger).reportUnreported(childrenOf: agentID)
     if let next = try continuation(withMessagesAfter: ending) { return .chooseAccount(next) }
     if let step = try awaitReports(after: ending) { return step }
     return .finished(
