@@ -9,7 +9,7 @@ import TestSupport
 
 /// A spawn repairs what crashes left behind: with `--max-running` before it records the new agent
 /// (the limit counts the agents that really run), otherwise once the new agent is on its way — or,
-/// with `--wait`, once it settled.
+/// with `--wait`, once it settled (made by the new agent's supervisor, after it told the spawn).
 /// Statuses are read from the database itself, since every command would repair first.
 @Suite struct SpawnReconcileTests {
   /// An agent whose supervisor and CLI were killed: it still reads `running` until a reconcile.
@@ -46,8 +46,9 @@ import TestSupport
     try world.waitForAll(["second"], "completed")
   }
 
-  /// A waiting spawn makes its repairs once its agent settled, not beside the CLI's start (where they
-  /// would slow the CLI on a small machine) — and makes them still.
+  /// A waiting spawn has its repairs made once its agent settled, not beside the CLI's start (where
+  /// they would slow the CLI on a small machine) — by the agent's supervisor, right after the spawn
+  /// heard of the settlement, with no other command run.
   @Test func aWaitingSpawnRepairsTheDeadOnceItsAgentSettled() throws {
     let world = try LifecycleSandbox()
     let store = try deadAgent(in: world)
@@ -57,9 +58,9 @@ import TestSupport
       "work",
     ])
     #expect(result.exitCode == 0, "\(result.stderr)")
+    #expect(try eventually(timeout: 10) { try store.agent(named: "first")?.status != .running })
     let first = try #require(try store.agent(named: "first"))
     let second = try #require(try store.agent(named: "second"))
-    #expect(first.status != .running)
     #expect(second.status == .completed)
     let repaired = try #require(try store.events(agentID: first.id).last { $0.fromStatus == .running })
     let settled = try #require(try store.events(agentID: second.id).last { $0.toStatus == .completed })

@@ -22,15 +22,31 @@ public final class PendingSupervisor: Sendable {
   public let identity: ProcessIdentity
   /// Our end of the socket; -1 once the word was given or the wait cancelled.
   private let socket: Mutex<Int32>
+  /// Whether the word asks for a reconcile pass once the agent settled, and whether it was given.
+  private let reconcile = Mutex((asked: false, told: false))
 
   /// The word the supervisor waits for.
   static let goWord = "go\n"
+  /// The word that also asks the supervisor for a reconcile pass once its agent settled.
+  static let goAndReconcileWord = "go+reconcile\n"
 
   private init(agentID: String, identity: ProcessIdentity, socket: Int32) {
     self.agentID = agentID
     self.identity = identity
     self.socket = Mutex(socket)
   }
+
+  /// Asks the supervisor, with the word, to make the reconcile pass once its agent settled (see
+  /// ``AgentManager/reconcile()``), in its own process after it said so: for a caller that waits
+  /// for the agent and would make the pass itself, off the path to its own exit. Ask before
+  /// ``AgentManager/spawn(_:maxRunning:supervisor:)``.
+  public func reconcileWhenSettled() {
+    reconcile.withLock { $0.asked = true }
+  }
+
+  /// Whether the supervisor was told to go and to make the reconcile pass once its agent settled
+  /// (``reconcileWhenSettled()``): if not, the caller makes the pass itself.
+  public var reconcilesWhenSettled: Bool { reconcile.withLock { $0.told } }
 
   deinit { cancel() }
 
@@ -65,10 +81,14 @@ public final class PendingSupervisor: Sendable {
   ///
   /// - Returns: whether it was still there to hear it (else start another one).
   func go() -> Bool {
-    socket.withLock { descriptor in
+    let asked = reconcile.withLock { $0.asked }
+    return socket.withLock { descriptor in
       guard descriptor >= 0 else { return false }
-      let word = Array(Self.goWord.utf8)
-      if send(descriptor, word, word.count, Int32(MSG_NOSIGNAL)) == word.count { return true }
+      let word = Array((asked ? Self.goAndReconcileWord : Self.goWord).utf8)
+      if send(descriptor, word, word.count, Int32(MSG_NOSIGNAL)) == word.count {
+        reconcile.withLock { $0.told = asked }
+        return true
+      }
       close(descriptor)
       descriptor = -1
       return false
@@ -122,11 +142,12 @@ extension Supervisor {
   /// word on `descriptor`, then sends its output to the agent's `supervisor.log`. The descriptor
   /// stays open until ``closeStartSocket(descriptor:)``.
   ///
-  /// - Returns: the opened store when the word came; `nil` when the spawn gave up (exit quietly).
+  /// - Returns: the opened store when the word came, and whether it asked for a reconcile pass once
+  ///   the agent settled; `nil` when the spawn gave up (exit quietly).
   static func awaitStart(
     home: StateHome, agentID: String, registry: ProviderRegistry?, provider: String? = nil,
     descriptor: Int32 = 3
-  ) -> AgentStore? {
+  ) -> (store: AgentStore?, reconcile: Bool)? {
     let registry = registry ?? (try? home.providerRegistry())
     // Ahead of the word, what the run starts with that does not depend on the agent's record: its
     // provider's parser (the exhaustion rules are compiled once per process), the statement that
@@ -152,7 +173,8 @@ extension Supervisor {
       received += buffer[0..<count]
       if received.last == UInt8(ascii: "\n") { break }
     }
-    guard received == Array(PendingSupervisor.goWord.utf8) else {
+    let reconcile = received == Array(PendingSupervisor.goAndReconcileWord.utf8)
+    guard reconcile || received == Array(PendingSupervisor.goWord.utf8) else {
       close(descriptor)
       return nil
     }
@@ -162,7 +184,7 @@ extension Supervisor {
       dup2(log, 2)
       close(log)
     }
-    return store ?? (try? AgentStore(home: home))
+    return (store ?? (try? AgentStore(home: home)), reconcile)
   }
 
   /// Closes the socket ``awaitStart(home:agentID:registry:provider:descriptor:)`` kept open, which tells

@@ -106,20 +106,6 @@ public struct Supervisor: Sendable {
     return try loop.run(adopt: adopt)
   }
 
-  /// Its agent gave up its slot (it settled, or waits for an answer or an account): start what the
-  /// queue allows, supervised the same way.
-  private func startQueued(store: AgentStore) {
-    guard let supervision else { return }
-    do {
-      try AgentManager(
-        home: home, registry: registry, supervision: supervision, logger: logger, sharing: store,
-        machine: machine
-      ).startQueued()
-    } catch {
-      logger.warning("cannot start queued agents; the next command will", agent: agentID, error: error)
-    }
-  }
-
   /// Records this process as the agent's supervisor, retried while the store cannot take it
   /// (``StoreRetry``). Keyed by the values it sets: a retry after a reply lost with the connection
   /// finds them set and writes nothing (and a supervisor started ahead by the spawn, or in-process,
@@ -352,9 +338,12 @@ extension Supervisor {
       if parsed.awaitStart {
         // The spawn gave up (or died) before the word: nothing was started, nothing to report.
         guard
-          let store = awaitStart(
-            home: home, agentID: parsed.agentID, registry: registry, provider: parsed.provider)
+          let start = awaitStart(
+            home: home, agentID: parsed.agentID, registry: registry, provider: parsed.provider),
+          let store = start.store
         else { return 0 }
+        // A spawn --wait leaves its reconcile pass to this process, after it heard of the settlement.
+        defer { if start.reconcile { supervisor.reconcile(store: store) } }
         // Closing the socket tells a spawn --wait that the agent settled.
         try supervisor.run(store: store) { closeStartSocket() }
       } else {

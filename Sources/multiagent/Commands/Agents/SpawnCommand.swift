@@ -218,6 +218,9 @@ struct SpawnCommand: ParsableCommand {
     let pending = AgentManager.prelaunchSupervisor(
       try CommandContext.supervision(), home: context.home, provider: providerName)
     defer { pending?.cancel() }
+    // A waiting spawn leaves its reconcile pass to the supervisor, which makes it once the agent
+    // settled and this process heard of it: off the path to this command's exit.
+    if waits && maxRunningLimit == nil { pending?.reconcileWhenSettled() }
     // Validate what needs no state first, so a mistake leaves nothing behind.
     let registry = try context.providerRegistry()
     _ = try registry.requireProvider(providerName)
@@ -253,25 +256,18 @@ struct SpawnCommand: ParsableCommand {
         detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports),
       maxRunning: maxRunningLimit,
       supervisor: pending)
-    // The reconcile pass's repairs and queue. A waiting spawn whose agent started makes them once the
-    // agent settled, not beside the CLI's start, where on 2 cores they slowed a real codex run by a
-    // few milliseconds; a queued agent needs them first (a repair may free its slot).
+    // The reconcile pass's repairs and queue. A waiting spawn whose agent started has them made once
+    // the agent settled — by the supervisor it started ahead, or itself when that one was not told
+    // to — not beside the CLI's start, where on 2 cores they slowed a real codex run by a few
+    // milliseconds; a queued agent needs them first (a repair may free its slot).
     let reconcilesNow = maxRunningLimit == nil && (!waits || record.status == .queued)
     if reconcilesNow { manager.reconcile() }
 
     if waits {
-      if !context.json { context.console.write(record.name + "\n") }
-      // The supervisor started ahead says when the agent settled; the record tells how.
-      let started = ContinuousClock.now
-      let settled = try await ProgressLine.during(
-        context, describe: WaitCommand.describe([record.id], manager)
-      ) {
-        await pending?.settled(within: timeout)
-        let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
-        return try await manager.wait(record.id, timeout: remaining)
+      let code = try await waitForSettlement(of: record, manager: manager, pending: pending, context: context)
+      if maxRunningLimit == nil && !reconcilesNow && !(pending?.reconcilesWhenSettled ?? false) {
+        manager.reconcile()
       }
-      let code = AgentOutput.reportSettled(settled, context: context)
-      if maxRunningLimit == nil && !reconcilesNow { manager.reconcile() }
       return code
     }
     if context.json {
@@ -289,6 +285,22 @@ struct SpawnCommand: ParsableCommand {
       return AgentOutput.exitCode(for: settled.status)
     }
     return .success
+  }
+
+  /// `spawn --wait`: prints the name, waits until the agent settled (the supervisor started ahead
+  /// says when; the record tells how) and reports it as `wait` does.
+  private func waitForSettlement(
+    of record: AgentRecord, manager: AgentManager, pending: PendingSupervisor?, context: CommandContext
+  ) async throws -> ExitCode {
+    if !context.json { context.console.write(record.name + "\n") }
+    let started = ContinuousClock.now
+    let settled = try await ProgressLine.during(context, describe: WaitCommand.describe([record.id], manager))
+    {
+      await pending?.settled(within: timeout)
+      let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
+      return try await manager.wait(record.id, timeout: remaining)
+    }
+    return AgentOutput.reportSettled(settled, context: context)
   }
 
   /// `spawn --host NAME`: the agent runs there (see `RemoteAgentOutput`).
