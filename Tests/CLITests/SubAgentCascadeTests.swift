@@ -126,4 +126,25 @@ import TestSupport
     let events = try world.run(["--json", "events", "--agent", lead]).stdout
     #expect(events.components(separatedBy: "child_reported").count - 1 == 1, "reported once: \(events)")
   }
+
+  /// The same loss when the child finished before its parent's turn ended: the parent, with nothing
+  /// left to wait for, makes the missing report as its turn ends and resumes with it.
+  @Test func aReportLostBeforeTheParentsTurnEndedIsMadeAtItsEnd() throws {
+    let family = try SubAgentSandbox()
+    let world = family.world
+    let lead = try family.spawnParent(
+      "lead", children: ["kid-r"], environment: ["MULTIAGENT_FAILPOINTS": "child.reporting=exit"])
+    try world.waitUntilRunning(lead)
+    _ = try family.waitForChildren(["kid-r"])
+    try world.openGate()
+    try world.waitForRecord("kid-r", "completed") { $0["status"] as? String == "completed" }
+    try family.openParentGate()
+    #expect(try world.run(["wait", lead, "--timeout", "60"]).exitCode == 0)
+    let id = try #require(try world.record(lead)["id"] as? String)
+    let plan = try String(contentsOfFile: world.stateDirectory(id) + "/run.json", encoding: .utf8)
+    #expect(plan.contains("[multiagent] child kid-r completed: done: @gate child kid-r"), "\(plan)")
+    let events = try world.run(["--json", "events", "--agent", lead]).stdout
+    #expect(!events.contains("awaiting_children"), "nothing was left to wait for: \(events)")
+    #expect(events.components(separatedBy: "child_reported").count - 1 == 1, "reported once: \(events)")
+  }
 }
