@@ -42,6 +42,7 @@ extension AgentEvent: Codable {
     case "question": kind = .question(try c.decode([PendingQuestion].self, forKey: .questions))
     case "permission_request":
       kind = .permissionRequest(try c.decode(PermissionRequest.self, forKey: .request))
+    case "message_taken": kind = .messageTaken(try c.decode(String.self, forKey: .text))
     case "result":
       kind = .result(
         text: try c.decodeIfPresent(String.self, forKey: .text),
@@ -81,6 +82,7 @@ extension AgentEvent: Codable {
     case .quota(let reading): try c.encode(reading, forKey: .quota)
     case .question(let questions): try c.encode(questions, forKey: .questions)
     case .permissionRequest(let request): try c.encode(request, forKey: .request)
+    case .messageTaken(let text): try c.encode(text, forKey: .text)
     case .result(let text, let isError):
       try c.encodeIfPresent(text, forKey: .text)
       try c.encode(isError, forKey: .isError)

@@ -39,6 +39,10 @@ public struct AgentEvent: Sendable, Hashable {
     case question([PendingQuestion])
     /// The CLI asks on its live channel whether it may run a tool, and waits for the answer.
     case permissionRequest(PermissionRequest)
+    /// The CLI took a user message written to its live channel — into the turn going on, or as a
+    /// new one — and says so by echoing it (Claude's `--replay-user-messages`). The first is the
+    /// prompt.
+    case messageTaken(String)
     /// The run ended with this final result.
     case result(text: String?, isError: Bool)
     /// The CLI reported an error (it may or may not end the run; ``result`` or the exit decides).
@@ -113,6 +117,7 @@ extension AgentEvent.Kind {
     case .quota: "quota"
     case .question: "question"
     case .permissionRequest: "permission_request"
+    case .messageTaken: "message_taken"
     case .result: "result"
     case .error: "error"
     case .raw: "raw"

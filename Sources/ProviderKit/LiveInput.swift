@@ -10,14 +10,18 @@ public enum LiveInput: String, Sendable, Hashable, Codable, CaseIterable {
   /// with `--permission-prompt-tool stdio`. User messages go in as
   /// `{"type":"user","message":{"role":"user","content":…}}` lines; the CLI asks permission with
   /// `control_request` lines (`can_use_tool`; AskUserQuestion arrives this way even with
-  /// permissions bypassed) and waits for the matching `control_response`. Each user message makes
-  /// one turn, ending in a `result` line; the CLI exits when its standard input closes.
+  /// permissions bypassed) and waits for the matching `control_response`. A user message written
+  /// while a turn runs goes into that turn (after a tool result) or makes the next one, so turns
+  /// are not counted from messages: with `--replay-user-messages` the CLI echoes each message as it
+  /// takes it (a `user` line with `isReplay`), and every message is done with once it was taken and
+  /// a `result` line came after it. The CLI exits when its standard input closes.
   case claudeStreamJSON = "claude-stream-json"
 
   /// The arguments that turn the mode on.
   public var arguments: [String] {
     switch self {
-    case .claudeStreamJSON: ["--input-format", "stream-json", "--permission-prompt-tool", "stdio"]
+    case .claudeStreamJSON:
+      ["--input-format", "stream-json", "--permission-prompt-tool", "stdio", "--replay-user-messages"]
     }
   }
 

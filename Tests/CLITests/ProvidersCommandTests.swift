@@ -97,7 +97,10 @@ import TestSupport
     let resume = try #require(detail["resume_argv"] as? [String])
     #expect(resume.contains("--resume"))
     // The prompt goes through claude's live channel (stdin), not argv.
-    #expect(resume.suffix(4) == ["--input-format", "stream-json", "--permission-prompt-tool", "stdio"])
+    #expect(
+      resume.suffix(5) == [
+        "--input-format", "stream-json", "--permission-prompt-tool", "stdio", "--replay-user-messages",
+      ])
     #expect(!resume.contains("<prompt>"))
   }
 

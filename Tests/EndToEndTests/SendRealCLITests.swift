@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 
 /// `multiagent send` with the REAL CLIs: into a running claude's live channel (a later request of
-/// the same session carries it, the same process finishing), and to a completed codex agent (its
-/// thread resumes with the message as a new turn).
+/// the same session carries it, the same process finishing — also when claude puts it into the
+/// turn going on), and to a completed codex agent (its thread resumes with the message as a new
+/// turn).
 @Suite(.serialized) struct SendRealCLITests {
   let world: RealCLIWorld
   var directory: TemporaryDirectory { world.directory }
@@ -66,6 +67,47 @@ import Testing
       body.contains("Do the first part.") && body.contains("Working on the first part."), "same session")
     let events = try multiagent(["events", "--agent", "listener"], environment).stdout
     #expect(events.contains("message_delivered"), "\(events)")
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aMessageWrittenDuringAToolCallJoinsThatTurnAndTheRunEnds() throws {
+    // The first reply is a tool call that runs for seconds; the message arrives meanwhile, and
+    // claude puts it into the same turn, after the tool's result: one `result` for two messages.
+    let script =
+      #"{"keys": {"tok-fold": [{"shell": "sleep 4; echo slept"}, "#
+      + Self.done("Folded in.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = world.claudeEnvironment(server)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-fold")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "folder", "Start the job."],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    let deadline = Date().addingTimeInterval(60)
+    while (try server.requests().filter { $0["key"]?.stringValue == "tok-fold" }.isEmpty) && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let sent = try multiagent(["send", "folder", "Also check the docs."], environment)
+    #expect(sent.exitCode == 0, "send: \(sent.stderr)")
+    // Before the fix the run waited for a second `result` that never came: `running` for ever.
+    let finished = try multiagent(["wait", "folder", "--timeout", "60"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try record("folder", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Folded in.")
+    #expect((final["runs"] as? [Any])?.count == 1, "one run: the same process took the message")
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-fold" }
+    #expect(requests.count == 3, "the tool call, the message with the tool's result, the end")
+    let second = JSONWriter.string(try #require(requests.dropFirst().first)["body"] ?? .null)
+    #expect(second.contains("Also check the docs.") && second.contains("slept"), "the same turn")
+    let events = try multiagent(["--json", "events", "--agent", "folder"], environment).stdout
+    #expect(events.contains("message_delivered"), "\(events)")
+    let log = try multiagent(["logs", "folder"], environment).stdout
+    #expect(log.contains("[message taken] Message from the user:  Also check the docs."), "\(log)")
   }
 
   @Test(.enabled(if: RealCLIs.hasCodex, RealCLIs.skipReason))

@@ -25,10 +25,12 @@ import Testing
       spawn: [
         "claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
         "--session-id", pinned, "--input-format", "stream-json", "--permission-prompt-tool", "stdio",
+        "--replay-user-messages",
       ],
       resume: [
         "claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
         "--resume", "SESSION", "--input-format", "stream-json", "--permission-prompt-tool", "stdio",
+        "--replay-user-messages",
       ],
       configDirVariable: "CLAUDE_CONFIG_DIR", live: .claudeStreamJSON),
     Expectation(

@@ -59,6 +59,21 @@ import Testing
     #expect(events.questions.first?.map(\.id) == ["color"])
   }
 
+  @Test func anEchoedLiveMessageIsTakenAndAToolResultIsNot() throws {
+    // As claude 2.1.330 prints them with --replay-user-messages: the prompt, a tool result, and a
+    // message written during the tool call, echoed as it joins the turn.
+    let lines = #"""
+      {"type":"user","message":{"role":"user","content":"first"},"session_id":"s1","parent_tool_use_id":null,"uuid":"635814e8","timestamp":"2026-12-03T21:16:54.073Z","isReplay":true}
+      {"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_1","type":"tool_result","content":"slept","is_error":false}]},"parent_tool_use_id":null,"session_id":"s1","uuid":"26fb5047","tool_use_result":{"stdout":"slept","stderr":""}}
+      {"type":"user","message":{"role":"user","content":[{"type":"text","text":"second"}]},"session_id":"s1","parent_tool_use_id":null,"uuid":"b8396566","isReplay":true}
+      """#
+    let events = try parse("claude", lines, context: context("claude", now: now))
+    #expect(events.names == ["session_started", "message_taken", "tool_result", "message_taken"])
+    let taken = events.compactMap { if case .messageTaken(let text) = $0.kind { text } else { nil } }
+    #expect(taken == ["first", "second"])
+    #expect(events.toolResults.map(\.output) == ["slept"])
+  }
+
   @Test func allowedRateLimitStatusesAreNotExhaustion() throws {
     let lines = """
       {"type":"rate_limit_event","rate_limit_info":{"status":"allowed","resetsAt":1795302497,"rateLimitType":"five_hour"},"session_id":"s1"}

@@ -124,10 +124,10 @@ extension CLIRun {
     }
   }
 
-  /// Writes waiting messages into a live run whose turn is still going (Claude queues each for a
-  /// turn of its own in the same run); once the run's turns are over they wait for the next run.
+  /// Writes waiting messages into a live run whose turn is still going (Claude takes each into that
+  /// turn or the next of the same run); once the run's turns are over they wait for the next run.
   func deliverLive(_ live: LiveSession) {
-    guard !live.pipe.isClosed, live.turnsEnded < live.turnsAsked else { return }
+    guard !live.pipe.isClosed, !live.turnsAreOver else { return }
     let messages = AgentInbox(paths: paths).pending()
     guard !messages.isEmpty else { return }
     for message in messages { live.send(AgentInbox.turn([message.text])) }

@@ -325,6 +325,8 @@ struct CLIRun {
         if let account = cli.account { failover.accounts.recordQuota(account, reading) }
       case .permissionRequest(let request):
         if let live = cli.live { handle(request, on: live) }
+      case .messageTaken:
+        cli.live?.messageTaken()
       case .result:
         cli.live?.turnEnded()
       case .sessionStarted(let id):

@@ -10,8 +10,12 @@ import ProviderKit
 /// One run's live channel (see ``LiveInput``): the supervisor's end of the CLI's standard input and
 /// what is going on over it — turns asked and ended, and a question held open while the CLI waits.
 ///
-/// The CLI gets one user message per turn; once every turn asked has ended and no question is
-/// held, standard input is closed and the CLI exits. A question (Claude's AskUserQuestion, asked
+/// The CLI gets the prompt, then each message sent meanwhile, as user messages. A message written
+/// while a turn runs may go into that turn or make the next one, so the session counts what the CLI
+/// says it took (each message is echoed as it is taken: ``AgentEvent/Kind/messageTaken(_:)``):
+/// once every message written was taken, a turn ended after the last of them, and no question is
+/// held, standard input is closed and the CLI exits. A CLI that echoes nothing is taken to make one
+/// turn of each message. A question (Claude's AskUserQuestion, asked
 /// as a permission request) makes the agent `waiting_for_input` while the CLI stays alive; `answer`
 /// writes ``AgentPaths/liveAnswer`` and the answers go into the same turn. Nobody answering within
 /// `questions.holdFor` makes the supervisor tell the model to end its turn: the CLI exits and the
@@ -21,9 +25,14 @@ final class LiveSession {
   let pipe: InputPipe
   /// How long a question is held open.
   let holdFor: Duration
-  /// User messages written (each makes one turn) and turns ended (`result` lines).
-  private(set) var turnsAsked = 0
+  /// User messages written, those the CLI said it took, and turns ended (`result` lines).
+  private(set) var messagesSent = 0
+  private(set) var messagesTaken = 0
   private(set) var turnsEnded = 0
+  /// Whether a message was taken since the last turn ended.
+  private var turnGoing = false
+  /// Whether the CLI echoes the messages it takes (seen once it did).
+  private var echoes = false
   /// The question the CLI waits on, if any.
   private(set) var held: HeldQuestion?
   /// Whether a held question was let go unanswered this run (the agent keeps waiting).
@@ -46,16 +55,30 @@ final class LiveSession {
     self.holdFor = holdFor
   }
 
-  /// Writes a user message: a new turn.
+  /// Writes a user message: into the turn going on, or a new one.
   func send(_ text: String) {
-    turnsAsked += 1
+    messagesSent += 1
     pipe.write(mode.userMessage(text))
+  }
+
+  /// The CLI took a message: a turn goes on until the next `result`.
+  func messageTaken() {
+    echoes = true
+    messagesTaken += 1
+    turnGoing = true
   }
 
   /// A `result` line: one turn ended. Closes the channel when nothing more is to come.
   func turnEnded() {
     turnsEnded += 1
+    turnGoing = false
     closeIfDone()
+  }
+
+  /// Whether every message written has had its turn end (a held question aside): the CLI has
+  /// nothing more to do.
+  var turnsAreOver: Bool {
+    echoes ? messagesTaken >= messagesSent && !turnGoing : turnsEnded >= messagesSent
   }
 
   /// Holds `request` (a question the CLI now waits on).
@@ -98,7 +121,7 @@ final class LiveSession {
   }
 
   private func closeIfDone() {
-    if held == nil && turnsEnded >= turnsAsked { pipe.close() }
+    if held == nil && turnsAreOver { pipe.close() }
   }
 
   private static func object(_ text: String) -> JSONValue {

@@ -6,7 +6,8 @@ import ProviderKit
 /// (and Auggie lines that look like it).
 ///
 /// Lines: `system` (`init` carries the session id; `api_retry` is a retry), `assistant` (text,
-/// tool calls, or a synthetic API-error message), `user` (tool results), `rate_limit_event`, `result`,
+/// tool calls, or a synthetic API-error message), `user` (tool results, and the live channel's
+/// messages echoed as they are taken), `rate_limit_event`, `result`,
 /// `error`; `stream_event` deltas and other bookkeeping lines yield nothing.
 struct ClaudeCompatibleStream: Sendable {
   /// The session ids seen so far.
@@ -178,7 +179,13 @@ struct ClaudeCompatibleStream: Sendable {
   }
 
   private func user(_ object: JSONObject, into events: inout EventList) {
-    guard case .array(let blocks)? = object.object("message")?["content"] else { return }
+    let content = object.object("message")?["content"]
+    // A message from the live channel, echoed as the CLI takes it (`--replay-user-messages`).
+    if object["isReplay"]?.boolValue == true {
+      events.append(.messageTaken(content?.contentText ?? ""))
+      return
+    }
+    guard case .array(let blocks)? = content else { return }
     for case .object(let block) in blocks where block.string("type") == "tool_result" {
       events.append(
         .toolResult(

@@ -284,6 +284,8 @@ struct EventPrinter {
       return "[questions]\n" + AgentOutput.text(of: questions).trimmingCharacters(in: .newlines)
     case .permissionRequest(let request):
       return "[asks to use \(request.toolName)] \(clip(request.input))"
+    case .messageTaken(let text):
+      return "[message taken] \(clip(text))"
     case .result(let text, let isError):
       return "[\(isError ? "error result" : "result")] \(text ?? "")"
     case .error(let message): return "[error] \(message)"
