@@ -25,6 +25,15 @@ public enum LiveInput: String, Sendable, Hashable, Codable, CaseIterable {
     }
   }
 
+  /// Whether the CLI echoes each user message as it takes it (its arguments ask for that): one not
+  /// echoed when the CLI exits was not taken. Claude echoes a message with the first reply of the
+  /// turn that took it (or that turn's error), always before the turn's `result`.
+  public var echoesMessages: Bool {
+    switch self {
+    case .claudeStreamJSON: true
+    }
+  }
+
   /// The line (with its newline) that hands the CLI a user message.
   public func userMessage(_ text: String) -> [UInt8] {
     switch self {

@@ -110,6 +110,54 @@ import Testing
     #expect(log.contains("[message taken] Message from the user:  Also check the docs."), "\(log)")
   }
 
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aMessageTheCLIDidNotTakeBeforeItDiedGoesWithTheNextRun() throws {
+    // The first request is held back; the message is written meanwhile and claude keeps it for its
+    // next turn — but it is killed first. The message must not be lost with it.
+    let script =
+      #"{"keys": {"tok-kept": [{"text": "Working.", "delay_ms": 30000}, "#
+      + Self.done("Both noted.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = world.claudeEnvironment(server)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-kept")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "keeper", "Start."], environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    var deadline = Date().addingTimeInterval(60)
+    while (try server.requests().filter { $0["key"]?.stringValue == "tok-kept" }.isEmpty) && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let sent = try multiagent(["send", "keeper", "Remember the changelog."], environment)
+    #expect(sent.exitCode == 0, "send: \(sent.stderr)")
+    deadline = Date().addingTimeInterval(30)
+    while !(try multiagent(["events", "--agent", "keeper"], environment).stdout.contains("message_delivered"))
+      && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let running = try record("keeper", environment)
+    let pid = Int32(try #require((running["cli"] as? [String: Any])?["pid"] as? Int))
+    #expect(kill(pid, SIGKILL) == 0)
+    let ended = try multiagent(["wait", "keeper", "--timeout", "60"], environment)
+    #expect(ended.exitCode != 124, "settled: \(ended.stdout) \(ended.stderr)")
+    let events = try multiagent(["events", "--agent", "keeper"], environment).stdout
+    #expect(events.contains("message_not_taken"), "\(events)")
+
+    let again = try multiagent(["send", "keeper", "--wait", "And the tests."], environment)
+    #expect(again.exitCode == 0, "send: \(again.stdout) \(again.stderr)")
+    let final = try record("keeper", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Both noted.")
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-kept" }
+    let resumed = JSONWriter.string(try #require(requests.dropFirst().first)["body"] ?? .null)
+    #expect(resumed.contains("Remember the changelog.") == true, "the message the killed CLI never took")
+    #expect(resumed.contains("And the tests.") && resumed.contains("Start."), "the same session")
+  }
+
   @Test(.enabled(if: RealCLIs.hasCodex, RealCLIs.skipReason))
   func aMessageToACompletedCodexAgentResumesItsThread() throws {
     let script =

@@ -6,8 +6,8 @@ import Foundation
 
 /// Messages sent to an agent (`multiagent send`) that its CLI has not got yet:
 /// `<home>/agents/<id>/inbox/<time>-<n>.txt`, one private file each. A message leaves the inbox
-/// only once it is on its way — written to a live CLI, or in the run plan that carries it — so a
-/// crash in between loses none (at worst it is delivered again).
+/// only once it is on its way — taken by a live CLI it was written to, or in the run plan that
+/// carries it — so a crash in between loses none (at worst it is delivered again).
 struct AgentInbox {
   let directory: String
 

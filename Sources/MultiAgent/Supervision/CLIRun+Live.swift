@@ -109,28 +109,49 @@ extension CLIRun {
     return (plan, messages)
   }
 
-  /// Takes delivered messages out of the inbox and says so.
-  func delivered(_ messages: [AgentInbox.Message], how: String) {
+  /// Takes the messages a run's prompt carries out of the inbox and says so.
+  func deliveredWithRun(_ messages: [AgentInbox.Message]) {
     guard !messages.isEmpty else { return }
     AgentInbox(paths: paths).remove(messages)
-    let data = JSONObject(
-      keys: ["delivery", "count"], values: [.string(how), .number(Double(messages.count))])
-    logger.attempt("store the message_delivered event", agent: agentID) {
-      try store.appendEvent(
-        agentID: agentID, type: "message_delivered",
-        message: "\(messages.count) message(s) delivered "
-          + (how == "live" ? "to the running CLI" : "with the run"),
-        data: .object(data))
-    }
+    event(
+      "message_delivered", "\(messages.count) message(s) delivered with the run",
+      data: JSONObject(
+        keys: ["delivery", "count"], values: [.string("with_run"), .number(Double(messages.count))]))
   }
 
   /// Writes waiting messages into a live run whose turn is still going (Claude takes each into that
   /// turn or the next of the same run); once the run's turns are over they wait for the next run.
+  /// Each stays in the inbox until the CLI takes it (``CLIRun/inspect(_:_:into:)``).
   func deliverLive(_ live: LiveSession) {
     guard !live.pipe.isClosed, !live.turnsAreOver else { return }
-    let messages = AgentInbox(paths: paths).pending()
+    let messages = AgentInbox(paths: paths).pending().filter { !live.isWritten($0) }
     guard !messages.isEmpty else { return }
-    for message in messages { live.send(AgentInbox.turn([message.text])) }
-    delivered(messages, how: "live")
+    for message in messages { live.send(AgentInbox.turn([message.text]), carrying: message) }
+    event(
+      "message_delivered", "\(messages.count) message(s) delivered to the running CLI",
+      data: JSONObject(
+        keys: ["delivery", "count"], values: [.string("live"), .number(Double(messages.count))]))
+  }
+
+  /// At the end of a live run: messages written that the CLI did not take before it exited stay in
+  /// the inbox, for the next run (a CLI that echoes nothing is taken to have had them all).
+  func keepUntaken(_ live: LiveSession) {
+    let untaken = live.untaken.compactMap { $0 }
+    guard !untaken.isEmpty else { return }
+    guard live.mode.echoesMessages else {
+      AgentInbox(paths: paths).remove(untaken)
+      return
+    }
+    event(
+      "message_not_taken",
+      "\(untaken.count) message(s) written to the CLI were not taken before it exited; they wait for "
+        + "the next run",
+      data: JSONObject(keys: ["count"], values: [.number(Double(untaken.count))]))
+  }
+
+  private func event(_ type: StoredEvent.EventType, _ message: String, data: JSONObject) {
+    logger.attempt("store the \(type) event", agent: agentID) {
+      try store.appendEvent(agentID: agentID, type: type, message: message, data: .object(data))
+    }
   }
 }

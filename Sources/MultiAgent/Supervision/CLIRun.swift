@@ -133,7 +133,7 @@ struct CLIRun {
       return .failed("cannot start \(command.executable): \(error.message)")
     }
     let live = startLive(command, pipe: pipe)
-    delivered(messages, how: "with_run")
+    deliveredWithRun(messages)
     Failpoint.supervisorLaunched.hit()
     // Retried while the store cannot take it (the CLI runs meanwhile, its output kept on disk). A
     // retry after the first attempt committed finds the agent running this CLI: `running` is one
@@ -266,6 +266,7 @@ struct CLIRun {
     inspect(last, cli, into: &ending)
     uncommitted += last
     try commitAfterExit()
+    if let live = cli.live { keepUntaken(live) }
     readSessionQuota(cli)
     if cli.isChild { endLeftovers(of: cli.identity) }
     return ending
@@ -326,7 +327,7 @@ struct CLIRun {
       case .permissionRequest(let request):
         if let live = cli.live { handle(request, on: live) }
       case .messageTaken:
-        cli.live?.messageTaken()
+        if let message = cli.live?.messageTaken() { AgentInbox(paths: paths).remove([message]) }
       case .result:
         cli.live?.turnEnded()
       case .sessionStarted(let id):

@@ -31,8 +31,12 @@ final class LiveSession {
   private(set) var turnsEnded = 0
   /// Whether a message was taken since the last turn ended.
   private var turnGoing = false
-  /// Whether the CLI echoes the messages it takes (seen once it did).
-  private var echoes = false
+  /// Whether the CLI echoed a message it took (then every turn's end follows the echo of each
+  /// message the turn took).
+  private(set) var echoes = false
+  /// The user messages written and not yet taken, oldest first: the inbox message each carries
+  /// (nil for the prompt). The CLI takes them in the order written.
+  private(set) var untaken: [AgentInbox.Message?] = []
   /// The question the CLI waits on, if any.
   private(set) var held: HeldQuestion?
   /// Whether a held question was let go unanswered this run (the agent keeps waiting).
@@ -55,17 +59,28 @@ final class LiveSession {
     self.holdFor = holdFor
   }
 
-  /// Writes a user message: into the turn going on, or a new one.
-  func send(_ text: String) {
+  /// Writes a user message — into the turn going on, or a new one — carrying `message` from the
+  /// inbox, if any.
+  func send(_ text: String, carrying message: AgentInbox.Message? = nil) {
     messagesSent += 1
+    untaken.append(message)
     pipe.write(mode.userMessage(text))
   }
 
   /// The CLI took a message: a turn goes on until the next `result`.
-  func messageTaken() {
+  ///
+  /// - Returns: the inbox message it carried, if any.
+  @discardableResult
+  func messageTaken() -> AgentInbox.Message? {
     echoes = true
     messagesTaken += 1
     turnGoing = true
+    return untaken.isEmpty ? nil : untaken.removeFirst()
+  }
+
+  /// Whether `message` was written and not yet taken.
+  func isWritten(_ message: AgentInbox.Message) -> Bool {
+    untaken.contains { $0?.name == message.name }
   }
 
   /// A `result` line: one turn ended. Closes the channel when nothing more is to come.

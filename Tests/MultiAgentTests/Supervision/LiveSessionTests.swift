@@ -44,6 +44,20 @@ import Testing
     #expect(live.pipe.isClosed)
   }
 
+  @Test func theInboxMessageEachEchoCarriesIsKnownAndTheRestAreUntaken() throws {
+    let live = try Self.session()
+    let first = AgentInbox.Message(name: "1.txt", text: "one")
+    let second = AgentInbox.Message(name: "2.txt", text: "two")
+    live.send("one", carrying: first)
+    live.send("two", carrying: second)
+    #expect(live.isWritten(first) && live.isWritten(second))
+    #expect(live.messageTaken() == nil, "the prompt carries no inbox message")
+    #expect(live.messageTaken() == first)
+    #expect(!live.isWritten(first) && live.isWritten(second))
+    #expect(live.untaken == [second], "the CLI exiting now has not taken the second")
+    #expect(live.echoes)
+  }
+
   @Test func aCLIThatEchoesNothingHasOneTurnPerMessage() throws {
     let live = try Self.session()
     live.send("second")
