@@ -42,7 +42,9 @@ extension AgentEvent: Codable {
     case "question": kind = .question(try c.decode([PendingQuestion].self, forKey: .questions))
     case "permission_request":
       kind = .permissionRequest(try c.decode(PermissionRequest.self, forKey: .request))
-    case "message_taken": kind = .messageTaken(try c.decode(String.self, forKey: .text))
+    case "message_taken":
+      kind = .messageTaken(
+        id: try c.decodeIfPresent(String.self, forKey: .id), text: try c.decode(String.self, forKey: .text))
     case "result":
       kind = .result(
         text: try c.decodeIfPresent(String.self, forKey: .text),
@@ -82,7 +84,9 @@ extension AgentEvent: Codable {
     case .quota(let reading): try c.encode(reading, forKey: .quota)
     case .question(let questions): try c.encode(questions, forKey: .questions)
     case .permissionRequest(let request): try c.encode(request, forKey: .request)
-    case .messageTaken(let text): try c.encode(text, forKey: .text)
+    case .messageTaken(let id, let text):
+      try c.encodeIfPresent(id, forKey: .id)
+      try c.encode(text, forKey: .text)
     case .result(let text, let isError):
       try c.encodeIfPresent(text, forKey: .text)
       try c.encode(isError, forKey: .isError)

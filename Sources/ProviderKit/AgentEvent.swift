@@ -40,9 +40,9 @@ public struct AgentEvent: Sendable, Hashable {
     /// The CLI asks on its live channel whether it may run a tool, and waits for the answer.
     case permissionRequest(PermissionRequest)
     /// The CLI took a user message written to its live channel — into the turn going on, or as a
-    /// new one — and says so by echoing it (Claude's `--replay-user-messages`). The first is the
-    /// prompt.
-    case messageTaken(String)
+    /// new one — and says so by echoing it (Claude's `--replay-user-messages`), with the id the
+    /// message was written with. The first is the prompt.
+    case messageTaken(id: String?, text: String)
     /// The run ended with this final result.
     case result(text: String?, isError: Bool)
     /// The CLI reported an error (it may or may not end the run; ``result`` or the exit decides).

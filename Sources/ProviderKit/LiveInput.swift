@@ -26,22 +26,25 @@ public enum LiveInput: String, Sendable, Hashable, Codable, CaseIterable {
   }
 
   /// Whether the CLI echoes each user message as it takes it (its arguments ask for that): one not
-  /// echoed when the CLI exits was not taken. Claude echoes a message with the first reply of the
-  /// turn that took it (or that turn's error), always before the turn's `result`.
+  /// echoed when the CLI exits was not taken. Claude echoes a message, under the `uuid` it was
+  /// written with, with the first reply of the turn that took it (or that turn's error), always
+  /// before the turn's `result`.
   public var echoesMessages: Bool {
     switch self {
     case .claudeStreamJSON: true
     }
   }
 
-  /// The line (with its newline) that hands the CLI a user message.
-  public func userMessage(_ text: String) -> [UInt8] {
+  /// The line (with its newline) that hands the CLI a user message; with `id` (a UUID), the CLI
+  /// echoes the message under that id as it takes it (``AgentEvent/Kind/messageTaken(id:text:)``).
+  public func userMessage(_ text: String, id: String? = nil) -> [UInt8] {
     switch self {
     case .claudeStreamJSON:
       let message = JSONObject(keys: ["role", "content"], values: [.string("user"), .string(text)])
-      let line = JSONObject(
+      var line = JSONObject(
         keys: ["type", "message", "parent_tool_use_id", "session_id"],
         values: [.string("user"), .object(message), .null, .string("")])
+      if let id { line["uuid"] = .string(id) }
       return Array((JSONWriter.string(.object(line)) + "\n").utf8)
     }
   }

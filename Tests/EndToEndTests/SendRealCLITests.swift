@@ -158,6 +158,54 @@ import Testing
     #expect(resumed.contains("And the tests.") && resumed.contains("Start."), "the same session")
   }
 
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aMessageTakenAfterItsSupervisorDiedIsNotDeliveredAgain() throws {
+    // The message is written while the first reply is held back, then the supervisor is killed:
+    // claude reads its input to the end, takes the message in a turn of its own and echoes it. The
+    // supervisor that adopts the CLI must see that echo, or the session is resumed with the message
+    // a second time.
+    let script =
+      #"{"keys": {"tok-adopt": [{"text": "Working.", "delay_ms": 4000}, "#
+      + Self.done("Took it.") + #", {"text": "Done."}, {"text": "Again?"}]}}"#
+    let server = try FakeModelServer(script: script, directory: directory.url)
+    defer { server.stop() }
+    let environment = world.claudeEnvironment(server)
+    let added = try multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-adopt")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try multiagent(
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "orphan", "Start."], environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    var deadline = Date().addingTimeInterval(60)
+    while (try server.requests().filter { $0["key"]?.stringValue == "tok-adopt" }.isEmpty)
+      && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let sent = try multiagent(["send", "orphan", "Remember the changelog."], environment)
+    #expect(sent.exitCode == 0, "send: \(sent.stderr)")
+    deadline = Date().addingTimeInterval(30)
+    while !(try multiagent(["events", "--agent", "orphan"], environment).stdout.contains("message_delivered"))
+      && Date() < deadline
+    {
+      usleep(100_000)
+    }
+    let running = try record("orphan", environment)
+    let supervisor = Int32(try #require((running["supervisor"] as? [String: Any])?["pid"] as? Int))
+    #expect(kill(supervisor, SIGKILL) == 0)
+    let finished = try multiagent(["wait", "orphan", "--timeout", "90"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try record("orphan", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Took it.")
+    let requests = try server.requests().filter { $0["key"]?.stringValue == "tok-adopt" }
+    let carrying = requests.filter {
+      JSONWriter.string($0["body"] ?? .null).components(separatedBy: "Remember the changelog.").count > 2
+    }
+    #expect(requests.count == 3, "the first turn, the message's turn, its end: \(requests.count) requests")
+    #expect(carrying.count == 0, "no request carries the message twice")
+  }
+
   @Test(.enabled(if: RealCLIs.hasCodex, RealCLIs.skipReason))
   func aMessageToACompletedCodexAgentResumesItsThread() throws {
     let script =

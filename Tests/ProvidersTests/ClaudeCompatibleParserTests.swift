@@ -59,19 +59,35 @@ import Testing
     #expect(events.questions.first?.map(\.id) == ["color"])
   }
 
-  @Test func anEchoedLiveMessageIsTakenAndAToolResultIsNot() throws {
+  @Test func anEchoedLiveMessageIsTakenUnderItsIDAndAToolResultIsNot() throws {
     // As claude 2.1.330 prints them with --replay-user-messages: the prompt, a tool result, and a
-    // message written during the tool call, echoed as it joins the turn.
+    // message written during the tool call, echoed as it joins the turn (under the uuid written).
     let lines = #"""
-      {"type":"user","message":{"role":"user","content":"first"},"session_id":"s1","parent_tool_use_id":null,"uuid":"635814e8","timestamp":"2026-12-03T21:16:54.073Z","isReplay":true}
+      {"type":"user","message":{"role":"user","content":"first"},"session_id":"s1","parent_tool_use_id":null,"uuid":"11111111-1111-4111-8111-111111111111","timestamp":"2026-12-03T21:16:54.073Z","isReplay":true}
       {"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_1","type":"tool_result","content":"slept","is_error":false}]},"parent_tool_use_id":null,"session_id":"s1","uuid":"26fb5047","tool_use_result":{"stdout":"slept","stderr":""}}
-      {"type":"user","message":{"role":"user","content":[{"type":"text","text":"second"}]},"session_id":"s1","parent_tool_use_id":null,"uuid":"b8396566","isReplay":true}
+      {"type":"user","message":{"role":"user","content":[{"type":"text","text":"second"}]},"session_id":"s1","parent_tool_use_id":null,"uuid":"22222222-2222-4222-8222-222222222222","isReplay":true}
       """#
     let events = try parse("claude", lines, context: context("claude", now: now))
     #expect(events.names == ["session_started", "message_taken", "tool_result", "message_taken"])
-    let taken = events.compactMap { if case .messageTaken(let text) = $0.kind { text } else { nil } }
-    #expect(taken == ["first", "second"])
+    let taken = events.compactMap {
+      if case .messageTaken(let id, let text) = $0.kind { (id, text) } else { nil }
+    }
+    #expect(taken.map(\.1) == ["first", "second"])
+    #expect(
+      taken.map(\.0) == ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"])
     #expect(events.toolResults.map(\.output) == ["slept"])
+  }
+
+  @Test func aTakenMessageSurvivesTheEventJSONShape() throws {
+    for kind in [
+      AgentEvent.Kind.messageTaken(id: "11111111-1111-4111-8111-111111111111", text: "hi"),
+      .messageTaken(id: nil, text: ""),
+    ] {
+      let event = AgentEvent(offset: 3, kind: kind)
+      let data = try JSONEncoder().encode(event)
+      #expect(try JSONDecoder().decode(AgentEvent.self, from: data) == event)
+      #expect(String(decoding: data, as: UTF8.self).contains(#""type":"message_taken""#))
+    }
   }
 
   @Test func allowedRateLimitStatusesAreNotExhaustion() throws {

@@ -19,6 +19,28 @@ struct AgentInbox {
   struct Message: Equatable {
     var name: String
     var text: String
+
+    /// The id the message is written to a live CLI with (a UUID made from its file name), by which
+    /// the CLI's echo names it — also to a supervisor that adopted the CLI later.
+    var id: String { AgentInbox.uuid(for: name) }
+  }
+
+  /// A version-4-shaped UUID made from `name` (two FNV-1a hashes of it): the same for the same name.
+  static func uuid(for name: String) -> String {
+    var high: UInt64 = 0xcbf2_9ce4_8422_2325
+    var low: UInt64 = 0x8422_2325_cbf2_9ce4
+    for byte in name.utf8 {
+      high = (high ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+      low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 ^ (low >> 29)
+    }
+    high = (high & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000
+    low = (low & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
+    func hex(_ value: UInt64, _ digits: Int) -> String {
+      let text = String(value, radix: 16)
+      return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+    return hex(high >> 32, 8) + "-" + hex((high >> 16) & 0xffff, 4) + "-" + hex(high & 0xffff, 4) + "-"
+      + hex(low >> 48, 4) + "-" + hex(low & 0xffff_ffff_ffff, 12)
   }
 
   /// Keeps `text` for the agent. With `requestID` (checked by the caller: letters, digits, `.`,

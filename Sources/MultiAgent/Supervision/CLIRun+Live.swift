@@ -136,9 +136,9 @@ extension CLIRun {
   /// At the end of a live run: messages written that the CLI did not take before it exited stay in
   /// the inbox, for the next run (a CLI that echoes nothing is taken to have had them all).
   func keepUntaken(_ live: LiveSession) {
-    let untaken = live.untaken.compactMap { $0 }
+    let untaken = live.untaken.compactMap(\.message)
     guard !untaken.isEmpty else { return }
-    guard live.mode.echoesMessages else {
+    guard live.mode.echoesMessages, !live.echoesNothing else {
       AgentInbox(paths: paths).remove(untaken)
       return
     }

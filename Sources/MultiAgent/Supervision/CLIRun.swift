@@ -326,8 +326,14 @@ struct CLIRun {
         if let account = cli.account { failover.accounts.recordQuota(account, reading) }
       case .permissionRequest(let request):
         if let live = cli.live { handle(request, on: live) }
-      case .messageTaken:
-        if let message = cli.live?.messageTaken() { AgentInbox(paths: paths).remove([message]) }
+      case .messageTaken(let id, _):
+        let inbox = AgentInbox(paths: paths)
+        if let live = cli.live {
+          inbox.remove(live.messageTaken(id: id))
+        } else if let id {
+          // An adopted CLI (its input went with the supervisor that started it) took a message.
+          inbox.remove(inbox.pending().filter { $0.id == id })
+        }
       case .result:
         cli.live?.turnEnded()
       case .sessionStarted(let id):

@@ -25,18 +25,25 @@ final class LiveSession {
   let pipe: InputPipe
   /// How long a question is held open.
   let holdFor: Duration
-  /// User messages written, those the CLI said it took, and turns ended (`result` lines).
+  /// User messages written, and turns ended (`result` lines).
   private(set) var messagesSent = 0
-  private(set) var messagesTaken = 0
   private(set) var turnsEnded = 0
   /// Whether a message was taken since the last turn ended.
   private var turnGoing = false
   /// Whether the CLI echoed a message it took (then every turn's end follows the echo of each
   /// message the turn took).
   private(set) var echoes = false
-  /// The user messages written and not yet taken, oldest first: the inbox message each carries
-  /// (nil for the prompt). The CLI takes them in the order written.
-  private(set) var untaken: [AgentInbox.Message?] = []
+  /// The user messages written and not yet taken, oldest first. The CLI takes them in the order
+  /// written.
+  private(set) var untaken: [Written] = []
+
+  /// A user message written: the id it went with, and the inbox message it carries (nil for the
+  /// prompt).
+  struct Written: Equatable {
+    var id: String
+    var message: AgentInbox.Message?
+  }
+
   /// The question the CLI waits on, if any.
   private(set) var held: HeldQuestion?
   /// Whether a held question was let go unanswered this run (the agent keeps waiting).
@@ -60,27 +67,33 @@ final class LiveSession {
   }
 
   /// Writes a user message — into the turn going on, or a new one — carrying `message` from the
-  /// inbox, if any.
+  /// inbox, if any (under that message's ``AgentInbox/Message/id``).
   func send(_ text: String, carrying message: AgentInbox.Message? = nil) {
+    let id = message?.id ?? UUID().uuidString.lowercased()
     messagesSent += 1
-    untaken.append(message)
-    pipe.write(mode.userMessage(text))
+    untaken.append(Written(id: id, message: message))
+    pipe.write(mode.userMessage(text, id: id))
   }
 
-  /// The CLI took a message: a turn goes on until the next `result`.
+  /// The CLI took the message written under `id` (without an id: the oldest one), and so every
+  /// message written before it: a turn goes on until the next `result`. An echo of a message not
+  /// written here (or taken already) changes nothing.
   ///
-  /// - Returns: the inbox message it carried, if any.
+  /// - Returns: the inbox messages now taken.
   @discardableResult
-  func messageTaken() -> AgentInbox.Message? {
+  func messageTaken(id: String?) -> [AgentInbox.Message] {
+    let index = id.map { id in untaken.firstIndex { $0.id == id } } ?? (untaken.isEmpty ? nil : 0)
+    guard let index else { return [] }
     echoes = true
-    messagesTaken += 1
     turnGoing = true
-    return untaken.isEmpty ? nil : untaken.removeFirst()
+    let taken = untaken[...index].compactMap(\.message)
+    untaken.removeFirst(index + 1)
+    return taken
   }
 
   /// Whether `message` was written and not yet taken.
   func isWritten(_ message: AgentInbox.Message) -> Bool {
-    untaken.contains { $0?.name == message.name }
+    untaken.contains { $0.message?.name == message.name }
   }
 
   /// A `result` line: one turn ended. Closes the channel when nothing more is to come.
@@ -93,8 +106,11 @@ final class LiveSession {
   /// Whether every message written has had its turn end (a held question aside): the CLI has
   /// nothing more to do.
   var turnsAreOver: Bool {
-    echoes ? messagesTaken >= messagesSent && !turnGoing : turnsEnded >= messagesSent
+    echoes ? untaken.isEmpty && !turnGoing : turnsEnded >= messagesSent
   }
+
+  /// Whether the CLI never echoes what it takes: a turn ended without an echo before it.
+  var echoesNothing: Bool { !echoes && turnsEnded > 0 }
 
   /// Holds `request` (a question the CLI now waits on).
   func hold(_ request: PermissionRequest) {

@@ -60,7 +60,7 @@ struct ClaudeCompatibleStream: Sendable {
     guard let type = object.string("type") else { return false }
     switch type {
     case "assistant": assistant(object, into: &events)
-    case "user": user(object, into: &events)
+    case "user": user(object, into: &events, filteredFrom: line)
     case "result": result(object, into: &events)
     case "system":
       if object.string("subtype") == "api_retry" { events.append(Self.retry(object)) }
@@ -178,11 +178,14 @@ struct ClaudeCompatibleStream: Sendable {
           input: JSONWriter.string(input), questions: questions)))
   }
 
-  private func user(_ object: JSONObject, into events: inout EventList) {
+  private func user(_ object: JSONObject, into events: inout EventList, filteredFrom line: ArraySlice<UInt8>?)
+  {
     let content = object.object("message")?["content"]
-    // A message from the live channel, echoed as the CLI takes it (`--replay-user-messages`).
+    // A message from the live channel, echoed as the CLI takes it (`--replay-user-messages`), under
+    // the id it was written with (`uuid`, which parsing skips on other lines: read whole).
     if object["isReplay"]?.boolValue == true {
-      events.append(.messageTaken(content?.contentText ?? ""))
+      let id = Self.whole(object, filteredFrom: line).string("uuid")
+      events.append(.messageTaken(id: id, text: content?.contentText ?? ""))
       return
     }
     guard case .array(let blocks)? = content else { return }

@@ -284,7 +284,7 @@ struct EventPrinter {
       return "[questions]\n" + AgentOutput.text(of: questions).trimmingCharacters(in: .newlines)
     case .permissionRequest(let request):
       return "[asks to use \(request.toolName)] \(clip(request.input))"
-    case .messageTaken(let text):
+    case .messageTaken(_, let text):
       return "[message taken] \(clip(text))"
     case .result(let text, let isError):
       return "[\(isError ? "error result" : "result")] \(text ?? "")"
