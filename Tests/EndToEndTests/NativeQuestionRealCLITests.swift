@@ -262,4 +262,55 @@ import Testing
     let last = try #require(try server.requests().last { $0["key"]?.stringValue == "tok-race" })
     #expect(JSONWriter.string(last["body"] ?? .null).contains("Postgres"))
   }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func answersWrittenToACLIThatDiesBeforeTakingThemResumeTheSession() throws {
+    let world = try NativeQuestionRealCLITests()
+    let script =
+      #"{"keys": {"tok-lost": ["# + NativeQuestionRealCLITests.ask + ", "
+      + NativeQuestionRealCLITests.done("Picked Postgres in the end.") + #", {"text": "Done."}]}}"#
+    let server = try FakeModelServer(script: script, directory: world.directory.url)
+    defer { server.stop() }
+    let environment = world.environment(server)
+    let added = try world.multiagent(
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-lost")
+    #expect(added.exitCode == 0, "\(added.stderr)")
+    let spawn = try world.multiagent(
+      [
+        "spawn", "--provider", "claude", "--cwd", world.repository, "--name", "frozen",
+        "Set up the database.",
+      ],
+      environment)
+    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
+    #expect(try world.multiagent(["wait", "frozen", "--timeout", "90"], environment).exitCode == 3)
+    let waiting = try world.record("frozen", environment)
+    let session = try #require(waiting["session_id"] as? String)
+    let cli = try #require(NativeQuestionRealCLITests.cliPID(waiting))
+    let projects = world.home + "/accounts/claude/.shared/projects"
+    let saved = Date().addingTimeInterval(30)
+    func transcriptSaved() -> Bool {
+      let folders = (try? FileManager.default.contentsOfDirectory(atPath: projects)) ?? []
+      return folders.contains { FileManager.default.fileExists(atPath: "\(projects)/\($0)/\(session).jsonl") }
+    }
+    while !transcriptSaved() && Date() < saved { usleep(100_000) }
+    #expect(transcriptSaved(), "claude saved the conversation")
+    // The CLI is frozen: the answers go into its input (the supervisor looks every 0.2 s) and stay
+    // there unread; then it dies. Before, the answers were let go once written: lost with it.
+    kill(-cli, SIGSTOP)
+    #expect(try world.multiagent(["answer", "frozen", "--answer", "q1=Postgres"], environment).exitCode == 0)
+    usleep(1_500_000)
+    kill(-cli, SIGKILL)
+    kill(-cli, SIGCONT)
+    let finished = try world.multiagent(["wait", "frozen", "--timeout", "90"], environment)
+    #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
+    let final = try world.record("frozen", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["result"] as? String == "Picked Postgres in the end.")
+    #expect(final["session_id"] as? String == session)
+    #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
+    let last = try #require(try server.requests().last { $0["key"]?.stringValue == "tok-lost" })
+    let carried = JSONWriter.string(last["body"] ?? .null).contains("Postgres")
+    #expect(carried, "the resumed session's request carries the answer")
+  }
+
 }

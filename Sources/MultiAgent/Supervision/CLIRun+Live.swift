@@ -58,10 +58,8 @@ extension CLIRun {
     if let answers = LiveSession.readAnswers(at: paths.liveAnswer, requestID: held.request.requestID) {
       Failpoint.liveAnswerRead.hit()
       // A CLI gone meanwhile keeps the files: the run's end resumes the session with the answers.
-      if live.deliver(answers: answers) {
-        unlink(paths.liveAnswer)
-        unlink(paths.heldQuestion)
-      }
+      // So does one that exits before it takes them (its tool's result): they go once it did.
+      if live.deliver(answers: answers), live.answeredToolUse == nil { answersTaken() }
       return
     }
     guard live.holdExpired else { return }
@@ -87,6 +85,26 @@ extension CLIRun {
         message: "nobody answered within questions.holdFor; the CLI ends its turn and the agent keeps "
           + "waiting: an answer resumes the session")
     }
+  }
+}
+
+extension CLIRun {
+  /// A tool's result in a live run (or one adopted after its supervisor died): when it is that of
+  /// a question whose answers were written to the CLI, the CLI took them, and the files that would
+  /// resume the session with them go.
+  func toolResult(_ toolUse: String?, live: LiveSession?, adopted: Bool) {
+    if let live {
+      if live.answersTaken(byResultOf: toolUse) { answersTaken() }
+    } else if adopted, let toolUse, FileSystem.exists(paths.liveAnswer),
+      LiveSession.heldToolUse(at: paths.heldQuestion) == toolUse
+    {
+      answersTaken()
+    }
+  }
+
+  private func answersTaken() {
+    unlink(paths.liveAnswer)
+    unlink(paths.heldQuestion)
   }
 }
 

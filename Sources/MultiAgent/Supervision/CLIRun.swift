@@ -326,6 +326,8 @@ struct CLIRun {
         if let account = cli.account { failover.accounts.recordQuota(account, reading) }
       case .permissionRequest(let request):
         if let live = cli.live { handle(request, on: live) }
+      case .toolResult(let id, _, _):
+        toolResult(id, live: cli.live, adopted: !cli.isChild)
       case .messageTaken(let id, _):
         let inbox = AgentInbox(paths: paths)
         if let live = cli.live {

@@ -48,6 +48,9 @@ final class LiveSession {
   private(set) var held: HeldQuestion?
   /// Whether a held question was let go unanswered this run (the agent keeps waiting).
   private(set) var releasedUnanswered = false
+  /// The tool call of a question answered into the pipe whose result (the CLI took the answers)
+  /// has not come yet: until it does, the answers are kept on disk to resume the session with.
+  private(set) var answeredToolUse: String?
 
   /// A question the CLI waits on.
   struct HeldQuestion {
@@ -134,7 +137,15 @@ final class LiveSession {
       return false
     }
     self.held = nil
+    answeredToolUse = held.request.toolUseID
     closeIfDone()
+    return true
+  }
+
+  /// A tool's result: whether it is that of the answered question (the CLI took the answers).
+  func answersTaken(byResultOf toolUse: String?) -> Bool {
+    guard let toolUse, toolUse == answeredToolUse else { return false }
+    answeredToolUse = nil
     return true
   }
 
@@ -168,10 +179,17 @@ extension LiveSession {
       request.questions.map {
         .object(JSONObject(keys: ["id", "question"], values: [.string($0.id), .string($0.question)]))
       })
-    let object = JSONObject(
+    var object = JSONObject(
       keys: ["request_id", "tool_name", "questions", "released"],
       values: [.string(request.requestID), .string(request.toolName), questions, .bool(released)])
+    if let toolUse = request.toolUseID { object["tool_use_id"] = .string(toolUse) }
     try FileSystem.writeSecure(JSONWriter.bytes(.object(object)), to: path)
+  }
+
+  /// The tool call of the question held at `path`, if one is held and its call is known.
+  static func heldToolUse(at path: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    return (try? JSONParser.parse(Array(data)))?["tool_use_id"]?.stringValue
   }
 
   /// The held question's request id and questions (id → text), and whether it was let go (the CLI
