@@ -6,7 +6,8 @@ import ProviderKit
 extension AgentManager {
   /// How a message reaches the agent.
   public enum Delivery: String, Sendable {
-    /// Into its running CLI's live channel (Claude queues it for its next turn in the same run).
+    /// Into its running CLI's live channel (Claude takes it into the turn going on, or its next
+    /// turn in the same run); kept until the CLI took it, for the next run should it exit first.
     case live
     /// When its current run ends (or its next one starts), by resuming the same session with it.
     case nextRun = "next_run"
@@ -19,7 +20,6 @@ extension AgentManager {
   /// is queued, starting or waiting for an account; and for a `completed`, `failed`, `stopped` or
   /// `crashed` agent, its session is resumed with the message as a new turn, on the same account
   /// rules as ``answer(_:_:provider:)``. An agent waiting for input is answered, not sent to.
-  ///
   ///
   /// - Returns: the record, and how the message goes.
   /// - Throws: ``AgentError``: an empty message or one with a NUL byte, an agent waiting for input,
