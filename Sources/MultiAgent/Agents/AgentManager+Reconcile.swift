@@ -122,6 +122,14 @@ extension AgentManager {
       if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
       return
     }
+    // Answers were written for its CLI, which ended before it took them (its supervisor died
+    // first): a new supervisor adopts, finds the CLI gone, and resumes the session with them.
+    if record.status == .running, record.cli != nil, FileSystem.exists(paths.liveAnswer),
+      FileSystem.exists(paths.heldQuestion)
+    {
+      if replaceSupervisor(of: record, adopt: true) { report.adopted.append(record.name) }
+      return
+    }
     // Its run ended and it was waiting for reports of children that still run (or messages were
     // waiting): a new supervisor picks that up (it adopts, finds the CLI gone, and waits again)
     // rather than settling it — which would stop those children.

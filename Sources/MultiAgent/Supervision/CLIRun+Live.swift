@@ -89,9 +89,10 @@ extension CLIRun {
 }
 
 extension CLIRun {
-  /// A tool's result in a live run (or one adopted after its supervisor died): when it is that of
-  /// a question whose answers were written to the CLI, the CLI took them, and the files that would
-  /// resume the session with them go.
+  /// A tool's result, not an error, in a live run (or one adopted after its supervisor died): when
+  /// it is that of a question whose answers were written to the CLI, the CLI took them, and the
+  /// files that would resume the session with them go. (A CLI whose input closed before the answers
+  /// reached it reports the question's call as an error: the answers stay, for the resume.)
   func toolResult(_ toolUse: String?, live: LiveSession?, adopted: Bool) {
     if let live {
       if live.answersTaken(byResultOf: toolUse) { answersTaken() }

@@ -114,6 +114,10 @@ struct CLIRun {
     // A signal left by an earlier run must not be mistaken for this run's.
     unlink(paths.signalFile)
     unlink(paths.exhaustion)
+    // Nor a question held or answered in an earlier run: its answers went with a resume (which took
+    // the files first), or the agent was settled meanwhile (stopped, crashed) and they are stale.
+    unlink(paths.heldQuestion)
+    unlink(paths.liveAnswer)
     var (configuration, pipe) = try launchConfiguration(command)
     // Someone may have stopped the agent meanwhile.
     guard let status = try StoreRetry.record(of: agentID, in: store, logger: logger)?.status,
@@ -326,8 +330,8 @@ struct CLIRun {
         if let account = cli.account { failover.accounts.recordQuota(account, reading) }
       case .permissionRequest(let request):
         if let live = cli.live { handle(request, on: live) }
-      case .toolResult(let id, _, _):
-        toolResult(id, live: cli.live, adopted: !cli.isChild)
+      case .toolResult(let id, _, let isError):
+        if !isError { toolResult(id, live: cli.live, adopted: !cli.isChild) }
       case .messageTaken(let id, _):
         let inbox = AgentInbox(paths: paths)
         if let live = cli.live {
