@@ -7,7 +7,10 @@ import Testing
 /// completes, a later model request of the parent's same session carries the child's name and
 /// result — the parent's script never calls `wait`.
 @Suite(.serialized) struct ChildReportRealCLITests {
-  /// A CLI in claude's dialect that finishes at once with a result of its own.
+  /// A CLI in claude's dialect that finishes with a result of its own — five seconds later, once
+  /// the parent's turn that started it has ended: a report that arrives while the parent's Bash
+  /// call runs goes into that same turn instead (claude folds it in), which this test is not about
+  /// (`SendRealCLITests` is).
   static let childScript = #"""
     #!/bin/sh
     session="child-$$"
@@ -15,6 +18,7 @@ import Testing
       case "$1" in --session-id|--resume) session="$2"; shift 2 ;; *) shift ;; esac
     done
     echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$session\"}"
+    sleep 5
     printf '%s' '{"status":"done","result":"child result 42"}' > "$MULTIAGENT_SIGNAL_FILE"
     echo "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"ok\",\"session_id\":\"$session\"}"
     """#
