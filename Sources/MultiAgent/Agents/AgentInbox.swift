@@ -25,13 +25,14 @@ struct AgentInbox {
     var id: String { AgentInbox.uuid(for: name) }
   }
 
-  /// A version-4-shaped UUID made from `name` (two FNV-1a hashes of it): the same for the same name.
+  /// A version-4-shaped UUID made from `name` (two FNV-1a hashes of it, from different offset
+  /// bases): the same for the same name.
   static func uuid(for name: String) -> String {
     var high: UInt64 = 0xcbf2_9ce4_8422_2325
     var low: UInt64 = 0x8422_2325_cbf2_9ce4
     for byte in name.utf8 {
       high = (high ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-      low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 ^ (low >> 29)
+      low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
     }
     high = (high & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000
     low = (low & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000

@@ -79,12 +79,10 @@ extension CLIRun {
     guard released == true else { return }
     live.release()
     ending.releasedQuestion = true
-    logger.attempt("store the questions_released event", agent: agentID) {
-      try store.appendEvent(
-        agentID: agentID, type: "questions_released",
-        message: "nobody answered within questions.holdFor; the CLI ends its turn and the agent keeps "
-          + "waiting: an answer resumes the session")
-    }
+    event(
+      "questions_released",
+      "nobody answered within questions.holdFor; the CLI ends its turn and the agent keeps waiting: an "
+        + "answer resumes the session")
   }
 }
 
@@ -168,9 +166,10 @@ extension CLIRun {
       data: JSONObject(keys: ["count"], values: [.number(Double(untaken.count))]))
   }
 
-  private func event(_ type: StoredEvent.EventType, _ message: String, data: JSONObject) {
+  /// Appends an event of this agent's; a failure to store it is logged, not thrown.
+  private func event(_ type: StoredEvent.EventType, _ message: String, data: JSONObject? = nil) {
     logger.attempt("store the \(type) event", agent: agentID) {
-      try store.appendEvent(agentID: agentID, type: type, message: message, data: .object(data))
+      try store.appendEvent(agentID: agentID, type: type, message: message, data: data.map(JSONValue.object))
     }
   }
 }

@@ -10,13 +10,13 @@ import ProviderKit
 /// One run's live channel (see ``LiveInput``): the supervisor's end of the CLI's standard input and
 /// what is going on over it — turns asked and ended, and a question held open while the CLI waits.
 ///
-/// The CLI gets the prompt, then each message sent meanwhile, as user messages. A message written
-/// while a turn runs may go into that turn or make the next one, so the session counts what the CLI
-/// says it took (each message is echoed as it is taken: ``AgentEvent/Kind/messageTaken(_:)``):
-/// once every message written was taken, a turn ended after the last of them, and no question is
-/// held, standard input is closed and the CLI exits. A CLI that echoes nothing is taken to make one
-/// turn of each message. A question (Claude's AskUserQuestion, asked
-/// as a permission request) makes the agent `waiting_for_input` while the CLI stays alive; `answer`
+/// The CLI gets the prompt, then each message sent meanwhile, as user messages, each under an id. A
+/// message written while a turn runs may go into that turn or make the next one, so the session
+/// counts what the CLI says it took (it echoes each message, under its id, as it takes it:
+/// ``AgentEvent/Kind/messageTaken(id:text:)``): once every message written was taken, a turn ended
+/// after the last of them, and no question is held, standard input is closed and the CLI exits. A
+/// CLI that echoes nothing is taken to make one turn of each message. A question (Claude's
+/// AskUserQuestion, asked as a permission request) makes the agent `waiting_for_input` while the CLI stays alive; `answer`
 /// writes ``AgentPaths/liveAnswer`` and the answers go into the same turn. Nobody answering within
 /// `questions.holdFor` makes the supervisor tell the model to end its turn: the CLI exits and the
 /// agent keeps waiting, answerable by resuming the session.
