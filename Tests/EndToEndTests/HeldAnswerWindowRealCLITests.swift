@@ -7,9 +7,10 @@ import Testing
   import Glibc
 #endif
 
-/// Answers to a question a REAL claude holds open, between the moment they are written into its
-/// input and the moment it takes them (the question's tool result): kept for a resume when the CLI
-/// dies first, kept when its input closed before they reached it, and gone once the agent moved on.
+/// Answers to a question a REAL claude holds open, from the moment they are read to the moment the
+/// CLI takes them (the question's tool result): kept for a resume when the CLI dies before they are
+/// written or before it reads them, kept when its input closed before they reached it, and gone once
+/// the agent moved on.
 @Suite(.serialized) struct HeldAnswerWindowRealCLITests {
   let world: NativeQuestionRealCLITests
   init() throws { world = try NativeQuestionRealCLITests() }
@@ -52,6 +53,26 @@ import Testing
   func requestsCarry(_ text: String, server: FakeModelServer, key: String) throws -> Bool {
     let last = try #require(try server.requests().last { $0["key"]?.stringValue == key })
     return JSONWriter.string(last["body"] ?? .null).contains(text)
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func answersTheCLINeverGotResumeTheSession() throws {
+    var server: FakeModelServer?
+    defer { server?.stop() }
+    // The supervisor pauses between reading the answers and writing them to the CLI, which dies
+    // meanwhile.
+    let (environment, session, cli) = try held(
+      "racer", key: "tok-race",
+      steps: [NativeQuestionRealCLITests.done("Picked Postgres after all."), #"{"text": "Done."}"#],
+      server: &server, failpoints: "live.answer=sleep:4")
+    #expect(try world.multiagent(["answer", "racer", "--answer", "q1=Postgres"], environment).exitCode == 0)
+    kill(-cli, SIGKILL)
+    #expect(try world.multiagent(["wait", "racer", "--timeout", "90"], environment).exitCode == 0)
+    let final = try world.record("racer", environment)
+    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["session_id"] as? String == session)
+    #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
+    #expect(try requestsCarry("Postgres", server: try #require(server), key: "tok-race"))
   }
 
   @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))

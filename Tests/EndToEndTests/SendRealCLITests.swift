@@ -29,28 +29,45 @@ import Testing
 
   static func done(_ result: String) -> String { RealCLIWorld.doneStep(result) }
 
-  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
-  func aMessageReachesARunningClaudeInALaterRequestOfTheSameSession() throws {
-    // The first reply is held back long enough for the message to arrive during the turn.
-    let script =
-      #"{"keys": {"tok-send": [{"text": "Working on the first part.", "delay_ms": 8000}, "#
-      + Self.done("Both parts done.") + #", {"text": "Done."}]}}"#
+  /// A live claude agent `name` on account key `key` with `prompt`, the server answering `steps`:
+  /// returned once its first request is out.
+  func startClaude(_ name: String, key: String, prompt: String, steps: String) throws
+    -> (server: FakeModelServer, environment: [String: String])
+  {
+    let script = #"{"keys": {""# + key + #"": ["# + steps + "]}}"
     let server = try FakeModelServer(script: script, directory: directory.url)
-    defer { server.stop() }
     let environment = world.claudeEnvironment(server)
     let added = try multiagent(
-      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-send")
+      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: key)
     #expect(added.exitCode == 0, "\(added.stderr)")
     let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "listener", "Do the first part."],
-      environment)
+      ["spawn", "--provider", "claude", "--cwd", repository, "--name", name, prompt], environment)
     #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
-    // Running, its first request out (and held by the server).
     let deadline = Date().addingTimeInterval(60)
-    while (try server.requests().filter { $0["key"]?.stringValue == "tok-send" }.isEmpty) && Date() < deadline
+    while (try server.requests().filter { $0["key"]?.stringValue == key }.isEmpty) && Date() < deadline {
+      usleep(100_000)
+    }
+    return (server, environment)
+  }
+
+  /// Waits until the supervisor of `name` wrote a message into its CLI (`message_delivered`).
+  func awaitLiveDelivery(_ name: String, _ environment: [String: String]) throws {
+    let deadline = Date().addingTimeInterval(30)
+    while !(try multiagent(["events", "--agent", name], environment).stdout.contains("message_delivered"))
+      && Date() < deadline
     {
       usleep(100_000)
     }
+  }
+
+  @Test(.enabled(if: RealCLIs.hasClaude, RealCLIs.skipReason))
+  func aMessageReachesARunningClaudeInALaterRequestOfTheSameSession() throws {
+    // The first reply is held back long enough for the message to arrive during the turn.
+    let (server, environment) = try startClaude(
+      "listener", key: "tok-send", prompt: "Do the first part.",
+      steps: #"{"text": "Working on the first part.", "delay_ms": 8000}, "# + Self.done("Both parts done.")
+        + #", {"text": "Done."}"#)
+    defer { server.stop() }
     let sent = try multiagent(["send", "listener", "Also add a changelog entry."], environment)
     #expect(sent.exitCode == 0, "send: \(sent.stderr)")
     let finished = try multiagent(["wait", "listener", "--timeout", "120"], environment)
@@ -73,24 +90,10 @@ import Testing
   func aMessageWrittenDuringAToolCallJoinsThatTurnAndTheRunEnds() throws {
     // The first reply is a tool call that runs for seconds; the message arrives meanwhile, and
     // claude puts it into the same turn, after the tool's result: one `result` for two messages.
-    let script =
-      #"{"keys": {"tok-fold": [{"shell": "sleep 4; echo slept"}, "#
-      + Self.done("Folded in.") + #", {"text": "Done."}]}}"#
-    let server = try FakeModelServer(script: script, directory: directory.url)
+    let (server, environment) = try startClaude(
+      "folder", key: "tok-fold", prompt: "Start the job.",
+      steps: #"{"shell": "sleep 4; echo slept"}, "# + Self.done("Folded in.") + #", {"text": "Done."}"#)
     defer { server.stop() }
-    let environment = world.claudeEnvironment(server)
-    let added = try multiagent(
-      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-fold")
-    #expect(added.exitCode == 0, "\(added.stderr)")
-    let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "folder", "Start the job."],
-      environment)
-    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
-    let deadline = Date().addingTimeInterval(60)
-    while (try server.requests().filter { $0["key"]?.stringValue == "tok-fold" }.isEmpty) && Date() < deadline
-    {
-      usleep(100_000)
-    }
     let sent = try multiagent(["send", "folder", "Also check the docs."], environment)
     #expect(sent.exitCode == 0, "send: \(sent.stderr)")
     // Before the fix the run waited for a second `result` that never came: `running` for ever.
@@ -114,31 +117,14 @@ import Testing
   func aMessageTheCLIDidNotTakeBeforeItDiedGoesWithTheNextRun() throws {
     // The first request is held back; the message is written meanwhile and claude keeps it for its
     // next turn — but it is killed first. The message must not be lost with it.
-    let script =
-      #"{"keys": {"tok-kept": [{"text": "Working.", "delay_ms": 30000}, "#
-      + Self.done("Both noted.") + #", {"text": "Done."}]}}"#
-    let server = try FakeModelServer(script: script, directory: directory.url)
+    let (server, environment) = try startClaude(
+      "keeper", key: "tok-kept", prompt: "Start.",
+      steps: #"{"text": "Working.", "delay_ms": 30000}, "# + Self.done("Both noted.")
+        + #", {"text": "Done."}"#)
     defer { server.stop() }
-    let environment = world.claudeEnvironment(server)
-    let added = try multiagent(
-      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-kept")
-    #expect(added.exitCode == 0, "\(added.stderr)")
-    let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "keeper", "Start."], environment)
-    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
-    var deadline = Date().addingTimeInterval(60)
-    while (try server.requests().filter { $0["key"]?.stringValue == "tok-kept" }.isEmpty) && Date() < deadline
-    {
-      usleep(100_000)
-    }
     let sent = try multiagent(["send", "keeper", "Remember the changelog."], environment)
     #expect(sent.exitCode == 0, "send: \(sent.stderr)")
-    deadline = Date().addingTimeInterval(30)
-    while !(try multiagent(["events", "--agent", "keeper"], environment).stdout.contains("message_delivered"))
-      && Date() < deadline
-    {
-      usleep(100_000)
-    }
+    try awaitLiveDelivery("keeper", environment)
     let running = try record("keeper", environment)
     let pid = Int32(try #require((running["cli"] as? [String: Any])?["pid"] as? Int))
     #expect(kill(pid, SIGKILL) == 0)
@@ -164,32 +150,14 @@ import Testing
     // claude reads its input to the end, takes the message in a turn of its own and echoes it. The
     // supervisor that adopts the CLI must see that echo, or the session is resumed with the message
     // a second time.
-    let script =
-      #"{"keys": {"tok-adopt": [{"text": "Working.", "delay_ms": 4000}, "#
-      + Self.done("Took it.") + #", {"text": "Done."}, {"text": "Again?"}]}}"#
-    let server = try FakeModelServer(script: script, directory: directory.url)
+    let (server, environment) = try startClaude(
+      "orphan", key: "tok-adopt", prompt: "Start.",
+      steps: #"{"text": "Working.", "delay_ms": 4000}, "# + Self.done("Took it.")
+        + #", {"text": "Done."}, {"text": "Again?"}"#)
     defer { server.stop() }
-    let environment = world.claudeEnvironment(server)
-    let added = try multiagent(
-      ["accounts", "add", "claude", "--label", "A", "--token-stdin"], environment, input: "tok-adopt")
-    #expect(added.exitCode == 0, "\(added.stderr)")
-    let spawn = try multiagent(
-      ["spawn", "--provider", "claude", "--cwd", repository, "--name", "orphan", "Start."], environment)
-    #expect(spawn.exitCode == 0, "spawn: \(spawn.stderr)")
-    var deadline = Date().addingTimeInterval(60)
-    while (try server.requests().filter { $0["key"]?.stringValue == "tok-adopt" }.isEmpty)
-      && Date() < deadline
-    {
-      usleep(100_000)
-    }
     let sent = try multiagent(["send", "orphan", "Remember the changelog."], environment)
     #expect(sent.exitCode == 0, "send: \(sent.stderr)")
-    deadline = Date().addingTimeInterval(30)
-    while !(try multiagent(["events", "--agent", "orphan"], environment).stdout.contains("message_delivered"))
-      && Date() < deadline
-    {
-      usleep(100_000)
-    }
+    try awaitLiveDelivery("orphan", environment)
     let running = try record("orphan", environment)
     let supervisor = Int32(try #require((running["supervisor"] as? [String: Any])?["pid"] as? Int))
     #expect(kill(supervisor, SIGKILL) == 0)
