@@ -6,23 +6,9 @@ package enum StoreEngine: String, Sendable, Hashable {
   case postgres
 }
 
-/// A prepared statement of either engine. Values are only ever bound as parameters, never spliced
-/// into SQL; parameters and columns are numbered from 0.
-///
-/// Not thread-safe: it belongs to one connection and is used under that connection's lock.
-package protocol StoreStatement: AnyObject {
-  /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: String?, at index: Int32)
-  /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Int64?, at index: Int32)
-  /// Binds `value` (or NULL) to parameter `index`.
-  func bind(_ value: Double?, at index: Int32)
-  /// Binds the bytes `value` (or NULL) to parameter `index`, as a BLOB (SQLite) or `bytea`.
-  func bind(bytes value: [UInt8]?, at index: Int32)
-
-  /// Runs the statement to its next row: `true` when a row is available, `false` when done.
-  func step() throws(StoreError) -> Bool
-
+/// The columns of one row, read by index from 0: a statement's current row, or a copy of one
+/// (``SQLiteRowBatch``).
+package protocol StoreRow: AnyObject {
   /// Whether column `index` of the current row is NULL.
   func isNull(_ index: Int32) -> Bool
   /// Column `index` as text, or nil when NULL.
@@ -36,6 +22,29 @@ package protocol StoreStatement: AnyObject {
   func double(_ index: Int32) -> Double?
   /// Column `index` as bytes (a BLOB or `bytea`), or nil when NULL.
   func bytes(_ index: Int32) -> [UInt8]?
+}
+
+extension StoreRow {
+  /// Column `index` as a boolean (non-zero is true; NULL is false).
+  package func bool(_ index: Int32) -> Bool { (int64(index) ?? 0) != 0 }
+}
+
+/// A prepared statement of either engine. Values are only ever bound as parameters, never spliced
+/// into SQL; parameters and columns are numbered from 0.
+///
+/// Not thread-safe: it belongs to one connection and is used under that connection's lock.
+package protocol StoreStatement: StoreRow {
+  /// Binds `value` (or NULL) to parameter `index`.
+  func bind(_ value: String?, at index: Int32)
+  /// Binds `value` (or NULL) to parameter `index`.
+  func bind(_ value: Int64?, at index: Int32)
+  /// Binds `value` (or NULL) to parameter `index`.
+  func bind(_ value: Double?, at index: Int32)
+  /// Binds the bytes `value` (or NULL) to parameter `index`, as a BLOB (SQLite) or `bytea`.
+  func bind(bytes value: [UInt8]?, at index: Int32)
+
+  /// Runs the statement to its next row: `true` when a row is available, `false` when done.
+  func step() throws(StoreError) -> Bool
 }
 
 extension StoreStatement {
@@ -52,9 +61,6 @@ extension StoreStatement {
   package func run() throws(StoreError) {
     while try step() {}
   }
-
-  /// Column `index` as a boolean (non-zero is true; NULL is false).
-  package func bool(_ index: Int32) -> Bool { (int64(index) ?? 0) != 0 }
 }
 
 /// One connection to the state database, of either engine: what the stores' code is written

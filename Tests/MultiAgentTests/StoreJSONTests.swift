@@ -117,4 +117,52 @@ import Testing
       #expect(Array(others.joined()) == Self.viaRecords([agentA]))
     }
   }
+
+  /// Many rows, read in batches on a thread of their own: the same text as the records write,
+  /// long texts (beyond a batch's first buffer) and odd values included.
+  @Test func manyRowsWriteWhatTheirRecordsWrite() throws {
+    let store = try AgentStore(path: path)
+    for index in 0..<700 {
+      try store.create(
+        AgentRecord(
+          id: String(format: "r%04d", index), name: "agent-\(index)", provider: "claude",
+          status: [.completed, .failed, .waitingForInput, .running][index % 4],
+          promptSummary: String(repeating: "long \(index) ", count: index % 97 == 0 ? 20_000 : 3),
+          pendingQuestions: index % 4 == 2
+            ? [PendingQuestion(id: "q", question: "Which?", options: ["a", "b"], header: "H")] : [],
+          createdAt: Date(timeIntervalSince1970: 1e9 + Double(index))))
+    }
+    try execute("UPDATE agents SET cwd = 7, exit_code = 2.5, result = X'00FF' WHERE rowid % 50 = 0")
+    let direct = try store.listJSON(.all)
+    #expect(direct == Self.viaRecords(try store.list(.all)))
+    #expect(Array(try Self.pieces(store, .all, chunkSize: 64 * 1024).joined()) == direct)
+    #expect(try JSONParser.parse(direct).arrayValue?.count == 700)
+  }
+
+  /// What every command reads before its own work (a reconcile pass, the checks of `list --json`)
+  /// reads indexes, not the whole table: a home of 10,000 agents costs about what an empty one does.
+  @Test func whatEveryCommandReadsFirstSeeksIndexes() throws {
+    let store = try AgentStore(path: path)
+    let plans = try store.database.read { (connection) throws(StoreError) -> [String: String] in
+      var plans: [String: String] = [:]
+      for sql in [
+        AgentStore.settledSQL, AgentStore.reconcileCandidatesSQL, AgentStore.rowsWithJSON,
+        AgentStore.distinctStatuses,
+      ] {
+        plans[sql] = try connection.query("EXPLAIN QUERY PLAN " + sql) { $0.string(3) ?? "" }.joined(
+          separator: "; ")
+      }
+      return plans
+    }
+    for (sql, plan) in plans {
+      // A full scan shows as `SCAN agents` with no index after it.
+      let scans = plan.components(separatedBy: "; ").filter {
+        $0.hasPrefix("SCAN agents") && !$0.contains("INDEX")
+      }
+      #expect(scans.isEmpty, "\(sql): \(plan)")
+    }
+    #expect(plans[AgentStore.settledSQL]?.contains("agents_by_status (status=? AND updated_at>?)") == true)
+    #expect(plans[AgentStore.reconcileCandidatesSQL]?.contains("agents_by_status_worktree") == true)
+    #expect(plans[AgentStore.rowsWithJSON]?.contains("agents_with_json") == true)
+  }
 }

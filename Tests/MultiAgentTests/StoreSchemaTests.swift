@@ -154,7 +154,7 @@ import Testing
     // readings and leases to hosts, the agents' fallback providers) run, and the bookkeeping records
     // them.
     #expect(try agents.database.format == StateDatabase.formatVersion)
-    #expect(try Self.versionRows(agents.database) == ["(legacy)=3", "accounts=3", "agents=6"])
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=3", "accounts=3", "agents=7"])
     #expect(try agents.database.schemaVersion(of: AgentStore.schema) == AgentStore.schemaVersion)
     #expect(try agents.database.schemaVersion(of: AccountStore.schema) == AccountStore.schema.currentVersion)
     #expect(try agents.agent(id: "old1")?.name == "old-agent")
@@ -165,7 +165,7 @@ import Testing
     // And it holds exactly the tables a new file gets.
     let fresh = try AgentStore(path: directory.path("fresh.db"))
     #expect(try Self.objects(fresh.database) == Self.objects(agents.database))
-    #expect(try Self.versionRows(fresh.database) == ["accounts=3", "agents=6"])
+    #expect(try Self.versionRows(fresh.database) == ["accounts=3", "agents=7"])
     #expect(try fresh.database.format == StateDatabase.formatVersion)
   }
 
@@ -178,7 +178,7 @@ import Testing
     #expect(try accounts.database.schemaVersion(of: AgentStore.schema) == 1)
     // The agent store then brings the agents tables up to date, keeping their rows.
     let agents = try AgentStore(path: path)
-    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=3", "agents=6"])
+    #expect(try Self.versionRows(agents.database) == ["(legacy)=1", "accounts=3", "agents=7"])
     let record = try agents.agent(id: "old1")
     #expect(record?.name == "old-agent" && record?.accountPinned == false)
     #expect(try agents.tokenHash(id: "old1") == nil)

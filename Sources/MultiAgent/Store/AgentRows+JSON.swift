@@ -15,7 +15,7 @@ extension AgentRows {
   ///
   /// - Throws: what ``record(_:path:)`` throws for the row (an unknown status, a column that is not
   ///   JSON), before writing anything of it.
-  static func writeJSON<Row: StoreStatement>(_ row: Row, path: String, to output: inout JSONOutput)
+  static func writeJSON<Row: StoreRow>(_ row: Row, path: String, to output: inout JSONOutput)
     throws(StoreError)
   {
     // The columns that can make the row invalid are read first, so an error writes nothing.
@@ -79,8 +79,27 @@ extension AgentRows {
     output.endObject()
   }
 
+  /// How ``writeJSON(_:path:to:)`` reads each column of ``select``'s rows: what a row is copied as
+  /// to be written on another thread (``SQLiteRowBatch``). A column read another way than this says
+  /// fails an assertion in debug builds (the tests that list agents read every column).
+  static let copiedKinds: [SQLiteRowBatch.Kind] = AgentColumn.allCases.map { column in
+    switch column {
+    case .id, .name, .provider, .account, .model, .taskID, .parentID, .status, .sessionID, .promptSummary,
+      .cwd, .worktreePath, .branch, .baseRef, .extraArguments, .supervisorSpawnID, .cliSpawnID,
+      .pendingQuestions, .result, .error, .fallback, .machine:
+      .text
+    case .createdWorktree, .createdBranch, .supervisorPID, .supervisorStartTime, .cliPID, .cliStartTime,
+      .exitCode, .exitSignal, .parseOffset, .accountPinned, .detachedFromParent, .reportsToParent:
+      .integer
+    case .createdAt, .updatedAt, .startedAt, .finishedAt, .dismissedAt:
+      .real
+    case .supervisorBootID, .cliBootID:
+      .skipped
+    }
+  }
+
   /// The row's status when it is a known one, read from SQLite's buffer without making a string.
-  private static func knownStatus<Row: StoreStatement>(_ row: Row) -> AgentStatus? {
+  private static func knownStatus<Row: StoreRow>(_ row: Row) -> AgentStatus? {
     row.withText(AgentColumn.status.rawValue) { text in
       statusesByText.first { $0.text.elementsEqual(text) }?.status
     } ?? nil
@@ -97,7 +116,7 @@ extension AgentRows {
 
   /// The members from `prompt_summary` on.
   private static func writeRest(
-    _ json: RowJSON<some StoreStatement>, status: AgentStatus, createdAt: Double, to output: inout JSONOutput
+    _ json: RowJSON<some StoreRow>, status: AgentStatus, createdAt: Double, to output: inout JSONOutput
   ) {
     output.key("prompt_summary")
     json.text(.promptSummary, to: &output)
@@ -125,7 +144,7 @@ extension AgentRows {
 }
 
 /// The columns of one row, written as the record read from it would write them.
-private struct RowJSON<Row: StoreStatement> {
+private struct RowJSON<Row: StoreRow> {
   let row: Row
 
   /// A text column; NULL is `null`, or `""` when the record has an empty string for it.

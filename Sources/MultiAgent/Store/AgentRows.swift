@@ -187,7 +187,7 @@ enum AgentRows {
   }
 
   /// The row's status; an unknown one is an error.
-  static func validStatus(_ row: any StoreStatement, path: String) throws(StoreError) -> AgentStatus {
+  static func validStatus(_ row: any StoreRow, path: String) throws(StoreError) -> AgentStatus {
     let text = row.string(AgentColumn.status.rawValue)
     guard let text, let status = AgentStatus(rawValue: text) else {
       throw invalid(row, .status, "holds an unknown status \"\(text ?? "NULL")\" (a newer multiagent?)", path)
@@ -196,12 +196,12 @@ enum AgentRows {
   }
 
   /// The row's extra CLI arguments (NULL is none); a value that is not a JSON array is an error.
-  static func extraArguments(_ row: any StoreStatement, path: String) throws(StoreError) -> [String] {
+  static func extraArguments(_ row: any StoreRow, path: String) throws(StoreError) -> [String] {
     try strings(row, .extraArguments, path: path)
   }
 
   /// A column holding a JSON array of strings (NULL is none); any other value is an error.
-  static func strings(_ row: any StoreStatement, _ column: AgentColumn, path: String) throws(StoreError)
+  static func strings(_ row: any StoreRow, _ column: AgentColumn, path: String) throws(StoreError)
     -> [String]
   {
     guard let json = row.string(column.rawValue) else { return [] }
@@ -212,7 +212,7 @@ enum AgentRows {
   }
 
   /// The row's pending questions (NULL is none); a value that is not a JSON array is an error.
-  static func pendingQuestions(_ row: any StoreStatement, path: String) throws(StoreError)
+  static func pendingQuestions(_ row: any StoreRow, path: String) throws(StoreError)
     -> [PendingQuestion]
   {
     guard let json = row.string(AgentColumn.pendingQuestions.rawValue) else { return [] }
@@ -223,7 +223,7 @@ enum AgentRows {
   }
 
   private static func invalid(
-    _ row: any StoreStatement, _ column: AgentColumn, _ problem: String, _ path: String
+    _ row: any StoreRow, _ column: AgentColumn, _ problem: String, _ path: String
   ) -> StoreError {
     let id = row.string(AgentColumn.id.rawValue) ?? ""
     return StoreError(

@@ -13,9 +13,11 @@ extension AgentStore {
       StoreMigration(version: 4, sql: version4),
       StoreMigration(version: 5, sql: version5),
       StoreMigration(version: 6, sql: version6),
+      StoreMigration(version: 7, sql: version7),
     ],
     postgresMigrations: [
       StoreMigration(version: 5, sql: postgresVersion5), StoreMigration(version: 6, sql: postgresVersion6),
+      StoreMigration(version: 7, sql: version7),
     ])
 
   /// Agents and their status-change (and other) events.
@@ -115,5 +117,21 @@ extension AgentStore {
     ALTER TABLE agents ADD COLUMN machine TEXT;
     ALTER TABLE agents ADD COLUMN supervisor_boot_id TEXT;
     ALTER TABLE agents ADD COLUMN cli_boot_id TEXT;
+    """
+
+  /// Indexes for what every command reads before its own work, so that it costs the same in a home
+  /// of 10,000 agents as in an empty one (both engines):
+  /// - the statuses by time of change: the agents that settled lately (their logs may hold output
+  ///   nobody parsed), a range of each terminal status instead of every settled agent;
+  /// - the statuses with the worktree: those waiting for input in a worktree (a reconcile pass
+  ///   checks the worktree is still there), without reading every waiting agent's row;
+  /// - the rows with something in a JSON column, which `list --json` checks before it writes a
+  ///   byte: usually few, instead of the whole table.
+  static let version7 = """
+    DROP INDEX agents_by_status;
+    CREATE INDEX agents_by_status ON agents(status, updated_at);
+    CREATE INDEX agents_by_status_worktree ON agents(status, worktree_path);
+    CREATE INDEX agents_with_json ON agents(status)
+      WHERE extra_arguments IS NOT NULL OR fallback IS NOT NULL OR pending_questions IS NOT NULL;
     """
 }

@@ -40,36 +40,45 @@ extension AgentStore {
     }
   }
 
-  /// Writes the current row as JSON, through SQLite's statement type itself when the engine is
-  /// SQLite (the row's ~40 columns are then read without dynamic dispatch: this is the listing's
-  /// inner loop).
-  private static func writeRow(_ row: any StoreStatement, path: String, to output: inout JSONOutput)
-    throws(StoreError)
-  {
-    if let sqlite = row as? SQLiteStatement {
-      try AgentRows.writeJSON(sqlite, path: path, to: &output)
-    } else {
-      try AgentRows.writeJSON(row, path: path, to: &output)
+  /// Calls `body` once for each row of `statement`, in order, with a function that writes that row
+  /// as JSON. On SQLite the rows are read on a thread of their own meanwhile
+  /// (``SQLiteRowPipeline``): reading the engine's records and writing the JSON take about as long
+  /// each, and a listing of 10,000 agents then takes two cores instead of one.
+  private static func forEachRow(
+    _ statement: any StoreStatement, path: String,
+    _ body: ((inout JSONOutput) throws(StoreError) -> Void) throws(StoreError) -> Void
+  ) throws(StoreError) {
+    guard let sqlite = statement as? SQLiteStatement else {
+      while try statement.step() {
+        try body { (output) throws(StoreError) in try AgentRows.writeJSON(statement, path: path, to: &output)
+        }
+      }
+      return
+    }
+    try SQLiteRowPipeline.rows(of: sqlite, kinds: AgentRows.copiedKinds) { (batch) throws(StoreError) in
+      for row in 0..<batch.count {
+        batch.select(row: row)
+        try body { (output) throws(StoreError) in try AgentRows.writeJSON(batch, path: path, to: &output) }
+      }
     }
   }
 
   /// Whether every row of the table reads as a record, as far as its status and its three JSON
-  /// columns tell (the rest of a row cannot fail): its statuses from their index, then the rows
-  /// with something in a JSON column. Rows outside the filter are checked too, which costs less
-  /// than applying it twice; one that would fail only sends the listing the slower way.
+  /// columns tell (the rest of a row cannot fail): its distinct statuses, then the rows with
+  /// something in a JSON column. Rows outside the filter are checked too, which costs less than
+  /// applying it twice; one that would fail only sends the listing the slower way.
+  ///
+  /// Both read indexes, not the table (schema step 7): the statuses one seek each, the JSON rows
+  /// from their own index.
   private static func rowsAreReadable(_ connection: any StoreConnection) throws(StoreError) -> Bool {
-    let statusesKnown = try connection.with("SELECT DISTINCT status FROM agents") {
-      (statement) throws(StoreError) -> Bool in
+    let statusesKnown = try connection.with(distinctStatuses) { (statement) throws(StoreError) -> Bool in
       while try statement.step() {
         guard statement.string(0).flatMap(AgentStatus.init(rawValue:)) != nil else { return false }
       }
       return true
     }
     guard statusesKnown else { return false }
-    let json =
-      "SELECT extra_arguments, fallback, pending_questions FROM agents"
-      + " WHERE extra_arguments IS NOT NULL OR fallback IS NOT NULL OR pending_questions IS NOT NULL"
-    return try connection.with(json) { (statement) throws(StoreError) -> Bool in
+    return try connection.with(rowsWithJSON) { (statement) throws(StoreError) -> Bool in
       while try statement.step() {
         for column in Int32(0)...2 {
           guard let text = statement.string(column) else { continue }
@@ -80,6 +89,24 @@ extension AgentStore {
     }
   }
 
+  /// The rows with something in a JSON column. The condition is `agents_with_json`'s, word for
+  /// word: the planner uses a partial index only for a query whose condition implies the index's.
+  static let rowsWithJSON =
+    "SELECT extra_arguments, fallback, pending_questions FROM agents"
+    + " WHERE extra_arguments IS NOT NULL OR fallback IS NOT NULL OR pending_questions IS NOT NULL"
+
+  /// The distinct statuses of the agents, each found by one seek in the status index from the one
+  /// before (`SELECT DISTINCT` would read every entry).
+  static let distinctStatuses = """
+    WITH RECURSIVE found(status) AS (
+      SELECT min(status) FROM agents
+      UNION ALL
+      SELECT (SELECT min(status) FROM agents WHERE status > found.status) FROM found
+      WHERE found.status IS NOT NULL
+    )
+    SELECT status FROM found WHERE status IS NOT NULL
+    """
+
   private static func wholeJSON(
     _ connection: any StoreConnection, sql: String, parameters: [String]
   ) throws(StoreError) -> [UInt8] {
@@ -88,7 +115,9 @@ extension AgentStore {
       // About 700 bytes a record; grown from there.
       var output = JSONOutput(reservingCapacity: 64 * 1024)
       output.beginArray()
-      while try statement.step() { try writeRow(statement, path: connection.path, to: &output) }
+      try forEachRow(statement, path: connection.path) { (row) throws(StoreError) in
+        try row(&output)
+      }
       output.endArray()
       return output.bytes
     }
@@ -102,8 +131,8 @@ extension AgentStore {
       for (index, value) in parameters.enumerated() { statement.bind(value, at: Int32(index)) }
       var output = JSONOutput(reservingCapacity: chunkSize + 16 * 1024)
       output.beginArray()
-      while try statement.step() {
-        try writeRow(statement, path: connection.path, to: &output)
+      try forEachRow(statement, path: connection.path) { (row) throws(StoreError) in
+        try row(&output)
         if output.count >= chunkSize { output.drain(write) }
       }
       output.endArray()

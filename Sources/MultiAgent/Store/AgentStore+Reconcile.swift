@@ -8,9 +8,11 @@ extension AgentStore {
   func reconcileCandidates() throws(StoreError) -> [AgentRecord] {
     let live = [AgentStatus.starting, .running, .waitingForAccount].map(\.rawValue).sorted()
     let waiting = AgentStatus.waitingForInput.rawValue
-    let sql =
-      AgentRows.select + " WHERE status IN (?, ?, ?) OR (status = ? AND worktree_path IS NOT NULL)"
-      + " ORDER BY status = ?, created_at, rowid"
-    return try records(sql, live + [waiting, waiting])
+    return try records(Self.reconcileCandidatesSQL, live + [waiting, waiting])
   }
+
+  /// ``reconcileCandidates()``'s query: seeks in `agents_by_status_worktree`, one per status.
+  static let reconcileCandidatesSQL =
+    AgentRows.select + " WHERE status IN (?, ?, ?) OR (status = ? AND worktree_path IS NOT NULL)"
+    + " ORDER BY status = ?, created_at, rowid"
 }

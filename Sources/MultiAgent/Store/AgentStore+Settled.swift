@@ -12,10 +12,8 @@ extension AgentStore {
   /// crashed) whose record changed at or after `since`, dismissed ones included: a narrow read, as
   /// every command's reconcile makes it.
   func settledParseOffsets(since: Date) throws(StoreError) -> [(id: String, parseOffset: Int64)] {
-    let terminal = AgentStatus.allCases.filter(\.isTerminal).map(\.rawValue).sorted()
-    let sql =
-      "SELECT id, parse_offset FROM agents WHERE updated_at >= ? AND status IN ("
-      + terminal.map { _ in "?" }.joined(by: ", ") + ")"
+    let terminal = Self.terminalStatuses
+    let sql = Self.settledSQL
     return try database.read { (connection) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
       try connection.with(sql) { (statement) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
         statement.bind(since.timeIntervalSince1970, at: 0)
@@ -28,4 +26,12 @@ extension AgentStore {
       }
     }
   }
+
+  /// The terminal statuses, in the order ``settledSQL`` takes them.
+  static let terminalStatuses = AgentStatus.allCases.filter(\.isTerminal).map(\.rawValue).sorted()
+
+  /// ``settledParseOffsets(since:)``'s query: a range of `agents_by_status` per terminal status.
+  static let settledSQL =
+    "SELECT id, parse_offset FROM agents WHERE updated_at >= ? AND status IN ("
+    + terminalStatuses.map { _ in "?" }.joined(by: ", ") + ")"
 }

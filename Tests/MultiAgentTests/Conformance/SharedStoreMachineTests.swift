@@ -91,7 +91,7 @@ import Testing
           + "'sp', 1, 1)")
     }
     let store = try under.open()
-    #expect(try store.database.schemaVersion(of: AgentStore.schema) == 6)
+    #expect(try store.database.schemaVersion(of: AgentStore.schema) == AgentStore.schema.currentVersion)
     let record = try #require(try store.agent(id: "o1"))
     #expect(record.machine == nil)
     #expect(record.supervisor == ProcessIdentity(pid: 42, startTime: 7, spawnID: "sp", bootID: ""))
