@@ -29,10 +29,14 @@ if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
 // waits. (An `await` here would make this file an async main: the main thread would leave through
 // `pthread_exit`, unwinding its stack, and the final `exit` would hop back to a main queue that no
 // thread serves any more, starting a thread at the very end of every command.)
-let arguments = Array(CommandLine.arguments.dropFirst())
-let environment = ProcessEnvironment.current
-Task.detached { [arguments, environment] in
-  let exitCode = await CommandLineTool.run(arguments: arguments, environment: environment)
+// The command line is read here, on the main thread: a command that starts something ahead (the
+// spawn's supervisor) starts it while the worker thread starts, and `--version`, `--help` and usage
+// errors end without one.
+let prepared = CommandLineTool.prepare(
+  arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
+if let exitCode = prepared.exitCode { exit(exitCode.rawValue) }
+Task.detached { [prepared] in
+  let exitCode = await prepared.run()
   exit(exitCode.rawValue)
 }
 // The main thread takes the process's signals (the worker threads block them, and so, by now, may

@@ -13,6 +13,11 @@ protocol ParsableCommand: Sendable {
   /// - Throws: ``CLIError`` (usually a usage error) when a value is invalid.
   init(arguments: ParsedArguments) throws
 
+  /// Starts, before the command runs, what should overlap the rest of its start-up (the spawn's
+  /// supervisor): called on the thread that read the command line, while the thread that runs the
+  /// command starts. It cannot fail: whatever it could not start, ``run(context:)`` starts itself.
+  mutating func prepare(context: CommandContext)
+
   /// Runs the command.
   ///
   /// - Returns: the exit code; errors are reported by throwing (``CLIError`` or any library error).
@@ -20,6 +25,9 @@ protocol ParsableCommand: Sendable {
 }
 
 extension ParsableCommand {
+  /// Most commands have nothing to start ahead.
+  mutating func prepare(context: CommandContext) {}
+
   /// A command group without a default subcommand shows its help.
   func run(context: CommandContext) async throws -> ExitCode {
     context.console.write(HelpFormatter.help(for: context.commandPath))

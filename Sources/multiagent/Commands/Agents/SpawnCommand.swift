@@ -141,6 +141,8 @@ struct SpawnCommand: ParsableCommand {
   let timeout: Duration?
   let maxRunningLimit: Int?
   let hostName: String?
+  /// The supervisor ``prepare(context:)`` started ahead.
+  private var supervisorAhead: PendingSupervisor?
 
   init(arguments: ParsedArguments) throws {
     guard let provider = try arguments.value(Self.provider) else {
@@ -211,12 +213,21 @@ struct SpawnCommand: ParsableCommand {
     }
   }
 
+  /// Starts the agent's supervisor as soon as the command line is read: it loads itself while this
+  /// process starts its worker thread, validates and records the agent; it runs the CLI once told
+  /// to (or exits unused when the spawn fails).
+  mutating func prepare(context: CommandContext) {
+    guard hostName == nil, let supervision = try? CommandContext.supervision() else { return }
+    supervisorAhead = AgentManager.prelaunchSupervisor(
+      supervision, home: context.home, provider: providerName)
+  }
+
   func run(context: CommandContext) async throws -> ExitCode {
     if let hostName { return try await spawnRemote(on: hostName, context: context) }
-    // The supervisor starts first and loads itself while this process validates and records the
-    // agent; it runs the CLI once told to (or exits unused when the spawn fails).
-    let pending = AgentManager.prelaunchSupervisor(
-      try CommandContext.supervision(), home: context.home, provider: providerName)
+    let supervision = try CommandContext.supervision()
+    let pending =
+      supervisorAhead
+      ?? AgentManager.prelaunchSupervisor(supervision, home: context.home, provider: providerName)
     defer { pending?.cancel() }
     // A waiting spawn leaves its reconcile pass to the supervisor, which makes it once the agent
     // settled and this process heard of it: off the path to this command's exit.
