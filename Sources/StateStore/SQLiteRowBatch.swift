@@ -37,6 +37,8 @@ package final class SQLiteRowBatch: StoreRow {
     var rows = 0
     /// The index of the current row's first slot.
     var base = 0
+    /// Whether the statement had no rows after these.
+    var isLast = false
   }
 
   /// How each column is copied.
@@ -47,6 +49,12 @@ package final class SQLiteRowBatch: StoreRow {
 
   /// The number of rows held.
   package var count: Int { storage.pointee.rows }
+
+  /// Whether the statement had no rows after these (set by whoever fills the batch).
+  package var isLast: Bool {
+    get { storage.pointee.isLast }
+    set { storage.pointee.isLast = newValue }
+  }
 
   /// An empty batch for rows whose columns are copied as `kinds` say.
   package init(kinds: [Kind]) {
@@ -77,6 +85,7 @@ package final class SQLiteRowBatch: StoreRow {
     storage.pointee.textCount = 0
     storage.pointee.rows = 0
     storage.pointee.base = 0
+    storage.pointee.isLast = false
   }
 
   /// Copies the current row of `statement`.

@@ -43,7 +43,7 @@ package enum SQLiteRowPipeline {
       while true {
         shared.full.wait()
         let batch = shared.batches[index % shared.batches.count]
-        let last = shared.isLast[index % shared.batches.count]
+        let last = batch.isLast
         if batch.count > 0 { try body(batch) }
         shared.free.signal()
         if last { break }
@@ -61,13 +61,11 @@ package enum SQLiteRowPipeline {
 
   /// What the two threads share. The batches go round in order: the reading thread fills batch
   /// `i % n` after `free` lets it, the caller uses it after `full` says so; the semaphores order
-  /// every access to a batch (and to `isLast` and `error`) between the two threads.
+  /// every access to a batch (and to `error`) between the two threads.
   private final class Shared: @unchecked Sendable {
     let statement: SQLiteStatement
     let rowsPerBatch: Int
     let batches: [SQLiteRowBatch]
-    /// Whether batch `i` is the last one.
-    var isLast: [Bool]
     /// The statement's error, set by the reading thread before it signals `finished`.
     var error: StoreError?
     let free = DispatchSemaphore(value: 0)
@@ -80,7 +78,6 @@ package enum SQLiteRowPipeline {
       self.rowsPerBatch = rowsPerBatch
       // Three: one being read, one being used, one ready between them.
       batches = (0..<3).map { _ in SQLiteRowBatch(kinds: kinds) }
-      isLast = Array(repeating: false, count: batches.count)
       // Made at 0 and then raised: libdispatch refuses to free a semaphore whose count ends below
       // the one it was made with, which the reading thread leaves when the caller stops early.
       for _ in batches { free.signal() }
@@ -108,9 +105,9 @@ package enum SQLiteRowPipeline {
       while true {
         free.wait()
         if cancelled.load(ordering: .sequentiallyConsistent) { break }
-        let slot = index % batches.count
-        let more = fill(batches[slot])
-        isLast[slot] = !more
+        let batch = batches[index % batches.count]
+        batch.isLast = !fill(batch)
+        let more = !batch.isLast
         full.signal()
         if !more { break }
         index += 1
