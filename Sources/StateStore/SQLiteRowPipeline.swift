@@ -27,19 +27,30 @@ package enum SQLiteRowPipeline {
     _ body: (SQLiteRowBatch) throws(StoreError) -> Void
   ) throws(StoreError) {
     let shared = Shared(statement: statement, kinds: kinds, rowsPerBatch: max(1, rowsPerBatch))
-    guard startThread({ shared.produce() }) else {
+    // The first batch is read here: a statement with no more rows than that (most listings) needs
+    // no thread.
+    let first = shared.batches[0]
+    guard shared.fill(first) else {
+      if first.count > 0 { try body(first) }
+      if let error = shared.error { throw error }
+      return
+    }
+    guard startThread({ shared.produce(from: 1) }) else {
       // No thread to be had: read and use one batch at a time, here.
-      let batch = shared.batches[0]
+      try body(first)
       while true {
-        let more = shared.fill(batch)
-        if batch.count > 0 { try body(batch) }
+        let more = shared.fill(first)
+        if first.count > 0 { try body(first) }
         if !more { break }
       }
       if let error = shared.error { throw error }
       return
     }
-    var index = 0
+    var index = 1
     do throws(StoreError) {
+      // The first batch is used while the thread reads the next ones.
+      try body(first)
+      shared.free.signal()
       while true {
         shared.full.wait()
         let batch = shared.batches[index % shared.batches.count]
@@ -61,7 +72,8 @@ package enum SQLiteRowPipeline {
 
   /// What the two threads share. The batches go round in order: the reading thread fills batch
   /// `i % n` after `free` lets it, the caller uses it after `full` says so; the semaphores order
-  /// every access to a batch (and to `error`) between the two threads.
+  /// every access to a batch (and to `error`) between the two threads. Batch 0 is the caller's at
+  /// first (read before the thread starts), so `free` starts with a permit for each of the others.
   private final class Shared: @unchecked Sendable {
     let statement: SQLiteStatement
     let rowsPerBatch: Int
@@ -80,7 +92,7 @@ package enum SQLiteRowPipeline {
       batches = (0..<3).map { _ in SQLiteRowBatch(kinds: kinds) }
       // Made at 0 and then raised: libdispatch refuses to free a semaphore whose count ends below
       // the one it was made with, which the reading thread leaves when the caller stops early.
-      for _ in batches { free.signal() }
+      for _ in batches.dropFirst() { free.signal() }
     }
 
     /// Empties `batch` and fills it with the statement's next rows; false when the rows ended (or
@@ -99,9 +111,10 @@ package enum SQLiteRowPipeline {
       }
     }
 
-    /// The reading thread: fills the batches in turn until the rows end or the caller stops.
-    func produce() {
-      var index = 0
+    /// The reading thread: fills the batches in turn from batch `start` until the rows end or the
+    /// caller stops.
+    func produce(from start: Int) {
+      var index = start
       while true {
         free.wait()
         if cancelled.load(ordering: .sequentiallyConsistent) { break }

@@ -77,22 +77,25 @@ import Testing
     try connection.execute(
       "WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 9999) INSERT INTO t (n) SELECT k FROM i"
     )
-    let statement = try connection.statement("SELECT n, x, s, b, unused FROM t ORDER BY rowid")
-    var batches = 0
-    let thrown = #expect(throws: StoreError.self) {
-      try SQLiteRowPipeline.rows(of: statement, kinds: Self.kinds, rowsPerBatch: 10) {
-        (batch) throws(StoreError) in
-        batches += 1
-        if batches == 3 { throw StoreError(code: .invalidValue, message: "stop here", path: "rows.db") }
+    // Stopped at the first batch (read before the thread starts) and at a later one.
+    for stop in [1, 3] {
+      let statement = try connection.statement("SELECT n, x, s, b, unused FROM t ORDER BY rowid")
+      var batches = 0
+      let thrown = #expect(throws: StoreError.self) {
+        try SQLiteRowPipeline.rows(of: statement, kinds: Self.kinds, rowsPerBatch: 10) {
+          (batch) throws(StoreError) in
+          batches += 1
+          if batches == stop { throw StoreError(code: .invalidValue, message: "stop here", path: "rows.db") }
+        }
       }
+      #expect(thrown?.description.contains("stop here") == true)
+      #expect(batches == stop)
+      // The reading thread is done with the statement: it can be reset and stepped here again.
+      try connection.execute("UPDATE t SET s = 'after \(stop)' WHERE n = 0")
+      #expect(
+        try stepped("SELECT n, x, s, b, unused FROM t WHERE n = 0").first?.contains(
+          Array("after \(stop)".utf8).description) == true)
     }
-    #expect(thrown?.description.contains("stop here") == true)
-    #expect(batches == 3)
-    // The reading thread is done with the statement: it can be reset and stepped here again.
-    try connection.execute("UPDATE t SET s = 'after' WHERE n = 0")
-    #expect(
-      try stepped("SELECT n, x, s, b, unused FROM t WHERE n = 0").first?.contains(Array("after".utf8).description)
-        == true)
   }
 
   @Test func anErrorOfTheStatementComesAfterTheRowsBeforeIt() throws {
@@ -102,17 +105,21 @@ import Testing
     // abs() of the smallest integer fails the statement at row 250.
     let sql =
       "SELECT CASE WHEN n = 250 THEN abs(-9223372036854775807 - 1) ELSE n END, x, s, b, unused FROM t ORDER BY rowid"
-    var rows: [Int64] = []
-    let thrown = #expect(throws: StoreError.self) {
-      try SQLiteRowPipeline.rows(of: try connection.statement(sql), kinds: Self.kinds, rowsPerBatch: 16) {
-        batch in
-        for row in 0..<batch.count {
-          batch.select(row: row)
-          rows.append(batch.int64(0) ?? -1)
+    // On the thread (batches of 16), and in the first batch, read before any thread.
+    for rowsPerBatch in [16, 1000] {
+      var rows: [Int64] = []
+      let thrown = #expect(throws: StoreError.self) {
+        try SQLiteRowPipeline.rows(
+          of: try connection.statement(sql), kinds: Self.kinds, rowsPerBatch: rowsPerBatch
+        ) { batch in
+          for row in 0..<batch.count {
+            batch.select(row: row)
+            rows.append(batch.int64(0) ?? -1)
+          }
         }
       }
+      #expect(thrown?.description.contains("integer overflow") == true)
+      #expect(rows == Array(0..<250))
     }
-    #expect(thrown?.description.contains("integer overflow") == true)
-    #expect(rows == Array(0..<250))
   }
 }
