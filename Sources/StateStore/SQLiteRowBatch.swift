@@ -92,14 +92,7 @@ package final class SQLiteRowBatch: StoreRow {
   package func append(_ statement: SQLiteStatement) {
     let handle = statement.handle
     var store = storage.pointee
-    if store.slotCount + columns > store.slotCapacity {
-      let capacity = max(store.slotCapacity * 2, store.slotCount + columns)
-      let grown = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
-      grown.moveInitialize(from: store.slots, count: store.slotCount)
-      store.slots.deallocate()
-      store.slots = grown
-      store.slotCapacity = capacity
-    }
+    Self.reserve(&store.slots, count: store.slotCount, capacity: &store.slotCapacity, adding: columns)
     for index in 0..<columns {
       let column = Int32(index)
       let kind = columnKinds[index]
@@ -115,14 +108,7 @@ package final class SQLiteRowBatch: StoreRow {
           // The pointer first, then the size (SQLite's advice: the size then holds for that pointer).
           if let bytes = sqlite3_column_text(handle, column) {
             let length = Int(sqlite3_column_bytes(handle, column))
-            if store.textCount + length > store.textCapacity {
-              let capacity = max(store.textCapacity * 2, store.textCount + length)
-              let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-              grown.moveInitialize(from: store.text, count: store.textCount)
-              store.text.deallocate()
-              store.text = grown
-              store.textCapacity = capacity
-            }
+            Self.reserve(&store.text, count: store.textCount, capacity: &store.textCapacity, adding: length)
             (store.text + store.textCount).initialize(from: bytes, count: length)
             slot = Slot(value: Int64(store.textCount), length: Int32(length))
             store.textCount += length
@@ -134,6 +120,20 @@ package final class SQLiteRowBatch: StoreRow {
     }
     store.rows += 1
     storage.pointee = store
+  }
+
+  /// Grows `buffer` (holding `count` elements) so that `adding` more fit: to twice its capacity, or
+  /// more when that is not enough.
+  private static func reserve<Element>(
+    _ buffer: inout UnsafeMutablePointer<Element>, count: Int, capacity: inout Int, adding: Int
+  ) {
+    guard count + adding > capacity else { return }
+    let grown = max(capacity * 2, count + adding)
+    let moved = UnsafeMutablePointer<Element>.allocate(capacity: grown)
+    moved.moveInitialize(from: buffer, count: count)
+    buffer.deallocate()
+    buffer = moved
+    capacity = grown
   }
 
   /// Makes row `row` (from 0) the one the accessors read.

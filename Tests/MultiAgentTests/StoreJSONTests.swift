@@ -164,5 +164,9 @@ import Testing
     #expect(plans[AgentStore.settledSQL]?.contains("agents_by_status (status=? AND updated_at>?)") == true)
     #expect(plans[AgentStore.reconcileCandidatesSQL]?.contains("agents_by_status_worktree") == true)
     #expect(plans[AgentStore.rowsWithJSON]?.contains("agents_with_json") == true)
+    // Each distinct status one seek in the status index, not a walk through all of its entries.
+    #expect(
+      plans[AgentStore.distinctStatuses]?.contains("SEARCH agents USING COVERING INDEX agents_by_status")
+        == true)
   }
 }

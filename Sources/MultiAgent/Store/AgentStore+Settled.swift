@@ -12,12 +12,13 @@ extension AgentStore {
   /// crashed) whose record changed at or after `since`, dismissed ones included: a narrow read, as
   /// every command's reconcile makes it.
   func settledParseOffsets(since: Date) throws(StoreError) -> [(id: String, parseOffset: Int64)] {
-    let terminal = Self.terminalStatuses
-    let sql = Self.settledSQL
-    return try database.read { (connection) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
-      try connection.with(sql) { (statement) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
+    try database.read { (connection) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
+      try connection.with(Self.settledSQL) {
+        (statement) throws(StoreError) -> [(id: String, parseOffset: Int64)] in
         statement.bind(since.timeIntervalSince1970, at: 0)
-        for (index, status) in terminal.enumerated() { statement.bind(status, at: Int32(index + 1)) }
+        for (index, status) in Self.terminalStatuses.enumerated() {
+          statement.bind(status, at: Int32(index + 1))
+        }
         var rows: [(id: String, parseOffset: Int64)] = []
         while try statement.step() {
           if let id = statement.string(0) { rows.append((id, statement.int64(1) ?? 0)) }
