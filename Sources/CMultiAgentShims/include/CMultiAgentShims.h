@@ -44,4 +44,13 @@ int multiagent_reap_exited_children(int keep);
 /// not reserve and grow an arena of its own. Returns 0, or -1 when glibc refuses; a no-op elsewhere.
 int multiagent_use_one_malloc_arena(void);
 
+/// Sends one byte, `byte`, over the connected socket `socket` with a copy of descriptor `descriptor`
+/// (SCM_RIGHTS), without SIGPIPE. Returns 1 when sent, or -1 with errno set.
+int multiagent_send_descriptor(int socket, int descriptor, unsigned char byte);
+
+/// Receives up to `length` bytes from `socket` into `buffer`, and the descriptor that came with
+/// them (SCM_RIGHTS, made close-on-exec) into `descriptor`, -1 when none did. Returns the number of
+/// bytes (0 at the end of the stream), or -1 with errno set.
+long multiagent_receive_with_descriptor(int socket, void *buffer, unsigned long length, int *descriptor);
+
 #endif

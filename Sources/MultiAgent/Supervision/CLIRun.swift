@@ -136,6 +136,7 @@ struct CLIRun {
     do { cli = try launcher.launch(configuration) } catch {
       return .failed("cannot start \(command.executable): \(error.message)")
     }
+    Supervisor.announceLaunch(of: cli.pid)
     let live = startLive(command, pipe: pipe)
     deliveredWithRun(messages)
     Failpoint.supervisorLaunched.hit()

@@ -103,29 +103,69 @@ public final class PendingSupervisor: Sendable {
 
   /// Blocks until the supervisor reports the agent settled (or is gone), or `timeout` passes.
   ///
+  /// The supervisor also sends a pidfd of each CLI it starts (``ExitHandoff``): when that CLI
+  /// exits, this wait stops sleeping for a few milliseconds and polls instead, so that it is
+  /// running when the supervisor's word comes. A process woken from sleep on an idle machine takes
+  /// a millisecond to run again here; woken with the supervisor, the two wake-ups overlap.
+  ///
   /// - Returns: whether it did before the timeout.
   func waitUntilSettled(timeout: Duration?) -> Bool {
     guard let descriptor = socket.withLock({ $0 >= 0 ? dup($0) : -1 }), descriptor >= 0 else { return true }
     defer { close(descriptor) }
     let deadline = timeout.map { ContinuousClock.now + $0 }
     var buffer = [UInt8](repeating: 0, count: 64)
+    // The running CLI's pidfd (-1: none known), and until when to poll without sleeping.
+    var cli: Int32 = -1
+    defer { if cli >= 0 { close(cli) } }
+    var awakeUntil: ContinuousClock.Instant?
     while true {
+      let now = ContinuousClock.now
       var remaining: Int32 = -1
       if let deadline {
-        let left = deadline - ContinuousClock.now
+        let left = deadline - now
         if left <= .zero { return false }
         remaining = Int32(clamping: max(left.wholeMilliseconds, 1))
       }
-      var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&entry, 1, remaining)
+      if let until = awakeUntil {
+        if now < until { remaining = 0 } else { awakeUntil = nil }
+      }
+      // poll(2) skips a negative descriptor.
+      var entries = [
+        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: cli, events: Int16(POLLIN), revents: 0),
+      ]
+      let ready = poll(&entries, 2, remaining)
       if ready < 0 && errno == EINTR { continue }
       if ready < 0 { return true }
-      if ready == 0 { continue }
-      // Only the end of the stream means something (the supervisor closed its end, or died).
-      let count = read(descriptor, &buffer, buffer.count)
-      if count <= 0 && !(count < 0 && errno == EINTR) { return true }
+      if ready == 0 {
+        if awakeUntil != nil { sched_yield() }
+        continue
+      }
+      if entries[1].revents != 0 {
+        // The CLI exited: its supervisor is settling the agent (or starting the next run).
+        close(cli)
+        cli = -1
+        awakeUntil = ContinuousClock.now + Self.awakeAfterExit
+      }
+      if entries[0].revents != 0 {
+        // Only the end of the stream means the agent settled (the supervisor closed its end, or died).
+        let (count, pidfd) = ExitHandoff.receive(from: descriptor, into: &buffer)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 {
+          return true
+        }
+        if let pidfd {
+          if cli >= 0 { close(cli) }
+          cli = pidfd
+          awakeUntil = nil
+        }
+      }
     }
   }
+
+  /// How long ``waitUntilSettled(timeout:)`` stays awake after the CLI exited: the supervisor
+  /// settles an agent in well under a millisecond; one that takes longer is waited for asleep.
+  static let awakeAfterExit: Duration = .milliseconds(5)
 
   /// Makes the supervisor exit without doing anything (the spawn failed, or the agent was queued).
   public func cancel() {
@@ -140,7 +180,7 @@ extension Supervisor {
   /// For a supervisor started by ``PendingSupervisor``: loads the provider catalog (decoding
   /// `provider`, the one the spawn names) and opens the store while the spawn runs, waits for the
   /// word on `descriptor`, then sends its output to the agent's `supervisor.log`. The descriptor
-  /// stays open until ``closeStartSocket(descriptor:)``.
+  /// stays open until ``closeStartSocket()``.
   ///
   /// - Returns: the opened store when the word came, and whether it asked for a reconcile pass once
   ///   the agent settled; `nil` when the spawn gave up (exit quietly).
@@ -164,6 +204,9 @@ extension Supervisor {
     _ = StatusChange.launch
     _ = AgentStatus.legalTransitions
     _ = try? RotationSettings.load(home: home)
+    // The word usually follows within a millisecond or two: stay awake for it a while (a process
+    // woken from sleep on an idle machine takes most of a millisecond to run again here).
+    awaitReadable(descriptor, awake: awakeForWord)
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16)
     while received.count < 16 {
@@ -178,6 +221,7 @@ extension Supervisor {
       close(descriptor)
       return nil
     }
+    startSocket.withLock { $0 = descriptor }
     // Never through a symbolic link: a supervisor log that is one is left alone (and not written).
     if let log = try? FileSystem.openForAppending(AgentPaths(home: home, id: agentID).supervisorLog) {
       dup2(log, 1)
@@ -187,9 +231,41 @@ extension Supervisor {
     return (store ?? (try? AgentStore(home: home)), reconcile)
   }
 
+  /// How long ``awaitStart(home:agentID:registry:provider:descriptor:)`` polls for the word without
+  /// sleeping once it is ready: the spawn's own work, after its supervisor started, takes about as
+  /// long as the supervisor's start-up; a spawn that makes a worktree is waited for asleep.
+  static let awakeForWord: Duration = .milliseconds(3)
+
+  /// Returns once `descriptor` has something to read (or `awake` passed): polled, yielding the
+  /// processor between polls, instead of sleeping.
+  private static func awaitReadable(_ descriptor: Int32, awake: Duration) {
+    let until = ContinuousClock.now + awake
+    var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    while ContinuousClock.now < until {
+      entry.revents = 0
+      if poll(&entry, 1, 0) != 0 { return }
+      sched_yield()
+    }
+  }
+
   /// Closes the socket ``awaitStart(home:agentID:registry:provider:descriptor:)`` kept open, which tells
   /// the spawn (if it waits) that the agent settled.
-  static func closeStartSocket(descriptor: Int32 = 3) {
-    close(descriptor)
+  static func closeStartSocket() {
+    startSocket.withLock { descriptor in
+      if descriptor >= 0 { close(descriptor) }
+      descriptor = -1
+    }
+  }
+
+  /// The socket to the spawn that started this supervisor ahead, from the word until the agent
+  /// settled; -1 when there is none.
+  private static let startSocket = Mutex<Int32>(-1)
+
+  /// Sends the spawn that started this supervisor ahead (if it still listens) a pidfd of the CLI
+  /// just started as `pid`, so that a `spawn --wait` wakes when it exits (``ExitHandoff``).
+  static func announceLaunch(of pid: Int32) {
+    startSocket.withLock { descriptor in
+      if descriptor >= 0 { ExitHandoff.send(exitOf: pid, over: descriptor) }
+    }
   }
 }
