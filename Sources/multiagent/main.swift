@@ -30,14 +30,27 @@ if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
 // `pthread_exit`, unwinding its stack, and the final `exit` would hop back to a main queue that no
 // thread serves any more, starting a thread at the very end of every command.)
 // The command line is read here, on the main thread: a command that starts something ahead (the
-// spawn's supervisor) starts it while the worker thread starts, and `--version`, `--help` and usage
-// errors end without one.
-let prepared = CommandLineTool.prepare(
-  arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.current)
+// spawn's supervisor) starts it while the worker thread starts, and `--version` and `--help` end
+// without one.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let handoff = CommandHandoff()
+// The worker thread is started first, for any command that will run: its start (a new thread, and a
+// processor woken for it) then overlaps the reading of the command line, which it waits for awake.
+if !CommandHandoff.endsWhileReading(arguments) {
+  Task.detached { [handoff] in
+    let exitCode = await handoff.take().run()
+    exit(exitCode.rawValue)
+  }
+}
+let prepared = CommandLineTool.prepare(arguments: arguments, environment: ProcessEnvironment.current)
 if let exitCode = prepared.exitCode { exit(exitCode.rawValue) }
-Task.detached { [prepared] in
-  let exitCode = await prepared.run()
-  exit(exitCode.rawValue)
+if CommandHandoff.endsWhileReading(arguments) {
+  Task.detached { [prepared] in
+    let exitCode = await prepared.run()
+    exit(exitCode.rawValue)
+  }
+} else {
+  handoff.give(prepared)
 }
 // The main thread takes the process's signals (the worker threads block them, and so, by now, may
 // its own mask) and runs their handlers while it waits, as `dispatchMain` does: the full-screen
