@@ -29,14 +29,15 @@ if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
 // waits. (An `await` here would make this file an async main: the main thread would leave through
 // `pthread_exit`, unwinding its stack, and the final `exit` would hop back to a main queue that no
 // thread serves any more, starting a thread at the very end of every command.)
-// The command line is read here, on the main thread: a command that starts something ahead (the
-// spawn's supervisor) starts it while the worker thread starts, and `--version` and `--help` end
-// without one.
+// The command line is read here, on the main thread: `--version` and `--help` end without a worker
+// thread, and a spawn starts its agent here (its supervisor, its record, the word to go) before that
+// thread starts to wait for it.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let handoff = CommandHandoff()
-// The worker thread is started first, for any command that will run: its start (a new thread, and a
-// processor woken for it) then overlaps the reading of the command line, which it waits for awake.
-if !CommandHandoff.endsWhileReading(arguments) {
+let startsWorkerLate = CommandHandoff.startsWorkerLate(arguments)
+// The worker thread is started first, for most commands: its start (a new thread, and a processor
+// woken for it) then overlaps the reading of the command line, which it waits for awake.
+if !startsWorkerLate {
   Task.detached { [handoff] in
     let exitCode = await handoff.take().run()
     exit(exitCode.rawValue)
@@ -44,7 +45,7 @@ if !CommandHandoff.endsWhileReading(arguments) {
 }
 let prepared = CommandLineTool.prepare(arguments: arguments, environment: ProcessEnvironment.current)
 if let exitCode = prepared.exitCode { exit(exitCode.rawValue) }
-if CommandHandoff.endsWhileReading(arguments) {
+if startsWorkerLate {
   Task.detached { [prepared] in
     let exitCode = await prepared.run()
     exit(exitCode.rawValue)

@@ -18,11 +18,17 @@ final class CommandHandoff: Sendable {
   /// How long ``take()`` polls before it sleeps: reading a command line takes about a millisecond.
   static let awake: Duration = .milliseconds(10)
 
-  /// Whether `arguments` (after the program's name) certainly end while they are read: a version,
-  /// a help text, nothing to run. No worker thread is started ahead for these.
-  static func endsWhileReading(_ arguments: [String]) -> Bool {
+  /// Whether the worker thread is better started once `arguments` (after the program's name) were
+  /// read, not ahead: when they certainly end there (a version, a help text, nothing to run), and
+  /// for `spawn`, which starts its agent on the main thread while reading them
+  /// (``SpawnCommand/prepare(context:)``) — a worker polling for the command meanwhile would only take
+  /// a processor from the agent's supervisor starting beside it. (A word `spawn` elsewhere, an agent
+  /// named so, only starts that thread a little later.)
+  static func startsWorkerLate(_ arguments: [String]) -> Bool {
     arguments.isEmpty
-      || arguments.contains { $0 == "--version" || $0 == "--help" || $0 == "-h" || $0 == "help" }
+      || arguments.contains {
+        $0 == "--version" || $0 == "--help" || $0 == "-h" || $0 == "help" || $0 == "spawn"
+      }
   }
 
   /// Hands over the command to run.

@@ -13,9 +13,9 @@ protocol ParsableCommand: Sendable {
   /// - Throws: ``CLIError`` (usually a usage error) when a value is invalid.
   init(arguments: ParsedArguments) throws
 
-  /// Starts, before the command runs, what should overlap the rest of its start-up (the spawn's
-  /// supervisor): called on the thread that read the command line, while the thread that runs the
-  /// command starts. It cannot fail: whatever it could not start, ``run(context:)`` starts itself.
+  /// Does, before the command runs, what should not wait for the thread that runs it (the spawn
+  /// starts its agent here): called on the thread that read the command line. It cannot fail: it
+  /// keeps an error for ``run(context:)`` to throw, and whatever it did not do, that does.
   mutating func prepare(context: CommandContext)
 
   /// Runs the command.

@@ -143,6 +143,16 @@ struct SpawnCommand: ParsableCommand {
   let hostName: String?
   /// The supervisor ``prepare(context:)`` started ahead.
   private var supervisorAhead: PendingSupervisor?
+  /// The agent ``prepare(context:)`` started (or the error that stopped it), for ``run(context:)``.
+  private var startedAhead: Result<Started, any Error>?
+
+  /// A recorded agent whose supervisor was told to go (or that was queued).
+  struct Started: Sendable {
+    let record: AgentRecord
+    let manager: AgentManager
+
+    var fields: (AgentRecord, AgentManager) { (record, manager) }
+  }
 
   init(arguments: ParsedArguments) throws {
     guard let provider = try arguments.value(Self.provider) else {
@@ -213,22 +223,65 @@ struct SpawnCommand: ParsableCommand {
     }
   }
 
-  /// Starts the agent's supervisor as soon as the command line is read: it loads itself while this
-  /// process starts its worker thread, validates and records the agent; it runs the CLI once told
-  /// to (or exits unused when the spawn fails).
+  /// Starts the agent on the main thread, as soon as the command line is read: its supervisor first
+  /// (it loads itself meanwhile), then the checks, the record and its files, and the word to the
+  /// supervisor. ``run(context:)`` only waits and reports, on the worker thread, which `main` starts
+  /// after this: the agent's start does not wait for that thread, nor share the processors with it.
   mutating func prepare(context: CommandContext) {
     guard hostName == nil, let supervision = try? CommandContext.supervision() else { return }
     supervisorAhead = AgentManager.prelaunchSupervisor(
       supervision, home: context.home, provider: providerName)
+    let pending = supervisorAhead
+    startedAhead = Result { try start(pending: pending, context: context) }
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
     if let hostName { return try await spawnRemote(on: hostName, context: context) }
-    let supervision = try CommandContext.supervision()
-    let pending =
-      supervisorAhead
-      ?? AgentManager.prelaunchSupervisor(supervision, home: context.home, provider: providerName)
+    let pending: PendingSupervisor?
+    let outcome: Result<Started, any Error>
+    if let startedAhead {
+      (pending, outcome) = (supervisorAhead, startedAhead)
+    } else {
+      let supervision = try CommandContext.supervision()
+      pending = AgentManager.prelaunchSupervisor(supervision, home: context.home, provider: providerName)
+      outcome = Result { try start(pending: pending, context: context) }
+    }
     defer { pending?.cancel() }
+    let (record, manager) = try outcome.get().fields
+    // The reconcile pass's repairs and queue. A waiting spawn whose agent started has them made once
+    // the agent settled — by the supervisor it started ahead, or itself when that one was not told
+    // to — not beside the CLI's start, where on 2 cores they slowed a real codex run by a few
+    // milliseconds; a queued agent needs them first (a repair may free its slot).
+    let reconcilesNow = maxRunningLimit == nil && (!waits || record.status == .queued)
+    if reconcilesNow { manager.reconcile() }
+
+    if waits {
+      let code = try await waitForSettlement(of: record, manager: manager, pending: pending, context: context)
+      if maxRunningLimit == nil && !reconcilesNow && !(pending?.reconcilesWhenSettled ?? false) {
+        manager.reconcile()
+      }
+      return code
+    }
+    if context.json {
+      AgentOutput.writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(record.name + "\n")
+    }
+    if follows {
+      let settled = try await ProgressLine.during(
+        context, describe: WaitCommand.describe([record.id], manager)
+      ) {
+        try await AgentOutput.followLog(
+          of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)
+      }
+      return AgentOutput.exitCode(for: settled.status)
+    }
+    return .success
+  }
+
+  /// Validates, records and starts the agent (``AgentManager/spawn(_:maxRunning:supervisor:)``)
+  /// with `pending`, the supervisor started ahead, if any.
+  private func start(pending: PendingSupervisor?, context: CommandContext) throws -> Started {
     // A waiting spawn leaves its reconcile pass to the supervisor, which makes it once the agent
     // settled and this process heard of it: off the path to this command's exit.
     if waits && maxRunningLimit == nil { pending?.reconcileWhenSettled() }
@@ -267,35 +320,7 @@ struct SpawnCommand: ParsableCommand {
         detachFromParent: detaches, fallback: fallbackProviders, reportToParent: reports),
       maxRunning: maxRunningLimit,
       supervisor: pending)
-    // The reconcile pass's repairs and queue. A waiting spawn whose agent started has them made once
-    // the agent settled — by the supervisor it started ahead, or itself when that one was not told
-    // to — not beside the CLI's start, where on 2 cores they slowed a real codex run by a few
-    // milliseconds; a queued agent needs them first (a repair may free its slot).
-    let reconcilesNow = maxRunningLimit == nil && (!waits || record.status == .queued)
-    if reconcilesNow { manager.reconcile() }
-
-    if waits {
-      let code = try await waitForSettlement(of: record, manager: manager, pending: pending, context: context)
-      if maxRunningLimit == nil && !reconcilesNow && !(pending?.reconcilesWhenSettled ?? false) {
-        manager.reconcile()
-      }
-      return code
-    }
-    if context.json {
-      AgentOutput.writeJSON(record.jsonValue, to: context.console)
-    } else {
-      context.console.write(record.name + "\n")
-    }
-    if follows {
-      let settled = try await ProgressLine.during(
-        context, describe: WaitCommand.describe([record.id], manager)
-      ) {
-        try await AgentOutput.followLog(
-          of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)
-      }
-      return AgentOutput.exitCode(for: settled.status)
-    }
-    return .success
+    return Started(record: record, manager: manager)
   }
 
   /// `spawn --wait`: prints the name, waits until the agent settled (the supervisor started ahead
