@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 
-from bench_support import release_binary, write_executable
+from bench_support import CODEX_EXEC, codex_flags as make_codex_flags, release_binary, start_server, write_executable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,20 +67,6 @@ def paired_interval(bare, spawned, resamples=2000):
     ratios = sorted(
         paired_ratio(*zip(*(rng.choice(pairs) for _ in pairs))) for _ in range(resamples))
     return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
-
-
-def start_server(workdir):
-    script = os.path.join(workdir, "script.json")
-    with open(script, "w") as f:
-        json.dump({"default": [{"text": "OK", "repeat": "forever"}]}, f)
-    server = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "scripts", "fake_model_server.py"), "--script", script,
-         "--port", "0", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline().split()
-    if len(line) != 2 or line[0] != "LISTENING":
-        sys.exit("bench: the fake model server did not start")
-    return server, int(line[1])
 
 
 def requests(log_path):
@@ -209,19 +195,11 @@ def main():
         ws = os.path.join(work, "ws")
         os.makedirs(ws)
         prompt = "Say OK."
-        codex_flags = ["-c", 'model="gpt-5.5"', "-c", 'model_provider="fake"', "-c", 'model_providers.fake.name="Fake"',
-                       "-c", f'model_providers.fake.base_url="http://127.0.0.1:{port}/v1"',
-                       "-c", 'model_providers.fake.wire_api="responses"',
-                       "-c", "model_providers.fake.requires_openai_auth=true",
-                       "-c", "model_providers.fake.request_max_retries=0",
-                       "-c", "model_providers.fake.stream_max_retries=0",
-                       "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false",
-                       "--disable", "plugins"]
+        codex_flags = make_codex_flags(port)
         home = os.path.join(work, "home")
         os.makedirs(home)
         with open(os.path.join(home, "providers.json"), "w") as f:
-            json.dump({"providers": {"codex": {"arguments": ["--json", "--skip-git-repo-check",
-                       "--dangerously-bypass-approvals-and-sandbox"] + codex_flags}}}, f)
+            json.dump({"providers": {"codex": {"arguments": CODEX_EXEC + codex_flags}}}, f)
 
         setups = {
             "claude": dict(
@@ -232,8 +210,7 @@ def main():
                                    "--dangerously-skip-permissions", "--session-id", str(uuid.uuid4()), text]),
             "codex": dict(
                 env={"CODEX_API_KEY": "bench", "CODEX_HOME": os.path.join(work, "codex-home")},
-                bare=lambda text: ["codex", "exec", "--json", "--skip-git-repo-check",
-                                   "--dangerously-bypass-approvals-and-sandbox"] + codex_flags + [text]),
+                bare=lambda text: ["codex", "exec"] + CODEX_EXEC + codex_flags + [text]),
         }
         print(f"multiagent lifecycle benchmark ({args.runs * 3} runs of each CLI, {args.runs} of list and of the failover; medians)\n")
         print(f"{'provider':10} {'bare CLI s':>11} {'spawn --wait s':>15} {'ratio':>7} {'paired':>7} "

@@ -1,7 +1,9 @@
 """What the benchmark and profiling scripts share: the release binary, and stand-in CLIs."""
 
+import json
 import os
 import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,3 +23,35 @@ def write_executable(path, text):
         f.write(text)
     os.chmod(path, 0o755)
     return path
+
+
+def start_server(workdir):
+    """The project's fake model server on 127.0.0.1, replying "OK" to every request: (process, port).
+    It exits when its standard input closes (close `process.stdin`)."""
+    script = os.path.join(workdir, "script.json")
+    with open(script, "w") as f:
+        json.dump({"default": [{"text": "OK", "repeat": "forever"}]}, f)
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "scripts", "fake_model_server.py"), "--script", script,
+         "--port", "0", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline().split()
+    if len(line) != 2 or line[0] != "LISTENING":
+        sys.exit("bench: the fake model server did not start")
+    return server, int(line[1])
+
+
+def codex_flags(port):
+    """The real codex's flags for the fake server at `port` (no update check, no analytics, no plugins)."""
+    return ["-c", 'model="gpt-5.5"', "-c", 'model_provider="fake"', "-c", 'model_providers.fake.name="Fake"',
+            "-c", f'model_providers.fake.base_url="http://127.0.0.1:{port}/v1"',
+            "-c", 'model_providers.fake.wire_api="responses"',
+            "-c", "model_providers.fake.requires_openai_auth=true",
+            "-c", "model_providers.fake.request_max_retries=0",
+            "-c", "model_providers.fake.stream_max_retries=0",
+            "-c", "analytics.enabled=false", "-c", "check_for_update_on_startup=false",
+            "--disable", "plugins"]
+
+
+# `codex exec`'s headless flags, bare and in the benchmark home's providers.json alike.
+CODEX_EXEC = ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Where `spawn --wait` spends its time around the real codex: prints figures, asserts nothing.
+
+The bare `codex exec` and `multiagent spawn --wait --no-worktree` (one or more builds) run
+alternated, in shuffled order, against the fake model server. The kernel's scheduler events
+(`perf record -e sched:sched_process_exec,sched:sched_process_exit`, on the same clock as this
+script's) split each run in three:
+  start  this script starts the command -> codex's exec
+  life   codex's exec -> its last thread exiting
+  end    codex's last thread exiting -> this script sees the command exit
+multiagent's own cost is what it adds to start and end; the life of codex under it differs from the
+bare runs only by the machine's noise (a few ms either way between sets), which the whole-run ratio
+of scripts/bench-lifecycle.py carries along.
+
+Usage: scripts/bench-phases.py [--runs N] [--binary PATH[,PATH…]]
+Needs `perf` and the right to trace the scheduler (root, or kernel.perf_event_paranoid <= -1), and the
+real codex (scripts/install-real-clis.sh). Builds the release binary first unless --binary is given.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server
+
+EVENTS = "sched:sched_process_exec,sched:sched_process_exit"
+LINE = re.compile(r"\s(\d+)/\d+\s+(\d+\.\d+):\s+sched:sched_process_(exec|exit):\s+(.*)")
+
+
+def run(argv, env, cwd):
+    """Runs `argv` to its end, its output read through pipes: its start and end on the monotonic clock."""
+    start = time.monotonic()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
+    end = time.monotonic()
+    if proc.returncode != 0:
+        sys.exit(f"bench-phases: {' '.join(argv[:5])}… exited {proc.returncode}: {proc.stderr[-1000:]!r}")
+    return start, end
+
+
+def scheduler_events(data):
+    """(time, process id, 'exec' with the file's name | 'dead') from a perf.data file, in order."""
+    text = subprocess.run(["perf", "script", "-F", "comm,pid,tid,time,event,trace", "-i", data],
+                          capture_output=True, text=True, check=True).stdout
+    events = []
+    for line in text.splitlines():
+        match = LINE.search(line)
+        if not match:
+            continue
+        pid, when, kind, rest = int(match.group(1)), float(match.group(2)), match.group(3), match.group(4)
+        if kind == "exec":
+            events.append((when, pid, os.path.basename(re.search(r"filename=(\S+)", rest).group(1))))
+        elif "group_dead=true" in rest:
+            events.append((when, pid, "dead"))
+    return sorted(events)
+
+
+def phases(start, end, events):
+    """(start, life, end) in ms of one run, from codex's exec and death within it; None if unseen."""
+    inside = [e for e in events if start <= e[0] <= end]
+    execs = [e for e in inside if e[2] == "codex"]
+    if not execs:
+        return None
+    deaths = [e for e in inside if e[2] == "dead" and e[1] == execs[0][1]]
+    if not deaths:
+        return None
+    exec_time, death = execs[0][0], deaths[0][0]
+    return (exec_time - start) * 1000, (death - exec_time) * 1000, (end - death) * 1000
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=40, help="runs of each (default 40)")
+    ap.add_argument("--binary", help="multiagent builds to compare, comma-separated")
+    args = ap.parse_args()
+    if not shutil.which("perf"):
+        sys.exit("bench-phases: needs perf (linux-perf)")
+    binaries = [release_binary(b) for b in args.binary.split(",")] if args.binary else [release_binary()]
+    cache = os.environ.get("MULTIAGENT_CLI_CACHE", os.path.expanduser("~/.cache/multiagent-clis"))
+    bin_dir = os.path.join(cache, "bin")
+    if not os.access(os.path.join(bin_dir, "codex"), os.X_OK):
+        sys.exit("bench-phases: codex is not installed; run scripts/install-real-clis.sh")
+
+    work = tempfile.mkdtemp(prefix="multiagent-phases-")
+    server, port = start_server(work)
+    try:
+        env = {"HOME": os.path.join(work, "user"), "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "TZ": "UTC",
+               "CODEX_API_KEY": "bench", "CODEX_HOME": os.path.join(work, "codex-home")}
+        ws = os.path.join(work, "ws")
+        for folder in (env["HOME"], env["CODEX_HOME"], ws):
+            os.makedirs(folder)
+        flags = codex_flags(port)
+        bare = ["codex", "exec"] + CODEX_EXEC + flags + ["Say OK."]
+        commands = {"bare codex": bare}
+        for i, binary in enumerate(binaries):
+            home = os.path.join(work, f"home{i}")
+            os.makedirs(home)
+            with open(os.path.join(home, "providers.json"), "w") as f:
+                json.dump({"providers": {"codex": {"arguments": CODEX_EXEC + flags}}}, f)
+            name = binary if len(binaries) > 1 else "spawn --wait"
+            commands[name] = [binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree",
+                              "--cwd", ws, "--wait", "Say OK."]
+        for argv in commands.values():
+            run(argv, env, ws)  # warm-up: codex's first run in its home, the store's creation
+        data = os.path.join(work, "perf.data")
+        perf = subprocess.Popen(["perf", "record", "-q", "-e", EVENTS, "-a", "-k", "mono", "-o", data],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        if perf.poll() is not None:
+            sys.exit(f"bench-phases: perf cannot trace the scheduler here: {perf.stderr.read()[-500:]!r}")
+        runs = []
+        for _ in range(args.runs):
+            names = list(commands)
+            random.shuffle(names)
+            for name in names:
+                runs.append((name, *run(commands[name], env, ws)))
+                time.sleep(0.08)  # the previous run's processes gone
+        time.sleep(0.3)
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+        events = scheduler_events(data)
+    finally:
+        server.stdin.close()
+        server.wait()
+
+    split = {name: [] for name in commands}
+    for name, start, end in runs:
+        measured = phases(start, end, events)
+        if measured:
+            split[name].append(measured)
+    print(f"codex bare vs spawn --wait, {args.runs} runs each, alternated (ms, medians)\n")
+    print(f"{'':24} {'start':>7} {'life':>8} {'end':>7} {'total':>8}   n")
+    base = None
+    for name, rows in split.items():
+        if not rows:
+            print(f"{name:24} (no run seen: perf lost the events?)")
+            continue
+        start, life, end = (statistics.median(r[i] for r in rows) for i in range(3))
+        total = statistics.median(sum(r) for r in rows)
+        print(f"{os.path.basename(name)[:24]:24} {start:7.2f} {life:8.2f} {end:7.2f} {total:8.2f}  {len(rows):3}")
+        if base is None:
+            base = (start, life, end, total)
+        else:
+            own = start - base[0] + end - base[2]
+            print(f"{'':24} multiagent's own cost (start + end over bare): {own:.2f} ms, "
+                  f"{own / base[3] * 100:.1f}% of the bare run; codex's life {life - base[1]:+.2f} ms")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
