@@ -140,6 +140,7 @@ final class KillableCommand: @unchecked Sendable {
   }
 
   var stderr: String { (try? String(contentsOfFile: scratch.path("stderr"), encoding: .utf8)) ?? "" }
+  var stdout: String { (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? "" }
 }
 
 /// Sends SIGKILL to the process `object` (a record's `supervisor` or `cli`) describes, if that very

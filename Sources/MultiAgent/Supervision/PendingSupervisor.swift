@@ -101,7 +101,9 @@ public final class PendingSupervisor: Sendable {
     await awaitBlocking { _ = self.waitUntilSettled(timeout: timeout) }
   }
 
-  /// Blocks until the supervisor reports the agent settled (or is gone), or `timeout` passes.
+  /// Blocks the calling thread until the supervisor reports the agent settled (or is gone), or
+  /// `timeout` passes: ``settled(within:)`` for a caller with no executor to wait on (read the
+  /// record either way).
   ///
   /// The supervisor also sends a pidfd of each CLI it starts (``ExitHandoff``): when that CLI
   /// exits, this wait stops sleeping for a few milliseconds and polls instead, so that it is
@@ -109,7 +111,7 @@ public final class PendingSupervisor: Sendable {
   /// a millisecond to run again here; woken with the supervisor, the two wake-ups overlap.
   ///
   /// - Returns: whether it did before the timeout.
-  func waitUntilSettled(timeout: Duration?) -> Bool {
+  public func waitUntilSettled(timeout: Duration?) -> Bool {
     guard let descriptor = socket.withLock({ $0 >= 0 ? dup($0) : -1 }), descriptor >= 0 else { return true }
     defer { close(descriptor) }
     let deadline = timeout.map { ContinuousClock.now + $0 }

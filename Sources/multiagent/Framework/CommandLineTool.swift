@@ -13,7 +13,8 @@ enum CommandLineTool {
   /// A command line read and ready to run (``prepare(arguments:environment:)``).
   struct Prepared: Sendable {
     fileprivate enum Step: Sendable {
-      /// Nothing left to run: `--version`, `--help`, or an error already reported.
+      /// Nothing left to run: `--version`, `--help`, an error already reported, or a command that
+      /// did everything while it was prepared (``ParsableCommand/prepare(context:)``).
       case done(ExitCode)
       case command(any ParsableCommand, CommandContext)
     }
@@ -79,7 +80,7 @@ enum CommandLineTool {
       let context = CommandContext(
         globals: globals, environment: environment, home: home, console: console,
         commandPath: invocation.path)
-      command.prepare(context: context)
+      if let exitCode = command.prepare(context: context) { return Prepared(step: .done(exitCode)) }
       return Prepared(step: .command(command, context))
     } catch {
       let error = CLIError.from(error)

@@ -16,7 +16,10 @@ protocol ParsableCommand: Sendable {
   /// Does, before the command runs, what should not wait for the thread that runs it (the spawn
   /// starts its agent here): called on the thread that read the command line. It cannot fail: it
   /// keeps an error for ``run(context:)`` to throw, and whatever it did not do, that does.
-  mutating func prepare(context: CommandContext)
+  ///
+  /// - Returns: the exit code when it did the whole command (nothing is left to run, and no thread
+  ///   is started for it); `nil` otherwise.
+  mutating func prepare(context: CommandContext) -> ExitCode?
 
   /// Runs the command.
   ///
@@ -26,7 +29,7 @@ protocol ParsableCommand: Sendable {
 
 extension ParsableCommand {
   /// Most commands have nothing to start ahead.
-  mutating func prepare(context: CommandContext) {}
+  mutating func prepare(context: CommandContext) -> ExitCode? { nil }
 
   /// A command group without a default subcommand shows its help.
   func run(context: CommandContext) async throws -> ExitCode {

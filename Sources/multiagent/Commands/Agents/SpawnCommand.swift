@@ -145,6 +145,9 @@ struct SpawnCommand: ParsableCommand {
   private var supervisorAhead: PendingSupervisor?
   /// The agent ``prepare(context:)`` started (or the error that stopped it), for ``run(context:)``.
   private var startedAhead: Result<Started, any Error>?
+  /// Whether ``prepare(context:)`` printed the agent's name already (it began a wait it left to
+  /// ``run(context:)``).
+  var printedName = false
 
   /// A recorded agent whose supervisor was told to go (or that was queued).
   struct Started: Sendable {
@@ -227,12 +230,15 @@ struct SpawnCommand: ParsableCommand {
   /// (it loads itself meanwhile), then the checks, the record and its files, and the word to the
   /// supervisor. ``run(context:)`` only waits and reports, on the worker thread, which `main` starts
   /// after this: the agent's start does not wait for that thread, nor share the processors with it.
-  mutating func prepare(context: CommandContext) {
-    guard hostName == nil, let supervision = try? CommandContext.supervision() else { return }
+  mutating func prepare(context: CommandContext) -> ExitCode? {
+    guard hostName == nil, let supervision = try? CommandContext.supervision() else { return nil }
     supervisorAhead = AgentManager.prelaunchSupervisor(
       supervision, home: context.home, provider: providerName)
     let pending = supervisorAhead
-    startedAhead = Result { try start(pending: pending, context: context) }
+    let outcome = Result { try start(pending: pending, context: context) }
+    startedAhead = outcome
+    guard case .success(let started) = outcome, let pending else { return nil }
+    return waitHere(for: started, pending: pending, context: context)
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
@@ -321,22 +327,6 @@ struct SpawnCommand: ParsableCommand {
       maxRunning: maxRunningLimit,
       supervisor: pending)
     return Started(record: record, manager: manager)
-  }
-
-  /// `spawn --wait`: prints the name, waits until the agent settled (the supervisor started ahead
-  /// says when; the record tells how) and reports it as `wait` does.
-  private func waitForSettlement(
-    of record: AgentRecord, manager: AgentManager, pending: PendingSupervisor?, context: CommandContext
-  ) async throws -> ExitCode {
-    if !context.json { context.console.write(record.name + "\n") }
-    let started = ContinuousClock.now
-    let settled = try await ProgressLine.during(context, describe: WaitCommand.describe([record.id], manager))
-    {
-      await pending?.settled(within: timeout)
-      let remaining = timeout.map { max($0 - (ContinuousClock.now - started), .zero) }
-      return try await manager.wait(record.id, timeout: remaining)
-    }
-    return AgentOutput.reportSettled(settled, context: context)
   }
 
   /// `spawn --host NAME`: the agent runs there (see `RemoteAgentOutput`).
