@@ -153,8 +153,6 @@ struct SpawnCommand: ParsableCommand {
   struct Started: Sendable {
     let record: AgentRecord
     let manager: AgentManager
-
-    var fields: (AgentRecord, AgentManager) { (record, manager) }
   }
 
   init(arguments: ParsedArguments) throws {
@@ -253,7 +251,8 @@ struct SpawnCommand: ParsableCommand {
       outcome = Result { try start(pending: pending, context: context) }
     }
     defer { pending?.cancel() }
-    let (record, manager) = try outcome.get().fields
+    let started = try outcome.get()
+    let (record, manager) = (started.record, started.manager)
     // The reconcile pass's repairs and queue. A waiting spawn whose agent started has them made once
     // the agent settled — by the supervisor it started ahead, or itself when that one was not told
     // to — not beside the CLI's start, where on 2 cores they slowed a real codex run by a few
