@@ -24,16 +24,20 @@ public final class PendingSupervisor: Sendable {
   private let socket: Mutex<Int32>
   /// Whether the word asks for a reconcile pass once the agent settled, and whether it was given.
   private let reconcile = Mutex((asked: false, told: false))
+  /// Whether the supervisor is this process's child still to be reaped by a background thread
+  /// (launched with ``ChildReaping/byCaller``, see ``reapInBackground()``).
+  private let unreaped: Mutex<Bool>
 
   /// The word the supervisor waits for.
   static let goWord = "go\n"
   /// The word that also asks the supervisor for a reconcile pass once its agent settled.
   static let goAndReconcileWord = "go+reconcile\n"
 
-  private init(agentID: String, identity: ProcessIdentity, socket: Int32) {
+  private init(agentID: String, identity: ProcessIdentity, socket: Int32, unreaped: Bool) {
     self.agentID = agentID
     self.identity = identity
     self.socket = Mutex(socket)
+    self.unreaped = Mutex(unreaped)
   }
 
   /// Asks the supervisor, with the word, to make the reconcile pass once its agent settled (see
@@ -51,11 +55,12 @@ public final class PendingSupervisor: Sendable {
   deinit { cancel() }
 
   /// Starts `executable arguments…` (a supervisor's words ending in `--await-start … ID`) detached,
-  /// waiting for the word on its descriptor 3.
+  /// waiting for the word on its descriptor 3, reaped as `reaping` says.
   ///
   /// - Returns: `nil` when it cannot be started; the spawn then starts its supervisor afterwards.
   static func launch(
-    agentID: String, executable: String, arguments: [String], environment: [String: String]
+    agentID: String, executable: String, arguments: [String], environment: [String: String],
+    reaping: ChildReaping = .inBackground()
   ) -> PendingSupervisor? {
     var pair: [Int32] = [-1, -1]
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
@@ -69,11 +74,29 @@ public final class PendingSupervisor: Sendable {
     configuration.descriptor3 = pair[1]
     // Recorded with the agent, milliseconds from now: its exec overlaps the spawn's validation.
     configuration.awaitsExec = false
-    guard let identity = try? ProcessLauncher().launchDetached(configuration) else {
+    guard let identity = try? ProcessLauncher().launchDetached(configuration, reaping: reaping) else {
       close(pair[0])
       return nil
     }
-    return PendingSupervisor(agentID: agentID, identity: identity, socket: pair[0])
+    let unreaped = if case .byCaller = reaping { true } else { false }
+    return PendingSupervisor(agentID: agentID, identity: identity, socket: pair[0], unreaped: unreaped)
+  }
+
+  /// Reaps the supervisor, once it exits, on a background thread of this process — for a supervisor
+  /// started ahead with ``ChildReaping/byCaller`` by a caller that lives on (it waits for the agent,
+  /// or the agent was queued and this supervisor told to leave): without it, a supervisor that
+  /// exits first stays a zombie until the caller exits. Does nothing for one reaped already.
+  ///
+  /// A caller that exits soon after the agent settled (the command-line tool's `spawn --wait`) need
+  /// not: its supervisor is then reparented and reaped by init, and the caller's exit has no
+  /// reaping thread to wake and end — a few tenths of a millisecond on a virtual machine whose
+  /// other processor sleeps.
+  public func reapInBackground() {
+    let due = unreaped.withLock { unreaped in
+      defer { unreaped = false }
+      return unreaped
+    }
+    if due { ProcessLauncher().reapInBackground(identity.pid) }
   }
 
   /// Tells the supervisor its agent is ready. The socket stays open: the supervisor closes its end

@@ -211,17 +211,22 @@ extension AgentManager {
   ///     ``AgentManager/machine``), handed to the supervisor in `MULTIAGENT_MACHINE_ID`; nil: the
   ///     supervisor's own (``MachineID/current(environment:)``), which is the manager's unless the
   ///     manager was given another.
+  ///   - reaping: who reaps the supervisor, this process's child: by default a background thread
+  ///     (``ChildReaping/inBackground(onExit:)``). A caller that exits soon after the agent settled may
+  ///     pass ``ChildReaping/byCaller``, and calls ``PendingSupervisor/reapInBackground()`` should it
+  ///     live on.
   /// - Returns: `nil` for in-process supervision, or when it cannot be started (the spawn then starts
   ///   one the usual way).
   public static func prelaunchSupervisor(
-    _ supervision: Supervision, home: StateHome, provider: String, machine: String? = nil
+    _ supervision: Supervision, home: StateHome, provider: String, machine: String? = nil,
+    reaping: ChildReaping = .inBackground()
   ) -> PendingSupervisor? {
     guard case .detached(let executable, let arguments) = supervision else { return nil }
     let id = AgentRecord.newID()
     let words = SupervisorArguments(home: home.path, agentID: id, awaitStart: true, provider: provider).words
     return PendingSupervisor.launch(
       agentID: id, executable: executable, arguments: arguments + words,
-      environment: supervisorEnvironment(supervision, machine: machine))
+      environment: supervisorEnvironment(supervision, machine: machine), reaping: reaping)
   }
 }
 

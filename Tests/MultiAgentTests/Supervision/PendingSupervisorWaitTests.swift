@@ -60,4 +60,39 @@ import Testing
     #expect(pending.waitUntilSettled(timeout: .seconds(60)))
     #expect((try? String(contentsOfFile: notes, encoding: .utf8))?.hasSuffix("settled\n") == true)
   }
+
+  /// Launched to be reaped by its caller, a supervisor told to leave stays a zombie until the
+  /// caller reaps it or asks for ``PendingSupervisor/reapInBackground()``, which does.
+  @Test func aSupervisorReapedByItsCallerIsReapedInTheBackgroundWhenAsked() throws {
+    let folder = try TemporaryDirectory(prefix: "pending-reap")
+    let pending = try #require(
+      PendingSupervisor.launch(
+        agentID: "a3", executable: "/usr/bin/env",
+        arguments: ["python3", "-c", Self.standIn, folder.path("notes")],
+        environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+        reaping: .byCaller))
+    let pid = pending.identity.pid
+    pending.cancel()
+    #expect(Self.waitFor { Self.state(of: pid) == "Z" }, "the supervisor left and nothing reaped it")
+    pending.reapInBackground()
+    #expect(Self.waitFor { Self.state(of: pid) == nil }, "still \(Self.state(of: pid) ?? "gone")")
+    pending.reapInBackground()  // once is enough; a second call starts nothing
+  }
+
+  /// The state letter of `pid` (`Z` for a zombie); `nil` when there is no such process.
+  private static func state(of pid: Int32) -> String? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
+  }
+
+  private static func waitFor(_ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(30)
+    while !condition() {
+      if Date() > deadline { return false }
+      usleep(10_000)
+    }
+    return true
+  }
 }

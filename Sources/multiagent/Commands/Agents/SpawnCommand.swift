@@ -230,8 +230,10 @@ struct SpawnCommand: ParsableCommand {
   /// after this: the agent's start does not wait for that thread, nor share the processors with it.
   mutating func prepare(context: CommandContext) -> ExitCode? {
     guard hostName == nil, let supervision = try? CommandContext.supervision() else { return nil }
+    // Reaped by init once this process exited (a spawn that lives on has it reaped in `run`): the
+    // usual reaping thread would be one more to wake and end when the process exits.
     supervisorAhead = AgentManager.prelaunchSupervisor(
-      supervision, home: context.home, provider: providerName)
+      supervision, home: context.home, provider: providerName, reaping: .byCaller)
     let pending = supervisorAhead
     let outcome = Result { try start(pending: pending, context: context) }
     startedAhead = outcome
@@ -247,10 +249,14 @@ struct SpawnCommand: ParsableCommand {
       (pending, outcome) = (supervisorAhead, startedAhead)
     } else {
       let supervision = try CommandContext.supervision()
-      pending = AgentManager.prelaunchSupervisor(supervision, home: context.home, provider: providerName)
+      pending = AgentManager.prelaunchSupervisor(
+        supervision, home: context.home, provider: providerName, reaping: .byCaller)
       outcome = Result { try start(pending: pending, context: context) }
     }
     defer { pending?.cancel() }
+    // Waiting or following, this process may outlive its supervisor (told to leave when the agent
+    // was queued, or gone before this process heard of the settlement): no zombie meanwhile.
+    if waits || follows { pending?.reapInBackground() }
     let started = try outcome.get()
     let (record, manager) = (started.record, started.manager)
     // The reconcile pass's repairs and queue. A waiting spawn whose agent started has them made once
