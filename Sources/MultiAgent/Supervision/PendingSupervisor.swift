@@ -133,11 +133,6 @@ public final class PendingSupervisor: Sendable {
   /// running when the supervisor's word comes. A process woken from sleep on an idle machine takes
   /// a millisecond to run again here; woken with the supervisor, the two wake-ups overlap.
   ///
-  /// Until the first pidfd comes (the supervisor started its CLI, which follows the word to go
-  /// within a millisecond) it polls too: a new process is placed on the idlest processor, and on a
-  /// virtual machine one left idle meanwhile must first be woken, which took 0.3–0.5 ms here; kept
-  /// busy by this wait, it runs the CLI at once.
-  ///
   /// - Returns: whether it did before the timeout.
   public func waitUntilSettled(timeout: Duration?) -> Bool {
     guard let descriptor = socket.withLock({ $0 >= 0 ? dup($0) : -1 }), descriptor >= 0 else { return true }
@@ -147,7 +142,7 @@ public final class PendingSupervisor: Sendable {
     // The running CLI's pidfd (-1: none known), and until when to poll without sleeping.
     var cli: Int32 = -1
     defer { if cli >= 0 { close(cli) } }
-    var awakeUntil: ContinuousClock.Instant? = ContinuousClock.now + Self.awakeUntilLaunch
+    var awakeUntil: ContinuousClock.Instant?
     while true {
       let now = ContinuousClock.now
       var remaining: Int32 = -1
@@ -196,11 +191,6 @@ public final class PendingSupervisor: Sendable {
   /// How long ``waitUntilSettled(timeout:)`` stays awake after the CLI exited: the supervisor
   /// settles an agent in well under a millisecond; one that takes longer is waited for asleep.
   static let awakeAfterExit: Duration = .milliseconds(5)
-
-  /// How long ``waitUntilSettled(timeout:)`` polls, from its start, for the supervisor's pidfd of
-  /// the CLI it started: a supervisor that starts its CLI later (it waits for an account, say) is
-  /// waited for asleep.
-  static let awakeUntilLaunch: Duration = .milliseconds(3)
 
   /// Makes the supervisor exit without doing anything (the spawn failed, or the agent was queued).
   public func cancel() {
