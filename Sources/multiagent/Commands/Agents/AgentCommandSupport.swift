@@ -154,6 +154,16 @@ enum AgentOutput {
     }
   }
 
+  /// Reports an agent just started (or resumed, or sent a message): the record with `--json`, else
+  /// its name, which the user waits on or follows with.
+  static func reportStarted(_ record: AgentRecord, context: CommandContext) {
+    if context.json {
+      writeJSON(record.jsonValue, to: context.console)
+    } else {
+      context.console.write(record.name + "\n")
+    }
+  }
+
   /// Reports a settled agent the way `wait` does (its status, or the record with `--json`) and
   /// returns the matching exit code.
   static func reportSettled(_ record: AgentRecord, context: CommandContext) -> ExitCode {

@@ -87,11 +87,7 @@ struct AnswerCommand: ParsableCommand {
       let settled = try await manager.wait(record.id, timeout: timeout)
       return AgentOutput.reportSettled(settled, context: context)
     }
-    if context.json {
-      AgentOutput.writeJSON(record.jsonValue, to: context.console)
-    } else {
-      context.console.write(record.name + "\n")
-    }
+    AgentOutput.reportStarted(record, context: context)
     return .success
   }
 

@@ -86,11 +86,7 @@ struct SendCommand: ParsableCommand {
       let settled = try await manager.wait(record.id, timeout: timeout)
       return AgentOutput.reportSettled(settled, context: context)
     }
-    if context.json {
-      AgentOutput.writeJSON(record.jsonValue, to: context.console)
-    } else {
-      context.console.write(record.name + "\n")
-    }
+    AgentOutput.reportStarted(record, context: context)
     if follows {
       let settled = try await AgentOutput.followLog(
         of: record, manager: manager, raw: false, context: context, follow: true, timeout: timeout)

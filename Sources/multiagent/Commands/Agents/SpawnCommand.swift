@@ -273,11 +273,7 @@ struct SpawnCommand: ParsableCommand {
       }
       return code
     }
-    if context.json {
-      AgentOutput.writeJSON(record.jsonValue, to: context.console)
-    } else {
-      context.console.write(record.name + "\n")
-    }
+    AgentOutput.reportStarted(record, context: context)
     if follows {
       let settled = try await ProgressLine.during(
         context, describe: WaitCommand.describe([record.id], manager)
