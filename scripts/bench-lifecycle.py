@@ -2,9 +2,13 @@
 """Lifecycle benchmark: prints figures, asserts nothing.
 
 1. `multiagent spawn --wait --no-worktree` vs the bare CLI command on the same prompt, with the real
-   claude and codex against the fake model server (three times --runs each), runs alternated: median
-   wall times, the ratio of the medians, and the paired ratio — 1 + the median of each spawn's
-   excess over the bare run just before it, over the bare median — which the machine's drift moves
+   claude and codex against the fake model server (three times --runs each), in rounds of one bare
+   run, one spawn and one bare run given the whole prompt multiagent sends, in a random order, each
+   after a pause (--pause: none runs in another's wake — a CLI's process group and helpers still
+   exiting, the fake server still closing the last connection — and each starts as a command typed
+   on an idle machine does): median wall times, the ratio of the medians, and the paired ratio —
+   1 + the median of each spawn's excess over the bare run of its round, over the bare median —
+   which the machine's drift moves
    less (target: within 5%, <= 1.05), with a 95% bootstrap interval of the paired ratio (the runs
    resampled) that says whether the runs can tell; for claude also a Python script
    calling claude-agent-sdk's `query()` (scripts/bench-sdk-query.py, same binary, same environment),
@@ -19,7 +23,8 @@
    once) to account B's first request at the fake server, next to the bare CLI's own start-up time
    (launch to first request) (target: failover <= start-up + 1 s).
 
-Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH] [--skip-sdk] [--verbose]
+Usage: scripts/bench-lifecycle.py [--runs N] [--agents N] [--binary PATH] [--pause S] [--skip-sdk]
+       [--verbose]
 Builds the release binary first unless --binary is given. Needs the real CLIs
 (scripts/install-real-clis.sh) and, unless --skip-sdk, the SDK venv (scripts/install-sdk.sh).
 """
@@ -53,8 +58,8 @@ def run(argv, env, cwd=None, check=True):
 
 
 def paired_ratio(bare, spawned):
-    """1 + the median of spawned[i] - bare[i], over the median bare run: runs alternate, so each
-    spawn is compared with the bare run just before it, under the same load."""
+    """1 + the median of spawned[i] - bare[i], over the median bare run: each spawn is compared with
+    the bare run of its round, under the same load."""
     return 1 + statistics.median(s - b for b, s in zip(bare, spawned)) / statistics.median(bare)
 
 
@@ -129,7 +134,7 @@ def failover(binary, base_env, work, _port, ws, bin_dir, runs):
         print("  failover did not reach account B")
 
 
-def own_overhead(binary, base_env, work, ws, runs):
+def own_overhead(binary, base_env, work, ws, runs, pause):
     """multiagent's own cost per `spawn --wait`, free of the model's and the CLI's variance: a
     stand-in `codex` that prints a thread id and a finished turn and exits, spawned vs run bare."""
     bin_dir = os.path.join(work, "instant-bin")
@@ -147,12 +152,19 @@ def own_overhead(binary, base_env, work, ws, runs):
     for step in (["init", "--quiet"], ["commit", "--quiet", "--allow-empty", "-m", "start"]):
         subprocess.run(git + step, cwd=repository, env=env, check=True, capture_output=True)
     bare, spawned, worktree = [], [], []
+    timed = {
+        "bare": (bare, [cli, "exec", "Say OK."], ws),
+        "spawned": (spawned, [binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree", "--cwd", ws,
+                              "--wait", "Say OK."], None),
+        "worktree": (worktree, [binary, "--home", home, "spawn", "--provider", "codex", "--cwd", repository,
+                                "--wait", "Say OK."], None),
+    }
+    order = random.Random("own")
     for _ in range(runs):
-        bare.append(run([cli, "exec", "Say OK."], env, cwd=ws)[0])
-        spawned.append(run([binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree", "--cwd", ws,
-                            "--wait", "Say OK."], env)[0])
-        worktree.append(run([binary, "--home", home, "spawn", "--provider", "codex", "--cwd", repository,
-                             "--wait", "Say OK."], env)[0])
+        for which in order.sample(sorted(timed), len(timed)):
+            times, argv, cwd = timed[which]
+            time.sleep(pause)
+            times.append(run(argv, env, cwd=cwd)[0])
     overhead = statistics.median(spawned) - statistics.median(bare)
     print(f"\nmultiagent's own cost per spawn --wait (an instant stand-in CLI, {runs} runs): "
           f"{overhead * 1000:.1f} ms (median {statistics.median(spawned) * 1000:.1f} ms vs "
@@ -166,6 +178,8 @@ def main():
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--agents", type=int, default=10000)
     ap.add_argument("--binary")
+    ap.add_argument("--pause", type=float, default=0.1,
+                    help="seconds to pause before each timed run (default 0.1; 0: back to back)")
     ap.add_argument("--skip-sdk", action="store_true",
                     help="leave out the claude-agent-sdk query() column (no venv from scripts/install-sdk.sh)")
     ap.add_argument("--verbose", action="store_true", help="print every run's wall time too")
@@ -229,24 +243,44 @@ def main():
                 run(sdk_argv, env, cwd=ws)  # warm-up: the venv's bytecode caches
                 sdk = []  # (whole process, query() after the import, the import)
             bare, spawned, cpu, rss, bare_full = [], [], [], [], []
-            # Alternated, so that drift in the machine's load hits both sides alike.
+
+            def spawn_wait(agent):
+                return run([binary, "--home", home, "spawn", "--provider", name, "--no-worktree", "--cwd", ws,
+                            "--name", agent, "--wait", prompt], env)[0]
+
+            def agent_id(agent):
+                _, shown = run([binary, "--home", home, "--json", "show", agent], env)
+                return json.loads(shown.stdout)["id"]
+
+            def whole_prompt(agent_id):
+                """The whole prompt multiagent sent the agent's CLI (the question protocol appended)."""
+                with open(os.path.join(home, "agents", agent_id, "prompt.md")) as f:
+                    return f.read()
+
+            spawn_wait(f"bench-{name}-warm-up")
+            full_text = whole_prompt(agent_id(f"bench-{name}-warm-up"))
+            # In rounds, so that drift in the machine's load hits all sides alike; in a random order
+            # (seeded) and each after a pause, so that none always runs in another's wake. The whole
+            # prompt is the previous spawn's: the same text but for the agent's id.
             runs = args.runs * 3
+            order = random.Random(name)
             for i in range(runs):
-                bare.append(run(setup["bare"](prompt), env, cwd=ws)[0])
                 agent = f"bench-{name}-{i}"
-                elapsed, _ = run([binary, "--home", home, "spawn", "--provider", name, "--no-worktree",
-                                  "--cwd", ws, "--name", agent, "--wait", prompt], env)
-                spawned.append(elapsed)
+                for which in order.sample(("bare", "spawn", "whole prompt"), 3):
+                    time.sleep(args.pause)
+                    if which == "bare":
+                        bare.append(run(setup["bare"](prompt), env, cwd=ws)[0])
+                    elif which == "spawn":
+                        spawned.append(spawn_wait(agent))
+                    else:
+                        bare_full.append(run(setup["bare"](full_text), env, cwd=ws)[0])
                 if sdk is not None:
                     elapsed, proc = run(sdk_argv, env, cwd=ws)
                     timings = json.loads(proc.stdout.splitlines()[-1])
                     sdk.append((elapsed, timings["query_s"], timings["import_s"]))
-                _, shown = run([binary, "--home", home, "--json", "show", agent], env)
-                agent_id = json.loads(shown.stdout)["id"]
-                # The same CLI given the whole prompt multiagent sent (the question protocol appended).
-                with open(os.path.join(home, "agents", agent_id, "prompt.md")) as f:
-                    bare_full.append(run(setup["bare"](f.read()), env, cwd=ws)[0])
-                log = os.path.join(home, "agents", agent_id, "supervisor.log")
+                agent_id_now = agent_id(agent)
+                full_text = whole_prompt(agent_id_now)
+                log = os.path.join(home, "agents", agent_id_now, "supervisor.log")
                 deadline = time.time() + 10
                 usage = None
                 while time.time() < deadline and usage is None:
@@ -280,7 +314,7 @@ def main():
                   f"{statistics.median(bare_full):.3f} s, ratio {statistics.median(spawned) / statistics.median(bare_full):.3f}, "
                   f"paired {paired_ratio(bare_full, spawned):.3f}")
 
-        own_overhead(binary, base_env, work, ws, args.runs * 3)
+        own_overhead(binary, base_env, work, ws, args.runs * 3, args.pause)
 
         # list --json with many agents.
         list_home = os.path.join(work, "list-home")
