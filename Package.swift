@@ -45,7 +45,8 @@ enum ExecutableLink {
     // `-l:` inputs of the linker scripts in Link/static-*).
     guard lld else { return flags }
     flags += [
-      "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
+      "-use-ld=lld", "-ld-path=\(root)/Link/lld-rewriting-output",
+      "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
       "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
     ]
     if staticCxx { flags += ["-L\(root)/Link/static-libstdc++"] }
