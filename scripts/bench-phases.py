@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""Where `spawn --wait` spends its time around the real codex: prints figures, asserts nothing.
+"""Where `spawn --wait` spends its time around the real codex (or claude): prints figures, asserts
+nothing.
 
-The bare `codex exec` and `multiagent spawn --wait --no-worktree` (one or more builds) run
-alternated, in shuffled order, against the fake model server. The kernel's scheduler events
+The bare `codex exec` (or `claude -p`) and `multiagent spawn --wait --no-worktree` (one or more
+builds) run alternated, in shuffled order, against the fake model server. The kernel's scheduler events
 (`perf record -e sched:sched_process_exec,sched:sched_process_exit`, on the same clock as this
 script's) split each run in three:
-  start  this script starts the command -> codex's exec
-  life   codex's exec -> its last thread exiting
-  end    codex's last thread exiting -> this script sees the command exit
+  start  this script starts the command -> the CLI's exec
+  life   the CLI's exec -> its last thread exiting
+  end    the CLI's last thread exiting -> this script sees the command exit
 multiagent's own cost is what it adds to start and end; the life of codex under it differs from the
 bare runs only by the machine's noise (a few ms either way between sets), which the whole-run ratio
-of scripts/bench-lifecycle.py carries along.
+of scripts/bench-lifecycle.py carries along. Claude under multiagent runs in its live mode (the
+prompt on standard input, which the supervisor closes once the turn's result came), so its life
+includes that exchange.
 
-Usage: scripts/bench-phases.py [--runs N] [--binary PATH[,PATH…]]
+Usage: scripts/bench-phases.py [--runs N] [--binary PATH[,PATH…]] [--cli codex|claude]
 Needs `perf` and the right to trace the scheduler (root, or kernel.perf_event_paranoid <= -1), and the
-real codex (scripts/install-real-clis.sh). Builds the release binary first unless --binary is given.
+real CLI (scripts/install-real-clis.sh). Builds the release binary first unless --binary is given.
 """
 
 import argparse
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server
 
@@ -39,6 +43,7 @@ LINE = re.compile(r"\s(\d+)/\d+\s+(\d+\.\d+):\s+sched:sched_process_(exec|exit):
 def run(argv, env, cwd):
     """Runs `argv` to its end, its output read through pipes: its start and end on the monotonic clock."""
     start = time.monotonic()
+    argv = [str(uuid.uuid4()) if word == "{session}" else word for word in argv]
     proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
     end = time.monotonic()
     if proc.returncode != 0:
@@ -63,10 +68,10 @@ def scheduler_events(data):
     return sorted(events)
 
 
-def phases(start, end, events):
-    """(start, life, end) in ms of one run, from codex's exec and death within it; None if unseen."""
+def phases(start, end, events, cli):
+    """(start, life, end) in ms of one run, from the CLI's exec and death within it; None if unseen."""
     inside = [e for e in events if start <= e[0] <= end]
-    execs = [e for e in inside if e[2] == "codex"]
+    execs = [e for e in inside if e[2] == cli]
     if not execs:
         return None
     deaths = [e for e in inside if e[2] == "dead" and e[1] == execs[0][1]]
@@ -80,36 +85,46 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=40, help="runs of each (default 40)")
     ap.add_argument("--binary", help="multiagent builds to compare, comma-separated")
+    ap.add_argument("--cli", choices=("codex", "claude"), default="codex", help="the real CLI (default codex)")
     args = ap.parse_args()
+    cli = args.cli
     if not shutil.which("perf"):
         sys.exit("bench-phases: needs perf (linux-perf)")
     binaries = [release_binary(b) for b in args.binary.split(",")] if args.binary else [release_binary()]
     cache = os.environ.get("MULTIAGENT_CLI_CACHE", os.path.expanduser("~/.cache/multiagent-clis"))
     bin_dir = os.path.join(cache, "bin")
-    if not os.access(os.path.join(bin_dir, "codex"), os.X_OK):
-        sys.exit("bench-phases: codex is not installed; run scripts/install-real-clis.sh")
+    if not os.access(os.path.join(bin_dir, cli), os.X_OK):
+        sys.exit(f"bench-phases: {cli} is not installed; run scripts/install-real-clis.sh")
 
     work = tempfile.mkdtemp(prefix="multiagent-phases-")
     server, port = start_server(work)
     try:
         env = {"HOME": os.path.join(work, "user"), "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "TZ": "UTC",
-               "CODEX_API_KEY": "bench", "CODEX_HOME": os.path.join(work, "codex-home")}
+               "CODEX_API_KEY": "bench", "CODEX_HOME": os.path.join(work, "codex-home"),
+               "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "bench",
+               "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "CLAUDE_CODE_MAX_RETRIES": "0",
+               "IS_SANDBOX": "1", "CLAUDE_CONFIG_DIR": os.path.join(work, "claude-config")}
         ws = os.path.join(work, "ws")
-        for folder in (env["HOME"], env["CODEX_HOME"], ws):
+        for folder in (env["HOME"], env["CODEX_HOME"], env["CLAUDE_CONFIG_DIR"], ws):
             os.makedirs(folder)
         flags = codex_flags(port)
-        bare = ["codex", "exec"] + CODEX_EXEC + flags + ["Say OK."]
-        commands = {"bare codex": bare}
+        if cli == "codex":
+            bare = ["codex", "exec"] + CODEX_EXEC + flags + ["Say OK."]
+        else:
+            # A pinned session id, as multiagent passes one; every run starts a new session.
+            bare = ["claude", "-p", "--output-format", "stream-json", "--verbose",
+                    "--dangerously-skip-permissions", "--session-id", "{session}", "Say OK."]
+        commands = {f"bare {cli}": bare}
         for i, binary in enumerate(binaries):
             home = os.path.join(work, f"home{i}")
             os.makedirs(home)
             with open(os.path.join(home, "providers.json"), "w") as f:
                 json.dump({"providers": {"codex": {"arguments": CODEX_EXEC + flags}}}, f)
             name = binary if len(binaries) > 1 else "spawn --wait"
-            commands[name] = [binary, "--home", home, "spawn", "--provider", "codex", "--no-worktree",
+            commands[name] = [binary, "--home", home, "spawn", "--provider", cli, "--no-worktree",
                               "--cwd", ws, "--wait", "Say OK."]
         for argv in commands.values():
-            run(argv, env, ws)  # warm-up: codex's first run in its home, the store's creation
+            run(argv, env, ws)  # warm-up: the CLI's first run in its home, the store's creation
         data = os.path.join(work, "perf.data")
         perf = subprocess.Popen(["perf", "record", "-q", "-e", EVENTS, "-a", "-k", "mono", "-o", data],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -133,10 +148,10 @@ def main():
 
     split = {name: [] for name in commands}
     for name, start, end in runs:
-        measured = phases(start, end, events)
+        measured = phases(start, end, events, cli)
         if measured:
             split[name].append(measured)
-    print(f"codex bare vs spawn --wait, {args.runs} runs each, alternated (ms, medians)\n")
+    print(f"{cli} bare vs spawn --wait, {args.runs} runs each, alternated (ms, medians)\n")
     print(f"{'':24} {'start':>7} {'life':>8} {'end':>7} {'total':>8}   n")
     base = None
     for name, rows in split.items():
@@ -151,7 +166,7 @@ def main():
         else:
             own = start - base[0] + end - base[2]
             print(f"{'':24} multiagent's own cost (start + end over bare): {own:.2f} ms, "
-                  f"{own / base[3] * 100:.1f}% of the bare run; codex's life {life - base[1]:+.2f} ms")
+                  f"{own / base[3] * 100:.1f}% of the bare run; {cli}'s life {life - base[1]:+.2f} ms")
     shutil.rmtree(work, ignore_errors=True)
 
 
