@@ -39,16 +39,21 @@ enum ExecutableLink {
     exists("/usr/lib/\($0)/libsqlite3.a")
   }
 
+  /// lld, then its output written anew so that the page cache holds it in large folios
+  /// (`Link/README.md`); used only when executable (a checkout that lost the bit links with lld).
+  static let rewritingLinker = FileManager.default.isExecutableFile(
+    atPath: "\(root)/Link/lld-rewriting-output")
+
   static var flags: [String] {
     var flags = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
     // Without lld, the toolchain's default linker and shared libraries (gold does not read the
     // `-l:` inputs of the linker scripts in Link/static-*).
     guard lld else { return flags }
     flags += [
-      "-use-ld=lld", "-ld-path=\(root)/Link/lld-rewriting-output",
-      "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
+      "-use-ld=lld", "-Xlinker", "--symbol-ordering-file=\(root)/Link/hot-symbols.txt",
       "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
     ]
+    if rewritingLinker { flags += ["-ld-path=\(root)/Link/lld-rewriting-output"] }
     if staticCxx { flags += ["-L\(root)/Link/static-libstdc++"] }
     if staticSQLite { flags += ["-L\(root)/Link/static-sqlite"] }
     if staticUnwinder { flags += ["-L\(root)/Link/static-libgcc"] }
