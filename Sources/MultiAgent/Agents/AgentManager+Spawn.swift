@@ -142,8 +142,12 @@ extension AgentManager {
     of record: AgentRecord, plan: SpawnPlan, runPlan: RunPlan, token: String, madeWorktree: inout Bool
   ) throws {
     let paths = AgentPaths(home: home, id: record.id)
-    try FileSystem.makePrivateDirectory(paths.directory)
-    try FileSystem.writeSecure(token, to: paths.token)
+    // A spare folder holds the files written below, empty: none has to be created (see
+    // `SpareDirectories`). Nothing reads them before the run plan exists.
+    if !SpareDirectories.take(home: home, as: paths.directory) {
+      try FileSystem.makePrivateDirectory(paths.directory)
+    }
+    try FileSystem.writeNew(token, to: paths.token)
     if let repository = plan.repository, let worktreePath = record.worktreePath, let branch = record.branch,
       let baseCommit = plan.baseCommit
     {
@@ -161,11 +165,11 @@ extension AgentManager {
         _ = try input.copy(into: paths.inputs)
       }
     }
-    try FileSystem.writeSecure(runPlan.prompt, to: paths.prompt)
+    try FileSystem.writeNew(runPlan.prompt, to: paths.prompt)
     if let maxRunning = plan.maxRunning {
       try FileSystem.writeSecure("\(maxRunning)\n", to: Self.maxRunningFile(home: home, id: record.id))
     }
-    try runPlan.write(to: paths.runPlan)
+    try runPlan.write(to: paths.runPlan, staging: SpareDirectories.runPlanStaging(paths))
   }
 
   /// Removes what a failed spawn made. `repository` is given only when this spawn created the

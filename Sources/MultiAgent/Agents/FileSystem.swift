@@ -43,22 +43,70 @@ enum FileSystem {
     try bytes.withUnsafeBytes { try writeSecure($0, to: path) }
   }
 
-  private static func writeSecure(_ bytes: UnsafeRawBufferPointer, to path: String) throws(AgentError) {
-    let temporary = path + ".tmp-\(getpid())"
-    unlink(temporary)  // left by a crashed process that had our pid
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+  /// Writes `bytes` atomically to `path`, as ``writeSecure(_:to:)-(Data,_)`` does, through the
+  /// empty staging file `staging` when there is one (a spare folder's, see `SpareDirectories`):
+  /// no new file is created then.
+  static func writeSecure(_ bytes: [UInt8], to path: String, staging: String) throws {
+    try bytes.withUnsafeBytes { try writeSecure($0, to: path, staging: staging) }
+  }
+
+  /// Writes `text` (UTF-8) into `path`, a file no one reads yet: the empty file a spare folder holds
+  /// there (no new file is created), else a new one, 0600. Not atomic: for the files of an agent
+  /// being spawned, read only once its run plan exists.
+  static func writeNew(_ text: String, to path: String) throws(AgentError) {
+    let bytes = Array(text.utf8)
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
     guard descriptor >= 0 else { throw writeError(path) }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw AgentError(.invalidPath, "cannot write \(path): not a regular file; move it away")
+    }
+    let complete = bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
+    guard complete else { throw writeError(path) }
+  }
+
+  private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
     var written = 0
-    var complete = true
     while written < bytes.count {
       let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
       if count < 0 && errno == EINTR { continue }
-      guard count > 0 else {
-        complete = false
-        break
-      }
+      guard count > 0 else { return false }
       written += count
     }
+    return true
+  }
+
+  /// Opens the staging file `staging` for writing, emptied, if it is a private regular file (0600,
+  /// one link): -1 otherwise, and then it is left as it was.
+  private static func openStaging(_ staging: String) -> Int32 {
+    let descriptor = open(staging, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { return -1 }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
+      info.st_mode & 0o077 == 0, info.st_size == 0 || ftruncate(descriptor, 0) == 0
+    else {
+      close(descriptor)
+      return -1
+    }
+    return descriptor
+  }
+
+  private static func writeSecure(
+    _ bytes: UnsafeRawBufferPointer, to path: String, staging: String? = nil
+  ) throws(AgentError) {
+    var temporary = path + ".tmp-\(getpid())"
+    var descriptor: Int32 = -1
+    if let staging {
+      descriptor = openStaging(staging)
+      if descriptor >= 0 { temporary = staging }
+    }
+    if descriptor < 0 {
+      unlink(temporary)  // left by a crashed process that had our pid
+      descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    }
+    guard descriptor >= 0 else { throw writeError(path) }
+    let complete = writeAll(bytes, to: descriptor)
     let error = complete ? nil : writeError(path)
     close(descriptor)
     if let error {

@@ -8,11 +8,30 @@ import ProcessKit
 /// records it, so a CLI's run is neither lost nor reported as a crash, and no second supervisor is
 /// started.
 enum LaunchIntent {
-  /// Writes a fresh spawn id to `path` (0600) and returns it.
+  /// Writes a fresh spawn id to `path` (0600) and returns it: over the one there in place (the
+  /// file a spare folder holds, or an earlier run's), else into a new file.
+  ///
+  /// A spawn id is always 32 characters, written by one `pwrite` at the start: a reader sees the
+  /// old id or the new one. Only a dead supervisor's intent is read (see
+  /// `unrecordedProcess(intent:recorded:)`), and one killed while writing had not started its CLI.
   static func record(at path: String) throws -> String {
     let spawnID = ProcessIdentity.makeSpawnID()
-    try FileSystem.writeSecure(spawnID, to: path)
+    if !overwrite(path, with: Array(spawnID.utf8)) { try FileSystem.writeSecure(spawnID, to: path) }
     return spawnID
+  }
+
+  /// Writes `bytes` over the start of the regular file at `path` and cuts it there; `false` when
+  /// there is no such file (nothing written).
+  private static func overwrite(_ path: String, with bytes: [UInt8]) -> Bool {
+    let descriptor = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
+      info.st_mode & 0o077 == 0
+    else { return false }
+    let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    return written == bytes.count && ftruncate(descriptor, off_t(bytes.count)) == 0
   }
 
   /// The process started under the intent at `path` that was never recorded: the live session

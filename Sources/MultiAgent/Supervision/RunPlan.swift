@@ -52,6 +52,12 @@ struct RunPlan: Codable, Sendable, Hashable {
     try FileSystem.writeSecure(JSONWriter.bytes(jsonValue), to: path)
   }
 
+  /// Writes the plan to `path` as ``write(to:)`` does, through the empty staging file `staging`
+  /// when there is one.
+  func write(to path: String, staging: String) throws {
+    try FileSystem.writeSecure(JSONWriter.bytes(jsonValue), to: path, staging: staging)
+  }
+
   static func read(from path: String) throws -> RunPlan {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw AgentError(.invalidState, "the run plan \(path) is missing")

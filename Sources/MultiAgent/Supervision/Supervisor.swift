@@ -88,6 +88,8 @@ public struct Supervisor: Sendable {
       ChildReport(home: home, store: store, logger: logger).childSettled(agentID, retrying: true)
       FamilyCascade(store: store, logger: logger).parentSettled(agentID, machine: machine)
       startQueued(store: store)
+      // The next spawn's folder and files, made now that no one waits on this process.
+      SpareDirectories.replenish(home: home)
     }
     let registry: ProviderRegistry
     do { registry = try self.registry ?? home.providerRegistry() } catch {
