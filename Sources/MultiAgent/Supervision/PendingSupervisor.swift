@@ -273,14 +273,43 @@ extension Supervisor {
     }
   }
 
-  /// Closes the socket ``awaitStart(home:agentID:registry:provider:descriptor:)`` kept open, which tells
-  /// the spawn (if it waits) that the agent settled.
+  /// Tells the spawn that started this supervisor ahead (if it waits) that the agent settled — the
+  /// end of the stream on the socket ``awaitStart(home:agentID:registry:provider:descriptor:)`` kept
+  /// open — then waits until that spawn is gone (its end closed), for at most ``spawnExitGrace``,
+  /// before closing the socket.
+  ///
+  /// The wait hands the processor to the spawn. A waiting spawn is woken onto this process's
+  /// processor when it is sent the CLI's pidfd, and the scheduler seldom moves a runnable process to
+  /// an idle processor within milliseconds: without the wait, the spawn would print and exit only
+  /// after this process had done its after-work (children, queue, the next spare folder) and
+  /// exited. With it, the spawn runs first; the after-work is ready a few tenths of a millisecond
+  /// later, when no one waits on it.
   static func closeStartSocket() {
     startSocket.withLock { descriptor in
-      if descriptor >= 0 { close(descriptor) }
+      guard descriptor >= 0 else { return }
+      if shutdown(descriptor, Int32(SHUT_WR)) == 0 {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let until = ContinuousClock.now + spawnExitGrace
+        // Anything the spawn sends now is ignored: only its end matters.
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while case let left = until - ContinuousClock.now, left > .zero {
+          entry.revents = 0
+          let ready = poll(&entry, 1, Int32(clamping: max(left.wholeMilliseconds, 1)))
+          if ready < 0 && errno == EINTR { continue }
+          guard ready > 0, entry.revents & Int16(POLLIN) != 0,
+            recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0
+          else { break }
+        }
+      }
+      close(descriptor)
       descriptor = -1
     }
   }
+
+  /// How long ``closeStartSocket()`` waits for a spawn to be gone after telling it the agent settled:
+  /// a `spawn --wait` prints and exits within a millisecond or two; a program that keeps its
+  /// ``PendingSupervisor`` longer delays this supervisor's after-work by no more than this.
+  static let spawnExitGrace: Duration = .milliseconds(20)
 
   /// The socket to the spawn that started this supervisor ahead, from the word until the agent
   /// settled; -1 when there is none.
