@@ -6,9 +6,9 @@ import TestSupport
   import Glibc
 #endif
 
-/// A spawn takes a state folder made ahead (`<home>/spare/<name>`, its files there and empty)
+/// A spawn takes a state folder made ahead (`<home>/spare/ready`, its files there and empty)
 /// instead of creating the folder and its files; the supervisor of an agent that settled makes
-/// the next one. Only a folder is ever taken, and a half-made one of a dead process is removed.
+/// the next one, one maker at a time. Only a folder is ever taken, and a half-made one is removed.
 @Suite struct SpareDirectoryTests {
   static let files = ["token", "prompt.md", "run.json.next", "output.log", "supervisor.log", "launch-intent"]
 
@@ -31,7 +31,9 @@ import TestSupport
     var taken = stat()
     #expect(lstat(directory, &taken) == 0)
     #expect(taken.st_ino == folder.st_ino, "the agent's folder is not the spare it took")
-    #expect(!FileManager.default.fileExists(atPath: spare))
+    // Whatever spare is there now was made after (a new folder, not the one taken).
+    var now = stat()
+    #expect(lstat(spare, &now) != 0 || now.st_ino != folder.st_ino)
     #expect(!FileManager.default.fileExists(atPath: directory + "/run.json.next"))
     // Every file was written where it lay, and keeps its mode.
     #expect(try String(contentsOfFile: directory + "/prompt.md", encoding: .utf8).hasPrefix("second task"))
@@ -46,52 +48,51 @@ import TestSupport
     #expect(try world.record("second")["status"] as? String == "completed")
   }
 
-  @Test func somethingElseInTheSpareFolderIsNeverTaken() throws {
+  @Test func somethingElseInTheSparesPlaceIsNeverTakenNorFollowed() throws {
     let world = try LifecycleSandbox()
     try spawnAndWait(world, name: "first", prompt: "first task")
-    _ = try #require(waitForSpare(world))
-    // Take the real spare away; leave a link to a folder outside the home, and a plain file.
-    for name in try FileManager.default.contentsOfDirectory(atPath: world.home + "/spare") {
-      try FileManager.default.removeItem(atPath: world.home + "/spare/" + name)
-    }
+    let ready = try #require(waitForSpare(world))
+    // In the spare's place, a link to a folder outside the home.
+    try removeSpare(ready)
     let outside = world.sandbox.root.path("outside")
     try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(
-      atPath: world.home + "/spare/link", withDestinationPath: outside)
-    try "not a folder".write(toFile: world.home + "/spare/file", atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: ready, withDestinationPath: outside)
 
     try spawnAndWait(world, name: "second", prompt: "second task")
     let id = try #require(try world.record("second")["id"] as? String)
     var info = stat()
     #expect(lstat(world.stateDirectory(id), &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
     #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
-    #expect(FileSystemEntry.kind(world.home + "/spare/link") == .symbolicLink)
     #expect(try world.record("second")["status"] as? String == "completed")
+    // The link is gone, and a real spare made in its place once the agent settled.
+    let made = try #require(waitForSpare(world))
+    #expect(lstat(made, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
   }
 
-  @Test func aHalfMadeSpareOfADeadProcessIsRemovedAndALiveOnesIsKept() throws {
+  /// One process makes the spare at a time (it holds `spare/.lock`); the next maker removes what
+  /// one that died left half made.
+  @Test func oneMakerAtATimeAndAHalfMadeSpareIsRemoved() throws {
     let world = try LifecycleSandbox()
     try spawnAndWait(world, name: "first", prompt: "first task")
-    _ = try #require(waitForSpare(world))
-    let folder = world.home + "/spare"
-    for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
-      try FileManager.default.removeItem(atPath: folder + "/" + name)
+    let ready = try #require(waitForSpare(world))
+    try removeSpare(ready)
+    let making = world.home + "/spare/.making"
+    try FileManager.default.createDirectory(atPath: making, withIntermediateDirectories: false)
+    for file in Self.files.prefix(3) {
+      try "".write(toFile: making + "/" + file, atomically: false, encoding: .utf8)
     }
-    let dead = try deadPID()
-    let live = getpid()
-    for pid in [dead, live] {
-      let making = folder + "/.making-\(pid)"
-      try FileManager.default.createDirectory(atPath: making, withIntermediateDirectories: false)
-      for file in Self.files.prefix(3) {
-        try "".write(toFile: making + "/" + file, atomically: false, encoding: .utf8)
-      }
-    }
-
+    // This process holds the lock: the next supervisor makes nothing and removes nothing.
+    let lock = open(world.home + "/spare/.lock", O_RDWR | O_CREAT, 0o600)
+    #expect(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
     try spawnAndWait(world, name: "second", prompt: "second task")
+    try waitForSupervisorExit(world, name: "second")
+    #expect(!FileManager.default.fileExists(atPath: ready))
+    #expect(FileManager.default.fileExists(atPath: making + "/" + Self.files[0]))
+    // Released: the next one removes the half-made spare and makes a whole one.
+    close(lock)
+    try spawnAndWait(world, name: "third", prompt: "third task")
     #expect(waitForSpare(world) != nil)
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-    #expect(!names.contains(".making-\(dead)"), "\(names)")
-    #expect(names.contains(".making-\(live)"), "\(names)")
+    #expect(!FileManager.default.fileExists(atPath: making))
   }
 
   // MARK: - Helpers
@@ -105,35 +106,28 @@ import TestSupport
     #expect(result.stdout == "\(name)\ncompleted\n")
   }
 
-  /// The ready spare (a name not starting with a dot), once there is one; `nil` after 30 s.
+  /// `<home>/spare/ready`, once it is there; `nil` after 30 s.
   private func waitForSpare(_ world: LifecycleSandbox) -> String? {
-    let folder = world.home + "/spare"
+    let ready = world.home + "/spare/ready"
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
-      let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-      if let ready = names.first(where: { !$0.hasPrefix(".") }) { return folder + "/" + ready }
+      var info = stat()
+      if lstat(ready, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { return ready }
       usleep(20_000)
     }
     return nil
   }
 
-  /// The pid of a process that ran and was reaped.
-  private func deadPID() throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/true")
-    try process.run()
-    process.waitUntilExit()
-    return process.processIdentifier
+  private func removeSpare(_ path: String) throws {
+    try FileManager.default.removeItem(atPath: path)
   }
-}
 
-/// What is at a path, without following a link.
-private enum FileSystemEntry: Equatable {
-  case missing, symbolicLink, other
-
-  static func kind(_ path: String) -> FileSystemEntry {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return .missing }
-    return info.st_mode & S_IFMT == S_IFLNK ? .symbolicLink : .other
+  /// Returns once the supervisor recorded for agent `name` has exited (fails after 30 s).
+  private func waitForSupervisorExit(_ world: LifecycleSandbox, name: String) throws {
+    let supervisor = try world.record(name)["supervisor"] as? [String: Any]
+    let pid = try #require((supervisor?["pid"] as? NSNumber)?.int32Value)
+    let deadline = Date().addingTimeInterval(30)
+    while kill(pid, 0) == 0 && Date() < deadline { usleep(20_000) }
+    #expect(kill(pid, 0) != 0, "supervisor \(pid) still runs")
   }
 }
