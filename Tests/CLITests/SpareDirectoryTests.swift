@@ -69,6 +69,24 @@ import TestSupport
     #expect(lstat(made, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
   }
 
+  @Test func aLinkInTheSpareFoldersPlaceIsNotFollowed() throws {
+    let world = try LifecycleSandbox()
+    try spawnAndWait(world, name: "first", prompt: "first task")
+    let ready = try #require(waitForSpare(world))
+    // The whole spare folder replaced by a link to one outside the home, with a `ready` in it.
+    let outside = world.sandbox.root.path("outside-spare")
+    try FileManager.default.createDirectory(atPath: outside + "/ready", withIntermediateDirectories: true)
+    try removeSpare(ready)
+    try FileManager.default.removeItem(atPath: world.home + "/spare")
+    try FileManager.default.createSymbolicLink(atPath: world.home + "/spare", withDestinationPath: outside)
+
+    try spawnAndWait(world, name: "second", prompt: "second task")
+    var info = stat()
+    #expect(lstat(outside + "/ready", &info) == 0 && info.st_mode & S_IFMT == S_IFDIR, "taken from outside")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: outside + "/ready").isEmpty)
+    #expect(try world.record("second")["status"] as? String == "completed")
+  }
+
   /// One process makes the spare at a time (it holds `spare/.lock`); the next maker removes what
   /// one that died left half made.
   @Test func oneMakerAtATimeAndAHalfMadeSpareIsRemoved() throws {

@@ -34,7 +34,11 @@ enum SpareDirectories {
   /// - Returns: whether a spare was taken; `false` (nothing changed) when there is none or another
   ///   spawn took it first.
   static func take(home: StateHome, as directory: String) -> Bool {
-    guard rename(folder(home) + "/ready", directory) == 0 else { return false }
+    // A link in the folder's place would make the rename take a folder from elsewhere.
+    let folder = folder(home)
+    guard PrivatePath.kind(of: folder) == .directory, rename(folder + "/ready", directory) == 0 else {
+      return false
+    }
     // Only a folder is ever taken: anything else put there is removed, never used (nor followed).
     if PrivatePath.kind(of: directory) == .directory { return true }
     unlink(directory)
