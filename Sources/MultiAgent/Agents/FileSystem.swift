@@ -77,19 +77,28 @@ enum FileSystem {
     return true
   }
 
-  /// Opens the staging file `staging` for writing, emptied, if it is a private regular file (0600,
-  /// one link): -1 otherwise, and then it is left as it was.
-  private static func openStaging(_ staging: String) -> Int32 {
-    let descriptor = open(staging, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+  /// Opens the file at `path` for writing if it exists and is private: a regular file (never
+  /// through a link) with one link and no access for group or others. -1 otherwise, the file left
+  /// as it was. The caller closes the descriptor.
+  static func openPrivateFile(_ path: String) -> Int32 {
+    let descriptor = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
     guard descriptor >= 0 else { return -1 }
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
-      info.st_mode & 0o077 == 0, info.st_size == 0 || ftruncate(descriptor, 0) == 0
+      info.st_mode & 0o077 == 0
     else {
       close(descriptor)
       return -1
     }
     return descriptor
+  }
+
+  /// Opens the staging file `staging` emptied (``openPrivateFile(_:)``): -1 when it is not one.
+  private static func openStaging(_ staging: String) -> Int32 {
+    let descriptor = openPrivateFile(staging)
+    guard descriptor >= 0, ftruncate(descriptor, 0) != 0 else { return descriptor }
+    close(descriptor)
+    return -1
   }
 
   private static func writeSecure(

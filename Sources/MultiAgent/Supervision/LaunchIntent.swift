@@ -20,16 +20,12 @@ enum LaunchIntent {
     return spawnID
   }
 
-  /// Writes `bytes` over the start of the regular file at `path` and cuts it there; `false` when
-  /// there is no such file (nothing written).
+  /// Writes `bytes` over the start of the private file at `path` (``FileSystem/openPrivateFile(_:)``)
+  /// and cuts it there; `false` when there is no such file (nothing written).
   private static func overwrite(_ path: String, with bytes: [UInt8]) -> Bool {
-    let descriptor = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    let descriptor = FileSystem.openPrivateFile(path)
     guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
-      info.st_mode & 0o077 == 0
-    else { return false }
     let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     return written == bytes.count && ftruncate(descriptor, off_t(bytes.count)) == 0
   }
