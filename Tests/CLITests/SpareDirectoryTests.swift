@@ -13,9 +13,7 @@ import TestSupport
   static let files = ["token", "prompt.md", "run.json.next", "output.log", "supervisor.log", "launch-intent"]
 
   @Test func aSettledAgentLeavesASpareThatTheNextSpawnTakesWhole() throws {
-    let world = try LifecycleSandbox()
-    try spawnAndWait(world, name: "first", prompt: "first task")
-    let spare = try #require(waitForSpare(world), "no spare folder after the first agent settled")
+    let (world, spare) = try worldWithSpare()
     var folder = stat()
     #expect(lstat(spare, &folder) == 0 && folder.st_mode & 0o777 == 0o700)
     for file in Self.files {
@@ -49,9 +47,7 @@ import TestSupport
   }
 
   @Test func somethingElseInTheSparesPlaceIsNeverTakenNorFollowed() throws {
-    let world = try LifecycleSandbox()
-    try spawnAndWait(world, name: "first", prompt: "first task")
-    let ready = try #require(waitForSpare(world))
+    let (world, ready) = try worldWithSpare()
     // In the spare's place, a link to a folder outside the home.
     try removeSpare(ready)
     let outside = world.sandbox.root.path("outside")
@@ -70,9 +66,7 @@ import TestSupport
   }
 
   @Test func aLinkInTheSpareFoldersPlaceIsNotFollowed() throws {
-    let world = try LifecycleSandbox()
-    try spawnAndWait(world, name: "first", prompt: "first task")
-    let ready = try #require(waitForSpare(world))
+    let (world, ready) = try worldWithSpare()
     // The whole spare folder replaced by a link to one outside the home, with a `ready` in it.
     let outside = world.sandbox.root.path("outside-spare")
     try FileManager.default.createDirectory(atPath: outside + "/ready", withIntermediateDirectories: true)
@@ -90,9 +84,7 @@ import TestSupport
   /// One process makes the spare at a time (it holds `spare/.lock`); the next maker removes what
   /// one that died left half made.
   @Test func oneMakerAtATimeAndAHalfMadeSpareIsRemoved() throws {
-    let world = try LifecycleSandbox()
-    try spawnAndWait(world, name: "first", prompt: "first task")
-    let ready = try #require(waitForSpare(world))
+    let (world, ready) = try worldWithSpare()
     try removeSpare(ready)
     let making = world.home + "/spare/.making"
     try FileManager.default.createDirectory(atPath: making, withIntermediateDirectories: false)
@@ -114,6 +106,14 @@ import TestSupport
   }
 
   // MARK: - Helpers
+
+  /// A sandbox whose first agent settled, and the spare its supervisor made then.
+  private func worldWithSpare() throws -> (LifecycleSandbox, String) {
+    let world = try LifecycleSandbox()
+    try spawnAndWait(world, name: "first", prompt: "first task")
+    let spare = try #require(waitForSpare(world), "no spare folder after the first agent settled")
+    return (world, spare)
+  }
 
   private func spawnAndWait(_ world: LifecycleSandbox, name: String, prompt: String) throws {
     let result = try world.run([
