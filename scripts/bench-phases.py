@@ -26,7 +26,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import tempfile
 import time
 import uuid
 
-from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server
+from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing
 
 EVENTS = "sched:sched_process_exec,sched:sched_process_exit"
 LINE = re.compile(r"\s(\d+)/\d+\s+(\d+\.\d+):\s+sched:sched_process_(exec|exit):\s+(.*)")
@@ -126,11 +125,7 @@ def main():
         for argv in commands.values():
             run(argv, env, ws)  # warm-up: the CLI's first run in its home, the store's creation
         data = os.path.join(work, "perf.data")
-        perf = subprocess.Popen(["perf", "record", "-q", "-e", EVENTS, "-a", "-k", "mono", "-o", data],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1.0)
-        if perf.poll() is not None:
-            sys.exit(f"bench-phases: perf cannot trace the scheduler here: {perf.stderr.read()[-500:]!r}")
+        perf = start_tracing(EVENTS, data, "bench-phases")
         runs = []
         for _ in range(args.runs):
             names = list(commands)
@@ -138,9 +133,7 @@ def main():
             for name in names:
                 runs.append((name, *run(commands[name], env, ws)))
                 time.sleep(0.08)  # the previous run's processes gone
-        time.sleep(0.3)
-        perf.send_signal(signal.SIGINT)
-        perf.wait()
+        stop_tracing(perf)
         events = scheduler_events(data)
     finally:
         server.stdin.close()

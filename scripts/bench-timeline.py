@@ -34,14 +34,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server
+from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing
 
 EVENTS = ",".join([
     "sched:sched_process_exec", "sched:sched_process_exit", "syscalls:sys_enter_clone3",
@@ -122,11 +121,7 @@ def main():
         for argv in (spawn, spawn, bare):  # warm-up: the store's creation, the first spare folder
             subprocess.run(argv, env=env, cwd=ws, capture_output=True)
         data = os.path.join(work, "perf.data")
-        perf = subprocess.Popen(["perf", "record", "-q", "-e", EVENTS, "-a", "-k", "mono", "-o", data],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1.0)
-        if perf.poll() is not None:
-            sys.exit(f"bench-timeline: perf cannot trace here: {perf.stderr.read()[-500:]!r}")
+        perf = start_tracing(EVENTS, data, "bench-timeline")
         spans = []
         for _ in range(args.runs):
             time.sleep(0.1)
@@ -137,9 +132,7 @@ def main():
             spans.append((start, time.monotonic()))
             if proc.returncode != 0:
                 sys.exit(f"bench-timeline: spawn --wait exited {proc.returncode}: {proc.stderr[-500:]!r}")
-        time.sleep(0.3)
-        perf.send_signal(signal.SIGINT)
-        perf.wait()
+        stop_tracing(perf)
         events = events_of(data)
     finally:
         server.stdin.close()

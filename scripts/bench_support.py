@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,3 +57,21 @@ def codex_flags(port):
 
 # `codex exec`'s headless flags, bare and in the benchmark home's providers.json alike.
 CODEX_EXEC = ["--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
+
+
+def start_tracing(events, data, who):
+    """`perf record` of `events` on every processor, on this script's monotonic clock, into the file
+    `data`: the running perf (stop it with `stop_tracing`). Exits naming `who` when perf cannot trace."""
+    perf = subprocess.Popen(["perf", "record", "-q", "-e", events, "-a", "-k", "mono", "-o", data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    if perf.poll() is not None:
+        sys.exit(f"{who}: perf cannot trace here: {perf.stderr.read()[-500:]!r}")
+    return perf
+
+
+def stop_tracing(perf):
+    """Stops a `start_tracing` perf once the last run's events are written."""
+    time.sleep(0.3)
+    perf.send_signal(signal.SIGINT)
+    perf.wait()
