@@ -144,6 +144,32 @@ import Testing
     #expect(text.contains(#"{"status":"done""#))
     #expect(text.contains(#"{"status":"questions""#))
     #expect(text.contains(#"{"status":"error""#))
+    #expect(text.contains("$MULTIAGENT_SIGNAL_FILE"))
+  }
+
+  @Test func thePreambleOfThisBuildOrAnEarlierOneIsTakenOffATask() {
+    let file = "/h/agents/a1/signal.json"
+    let task = "Fix the flaky test\n\n---\nkeep this rule"
+    #expect(
+      QuestionProtocol.withoutPreamble(
+        task + QuestionProtocol.preamble(signalFile: file), signalFile: file) == task)
+    let earlier = """
+      \(task)
+
+      ---
+      When you have finished, or when you need a decision from the user before you can go on, write \
+      exactly one JSON object to the file named by the environment variable MULTIAGENT_SIGNAL_FILE \
+      (\(file)) using your shell or file-writing tool, then end your turn:
+      - finished: {"status":"done","result":"<one-paragraph summary of what you did>"}
+      - need decisions: {"status":"questions","questions":[{"id":"q1","question":"<question>","options":["<option>"]}]}
+      - cannot go on: {"status":"error","error":"<what went wrong>"}
+      Ask questions only this way; you will be resumed in this same session with the answers.
+      """
+    #expect(QuestionProtocol.withoutPreamble(earlier, signalFile: file) == task)
+    // Another agent's preamble, or none, is left as it is.
+    let other = task + QuestionProtocol.preamble(signalFile: "/h/agents/b2/signal.json")
+    #expect(QuestionProtocol.withoutPreamble(other, signalFile: file) == other)
+    #expect(QuestionProtocol.withoutPreamble(task, signalFile: file) == task)
   }
 }
 

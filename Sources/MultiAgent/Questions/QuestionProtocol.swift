@@ -7,7 +7,36 @@ enum QuestionProtocol {
   static let signalFileVariable = "MULTIAGENT_SIGNAL_FILE"
 
   /// The preamble appended to an agent's task, telling it where and how to signal.
+  ///
+  /// Kept short, and sparing of distinct words: codex ranks its skills against every distinct
+  /// word of a prompt before its first request (~45,000 instructions per letter of each distinct
+  /// word, measured with callgrind), so each word here delays every codex agent's start.
   static func preamble(signalFile: String) -> String {
+    """
+
+
+    ---
+    When done, or to ask the user, write one JSON object to $\(signalFileVariable) \
+    (\(signalFile)) and end your turn:
+    {"status":"done","result":"<summary>"}
+    {"status":"questions","questions":[{"id":"q1","question":"<question>","options":["<option>"]}]}
+    {"status":"error","error":"<error>"}
+    Ask only this way; you will be resumed in this session with the answers.
+    """
+  }
+
+  /// `prompt` without the preamble at its end: this build's, or the one earlier builds appended
+  /// (an agent spawned before an upgrade keeps its prompt file).
+  static func withoutPreamble(_ prompt: String, signalFile: String) -> String {
+    for preamble in [preamble(signalFile: signalFile), earlierPreamble(signalFile: signalFile)]
+    where prompt.hasSuffix(preamble) {
+      return String(prompt.dropLast(preamble.count))
+    }
+    return prompt
+  }
+
+  /// The preamble builds before 2026-12-04 appended.
+  private static func earlierPreamble(signalFile: String) -> String {
     """
 
 

@@ -152,8 +152,7 @@ struct ProviderFallback {
 
   /// `prompt` without the question protocol's instructions at its end.
   private func withoutPreamble(_ prompt: String) -> String {
-    let preamble = QuestionProtocol.preamble(signalFile: paths.signalFile)
-    return prompt.hasSuffix(preamble) ? String(prompt.dropLast(preamble.count)) : prompt
+    QuestionProtocol.withoutPreamble(prompt, signalFile: paths.signalFile)
   }
 
   /// The resume prompts of the answers given so far.
