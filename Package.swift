@@ -61,6 +61,24 @@ enum ExecutableLink {
   }
 }
 
+/// Compiler settings of every module the libraries and the executable are built from.
+enum LibraryCode {
+  /// Generic types are made at run time through their metadata accessors, with the conformances
+  /// they need referenced directly, instead of from their mangled names: the runtime otherwise
+  /// demangles each name on first use and finds its conformances by scanning every conformance
+  /// record of the program. A spawn and its supervisor then run 11% fewer instructions before the
+  /// agent's CLI starts (callgrind; BENCHMARKS.md), for 0.1% more executable. SwiftPM accepts the
+  /// flag from a dependency since Swift 6.2 (swift-package-manager #8896); an embedder on an earlier
+  /// toolchain builds the libraries without it.
+  static var settings: [SwiftSetting] {
+    #if compiler(>=6.2)
+      [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+    #else
+      []
+    #endif
+  }
+}
+
 let package = Package(
   name: "multiagent",
   products: [
@@ -75,41 +93,45 @@ let package = Package(
   ],
   targets: [
     // The strict RFC 8259 JSON parser and writer; nothing but the standard library and libc.
-    .target(name: "JSONKit"),
+    .target(name: "JSONKit", swiftSettings: LibraryCode.settings),
     // Protocols and value types; no I/O beyond decoding definitions.
-    .target(name: "ProviderKit", dependencies: ["JSONKit"]),
+    .target(name: "ProviderKit", dependencies: ["JSONKit"], swiftSettings: LibraryCode.settings),
     // The built-in providers; the catalog (providers.json) is embedded at build time.
     .target(
       name: "Providers",
       dependencies: ["JSONKit", "ProviderKit"],
+      swiftSettings: LibraryCode.settings,
       plugins: ["EmbedProviderCatalog"]
     ),
     // The state database: SQLite, WAL, busy handling, and a migration runner for the tables each
     // store (agents, accounts) brings. A product because StoreError is in their public signatures.
     // PostgreSQL (libpq) is the second engine behind the same store code, for several controllers.
-    .target(name: "StateStore", dependencies: ["CSQLite", "CLibPQ"]),
+    .target(name: "StateStore", dependencies: ["CSQLite", "CLibPQ"], swiftSettings: LibraryCode.settings),
     // Child processes: posix_spawn, run to completion, wait, inspect (/proc), tear down groups.
-    .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"]),
-    .target(name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore", "ProcessKit"]),
+    .target(name: "ProcessKit", dependencies: ["CMultiAgentShims"], swiftSettings: LibraryCode.settings),
+    .target(
+      name: "Credentials", dependencies: ["JSONKit", "ProviderKit", "StateStore", "ProcessKit"],
+      swiftSettings: LibraryCode.settings),
     .target(
       name: "MultiAgent",
       dependencies: [
         "JSONKit", "ProviderKit", "Providers", "Credentials", "StateStore", "ProcessKit", "CSQLite",
         "CMultiAgentShims",
-      ]
+      ],
+      swiftSettings: LibraryCode.settings
     ),
     // Linked with a static Swift runtime and Foundation, and not position-independent (no start-up
     // relocations; shared libraries, heap and stack are still randomized): every command and every
     // detached supervisor starts in a third of the time and with less than half the memory of a
     // dynamically linked one. With lld, the functions a supervisor and the everyday commands run are
     // laid out together (Link/hot-symbols.txt), and libstdc++ and SQLite are linked in statically
-    // (ExecutableLink above). The library products carry no such flags, so they stay embeddable.
+    // (ExecutableLink above). The library products carry none of these, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
       dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore"],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
-      ],
+      ] + LibraryCode.settings,
       linkerSettings: [.unsafeFlags(ExecutableLink.flags, .when(platforms: [.linux]))]),
 
     // System SQLite (sqlite3.h, -lsqlite3) and a C shim for libc symbols Swift cannot reach. No
