@@ -82,6 +82,13 @@ package final class StateDatabase: @unchecked Sendable {
     try lock.withLock { _ throws(StoreError) in try sqlite.checkpointAndTruncateLog() }
   }
 
+  /// Starts SQLite's log over when no other process uses the database at that moment (see
+  /// ``SQLiteConnection/restartLogIfIdle()``; it never waits); nothing on PostgreSQL.
+  package func restartLogIfIdle() {
+    guard let sqlite = connection as? SQLiteConnection else { return }
+    lock.withLock { _ in sqlite.restartLogIfIdle() }
+  }
+
   /// Runs `body`, which only reads, under the lock. Repeats it while the database is busy, so it
   /// must have no effects besides reading.
   package func read<T: Sendable>(_ body: (any StoreConnection) throws(StoreError) -> T) throws(StoreError)

@@ -70,7 +70,15 @@ public struct Supervisor: Sendable {
     do { store = try AgentStore(home: home) } catch {
       throw AgentError(.store, error.description, underlying: error)
     }
+    defer { Self.closing(store) }
     return try run(store: store)
+  }
+
+  /// What a supervisor does last with the store it opened: starts the database's log over, so that
+  /// the next process to open it after every one closed it (the next spawn, often) reads back one
+  /// page instead of every page written since the last checkpoint. Never waits for anyone.
+  static func closing(_ store: AgentStore) {
+    store.database.restartLogIfIdle()
   }
 
   /// Like ``run()``, with the store already open.
@@ -350,7 +358,10 @@ extension Supervisor {
           let store = start.store
         else { return 0 }
         // A spawn --wait leaves its reconcile pass to this process, after it heard of the settlement.
-        defer { if start.reconcile { supervisor.reconcile(store: store) } }
+        defer {
+          if start.reconcile { supervisor.reconcile(store: store) }
+          closing(store)
+        }
         // Closing the socket tells a spawn --wait that the agent settled.
         try supervisor.run(store: store) { closeStartSocket() }
       } else {
