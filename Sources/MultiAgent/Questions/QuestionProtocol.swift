@@ -8,9 +8,10 @@ enum QuestionProtocol {
 
   /// The preamble appended to an agent's task, telling it where and how to signal.
   ///
-  /// Kept short, and sparing of distinct words: codex ranks its skills against every distinct
-  /// word of a prompt before its first request (~45,000 instructions per letter of each distinct
-  /// word, measured with callgrind), so each word here delays every codex agent's start.
+  /// Kept short, and sparing of distinct words (the shapes' labels repeat words already there):
+  /// codex ranks its skills against every distinct word of a prompt before its first request
+  /// (~45,000 instructions per letter of each distinct word, measured with callgrind), so each new
+  /// word here delays every codex agent's start.
   static func preamble(signalFile: String) -> String {
     """
 
@@ -18,9 +19,9 @@ enum QuestionProtocol {
     ---
     When done, or to ask the user, write one JSON object to $\(signalFileVariable) \
     (\(signalFile)) and end your turn:
-    {"status":"done","result":"<summary>"}
-    {"status":"questions","questions":[{"id":"q1","question":"<question>","options":["<option>"]}]}
-    {"status":"error","error":"<error>"}
+    - done: {"status":"done","result":"<summary>"}
+    - ask: {"status":"questions","questions":[{"id":"q1","question":"<question>","options":["<option>"]}]}
+    - error: {"status":"error","error":"<error>"}
     Ask only this way; you will be resumed in this session with the answers.
     """
   }
