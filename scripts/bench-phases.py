@@ -33,7 +33,8 @@ import tempfile
 import time
 import uuid
 
-from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing
+from bench_support import (CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing,
+                           traced_lines)
 
 EVENTS = "sched:sched_process_exec,sched:sched_process_exit"
 LINE = re.compile(r"\s(\d+)/\d+\s+(\d+\.\d+):\s+sched:sched_process_(exec|exit):\s+(.*)")
@@ -52,10 +53,8 @@ def run(argv, env, cwd):
 
 def scheduler_events(data):
     """(time, process id, 'exec' with the file's name | 'dead') from a perf.data file, in order."""
-    text = subprocess.run(["perf", "script", "-F", "comm,pid,tid,time,event,trace", "-i", data],
-                          capture_output=True, text=True, check=True).stdout
     events = []
-    for line in text.splitlines():
+    for line in traced_lines(data):
         match = LINE.search(line)
         if not match:
             continue

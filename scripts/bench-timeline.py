@@ -40,7 +40,8 @@ import sys
 import tempfile
 import time
 
-from bench_support import CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing
+from bench_support import (CODEX_EXEC, codex_flags, release_binary, start_server, start_tracing, stop_tracing,
+                           traced_lines)
 
 EVENTS = ",".join([
     "sched:sched_process_exec", "sched:sched_process_exit", "syscalls:sys_enter_clone3",
@@ -54,10 +55,8 @@ ORDER = ["spawn exec", "supervisor started", "supervisor exec", "supervisor read
 
 def events_of(data):
     """(time, pid, event, rest) from a perf.data file, in order."""
-    text = subprocess.run(["perf", "script", "-F", "comm,pid,tid,time,event,trace", "-i", data],
-                          capture_output=True, text=True, check=True).stdout
     found = []
-    for line in text.splitlines():
+    for line in traced_lines(data):
         match = LINE.match(line)
         if match:
             found.append((float(match.group(4)), int(match.group(2)), match.group(5), match.group(6)))

@@ -75,3 +75,9 @@ def stop_tracing(perf):
     time.sleep(0.3)
     perf.send_signal(signal.SIGINT)
     perf.wait()
+
+
+def traced_lines(data):
+    """The lines of a `start_tracing` perf.data file: command, pid/tid, time, event and its fields."""
+    return subprocess.run(["perf", "script", "-F", "comm,pid,tid,time,event,trace", "-i", data],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
