@@ -128,7 +128,9 @@ let package = Package(
     // (ExecutableLink above). The library products carry none of these, so they stay embeddable.
     .executableTarget(
       name: "multiagent",
-      dependencies: ["MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore"],
+      dependencies: [
+        "MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore", "CProgramArguments",
+      ],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
       ] + LibraryCode.settings,
@@ -150,6 +152,9 @@ let package = Package(
       providers: [.apt(["libpq-dev"])]
     ),
     .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),
+    // The executable's own `CommandLine.arguments`, captured before `main` instead of found through
+    // /proc/self/maps by the static Swift runtime at every start (see its arguments.c).
+    .target(name: "CProgramArguments"),
 
     // Build-time tool + plugin that turn providers.json into Swift source.
     .executableTarget(name: "CatalogEmbedder"),

@@ -81,3 +81,13 @@ import TestSupport
     #expect(!FileManager.default.fileExists(atPath: folder.path("out")))
   }
 }
+
+extension ExecutableLinkTests {
+  @Test func theProgramsFolderIsNotGivenAsALibrarySearchPath() throws {
+    let world = try World()
+    let result = try world.link(["-o", world.output, "-rpath=$ORIGIN", "main.o", "-rpath=/opt/lib", "-lm"])
+    #expect(result.exitCode == 0, "\(result.stderr)")
+    let passed = try String(contentsOfFile: world.folder.path("arguments"), encoding: .utf8)
+    #expect(passed == "-o\n\(world.output)\nmain.o\n-rpath=/opt/lib\n-lm\n")
+  }
+}
