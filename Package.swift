@@ -153,8 +153,10 @@ let package = Package(
     ),
     .target(name: "CMultiAgentShims", path: "Sources/CMultiAgentShims"),
     // The executable's own `CommandLine.arguments`, captured before `main` instead of found through
-    // /proc/self/maps by the static Swift runtime at every start (see its arguments.c).
-    .target(name: "CProgramArguments"),
+    // /proc/self/maps by the static Swift runtime at every start (see its arguments.c). DWARF 4:
+    // valgrind 3.19 (scripts/profile-layout.py) gives up on the executable with this object's
+    // DWARF 5 string forms.
+    .target(name: "CProgramArguments", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
 
     // Build-time tool + plugin that turn providers.json into Swift source.
     .executableTarget(name: "CatalogEmbedder"),

@@ -138,7 +138,7 @@ package final class PostgresConnection: StoreConnection {
     }
     // Our own messages would otherwise be mixed into the caller's stderr by libpq's default notice
     // processor (e.g. "relation … already exists, skipping").
-    pq.setNoticeProcessor(handle, { _, _ in }, nil)
+    _ = pq.setNoticeProcessor(handle, { _, _ in }, nil)
   }
 
   /// Reconnects when the connection broke, outside a transaction only: inside one, the work so far
