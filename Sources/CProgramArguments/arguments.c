@@ -13,6 +13,9 @@
 // runtime's signatures (Swift calling convention). The linker takes a symbol from an archive only
 // when nothing already defines it, so CommandLine.cpp's object — and its constructor — is left out
 // of the executable. With a shared Swift runtime (an embedder's program) this object is not linked.
+//
+// (The standard library counts the arguments up to argv's terminating null pointer; the count is
+// returned too, as the runtime's signature has it.)
 
 #include "CProgramArguments.h"
 
@@ -29,8 +32,6 @@ static void multiagent_capture_arguments(int argc, char **argv, char **envp) {
 
 __attribute__((used, section(".init_array"))) static void (*const multiagent_capture_arguments_entry)(
   int, char **, char **) = multiagent_capture_arguments;
-
-int multiagent_program_argument_count(void) { return captured_count; }
 
 __attribute__((swiftcall)) void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc) {
   override_arguments = argv;

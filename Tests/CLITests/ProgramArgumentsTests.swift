@@ -25,12 +25,14 @@ import TestSupport
   }
 
   @Test func manyAndLongArgumentsArriveWhole() throws {
-    let sandbox = try CLISandbox()
-    let long = String(repeating: "x", count: 100_000)
-    let words = (0..<500).map { "word\($0)" }
-    let result = try sandbox.run(["frobnicate"] + words + [long])
-    #expect(result.exitCode == 2)
-    #expect(result.stderr.contains("unknown command \"frobnicate\""), "\(result.stderr)")
+    let world = try LifecycleSandbox()
+    let words = (0..<500).map { "word\($0)" } + [String(repeating: "x", count: 100_000), "é日本", "--"]
+    let spawn = try world.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "many", "--wait", "--"] + words)
+    #expect(spawn.exitCode == 0, "\(spawn.stdout) \(spawn.stderr)")
+    let id = try #require(try world.record("many")["id"] as? String)
+    let prompt = try String(contentsOfFile: world.stateDirectory(id) + "/prompt.md", encoding: .utf8)
+    #expect(prompt.hasPrefix(words.joined(separator: " ") + "\n"))
   }
 
   @Test func theExecutableDoesNotScanItsMemoryMapAtStart() throws {
