@@ -21,7 +21,7 @@ the same session under valgrind's lackey (every data address read or written) an
 symbols touched: those written first, then those only read.
 
 Usage: scripts/profile-layout.py [--binary PATH] [--out Link/hot-symbols.txt]
-Needs valgrind and binutils (nm). Builds the release binary first unless --binary is given.
+Needs valgrind and binutils (nm, readelf). Builds the release binary first unless --binary is given.
 Re-run it after large changes to the supervision loop or the commands; a stale file only costs
 memory (lld skips the symbols it does not find).
 """
@@ -203,7 +203,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "Link", "hot-symbols.txt"))
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
-    for tool in ("valgrind", "nm"):
+    for tool in ("valgrind", "nm", "readelf"):
         if not shutil.which(tool):
             sys.exit(f"profile-layout: needs {tool} on PATH")
     binary = os.path.realpath(release_binary(args.binary))
