@@ -3,7 +3,7 @@ extension Array where Element == String {
   /// `[String]` alone. The standard library's is generic and not specialized into this package's
   /// modules, so its first call in a process costs a runtime conformance lookup (about 0.1 ms),
   /// which the spawn and supervisor paths to starting an agent's CLI cannot spare.
-  package func joined(by separator: String) -> String {
+  public func joined(by separator: String) -> String {
     var result = ""
     for (index, element) in enumerated() {
       if index > 0 { result += separator }
