@@ -138,7 +138,8 @@ def touched_data(path, symbols, starts, low, high):
 
 
 def data_symbols(binary, logs):
-    """The data symbols the lackey logs show touched: written ones first, then those only read."""
+    """The data symbols the lackey logs show touched: written ones first, then those only read.
+    Each log is removed once read (a few hundred MB each)."""
     sections = {}
     for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True, check=True).stdout.splitlines():
         parts = line.replace("[ ", "[").split()

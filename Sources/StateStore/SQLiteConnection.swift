@@ -64,9 +64,8 @@ package final class SQLiteConnection: StoreConnection {
     sqlite3_extended_result_codes(handle, 1)
     // SQLite's own busy_timeout sleeps 1, 2, 5, 10… ms between tries; our transactions hold the
     // write lock for well under a millisecond, so waiting in finer steps hands it over sooner.
-    let limit = Int(clamping: milliseconds(busyTimeout))
-    connection.busyLimit = limit
-    sqlite3_busy_handler(handle, busyHandler, UnsafeMutableRawPointer(bitPattern: max(limit, 1)))
+    connection.busyLimit = max(Int(clamping: milliseconds(busyTimeout)), 1)
+    connection.useBusyHandler()
     try connection.configure()
     return connection
   }
@@ -154,9 +153,7 @@ package final class SQLiteConnection: StoreConnection {
   /// close the database, off anyone's path: a supervisor once its spawn has gone.
   package func restartLogIfIdle() {
     sqlite3_busy_handler(handle, nil, nil)
-    defer {
-      sqlite3_busy_handler(handle, busyHandler, UnsafeMutableRawPointer(bitPattern: max(busyLimit, 1)))
-    }
+    defer { useBusyHandler() }
     var logged: Int32 = 0
     var copied: Int32 = 0
     guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied) == SQLITE_OK,
@@ -171,6 +168,11 @@ package final class SQLiteConnection: StoreConnection {
     } catch {
       rollback()
     }
+  }
+
+  /// Waits in SQLite's busy handler for up to ``busyLimit`` ms per attempt (see ``open``).
+  private func useBusyHandler() {
+    sqlite3_busy_handler(handle, busyHandler, UnsafeMutableRawPointer(bitPattern: busyLimit))
   }
 
   private static func createPrivateFile(_ path: String) throws(StoreError) {
