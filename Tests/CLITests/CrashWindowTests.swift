@@ -97,7 +97,10 @@ import TestSupport
   @Test func aSpawnWhoseSupervisorStartedAheadDiedStillStartsItsAgent() throws {
     let world = try LifecycleSandbox()
     try world.sandbox.installFakeCLI(
-      "git", script: #"if [ "$1" = worktree ] && [ "$2" = add ]; then sleep 2; fi; exec /usr/bin/git "$@""#)
+      "git",
+      // The step that makes the worktree: `checkout -b` in a worktree multiagent registered, or git's
+      // own `worktree add` where the repository needs it.
+      script: #"case "$1 $2" in "worktree add" | checkout*) sleep 2 ;; esac; exec /usr/bin/git "$@""#)
     let spawn = try KillableCommand(
       executable: CLIRunner.executable().path,
       arguments: ["--home", world.home, "spawn", "--provider", "fake", "--cwd", world.repository]

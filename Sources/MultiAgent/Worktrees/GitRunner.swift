@@ -12,13 +12,17 @@ struct GitRunner: Sendable {
     var stderr: String
   }
 
-  /// Runs `git <arguments>` in `directory` (the current directory when `nil`) and waits for it.
+  /// Runs `git <arguments>` in `directory` (the current directory when `nil`) and waits for it,
+  /// with this process's environment and `overrides`.
   ///
   /// - Returns: its exit code (the signal number when a signal ended it) and output; a failing git
   ///   is a result.
   /// - Throws: `ProcessError` when git cannot be started (not installed, no such directory).
-  func run(_ arguments: [String], in directory: String? = nil) throws(ProcessError) -> Output {
+  func run(
+    _ arguments: [String], in directory: String? = nil, environment overrides: [String: String] = [:]
+  ) throws(ProcessError) -> Output {
     var environment = ProcessEnvironment.current
+    environment.merge(overrides) { _, new in new }
     // Never prompt, never page, never read the user's terminal.
     environment["GIT_TERMINAL_PROMPT"] = "0"
     environment["GIT_PAGER"] = "cat"

@@ -17,8 +17,9 @@ struct RepositoryLock {
   /// How long to wait for another holder before giving up.
   static let timeout: Duration = .seconds(120)
 
-  /// Runs `body` holding the lock of `repository`. A repository whose git directory cannot be found
-  /// (gone, or not a repository) has nothing to serialize: `body` runs without the lock.
+  /// Runs `body` holding the lock of `repository`, with the repository's common git directory. A
+  /// repository whose git directory cannot be found (gone, or not a repository) has nothing to
+  /// serialize: `body` runs without the lock, given `nil`.
   ///
   /// The lock is not reentrant: `body` must not take it again.
   ///
@@ -28,9 +29,9 @@ struct RepositoryLock {
   /// - Parameter known: the repository's common git directory, when the caller found it already.
   static func holding<T>(
     _ repository: String, commonDirectory known: String? = nil, git: GitRunner,
-    _ body: () throws(WorktreeError) -> T
+    _ body: (_ commonDirectory: String?) throws(WorktreeError) -> T
   ) throws(WorktreeError) -> T {
-    guard let directory = known ?? commonDirectory(of: repository, git: git) else { return try body() }
+    guard let directory = known ?? commonDirectory(of: repository, git: git) else { return try body(nil) }
     let path = directory + "/" + fileName
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard descriptor >= 0 else {
@@ -51,7 +52,7 @@ struct RepositoryLock {
       usleep(5_000)
     }
     defer { flock(descriptor, LOCK_UN) }
-    return try body()
+    return try body(directory)
   }
 
   /// The absolute common git directory of `repository` (shared by all its worktrees), if it is one.

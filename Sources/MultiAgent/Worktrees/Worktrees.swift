@@ -68,7 +68,8 @@ public struct Worktrees: Sendable {
   }
 
   /// Adds a worktree at `path` on a new branch `branch` starting at `base`, holding the
-  /// repository's worktree lock (see ``RepositoryLock``).
+  /// repository's worktree lock (see ``RepositoryLock``). Where it can, with one git process (see
+  /// `LinkedWorktree`); otherwise with `git branch` and `git worktree add`.
   ///
   /// - Parameter commonDirectory: the repository's common git directory, when known (from
   ///   ``locate(_:base:)``); without it, git is asked.
@@ -78,10 +79,15 @@ public struct Worktrees: Sendable {
     repository: String, path: String, branch: String, base: String, commonDirectory: String? = nil
   ) throws(WorktreeError) {
     try RepositoryLock.holding(repository, commonDirectory: commonDirectory, git: git) {
-      () throws(WorktreeError) in
+      (common) throws(WorktreeError) in
       if FileSystem.entryExists(path) {
         throw WorktreeError(
           .pathExists, "\(path) already exists")
+      }
+      if let common, LinkedWorktree.isPossible(commonDirectory: common, path: path, base: base) {
+        let linked = LinkedWorktree(
+          repository: repository, commonDirectory: common, path: path, branch: branch, commit: base)
+        return try linked.create(git: git)
       }
       // The branch first, on its own: git refuses one that exists, and then nothing was made (a
       // branch that was there before, say kept by `delete --keep-branch`, is never touched).
@@ -110,8 +116,9 @@ public struct Worktrees: Sendable {
   /// holding the repository's worktree lock. A symbolic link at `path` is removed itself, never
   /// followed: what it points to is not the agent's.
   public func remove(repository: String, path: String) throws(WorktreeError) {
-    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
+    try RepositoryLock.holding(repository, git: git) { (common) throws(WorktreeError) in
       try removeLocked(repository: repository, path: path)
+      if let common { LinkedWorktree.removeInterruptedEntry(commonDirectory: common, path: path) }
     }
   }
 
@@ -120,7 +127,7 @@ public struct Worktrees: Sendable {
     guard branch.hasPrefix("multiagent/") else {
       throw WorktreeError(.invalidRef, "refusing to delete branch \(branch): multiagent did not create it")
     }
-    try RepositoryLock.holding(repository, git: git) { () throws(WorktreeError) in
+    try RepositoryLock.holding(repository, git: git) { (_) throws(WorktreeError) in
       try deleteBranchLocked(branch, in: repository)
     }
   }
