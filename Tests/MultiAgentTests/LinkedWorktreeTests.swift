@@ -71,13 +71,17 @@ import Testing
     try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
     let linked = directory.path("linked-worktrees")
     try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: real)
+    // The repository too is reached through a link.
+    let linkedRepository = directory.path("linked-repo")
+    try FileManager.default.createSymbolicLink(atPath: linkedRepository, withDestinationPath: repository)
     let path = linked + "/calm-ibis"
     try worktrees.add(
-      repository: repository, path: path, branch: "multiagent/calm-ibis",
-      base: try git(["rev-parse", "HEAD"]),
-      commonDirectory: common)
+      repository: linkedRepository, path: path, branch: "multiagent/calm-ibis",
+      base: try git(["rev-parse", "HEAD"]), commonDirectory: linkedRepository + "/.git")
     let gitdir = try String(contentsOfFile: common + "/worktrees/calm-ibis/gitdir", encoding: .utf8)
     #expect(gitdir == self.real(real) + "/calm-ibis/.git\n")
+    let dotGit = try String(contentsOfFile: path + "/.git", encoding: .utf8)
+    #expect(dotGit == "gitdir: \(self.real(common))/worktrees/calm-ibis\n")
     #expect(try git(["status", "--porcelain"], in: path).isEmpty)
     // git's prune keeps it: the recorded path exists.
     _ = try git(["worktree", "prune"])
