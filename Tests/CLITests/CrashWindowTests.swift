@@ -125,4 +125,65 @@ import TestSupport
     #expect(try world.record("slow")["result"] as? String == "done: hello")
     #expect(try world.calls().count == 1)
   }
+
+  /// A spawn killed while git checks out its new worktree (registered with the repository and still
+  /// locked there as being made): the agent is crashed once its spawner is gone, and `delete` then
+  /// leaves nothing — no worktree folder, no entry in the repository's `worktrees/` (git's prune
+  /// keeps locked ones), no branch — so the name can be used again.
+  @Test func aSpawnKilledWhileItsWorktreeIsCheckedOutLeavesNothingAfterDelete() throws {
+    let world = try LifecycleSandbox()
+    let marker = world.home + "-checkout.pid"
+    let fakeGit = try world.sandbox.installFakeCLI(
+      "git",
+      script:
+        #"if [ "$1" = checkout ]; then echo $$ > "\#(marker)"; exec sleep 60; fi; exec /usr/bin/git "$@""#)
+    let spawn = try KillableCommand(
+      executable: CLIRunner.executable().path,
+      arguments: ["--home", world.home, "spawn", "--provider", "fake", "--cwd", world.repository]
+        + ["--name", "cut", "hello"],
+      environment: world.sandbox.environment)
+    let entry = world.repository + "/.git/worktrees/cut"
+    #expect(eventually { FileManager.default.fileExists(atPath: marker) })
+    #expect(FileManager.default.fileExists(atPath: entry + "/locked"))
+    #expect(spawn.kill9())
+    _ = spawn.wait()
+    let checkout = try String(contentsOfFile: marker, encoding: .utf8)
+    if let pid = Int32(checkout.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+    // The supervisor started ahead exits unused; past the spawner's grace, the agent is crashed.
+    #expect(eventually { LifecycleSandbox.processes(ofHome: world.home).isEmpty })
+    try world.backdate("cut", seconds: 60)
+    #expect(try world.run(["reconcile"]).exitCode == 0)
+    #expect(try world.record("cut")["status"] as? String == "crashed")
+
+    #expect(try world.run(["delete", "cut"]).exitCode == 0)
+    #expect(!FileManager.default.fileExists(atPath: world.home + "/worktrees/cut"))
+    #expect(!FileManager.default.fileExists(atPath: entry))
+    #expect(!(try world.branches()).contains("multiagent/cut"))
+    let listed = try LifecycleSandbox.git(["worktree", "list", "--porcelain"], in: world.repository)
+    #expect(!listed.contains(world.home), "\(listed)")
+
+    try FileManager.default.removeItem(atPath: fakeGit)
+    #expect(try world.spawn("hello again", name: "cut") == "cut")
+    #expect(try world.run(["wait", "cut", "--timeout", "30"]).exitCode == 0)
+  }
+}
+
+extension LifecycleSandbox {
+  /// Moves agent `name`'s last update `seconds` into the past, as if that much time had gone by
+  /// (with another program's SQLite, as the fault suite holds the database).
+  func backdate(_ name: String, seconds: Double) throws {
+    let script = """
+      import sqlite3, sys
+      c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+      c.execute("UPDATE agents SET updated_at = updated_at - ? WHERE name = ?", (float(sys.argv[3]), sys.argv[2]))
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, home + "/state.db", name, String(seconds)]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw CLIRunner.Failure(description: "cannot backdate \(name) in \(home)/state.db")
+    }
+  }
 }
