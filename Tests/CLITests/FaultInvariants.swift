@@ -128,7 +128,8 @@ struct FaultInvariants {
     }
   }
 
-  /// No branch `multiagent/…`, git worktree, worktree folder or state folder without its agent.
+  /// No branch `multiagent/…`, git worktree (listed, or an entry git cannot list), worktree folder
+  /// or state folder without its agent.
   func checkRepository(_ records: [String: [String: Any]], _ report: inout FaultReport) throws {
     let branches = Set(records.values.compactMap { $0["branch"] as? String })
     for branch in try world.lifecycle.branches() where branch.hasPrefix("multiagent/") {
@@ -141,6 +142,12 @@ struct FaultInvariants {
       if path.hasPrefix(world.home), !worktrees.contains(path) {
         report.problems.append("git still lists the worktree \(path)")
       }
+    }
+    // An entry git cannot list (no gitdir: an add interrupted before it wrote one) is a leftover too.
+    let entries = world.repository + "/.git/worktrees"
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: entries)) ?? []
+    where !FileManager.default.fileExists(atPath: entries + "/" + entry + "/gitdir") {
+      report.problems.append("an unfinished worktree entry: .git/worktrees/\(entry)")
     }
     let ids = Set(records.values.compactMap { $0["id"] as? String })
     let (agentFolders, worktreeFolders) = world.lifecycle.leftovers()
