@@ -109,6 +109,22 @@ import Testing
     #expect(try git(["status", "--porcelain"], in: path).isEmpty)
   }
 
+  @Test func folderNamesGitWouldChangeGoThroughGit() throws {
+    let base = try git(["rev-parse", "HEAD"])
+    for name in ["two words", ".hidden", "held.lock", "a..b", "é"] {
+      let path = directory.path("worktrees/" + name)
+      #expect(!LinkedWorktree.isPossible(commonDirectory: common, path: path, base: base), "\(name)")
+    }
+    #expect(
+      LinkedWorktree.isPossible(
+        commonDirectory: common, path: directory.path("worktrees/Ok_1.2-x"), base: base))
+    // git's own add names the entry as it likes, and the worktree works.
+    let path = directory.path("worktrees/two words")
+    try worktrees.add(
+      repository: repository, path: path, branch: "multiagent/two-words", base: base, commonDirectory: common)
+    #expect(try git(["rev-parse", "--abbrev-ref", "HEAD"], in: path) == "multiagent/two-words")
+  }
+
   @Test func anEntryAlreadyNamingTheNameOrThePathGoesThroughGit() throws {
     let base = try git(["rev-parse", "HEAD"])
     let path = directory.path("worktrees/odd-wren")

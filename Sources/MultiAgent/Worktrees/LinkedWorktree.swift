@@ -34,8 +34,8 @@ struct LinkedWorktree {
   /// Whether the direct way makes exactly what `git worktree add` would: `base` is a full commit
   /// id, the repository keeps its refs in files (no reftable) and its config asks for nothing `git
   /// worktree add` does more for (any `extensions`, sparse checkouts, per-worktree config, shared
-  /// permissions, or an include that might set one of them), no entry is called like the worktree
-  /// yet, and no entry already names its path.
+  /// permissions, or an include that might set one of them), the worktree's folder name is one git
+  /// keeps as the entry's, no entry is called like it yet, and no entry already names its path.
   static func isPossible(commonDirectory: String, path: String, base: String) -> Bool {
     guard base.count == 40 || base.count == 64, base.utf8.allSatisfy({ isHexDigit($0) }),
       !FileSystem.entryExists(commonDirectory + "/reftable"),
@@ -45,8 +45,12 @@ struct LinkedWorktree {
     let asksMore = ["[extensions", "sparsecheckout", "worktreeconfig", "sharedrepository", "[include"]
     guard !asksMore.contains(where: { text.contains($0) }) else { return false }
     let entries = commonDirectory + "/worktrees"
+    // git names the entry after the folder, made safe for a ref name: only names it keeps as they are.
     let name = (path as NSString).lastPathComponent
-    guard !FileSystem.entryExists(entries + "/" + name) else { return false }
+    guard let first = name.utf8.first, first != UInt8(ascii: "."), !name.hasSuffix(".lock"),
+      !name.contains(".."),
+      name.utf8.allSatisfy({ isEntryNameByte($0) }), !FileSystem.entryExists(entries + "/" + name)
+    else { return false }
     let target = resolvedTarget(of: path) + "/.git"
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: entries)) ?? [] {
       if let gitdir = Self.text(of: entries + "/" + entry + "/gitdir"), gitdir == target { return false }
@@ -129,6 +133,16 @@ struct LinkedWorktree {
   private static func text(of path: String) -> String? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+  }
+
+  /// Letters, digits, `-`, `_` and `.`: what git keeps of a folder's name in an entry's.
+  private static func isEntryNameByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+      true
+    default: false
+    }
   }
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {
