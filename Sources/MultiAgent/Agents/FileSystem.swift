@@ -151,6 +151,13 @@ enum FileSystem {
   /// The current directory.
   static var currentDirectory: String { FileManager.default.currentDirectoryPath }
 
+  /// `path` with every symbolic link resolved (`realpath`), if it exists.
+  static func resolved(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// `path` made absolute against the current directory and standardized.
   static func absolute(_ path: String) -> String {
     let absolute = path.hasPrefix("/") ? path : currentDirectory + "/" + path

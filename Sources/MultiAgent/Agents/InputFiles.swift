@@ -27,7 +27,7 @@ struct InputFile: Equatable {
     var source = path
     if status.st_mode & S_IFMT == S_IFLNK {
       let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-      guard stat(path, &status) == 0, let resolved = Self.realPath(path) else {
+      guard stat(path, &status) == 0, let resolved = FileSystem.resolved(path) else {
         throw AgentError(
           .invalidPath, "input file \(file) is a symbolic link to \(destination), which does not exist",
           facts: ["field": "input"])
@@ -125,12 +125,5 @@ struct InputFile: Equatable {
     case S_IFBLK: "a block device"
     default: "not a regular file"
     }
-  }
-
-  /// `path` with every symbolic link resolved, if it exists.
-  private static func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
   }
 }

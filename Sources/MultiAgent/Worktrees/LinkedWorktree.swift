@@ -67,8 +67,8 @@ struct LinkedWorktree {
       throw WorktreeError(.branchExists, "branch \(branch) already exists in \(repository)")
     }
     try makeDirectory(path)
-    let worktree = Self.resolved(path)
-    let common = Self.resolved(commonDirectory)
+    let worktree = FileSystem.resolved(path) ?? path
+    let common = FileSystem.resolved(commonDirectory) ?? commonDirectory
     let entry = common + "/worktrees/" + (path as NSString).lastPathComponent
     do throws(WorktreeError) {
       try makeDirectory(common + "/worktrees", existing: true)
@@ -115,18 +115,10 @@ struct LinkedWorktree {
 
   /// `path`, which may not exist, with its parent's symbolic links resolved, as git records paths.
   private static func resolvedTarget(of path: String) -> String {
-    let parent = (path as NSString).deletingLastPathComponent
-    guard let resolved = realpath(parent, nil) else { return path }
-    defer { free(resolved) }
-    let directory = String(cString: resolved)
+    guard let directory = FileSystem.resolved((path as NSString).deletingLastPathComponent) else {
+      return path
+    }
     return (directory == "/" ? "" : directory) + "/" + (path as NSString).lastPathComponent
-  }
-
-  /// An existing `path` with every symbolic link resolved (`realpath`), as git records it.
-  private static func resolved(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
   }
 
   /// A small file's text without its trailing newline, or `nil` when it cannot be read.
