@@ -163,6 +163,24 @@ import Testing
     #expect(try git(["worktree", "list", "--porcelain"]).components(separatedBy: "\n\n").count == 1)
   }
 
+  @Test func anEntryMadeMeanwhileByAnotherGitIsLeftAlone() throws {
+    // Checked free, then taken by a git outside multiagent's lock before the entry is made.
+    let path = directory.path("worktrees/late-kite")
+    let base = try git(["rev-parse", "HEAD"])
+    #expect(LinkedWorktree.isPossible(commonDirectory: common, path: path, base: base))
+    let foreign = common + "/worktrees/late-kite"
+    try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+    try "someone else's\n".write(toFile: foreign + "/gitdir", atomically: true, encoding: .utf8)
+    let linked = LinkedWorktree(
+      repository: repository, commonDirectory: common, path: path, branch: "multiagent/late-kite",
+      commit: base)
+    let error = #expect(throws: WorktreeError.self) { try linked.create(git: GitRunner()) }
+    #expect(error?.code == .gitFailed)
+    #expect(try String(contentsOfFile: foreign + "/gitdir", encoding: .utf8) == "someone else's\n")
+    #expect(!FileManager.default.fileExists(atPath: path))
+    #expect(!worktrees.branchExists("multiagent/late-kite", in: repository))
+  }
+
   @Test func removeClearsTheEntryOfAnInterruptedAddAndKeepsAUsersLock() throws {
     let files = FileManager.default
     let worktreesDirectory = directory.path("worktrees")

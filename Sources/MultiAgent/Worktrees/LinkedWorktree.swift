@@ -70,9 +70,13 @@ struct LinkedWorktree {
     let worktree = FileSystem.resolved(path) ?? path
     let common = FileSystem.resolved(commonDirectory) ?? commonDirectory
     let entry = common + "/worktrees/" + (path as NSString).lastPathComponent
+    // An entry is removed on failure only when this call made it: a git run outside multiagent's
+    // lock may have made one of that name since it was checked.
+    var madeEntry = false
     do throws(WorktreeError) {
       try makeDirectory(common + "/worktrees", existing: true)
       try makeDirectory(entry)
+      madeEntry = true
       try write(Self.initializing, to: entry + "/locked")
       try write(worktree + "/.git\n", to: entry + "/gitdir")
       try write("gitdir: \(entry)\n", to: worktree + "/.git")
@@ -90,7 +94,7 @@ struct LinkedWorktree {
       unlink(entry + "/locked")
     } catch {
       try? FileManager.default.removeItem(atPath: path)
-      try? FileManager.default.removeItem(atPath: entry)
+      if madeEntry { try? FileManager.default.removeItem(atPath: entry) }
       // The branch did not exist before (checked above, under the repository's lock): git made it.
       if BranchLookup(repository: repository, commonDirectory: commonDirectory).contains(branch) {
         _ = try? run(["branch", "-D", branch], git: git, environment: [:], in: repository)
