@@ -88,6 +88,22 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: common + "/worktrees/calm-ibis/gitdir"))
   }
 
+  @Test func aGitFolderThatIsALinkIsRecordedResolved() throws {
+    let other = directory.path("other")
+    try GitRepository.create(at: other)
+    let moved = directory.path("other-git")
+    try FileManager.default.moveItem(atPath: other + "/.git", toPath: moved)
+    try FileManager.default.createSymbolicLink(atPath: other + "/.git", withDestinationPath: moved)
+    let path = directory.path("worktrees/bold-crow")
+    try worktrees.add(
+      repository: other, path: path, branch: "multiagent/bold-crow",
+      base: try git(["rev-parse", "HEAD"], in: other),
+      commonDirectory: other + "/.git")
+    let dotGit = try String(contentsOfFile: path + "/.git", encoding: .utf8)
+    #expect(dotGit == "gitdir: \(real(moved))/worktrees/bold-crow\n")
+    #expect(try git(["status", "--porcelain"], in: path).isEmpty)
+  }
+
   @Test func repositoriesThatAskForMoreGoThroughGitsOwnCommands() throws {
     let base = try git(["rev-parse", "HEAD"])
     let path = directory.path("worktrees/keen-lynx")
