@@ -122,6 +122,28 @@ import TestSupport
     #expect(result.stderr.contains("fake"))
   }
 
+  /// Commands look a reference up as an id first, then as a name: an agent named with another
+  /// agent's id would have let `delete <that id>` remove the wrong one. Such names are refused.
+  @Test func aNameShapedLikeAnIdIsRefusedAndTheIdStillNamesItsAgent() throws {
+    let world = try LifecycleSandbox()
+    let first = try world.spawn("first", name: "first")
+    #expect(try world.run(["wait", first]).exitCode == 0)
+    let id = try #require(try world.run(["--json", "show", first]).jsonObject()["id"] as? String)
+    for name in [id, "0123456789abcdef"] {
+      let result = try world.run([
+        "spawn", "--provider", "fake", "--cwd", world.repository, "--name", name, "x",
+      ])
+      #expect(result.exitCode == 2, "\(result.stderr)")
+      #expect(result.stderr.contains("form of an agent id"), "\(result.stderr)")
+    }
+    #expect(try world.records().map { $0["name"] as? String } == ["first"])
+    #expect(try world.branches() == ["main", "multiagent/first"])
+    let deleted = try world.run(["delete", id])
+    #expect(deleted.exitCode == 0, "\(deleted.stderr)")
+    #expect(deleted.stdout.contains("first"), "\(deleted.stdout)")
+    #expect(try world.records().isEmpty)
+  }
+
   @Test func commandsOnAMissingAgentFail() throws {
     let world = try LifecycleSandbox()
     for command in [

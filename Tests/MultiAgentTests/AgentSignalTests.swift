@@ -175,10 +175,17 @@ import Testing
 
 /// Agent names.
 @Suite struct AgentNameTests {
-  @Test(arguments: ["a", "fix-flaky-test", "9lives", String(repeating: "a", count: 63)])
+  @Test(arguments: [
+    "a", "fix-flaky-test", "9lives", String(repeating: "a", count: 63), "0123456789abcde",
+    "0123456789abcdef0",
+    "0123456789abcdeg",
+  ])
   func validNames(_ name: String) { #expect(AgentNames.isValid(name)) }
 
-  @Test(arguments: ["", "-x", "../x", "Upper", "a_b", "a b", "é", String(repeating: "a", count: 64)])
+  @Test(arguments: [
+    "", "-x", "../x", "Upper", "a_b", "a b", "é", String(repeating: "a", count: 64), "0123456789abcdef",
+    "ffffffffffffffff",
+  ])
   func invalidNames(_ name: String) {
     #expect(!AgentNames.isValid(name))
     #expect(AgentNames.problem(with: name)?.contains("invalid agent name") == true)

@@ -70,7 +70,7 @@ public struct Hosts: Sendable {
   }
 
   /// Whether `name` is a valid host name: the rules of agent names, `[a-z0-9][a-z0-9-]{0,62}`.
-  public static func isValidName(_ name: String) -> Bool { AgentNames.isValid(name) }
+  public static func isValidName(_ name: String) -> Bool { AgentNames.isWellFormed(name) }
 
   /// Checks that `path` is a private key file multiagent may hand to ssh: a regular file, owned by
   /// this user, that neither group nor others can read or write. Its content is never read.
