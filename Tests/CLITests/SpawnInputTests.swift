@@ -104,4 +104,36 @@ import Testing
     #expect(try String(contentsOfFile: copy, encoding: .utf8) == "the notes\n")
     #expect(try world.calls().last?.argv.contains { $0.contains(copy) } == true)
   }
+
+  /// A prompt, answers or message file that is not a regular file is refused with what it is, never
+  /// waited on (a FIFO) or read without end (a device); a missing one says why.
+  @Test(arguments: [Kind.fifo, .device, .directory])
+  func aTextFileThatIsNotARegularFileIsRefused(_ kind: Kind) throws {
+    let world = try LifecycleSandbox()
+    let directory = world.sandbox.root.path("in")
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let file = try Self.make(kind, in: directory)
+    let commands: [([String], String)] = [
+      (["spawn", "--provider", "fake", "--cwd", world.repository, "--prompt-file", file], "the prompt file"),
+      (["answer", "ghost", "--answers-file", file], "the answers file"),
+      (["send", "ghost", "--file", file], "the message file"),
+    ]
+    for (arguments, what) in commands {
+      let result = try CLIRunner.run(
+        ["--home", world.home] + arguments, environment: world.sandbox.environment, timeout: 20)
+      #expect(result.exitCode == 1, "\(arguments): \(result.stderr)")
+      #expect(
+        result.stderr.contains("\(what) \(file) is ") && result.stderr.contains(kind.message),
+        "\(result.stderr)")
+    }
+    let missing = try world.run([
+      "spawn", "--provider", "fake", "--cwd", world.repository, "--prompt-file", "/no/such",
+    ])
+    #expect(missing.exitCode == 1)
+    #expect(
+      missing.stderr.contains("cannot read the prompt file /no/such: No such file or directory"),
+      "\(missing.stderr)")
+    #expect(try world.records().isEmpty)
+    #expect(try world.branches() == ["main"])
+  }
 }

@@ -133,6 +133,19 @@ enum FileSystem {
     AgentError(.invalidPath, "cannot write \(path): \(String(cString: strerror(errno)))")
   }
 
+  /// What a file of mode `mode` is, for a message ("a directory", "a FIFO (named pipe)", …).
+  static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFREG: "a regular file"
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a FIFO (named pipe)"
+    case S_IFSOCK: "a socket"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    default: "not a regular file"
+    }
+  }
+
   /// Whether something exists at `path` (following symbolic links).
   static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 

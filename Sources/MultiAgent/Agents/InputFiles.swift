@@ -37,7 +37,7 @@ struct InputFile: Equatable {
     guard status.st_mode & S_IFMT == S_IFREG else {
       throw AgentError(
         .invalidPath,
-        "input file \(file) is \(Self.kind(of: status.st_mode)); only regular files can be inputs",
+        "input file \(file) is \(FileSystem.kind(of: status.st_mode)); only regular files can be inputs",
         facts: ["field": "input"])
     }
     self.source = source
@@ -113,17 +113,5 @@ struct InputFile: Equatable {
 
   private func failure(_ what: String) -> AgentError {
     AgentError(.invalidPath, "\(what): \(String(cString: strerror(errno)))", facts: ["field": "input"])
-  }
-
-  /// What a file of mode `mode` is, for a message.
-  private static func kind(of mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: "a directory"
-    case S_IFIFO: "a FIFO (named pipe)"
-    case S_IFSOCK: "a socket"
-    case S_IFCHR: "a character device"
-    case S_IFBLK: "a block device"
-    default: "not a regular file"
-    }
   }
 }

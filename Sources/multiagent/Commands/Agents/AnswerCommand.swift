@@ -98,12 +98,10 @@ struct AnswerCommand: ParsableCommand {
     if !freeText.isEmpty { return .freeText(freeText) }
     var byID: [String: String] = [:]
     if let file {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw AgentError(.invalidPath, "cannot read the answers file \(file)")
-      }
+      let data = try UserFile.read(file, as: "the answers file")
       let object: JSONObject
       do {
-        guard let parsed = try JSONParser.parse(Array(data)).objectValue else {
+        guard let parsed = try JSONParser.parse(data).objectValue else {
           throw AgentError(
             .invalidAnswer, "the answers file \(file) must hold a JSON object like {\"q1\":\"yes\"}")
         }

@@ -97,10 +97,7 @@ struct SendCommand: ParsableCommand {
 
   private func readMessage() throws -> String {
     if let filePath {
-      guard let data = FileManager.default.contents(atPath: filePath) else {
-        throw AgentError(.invalidPath, "cannot read the message file \(filePath)")
-      }
-      return String(decoding: data, as: UTF8.self)
+      return String(decoding: try UserFile.read(filePath, as: "the message file"), as: UTF8.self)
     }
     if words == ["-"] {
       return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

@@ -352,10 +352,7 @@ struct SpawnCommand: ParsableCommand {
   /// The prompt from the words, `-` (stdin) or `--prompt-file`.
   private func readPrompt() throws -> String {
     if let promptFilePath {
-      guard let data = FileManager.default.contents(atPath: promptFilePath) else {
-        throw AgentError(.invalidPath, "cannot read the prompt file \(promptFilePath)")
-      }
-      return String(decoding: data, as: UTF8.self)
+      return String(decoding: try UserFile.read(promptFilePath, as: "the prompt file"), as: UTF8.self)
     }
     if promptWords == ["-"] {
       return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
