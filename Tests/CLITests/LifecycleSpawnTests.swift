@@ -193,6 +193,14 @@ import TestSupport
     #expect(try world.run(["list", "--all", "--status", "failed", "--json"]).jsonArray().isEmpty)
     #expect(try world.run(["list", "--all", "--provider", "fake", "--json"]).jsonArray().count == 1)
     #expect(try world.run(["list", "--status", "bogus"]).exitCode == 2)
+    // A provider name that is neither defined nor any agent's is a usage error naming the choices;
+    // one that is no longer defined still finds the agents it ran.
+    let typo = try world.run(["list", "--provider", "fakee"])
+    #expect(typo.exitCode == 2 && typo.stderr.contains("unknown provider \"fakee\""), "\(typo.stderr)")
+    #expect(typo.stderr.contains("did you mean \"fake\""), "\(typo.stderr)")
+    #expect(try world.run(["list", "--provider", "codex", "--json"]).jsonArray().isEmpty)
+    try world.sandbox.writeUserCatalog(#"{"providers": {}}"#)
+    #expect(try world.run(["list", "--all", "--provider", "fake", "--json"]).jsonArray().count == 1)
   }
 
   @Test func helpListsTheCommandsButNotTheSupervisor() throws {

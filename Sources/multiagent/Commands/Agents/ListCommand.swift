@@ -52,6 +52,12 @@ struct ListCommand: ParsableCommand {
     let manager = try context.agentManager()
     let filter = AgentStore.Filter(
       statuses: statuses, provider: providerName, includeDismissed: includeDismissed)
+    // A provider no longer defined still names the agents it ran; a name that is neither is a typo.
+    if let providerName, (try? manager.registry.provider(named: providerName)) == nil,
+      try manager.store.count(AgentStore.Filter(provider: providerName, includeDismissed: true)) == 0
+    {
+      throw CLIError.unknownProvider(providerName, choices: manager.registry.names)
+    }
     // Agents on hosts (`spawn --host`), asked of their hosts now; none in a home without hosts.
     let remote = asTree ? [] : await RemoteAgentOutput.views(context, filter: filter)
     if context.json, !asTree, remote.isEmpty, try manager.queuePositions().isEmpty {
