@@ -79,6 +79,14 @@ public enum ProviderCatalog {
         var base = entries[name]?.objectValue
         if let parent = override["extends"] {
           guard let parentName = parent.stringValue, let parentEntry = entries[parentName]?.objectValue else {
+            if let parentName = parent.stringValue, overrides.keys.contains(parentName) {
+              // Entries extend in file order: so no two can extend each other.
+              throw CatalogError(
+                file: user.file, provider: name, field: "extends",
+                message: "names \"\(parentName)\", which this file defines further down; an entry extends a "
+                  + "built-in provider or one defined above it, so move \"\(parentName)\" up (two entries "
+                  + "cannot extend each other)")
+            }
             throw CatalogError(
               file: user.file, provider: name, field: "extends",
               message: "names no known provider (known: \(entries.keys.sorted().joined(separator: ", ")))")

@@ -68,6 +68,21 @@ import Testing
     #expect(work.name == "claude-work")
   }
 
+  @Test func extendsTakesAnEntryAboveButSaysSoForOneBelow() throws {
+    let ordered = try merged(
+      #"{"providers":{"base":{"extends":"claude","binary":"b"},"child":{"extends":"base","displayName":"Child"}}}"#)
+    #expect(ordered["child"]?.binary == "b")
+    let error = #expect(throws: CatalogError.self) {
+      try merged(#"{"providers":{"a":{"extends":"b"},"b":{"extends":"a"}}}"#)
+    }
+    #expect(error?.description.contains("names \"b\", which this file defines further down") == true)
+    #expect(error?.description.contains("cannot extend each other") == true)
+    let unknown = #expect(throws: CatalogError.self) {
+      try merged(#"{"providers":{"a":{"extends":"nope"}}}"#)
+    }
+    #expect(unknown?.description.contains("names no known provider") == true)
+  }
+
   @Test func invalidJSONNamesTheFileAndPosition() {
     let error = #expect(throws: CatalogError.self) { try merged("{\"providers\": {\n  \"claude\": {,}}}") }
     #expect(error?.file == Self.file)
