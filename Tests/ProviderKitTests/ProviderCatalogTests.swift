@@ -70,7 +70,8 @@ import Testing
 
   @Test func extendsTakesAnEntryAboveButSaysSoForOneBelow() throws {
     let ordered = try merged(
-      #"{"providers":{"base":{"extends":"claude","binary":"b"},"child":{"extends":"base","displayName":"Child"}}}"#)
+      #"{"providers":{"base":{"extends":"claude","binary":"b"},"child":{"extends":"base","displayName":"Child"}}}"#
+    )
     #expect(ordered["child"]?.binary == "b")
     let error = #expect(throws: CatalogError.self) {
       try merged(#"{"providers":{"a":{"extends":"b"},"b":{"extends":"a"}}}"#)
