@@ -50,6 +50,16 @@ import Testing
     return (environment, session, cli)
   }
 
+  /// The record, its events and its supervisor's log, for a failure's message: what the agent went
+  /// through.
+  func diagnosis(_ record: [String: Any], _ environment: [String: String]) -> String {
+    let id = record["id"] as? String ?? "?"
+    let events = (try? world.multiagent(["events", "--agent", id], environment).stdout) ?? ""
+    let log =
+      (try? String(contentsOfFile: world.home + "/agents/\(id)/supervisor.log", encoding: .utf8)) ?? ""
+    return "\(record)\nevents:\n\(events.suffix(4000))\nsupervisor.log:\n\(log.suffix(4000))"
+  }
+
   func requestsCarry(_ text: String, server: FakeModelServer, key: String) throws -> Bool {
     let last = try #require(try server.requests().last { $0["key"]?.stringValue == key })
     return JSONWriter.string(last["body"] ?? .null).contains(text)
@@ -69,7 +79,7 @@ import Testing
     kill(-cli, SIGKILL)
     #expect(try world.multiagent(["wait", "racer", "--timeout", "90"], environment).exitCode == 0)
     let final = try world.record("racer", environment)
-    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["status"] as? String == "completed", "\(diagnosis(final, environment))")
     #expect(final["session_id"] as? String == session)
     #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
     #expect(try requestsCarry("Postgres", server: try #require(server), key: "tok-race"))
@@ -93,7 +103,7 @@ import Testing
     let finished = try world.multiagent(["wait", "frozen", "--timeout", "90"], environment)
     #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
     let final = try world.record("frozen", environment)
-    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["status"] as? String == "completed", "\(diagnosis(final, environment))")
     #expect(final["result"] as? String == "Picked Postgres in the end.")
     #expect(final["session_id"] as? String == session)
     #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
@@ -115,7 +125,7 @@ import Testing
     let finished = try world.multiagent(["wait", "cut", "--timeout", "120"], environment)
     #expect(finished.exitCode == 0, "wait: \(finished.stdout) \(finished.stderr)")
     let final = try world.record("cut", environment)
-    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["status"] as? String == "completed", "\(diagnosis(final, environment))")
     #expect(final["result"] as? String == "Picked Postgres after the resume.")
     #expect(final["session_id"] as? String == session)
     #expect((final["runs"] as? [Any])?.count == 2, "a resume carried the answers")
@@ -144,7 +154,7 @@ import Testing
     let sent = try world.multiagent(["send", "halted", "--wait", "Now the next task."], environment)
     #expect(sent.exitCode == 0, "send: \(sent.stdout) \(sent.stderr)")
     let final = try world.record("halted", environment)
-    #expect(final["status"] as? String == "completed", "\(final)")
+    #expect(final["status"] as? String == "completed", "\(diagnosis(final, environment))")
     #expect(final["result"] as? String == "Did the next task.")
     #expect((final["runs"] as? [Any])?.count == 2, "the first run and the follow-up: \(final["runs"] ?? "")")
   }
