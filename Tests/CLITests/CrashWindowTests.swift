@@ -52,6 +52,24 @@ import TestSupport
 
   /// An `answer` killed after the agent became `starting` and before its supervisor started: the
   /// next command starts the supervisor from the ready run plan; the session is resumed, not lost.
+  /// A spawn killed while it writes its worktree's administrative files (the fault suite once hit the
+  /// moment between creating `commondir` and writing it): at each file, the repository stays usable —
+  /// git dies on an empty `commondir` of any entry, in every command that lists worktrees.
+  @Test(arguments: 1...5)
+  func aSpawnKilledWhileWritingItsWorktreeEntryLeavesTheRepositoryUsable(_ file: Int) throws {
+    let world = try LifecycleSandbox()
+    let spawn = try world.sandbox.run(
+      ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "cut", "task"],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "worktree.staged=exit:\(file)"])
+    #expect(spawn.exitCode == 137, "\(spawn.stderr)")
+    #expect(FileManager.default.fileExists(atPath: world.repository + "/.git/worktrees/cut"))
+    let listed = try LifecycleSandbox.git(["worktree", "list", "--porcelain"], in: world.repository)
+    #expect(listed.contains("worktree \(world.repository)"))
+    try LifecycleSandbox.git(["branch", "other"], in: world.repository)
+    try LifecycleSandbox.git(["branch", "-D", "other"], in: world.repository)
+    #expect(try world.branches() == ["main"])
+  }
+
   @Test func anAnswerKilledBeforeItsSupervisorStartedIsFinished() throws {
     let world = try LifecycleSandbox()
     let name = try world.spawn("@ask which colour", name: "asker")

@@ -1,5 +1,6 @@
 import Foundation
 import ProviderKit
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -10,8 +11,8 @@ import ProviderKit
 /// finishes the work.
 ///
 /// Off unless `MULTIAGENT_FAILPOINTS` names them: `supervisor.launched=exit,answer.committed=exit`.
-/// `exit` ends the process at once (no cleanup, no flushing — like SIGKILL); `sleep:S` pauses it
-/// S seconds. Never set outside tests.
+/// `exit` ends the process at once (no cleanup, no flushing — like SIGKILL), `exit:N` at the Nth hit;
+/// `sleep:S` pauses it S seconds. Never set outside tests.
 enum Failpoint: String, CaseIterable {
   /// The supervisor started the CLI and has not recorded it yet.
   case supervisorLaunched = "supervisor.launched"
@@ -25,6 +26,9 @@ enum Failpoint: String, CaseIterable {
   case liveAnswerRead = "live.answer"
   /// A child's supervisor settled it and has not reported it to its parent yet.
   case childReporting = "child.reporting"
+  /// A new worktree's administrative file is written under its temporary name, not renamed yet
+  /// (`exit:N`: at the Nth such file of the process).
+  case worktreeFileStaged = "worktree.staged"
 
   /// The environment variable that turns failpoints on.
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"
@@ -39,10 +43,21 @@ enum Failpoint: String, CaseIterable {
     return actions
   }()
 
+  /// How many times each failpoint was hit in this process (for `exit:N`).
+  private static let hits = Mutex<[String: Int]>([:])
+
   /// Does what the failpoint is set to do, if anything.
   func hit() {
     guard let action = Self.actions[rawValue] else { return }
     if action == "exit" { _exit(137) }
+    if action.hasPrefix("exit:"), let count = Int(action.dropFirst("exit:".count)) {
+      if Self.hits.withLock({ hits in
+        hits[rawValue, default: 0] += 1
+        return hits[rawValue] == count
+      }) {
+        _exit(137)
+      }
+    }
     if action.hasPrefix("sleep:"), let seconds = Double(action.dropFirst("sleep:".count)) {
       Thread.sleep(forTimeInterval: seconds)
     }

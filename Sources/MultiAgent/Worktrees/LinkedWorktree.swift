@@ -159,16 +159,27 @@ struct LinkedWorktree {
     throw WorktreeError(.gitFailed, "cannot create \(path): \(String(cString: strerror(errno)))")
   }
 
-  /// Writes a new file (never through a link; the umask applies, as to git's own files).
+  /// Writes a new file (never through a link; the umask applies, as to git's own files), whole or
+  /// not at all: written under a temporary name, then renamed into place. A process killed half-way
+  /// must not leave an empty file: git dies on an empty `commondir` of any entry ("failed to read
+  /// .git/worktrees/<id>/commondir") in every command that lists worktrees, `git branch -D` too.
   private func write(_ text: String, to path: String) throws(WorktreeError) {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    let staged = path + ".new"
+    let descriptor = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
     guard descriptor >= 0 else {
-      throw WorktreeError(.gitFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
+      throw WorktreeError(.gitFailed, "cannot write \(staged): \(String(cString: strerror(errno)))")
     }
-    defer { close(descriptor) }
     let bytes = Array(text.utf8)
     let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
     guard written == bytes.count else {
+      unlink(staged)
+      throw WorktreeError(.gitFailed, "cannot write \(staged): \(String(cString: strerror(errno)))")
+    }
+    Failpoint.worktreeFileStaged.hit()
+    // The folder was made by this call: nothing of that name is replaced.
+    guard rename(staged, path) == 0 else {
+      unlink(staged)
       throw WorktreeError(.gitFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
     }
   }
