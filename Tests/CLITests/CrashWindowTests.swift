@@ -68,6 +68,16 @@ import TestSupport
     try LifecycleSandbox.git(["branch", "other"], in: world.repository)
     try LifecycleSandbox.git(["branch", "-D", "other"], in: world.repository)
     #expect(try world.branches() == ["main"])
+    // Past the spawner's grace the agent is crashed, and `delete` leaves nothing: the name spawns again.
+    #expect(eventually { LifecycleSandbox.processes(ofHome: world.home).isEmpty })
+    try world.backdate("cut", seconds: 60)
+    #expect(try world.run(["reconcile"]).exitCode == 0)
+    #expect(try world.record("cut")["status"] as? String == "crashed")
+    #expect(try world.run(["delete", "cut"]).exitCode == 0)
+    #expect(!FileManager.default.fileExists(atPath: world.repository + "/.git/worktrees/cut"))
+    #expect(!FileManager.default.fileExists(atPath: world.home + "/worktrees/cut"))
+    #expect(try world.spawn("again", name: "cut") == "cut")
+    #expect(try world.run(["wait", "cut", "--timeout", "30"]).exitCode == 0)
   }
 
   @Test func anAnswerKilledBeforeItsSupervisorStartedIsFinished() throws {
