@@ -148,3 +148,12 @@ long multiagent_receive_with_descriptor(int socket, void *buffer, unsigned long 
   }
   return (long)count;
 }
+
+int multiagent_rename_noreplace(const char *from, const char *to) {
+#if defined(__linux__) && defined(SYS_renameat2)
+  return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}

@@ -1,3 +1,4 @@
+import CMultiAgentShims
 import Foundation
 
 #if canImport(Glibc)
@@ -69,19 +70,27 @@ struct LinkedWorktree {
     try makeDirectory(path)
     let worktree = FileSystem.resolved(path) ?? path
     let common = FileSystem.resolved(commonDirectory) ?? commonDirectory
-    let entry = common + "/worktrees/" + (path as NSString).lastPathComponent
+    let name = (path as NSString).lastPathComponent
+    let entry = common + "/worktrees/" + name
+    let staging = Self.staging(commonDirectory: common, name: name)
     // An entry is removed on failure only when this call made it: a git run outside multiagent's
     // lock may have made one of that name since it was checked.
     var madeEntry = false
     do throws(WorktreeError) {
       try makeDirectory(common + "/worktrees", existing: true)
-      try makeDirectory(entry)
+      // The entry is made whole in a folder git does not read, then renamed into place: a process
+      // killed half-way never leaves git an entry without its gitdir or with half its files.
+      try? FileManager.default.removeItem(atPath: staging)
+      try makeDirectory(staging)
+      try write(Self.initializing, to: staging + "/locked")
+      try write(worktree + "/.git\n", to: staging + "/gitdir")
+      try write(commit + "\n", to: staging + "/HEAD")
+      try write("../..\n", to: staging + "/commondir")
+      guard multiagent_rename_noreplace(staging, entry) == 0 else {
+        throw WorktreeError(.gitFailed, "cannot create \(entry): \(String(cString: strerror(errno)))")
+      }
       madeEntry = true
-      try write(Self.initializing, to: entry + "/locked")
-      try write(worktree + "/.git\n", to: entry + "/gitdir")
       try write("gitdir: \(entry)\n", to: worktree + "/.git")
-      try write(commit + "\n", to: entry + "/HEAD")
-      try write("../..\n", to: entry + "/commondir")
       // As `git worktree add` runs its children: the entry and the worktree named outright.
       let output = try run(
         ["checkout", "--quiet", "--force", "--no-track", "--no-recurse-submodules", "-b", branch],
@@ -94,6 +103,7 @@ struct LinkedWorktree {
       unlink(entry + "/locked")
     } catch {
       try? FileManager.default.removeItem(atPath: path)
+      try? FileManager.default.removeItem(atPath: staging)
       if madeEntry { try? FileManager.default.removeItem(atPath: entry) }
       // The branch did not exist before (checked above, under the repository's lock): git made it.
       if BranchLookup(repository: repository, commonDirectory: commonDirectory).contains(branch) {
@@ -108,11 +118,19 @@ struct LinkedWorktree {
   /// locked entries forever.
   static func removeInterruptedEntry(commonDirectory: String, path: String) {
     guard !FileSystem.entryExists(path) else { return }
+    try? FileManager.default.removeItem(
+      atPath: staging(commonDirectory: commonDirectory, name: (path as NSString).lastPathComponent))
     let entry = commonDirectory + "/worktrees/" + (path as NSString).lastPathComponent
     guard text(of: entry + "/locked") == initializing else { return }
     let gitdir = text(of: entry + "/gitdir")
     guard gitdir == nil || gitdir == resolvedTarget(of: path) + "/.git" else { return }
     try? FileManager.default.removeItem(atPath: entry)
+  }
+
+  /// Where the entry for worktree folder `name` is made before it is renamed into `worktrees/`: a
+  /// folder of the common directory that git does not read.
+  static func staging(commonDirectory: String, name: String) -> String {
+    commonDirectory + "/multiagent-adding-worktree-" + name
   }
 
   // MARK: - Files
