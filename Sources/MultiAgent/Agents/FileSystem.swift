@@ -133,6 +133,20 @@ enum FileSystem {
     AgentError(.invalidPath, "cannot write \(path): \(String(cString: strerror(errno)))")
   }
 
+  /// Reads `descriptor` to its end, or until `limit` bytes are in; `nil` when a read fails.
+  static func readToEnd(_ descriptor: Int32, limit: Int = .max) -> [UInt8]? {
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while data.count < limit {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { return nil }
+      if count == 0 { break }
+      data += buffer[..<count]
+    }
+    return data
+  }
+
   /// What a file of mode `mode` is, for a message ("a directory", "a FIFO (named pipe)", …).
   static func kind(of mode: mode_t) -> String {
     switch mode & S_IFMT {

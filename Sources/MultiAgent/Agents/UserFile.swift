@@ -21,16 +21,8 @@ public enum UserFile {
       throw AgentError(
         .invalidPath, "\(what) \(path) is \(FileSystem.kind(of: status.st_mode)); give a regular file")
     }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Int(status.st_size))
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else { throw failure("cannot read \(what) \(path)") }
-      if count == 0 { return bytes }
-      bytes += chunk[0..<count]
-    }
+    guard let bytes = FileSystem.readToEnd(descriptor) else { throw failure("cannot read \(what) \(path)") }
+    return bytes
   }
 
   private static func failure(_ what: String) -> AgentError {

@@ -52,7 +52,7 @@ enum AgentSignal: Sendable, Hashable {
       throw SignalError(
         "signal file \(path) is \(status.st_size) bytes; the limit is \(maximumSize) bytes")
     }
-    guard let data = readToEnd(descriptor, limit: maximumSize + 1) else {
+    guard let data = FileSystem.readToEnd(descriptor, limit: maximumSize + 1) else {
       throw SignalError("signal file \(path) cannot be read")
     }
     guard data.count <= maximumSize else {
@@ -164,18 +164,4 @@ struct SignalError: Error, Sendable, Hashable, CustomStringConvertible {
   init(_ message: String) { self.message = message }
   /// The message.
   var description: String { message }
-}
-
-/// Reads `descriptor` to its end, or until `limit` bytes are in; `nil` when a read fails.
-private func readToEnd(_ descriptor: Int32, limit: Int) -> [UInt8]? {
-  var data: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-  while data.count < limit {
-    let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-    if count < 0 && errno == EINTR { continue }
-    guard count >= 0 else { return nil }
-    if count == 0 { break }
-    data += buffer[..<count]
-  }
-  return data
 }
