@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <string.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
@@ -151,9 +153,14 @@ long multiagent_receive_with_descriptor(int socket, void *buffer, unsigned long 
 
 int multiagent_rename_noreplace(const char *from, const char *to) {
 #if defined(__linux__) && defined(SYS_renameat2)
-  return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */);
-#else
-  errno = ENOSYS;
-  return -1;
+  int result = (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */);
+  if (result == 0 || (errno != ENOSYS && errno != EINVAL)) return result;
 #endif
+  // A kernel or file system without RENAME_NOREPLACE: checked, then renamed.
+  struct stat status;
+  if (lstat(to, &status) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return rename(from, to);
 }

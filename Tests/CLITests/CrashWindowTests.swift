@@ -60,7 +60,7 @@ import TestSupport
     let world = try LifecycleSandbox()
     let spawn = try world.sandbox.run(
       ["spawn", "--provider", "fake", "--cwd", world.repository, "--name", "cut", "task"],
-      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "worktree.staged=exit:\(file)"])
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "worktree.file=exit:\(file)"])
     #expect(spawn.exitCode == 137, "\(spawn.stderr)")
     // The entry is made whole before git can see it: there is none yet, or one with its gitdir.
     let entry = world.repository + "/.git/worktrees/cut"

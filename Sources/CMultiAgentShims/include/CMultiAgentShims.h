@@ -54,7 +54,8 @@ int multiagent_send_descriptor(int socket, int descriptor, unsigned char byte);
 long multiagent_receive_with_descriptor(int socket, void *buffer, unsigned long length, int *descriptor);
 
 /// rename(2) that fails with EEXIST instead of replacing `to` (renameat2's RENAME_NOREPLACE): a
-/// directory renamed into place never replaces an empty one made meanwhile. -1 with errno set.
+/// directory renamed into place never replaces an empty one made meanwhile. Where the kernel or file
+/// system lacks the flag, `to` is checked first, then renamed. -1 with errno set.
 int multiagent_rename_noreplace(const char *from, const char *to);
 
 #endif

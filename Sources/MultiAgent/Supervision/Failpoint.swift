@@ -26,9 +26,9 @@ enum Failpoint: String, CaseIterable {
   case liveAnswerRead = "live.answer"
   /// A child's supervisor settled it and has not reported it to its parent yet.
   case childReporting = "child.reporting"
-  /// A new worktree's administrative file is written under its temporary name, not renamed yet
-  /// (`exit:N`: at the Nth such file of the process).
-  case worktreeFileStaged = "worktree.staged"
+  /// A new worktree's administrative file is written, the next not yet (`exit:N`: after the Nth
+  /// such file of the process).
+  case worktreeFileWritten = "worktree.file"
 
   /// The environment variable that turns failpoints on.
   static let environmentVariable = "MULTIAGENT_FAILPOINTS"

@@ -79,7 +79,8 @@ struct LinkedWorktree {
     do throws(WorktreeError) {
       try makeDirectory(common + "/worktrees", existing: true)
       // The entry is made whole in a folder git does not read, then renamed into place: a process
-      // killed half-way never leaves git an entry without its gitdir or with half its files.
+      // killed half-way never leaves git an entry without its gitdir or with half its files (git
+      // dies on an empty `commondir` in any entry, in every command that lists worktrees).
       try? FileManager.default.removeItem(atPath: staging)
       try makeDirectory(staging)
       try write(Self.initializing, to: staging + "/locked")
@@ -177,29 +178,20 @@ struct LinkedWorktree {
     throw WorktreeError(.gitFailed, "cannot create \(path): \(String(cString: strerror(errno)))")
   }
 
-  /// Writes a new file (never through a link; the umask applies, as to git's own files), whole or
-  /// not at all: written under a temporary name, then renamed into place. A process killed half-way
-  /// must not leave an empty file: git dies on an empty `commondir` of any entry ("failed to read
-  /// .git/worktrees/<id>/commondir") in every command that lists worktrees, `git branch -D` too.
+  /// Writes a new file (never through a link; the umask applies, as to git's own files). The entry's
+  /// files are written in its staging folder, so none is seen half-written.
   private func write(_ text: String, to path: String) throws(WorktreeError) {
-    let staged = path + ".new"
-    let descriptor = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
     guard descriptor >= 0 else {
-      throw WorktreeError(.gitFailed, "cannot write \(staged): \(String(cString: strerror(errno)))")
-    }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-    close(descriptor)
-    guard written == bytes.count else {
-      unlink(staged)
-      throw WorktreeError(.gitFailed, "cannot write \(staged): \(String(cString: strerror(errno)))")
-    }
-    Failpoint.worktreeFileStaged.hit()
-    // The folder was made by this call: nothing of that name is replaced.
-    guard rename(staged, path) == 0 else {
-      unlink(staged)
       throw WorktreeError(.gitFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
     }
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count else {
+      throw WorktreeError(.gitFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+    Failpoint.worktreeFileWritten.hit()
   }
 
   private func run(
