@@ -23,9 +23,12 @@ import Testing
   @Test(arguments: ["in-process", "detached"])
   func aCodeProviderRunsEndToEnd(supervision: String) throws {
     let binary = try Self.exampleBinary()
+    // The demo's throwaway home and repository go under a temporary folder of this test's own.
+    let temporary = try TemporaryDirectory(prefix: "demo-tmp")
+    var environment = ProcessInfo.processInfo.environment
+    environment["TMPDIR"] = temporary.url.path
     let output = try ProcessRunner().run(
-      binary, arguments: ["run", "--supervision", supervision],
-      environment: ProcessInfo.processInfo.environment,
+      binary, arguments: ["run", "--supervision", supervision], environment: environment,
       timeout: .seconds(120))
     let lines = output.standardOutputText.split(separator: "\n").map(String.init)
     #expect(
@@ -49,5 +52,8 @@ import Testing
       lines.contains { $0.hasPrefix("[\(supervision)] lifecycle: account_switched") && $0.contains("fresh") })
     // In-process supervision runs in the embedding program; detached in processes of its own.
     #expect(saw("supervised by \(supervision == "in-process" ? "this process" : "another process")"))
+    // It cleaned up after itself: its scratch home and repository are gone.
+    let left = try FileManager.default.contentsOfDirectory(atPath: temporary.url.path)
+    #expect(left.isEmpty, "the demo left \(left) in its temporary folder")
   }
 }

@@ -28,11 +28,19 @@ case "run":
   let supervision: Supervision =
     mode == "detached" ? .detached(executable: executable, arguments: ["__supervise"]) : .inProcess
   let scratch = try Scratch()
-  defer { scratch.remove() }
-  let demo = Demo(
-    supervision: supervision, registry: try makeRegistry(), home: StateHome(path: scratch.home),
-    repository: scratch.repository)
-  exit(try await demo.run())
+  // Removed before `exit`, which runs no `defer`: whatever the outcome, a thrown error included.
+  let code: Int32
+  do {
+    let demo = Demo(
+      supervision: supervision, registry: try makeRegistry(), home: StateHome(path: scratch.home),
+      repository: scratch.repository)
+    code = try await demo.run()
+  } catch {
+    scratch.remove()
+    throw error
+  }
+  scratch.remove()
+  exit(code)
 default:
   FileHandle.standardError.write(Data("usage: embedding-demo run [--supervision in-process|detached]\n".utf8))
   exit(2)
