@@ -130,6 +130,7 @@ let package = Package(
       name: "multiagent",
       dependencies: [
         "MultiAgent", "ProcessKit", "JSONKit", "ProviderKit", "Providers", "StateStore", "CProgramArguments",
+        "CSupervisorAhead",
       ],
       swiftSettings: [
         .unsafeFlags(["-static-stdlib", "-use-static-resource-dir"], .when(platforms: [.linux]))
@@ -157,6 +158,9 @@ let package = Package(
     // valgrind 3.19 (scripts/profile-layout.py) gives up on the executable with this object's
     // DWARF 5 string forms.
     .target(name: "CProgramArguments", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
+    // The executable's start-up launches a spawn's supervisor before the Swift runtime starts (see
+    // its supervisor_ahead.c); the spawn takes it over through `PendingSupervisor`.
+    .target(name: "CSupervisorAhead", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
 
     // Build-time tool + plugin that turn providers.json into Swift source.
     .executableTarget(name: "CatalogEmbedder"),

@@ -8,10 +8,10 @@ clock as this script's (`perf record -k mono`: process exec and exit, and the sy
 the steps), give each run's timeline in milliseconds from this script's start of the command:
 
   spawn exec          the spawn's program starts
-  supervisor started  the spawn starts its supervisor ahead (clone3)
+  supervisor started  the spawn starts its supervisor ahead (clone, from its first instructions)
   supervisor exec     the supervisor's program starts
   supervisor ready    the supervisor, loaded, first polls for the spawn's word
-  word                the spawn says go (the agent recorded and its files written)
+  word                the spawn says go (the agent recorded and its files written): its last send
   CLI launch          the supervisor starts the CLI (clone3)
   CLI exec            the CLI's program starts
   CLI exit seen       the supervisor's last wake-up before the settlement (the CLI's pidfd)
@@ -45,6 +45,7 @@ from bench_support import (CODEX_EXEC, codex_flags, release_binary, start_server
 
 EVENTS = ",".join([
     "sched:sched_process_exec", "sched:sched_process_exit", "syscalls:sys_enter_clone3",
+    "syscalls:sys_enter_clone", "syscalls:sys_enter_vfork",
     "syscalls:sys_enter_sendto", "syscalls:sys_enter_poll", "syscalls:sys_exit_poll",
     "syscalls:sys_enter_shutdown", "syscalls:sys_enter_exit_group",
 ])
@@ -75,9 +76,18 @@ def marks_of(start, end, events):
         return next((t for t, p, e, _ in inside if p == pid and e == event and t >= after), None)
 
     marks = {"spawn exec": execs[0][0], "supervisor exec": execs[1][0], "CLI exec": execs[2][0], "end": end}
-    marks["supervisor started"] = first(spawn, "syscalls:sys_enter_clone3")
+    # The supervisor is started from the spawn's first instructions (a fork: clone) or, in builds
+    # before that, from its Swift code (posix_spawn: clone3).
+    started = [t for t, p, e, _ in inside
+               if p == spawn and e in ("syscalls:sys_enter_clone3", "syscalls:sys_enter_clone",
+                                                  "syscalls:sys_enter_vfork")]
+    marks["supervisor started"] = started[0] if started else None
     marks["supervisor ready"] = first(supervisor, "syscalls:sys_enter_poll")
-    marks["word"] = first(spawn, "syscalls:sys_enter_sendto")
+    # The word is the spawn's last send before the CLI starts (an early supervisor is first sent
+    # its start line).
+    sends = [t for t, p, e, _ in inside
+             if p == spawn and e == "syscalls:sys_enter_sendto" and t < execs[2][0]]
+    marks["word"] = sends[-1] if sends else None
     marks["CLI launch"] = first(supervisor, "syscalls:sys_enter_clone3")
     marks["settled"] = first(supervisor, "syscalls:sys_enter_shutdown")
     marks["spawn exit"] = first(spawn, "syscalls:sys_enter_exit_group", execs[2][0])

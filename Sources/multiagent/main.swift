@@ -45,6 +45,8 @@ if !startsWorkerLate {
 }
 let prepared = CommandLineTool.prepare(arguments: arguments, environment: ProcessEnvironment.current)
 if let exitCode = prepared.exitCode { exit(exitCode.rawValue) }
+// A supervisor the start-up launched for a spawn that did not take it (a remote host, say) exits.
+StartUpSupervisor.release()
 if startsWorkerLate {
   Task.detached { [prepared] in
     let exitCode = await prepared.run()

@@ -96,7 +96,8 @@ import TestSupport
     #expect(Self.supervisorsAwaitingStart(home: world.home, within: .seconds(10)).isEmpty)
   }
 
-  /// The pids of `__supervise --await-start` processes of `home` still running after `within`.
+  /// The pids of `__supervise --await-start` processes of `home` (or `--early`, started by the
+  /// spawn's first instructions) still running after `within`.
   static func supervisorsAwaitingStart(home: String, within: Duration) -> [Int32] {
     let deadline = ContinuousClock.now + within
     while true {
@@ -106,7 +107,8 @@ import TestSupport
           let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
         else { return nil }
         let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        return words.contains("--await-start") && words.contains(home) ? pid : nil
+        let ahead = words.contains("--await-start") || words.contains("--early")
+        return ahead && words.contains(home) ? pid : nil
       }
       if running.isEmpty || ContinuousClock.now >= deadline { return running }
       Thread.sleep(forTimeInterval: 0.05)

@@ -270,7 +270,12 @@ struct LifecycleSandbox {
 
 /// Processes whose environment has `MULTIAGENT_AGENT_ID=<id>` (the agent's CLI and its children).
 func processes(ofAgent id: String) -> [Int32] {
-  let needle = Array("MULTIAGENT_AGENT_ID=\(id)".utf8)
+  processes(withEnvironmentEntry: "MULTIAGENT_AGENT_ID=\(id)")
+}
+
+/// Processes (not zombies) whose environment, as they were started, has `entry` (`NAME=value`).
+func processes(withEnvironmentEntry entry: String) -> [Int32] {
+  let needle = Array(entry.utf8)
   let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
   return entries.compactMap(Int32.init).filter { pid in
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -47,7 +47,8 @@ import TestSupport
         #expect(!environment.contains("MULTIAGENT_TOKEN=\(leadToken)"))
       }
     }
-    for pid in processes(ofAgent: leadID) {
+    // (The children's supervisors were started by the lead's spawns, from their first instructions.)
+    for pid in processes(ofAgent: leadID) + processes(withEnvironmentEntry: "MULTIAGENT_TOKEN=\(leadToken)") {
       let argv = String(
         decoding: FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data(), as: UTF8.self)
       #expect(!argv.contains("__supervise"), "a supervisor carries the lead's identity: \(argv)")

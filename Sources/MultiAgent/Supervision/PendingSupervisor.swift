@@ -33,7 +33,7 @@ public final class PendingSupervisor: Sendable {
   /// The word that also asks the supervisor for a reconcile pass once its agent settled.
   static let goAndReconcileWord = "go+reconcile\n"
 
-  private init(agentID: String, identity: ProcessIdentity, socket: Int32, unreaped: Bool) {
+  init(agentID: String, identity: ProcessIdentity, socket: Int32, unreaped: Bool) {
     self.agentID = agentID
     self.identity = identity
     self.socket = Mutex(socket)

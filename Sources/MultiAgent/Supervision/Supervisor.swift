@@ -242,56 +242,6 @@ extension AgentManager {
 
 // MARK: - A detached supervisor's entry point
 
-/// The words a detached supervisor is started with, after the embedder's own arguments:
-/// `--home H [--adopt] [--await-start --provider P] ID`.
-struct SupervisorArguments: Equatable {
-  var home: String
-  var agentID: String
-  var adopt = false
-  /// Started ahead by a spawn: wait for the word on descriptor 3 first (see ``PendingSupervisor``).
-  var awaitStart = false
-  /// With `awaitStart`: the provider whose definition to load while waiting.
-  var provider: String?
-
-  var words: [String] {
-    var words = ["--home", home]
-    if adopt { words.append("--adopt") }
-    if awaitStart { words.append("--await-start") }
-    if let provider { words += ["--provider", provider] }
-    return words + [agentID]
-  }
-
-  /// Parses `words`; `nil` when they are not a supervisor's.
-  init?(words: [String]) {
-    var home: String?
-    var rest = words[...]
-    while let word = rest.first, word.hasPrefix("--") {
-      rest = rest.dropFirst()
-      switch word {
-      case "--adopt": adopt = true
-      case "--await-start": awaitStart = true
-      case "--home", "--provider":
-        guard let value = rest.first else { return nil }
-        rest = rest.dropFirst()
-        if word == "--home" { home = value } else { provider = value }
-      default: return nil
-      }
-    }
-    guard let home, let id = rest.first, rest.count == 1, !id.isEmpty else { return nil }
-    self.home = home
-    self.agentID = id
-  }
-
-  init(home: String, agentID: String, adopt: Bool = false, awaitStart: Bool = false, provider: String? = nil)
-  {
-    self.home = home
-    self.agentID = agentID
-    self.adopt = adopt
-    self.awaitStart = awaitStart
-    self.provider = provider
-  }
-}
-
 extension Supervisor {
   /// The entry point of a detached supervisor process: call it from your program's `main` with the
   /// words that follow the `arguments` of your ``Supervision/detached(executable:arguments:)``, and
@@ -323,9 +273,21 @@ extension Supervisor {
     arguments: [String], logger: any AgentLogger = StandardErrorLogger(minimumLevel: .warning),
     registry makeRegistry: (StateHome) throws -> ProviderRegistry?
   ) -> Int32 {
-    guard let parsed = SupervisorArguments(words: arguments) else {
+    guard var parsed = SupervisorArguments(words: arguments) else {
       report("not a supervisor's arguments: \(arguments.joined(separator: " ").prefix(300))")
       return 2
+    }
+    if parsed.early {
+      // Its words and environment come from the spawn that started it; nothing when it gave up.
+      switch EarlySupervisorStart.receive(agentID: parsed.agentID) {
+      case .start(let words, let environment):
+        EarlySupervisorStart.replaceEnvironment(with: environment)
+        parsed = words
+      case .abandoned: return 0
+      case .invalid(let problem):
+        report(problem)
+        return 2
+      }
     }
     let environment = ProcessEnvironment.current
     // Supervisors are started with no agent's identity in their environment; an agent may not run one.

@@ -232,8 +232,10 @@ struct SpawnCommand: ParsableCommand {
     guard hostName == nil, let supervision = try? CommandContext.supervision() else { return nil }
     // Reaped by init once this process exited (a spawn that lives on has it reaped in `run`): the
     // usual reaping thread would be one more to wake and end when the process exits.
-    supervisorAhead = AgentManager.prelaunchSupervisor(
-      supervision, home: context.home, provider: providerName, reaping: .byCaller)
+    supervisorAhead =
+      StartUpSupervisor.take(supervision: supervision, home: context.home, provider: providerName)
+      ?? AgentManager.prelaunchSupervisor(
+        supervision, home: context.home, provider: providerName, reaping: .byCaller)
     let pending = supervisorAhead
     let outcome = Result { try start(pending: pending, context: context) }
     startedAhead = outcome
