@@ -33,6 +33,8 @@ if CommandLine.arguments.dropFirst().first == CommandContext.superviseCommand {
 // thread, and a spawn starts its agent here (its supervisor, its record, the word to go) before that
 // thread starts to wait for it.
 let arguments = Array(CommandLine.arguments.dropFirst())
+// A spawn's supervisor, launched before the runtime started: the spawn's `prepare` takes it over.
+if let launched = StartUpSupervisor.takeFromStartUp() { StartUpSupervisor.offer(launched) }
 let handoff = CommandHandoff()
 let startsWorkerLate = CommandHandoff.startsWorkerLate(arguments)
 // The worker thread is started first, for most commands: its start (a new thread, and a processor
