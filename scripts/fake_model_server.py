@@ -1051,9 +1051,13 @@ def main(argv=None):
 
     httpd = Server((args.host, args.port), Handler)
     stop = threading.Event()
+    signalled = []
 
     def on_signal(signum, frame):
-        stop.set()
+        # No lock here: the handler runs on the main thread between two bytecodes, possibly inside
+        # `stop.wait`, which holds the event's lock — `stop.set()` from here deadlocked the server
+        # when its stdin closed and SIGTERM came at once (as both the tests and the benchmarks stop it).
+        signalled.append(signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -1076,8 +1080,8 @@ def main(argv=None):
     sys.stdout.write(f"LISTENING {httpd.server_address[1]}\n")
     sys.stdout.flush()
 
-    while not stop.wait(0.2):
-        pass
+    while not signalled and not stop.is_set():
+        time.sleep(0.05)
     httpd.shutdown()
     httpd.server_close()
     if STATE.log_file is not None:
