@@ -55,14 +55,17 @@ public struct ProcessIdentity: Sendable, Hashable, Codable, CustomStringConverti
   /// A fresh random spawn id: 32 hexadecimal digits (128 bits).
   public static func makeSpawnID() -> String {
     var generator = SystemRandomNumberGenerator()
-    // Appended by hand: `joined` is not specialized here, and its generic form costs every process
-    // that starts a child a runtime conformance lookup.
-    var id = ""
-    for _ in 0..<2 {
-      let hex = String(generator.next() as UInt64, radix: 16)
-      id += String(repeating: "0", count: 16 - hex.count) + hex
+    // Written digit by digit into ASCII bytes: `String(_:radix:)` is generic and costs every
+    // process that starts a child a runtime witness-table lookup, and `joined` is not specialized.
+    let digits = Array("0123456789abcdef".utf8)
+    var bytes = [UInt8](repeating: 0, count: 32)
+    for half in 0..<2 {
+      let value: UInt64 = generator.next()
+      for index in 0..<16 {
+        bytes[half * 16 + index] = digits[Int(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 15]
+      }
     }
-    return id
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// `pid 123 (start 456, spawn 0123…)`.

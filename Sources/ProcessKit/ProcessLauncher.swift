@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Who reaps a launched child once it exits.
 public enum ChildReaping: Sendable {
   /// The caller: it calls ``ProcessLauncher/waitForExit(_:)``, or exits soon, after which
@@ -218,15 +222,25 @@ public struct ProcessLauncher: Sendable {
 
   /// `NAME=value` entries, sorted, after checking that each can be passed to `execve`.
   private static func environmentEntries(_ environment: [String: String]) throws(ProcessError) -> [String] {
+    // In the order of the names' bytes (the same as `<` for the ASCII names an environment holds),
+    // checked byte by byte: `String` comparison and `contains` cost a child's start tens of
+    // microseconds for a few dozen variables.
+    let sorted = environment.sorted { left, right in
+      left.key.withCString { a in right.key.withCString { b in strcmp(a, b) < 0 } }
+    }
     var entries: [String] = []
-    for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
-      guard !name.isEmpty, !name.contains("="), !name.utf8.contains(0), !value.utf8.contains(0) else {
+    entries.reserveCapacity(sorted.count)
+    for (name, value) in sorted {
+      guard !name.isEmpty, !name.utf8.contains(where: { $0 == UInt8(ascii: "=") || $0 == 0 }),
+        !value.utf8.contains(0)
+      else {
         throw ProcessError(
           code: .invalidConfiguration,
           message: "invalid environment variable name or value: \(name.debugDescription)")
       }
-      entries.append("\(name)=\(value)")
+      entries.append(name + "=" + value)
     }
     return entries
   }
+
 }

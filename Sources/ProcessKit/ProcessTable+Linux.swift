@@ -94,19 +94,51 @@
       let bytes = Array(bytes)
       guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
         let close = bytes.lastIndex(of: UInt8(ascii: ")")), open < close,
-        let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).filter { $0 != " " })
+        let pid = Self.decimal(bytes[..<open].filter { $0 != UInt8(ascii: " ") }).flatMap(
+          Int32.init(exactly:))
       else { return nil }
-      // Fields 3 (state) onwards.
-      let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " ")).map {
-        String(decoding: $0, as: UTF8.self)
+      // Fields 3 (state) to 22 (starttime), read as bytes: made into strings, the fields of every
+      // process cost a scan of the table (and each start of a child) far more.
+      var fields: [ArraySlice<UInt8>] = []
+      fields.reserveCapacity(20)
+      var index = close + 1
+      while index < bytes.count && fields.count < 20 {
+        while index < bytes.count && bytes[index] == UInt8(ascii: " ") { index += 1 }
+        let start = index
+        while index < bytes.count && bytes[index] != UInt8(ascii: " ") { index += 1 }
+        if start < index { fields.append(bytes[start..<index]) }
       }
-      guard fields.count >= 20, fields[0].count == 1, let state = fields[0].first,
-        let parentPID = Int32(fields[1]), let processGroupID = Int32(fields[2]),
-        let sessionID = Int32(fields[3]), let startTime = UInt64(fields[19])
+      guard fields.count >= 20, fields[0].count == 1, let state = fields[0].first, state < 0x80,
+        let parentPID = Self.decimal(fields[1]).flatMap(Int32.init(exactly:)),
+        let processGroupID = Self.decimal(fields[2]).flatMap(Int32.init(exactly:)),
+        let sessionID = Self.decimal(fields[3]).flatMap(Int32.init(exactly:)),
+        let startTime = Self.decimal(fields[19]).flatMap(UInt64.init(exactly:))
       else { return nil }
       self.init(
         pid: pid, parentPID: parentPID, processGroupID: processGroupID, sessionID: sessionID,
-        state: state, startTime: startTime)
+        state: Character(Unicode.Scalar(state)), startTime: startTime)
+    }
+
+    /// The decimal integer `digits` spell (an optional sign, then at least one digit, nothing
+    /// else), or `nil`.
+    private static func decimal(_ digits: some Collection<UInt8>) -> Int64? {
+      var value: Int64 = 0
+      var negative = false
+      var seenDigit = false
+      for (offset, byte) in digits.enumerated() {
+        if offset == 0 && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")) {
+          negative = byte == UInt8(ascii: "-")
+          continue
+        }
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+        let (sum, overflowSum) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+        guard !overflowTimes, !overflowSum else { return nil }
+        value = sum
+        seenDigit = true
+      }
+      guard seenDigit else { return nil }
+      return negative ? -value : value
     }
   }
 

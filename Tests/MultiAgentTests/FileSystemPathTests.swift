@@ -25,3 +25,26 @@ import Testing
     #expect(FileSystem.absolute(directory.path("link") + "/x/..") == directory.path("link"))
   }
 }
+
+/// `FileSystem.contents(atPath:)` reads what Foundation's reader reads, for every kind of path.
+@Suite struct FileSystemContentsTests {
+  @Test func readsWhatFoundationReads() throws {
+    let directory = try TemporaryDirectory(prefix: "contents")
+    let sizes = [0, 1, 4095, 4096, 4097, 70_000]
+    for size in sizes {
+      let path = directory.path("file-\(size)")
+      let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      #expect(FileSystem.contents(atPath: path) == Data(bytes))
+      #expect(FileSystem.contents(atPath: path) == FileManager.default.contents(atPath: path))
+    }
+    try FileManager.default.createSymbolicLink(
+      atPath: directory.path("link"), withDestinationPath: directory.path("file-4096"))
+    #expect(FileSystem.contents(atPath: directory.path("link"))?.count == 4096)
+    #expect(FileSystem.contents(atPath: directory.path("missing")) == nil)
+    #expect(
+      FileSystem.contents(atPath: directory.url.path)
+        == FileManager.default.contents(atPath: directory.url.path))
+    #expect(FileSystem.contents(atPath: "/proc/self/stat")?.isEmpty == false)
+  }
+}

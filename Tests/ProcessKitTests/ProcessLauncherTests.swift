@@ -65,6 +65,28 @@ struct ProcessLauncherTests {
     #expect(run.identity.spawnID.count == 32)
   }
 
+  @Test func anInvalidEnvironmentIsRefusedBeforeAnythingStarts() throws {
+    for environment in [["A=B": "x"], ["": "x"], ["NAME": "a\u{0}b"], ["NA\u{0}ME": "x"]] {
+      #expect(throws: ProcessError.self) {
+        try launcher.launch(ProcessLaunchConfiguration(executable: "true", environment: environment))
+      }
+    }
+  }
+
+  @Test func spawnIDsAreThirtyTwoLowercaseHexDigitsAndDiffer() {
+    let ids = (0..<200).map { _ in ProcessIdentity.makeSpawnID() }
+    #expect(Set(ids).count == ids.count)
+    for id in ids {
+      #expect(id.utf8.count == 32)
+      #expect(id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+    }
+    // Every digit turns up in every position over many ids: none is stuck (a shift gone wrong).
+    for position in 0..<32 {
+      let seen = Set(ids.map { Array($0.utf8)[position] })
+      #expect(seen.count > 8, "position \(position)")
+    }
+  }
+
   @Test func standardInputIsDevNullByDefault() throws {
     let directory = try ProcessTesting.makeDirectory()
     defer { ProcessTesting.remove(directory) }

@@ -62,7 +62,7 @@ struct AgentInbox {
       let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
     else { return [] }
     return names.filter { $0.hasSuffix(".txt") }.sorted().compactMap { name in
-      guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+      guard let data = FileSystem.contents(atPath: directory + "/" + name) else { return nil }
       return Message(name: name, text: String(decoding: data, as: UTF8.self))
     }
   }

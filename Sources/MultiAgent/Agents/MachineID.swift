@@ -19,7 +19,7 @@ public enum MachineID {
   /// `/etc/machine-id`, else the host name; `unknown` when none of them can be read.
   public static func current(environment: [String: String] = ProcessEnvironment.current) -> String {
     if let named = cleaned(environment[environmentVariable]) { return named }
-    if let data = FileManager.default.contents(atPath: "/etc/machine-id"),
+    if let data = FileSystem.contents(atPath: "/etc/machine-id"),
       let id = cleaned(String(decoding: data, as: UTF8.self))
     {
       return id

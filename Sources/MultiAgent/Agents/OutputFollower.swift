@@ -16,14 +16,21 @@ struct OutputFollower {
   /// to the end.
   var limit: Int64?
 
-  /// An open log, closed when the last follower copy holding it goes.
+  /// An open log and the buffer its polls read into, closed and freed when the last follower copy
+  /// holding it goes. The buffer is made once: a new zeroed 64 KiB for every poll cost each one a
+  /// `memset` and, the heap trimmed after it, page faults again.
   private final class LogDescriptor {
     let descriptor: Int32
+    let buffer: UnsafeMutableRawBufferPointer
     init?(path: String) {
       descriptor = open(path, O_RDONLY | O_CLOEXEC)
       if descriptor < 0 { return nil }
+      buffer = .allocate(byteCount: 1 << 16, alignment: 16)
     }
-    deinit { close(descriptor) }
+    deinit {
+      close(descriptor)
+      buffer.deallocate()
+    }
   }
 
   /// Follows `path` from `offset` with a fresh parser.
@@ -49,18 +56,17 @@ struct OutputFollower {
     var events: [AgentEvent] = []
     if log == nil { log = LogDescriptor(path: path) }
     if let log {
-      var buffer = [UInt8](repeating: 0, count: 1 << 16)
+      let buffer = log.buffer
       while true {
         let wanted = limit.map { min(Int64(buffer.count), $0 - readOffset) } ?? Int64(buffer.count)
         guard wanted > 0 else { break }
-        let count = buffer.withUnsafeMutableBytes {
-          pread(log.descriptor, $0.baseAddress, Int(wanted), off_t(readOffset))
-        }
+        let count = pread(log.descriptor, buffer.baseAddress, Int(wanted), off_t(readOffset))
         if count < 0 && errno == EINTR { continue }
         // The log is append-only; a read error leaves the offset where it was for the next poll.
         guard count > 0 else { break }
         readOffset += Int64(count)
-        for line in splitter.feed(Array(buffer[0..<count])) { events += parse(line) }
+        let read = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        for line in splitter.feed(read) { events += parse(line) }
       }
     }
     if final, let last = splitter.finish() { events += parse(last) }

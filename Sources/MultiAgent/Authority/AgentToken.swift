@@ -40,7 +40,7 @@ enum AgentToken {
 
   /// The clear token in `path`, or nil when there is none (an agent spawned before tokens existed).
   static func read(from path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileSystem.contents(atPath: path) else { return nil }
     let token = String(decoding: data, as: UTF8.self).trimmedOfWhitespaceAndNewlines
     return token.isEmpty ? nil : token
   }

@@ -125,7 +125,7 @@ extension AgentManager {
 
   /// The names a user's `providers.json` defines or changes.
   static func userProviderNames(home: StateHome) -> Set<String> {
-    guard let data = FileManager.default.contents(atPath: home.path + "/providers.json"),
+    guard let data = FileSystem.contents(atPath: home.path + "/providers.json"),
       let root = try? JSONParser.parse(Array(data)), let providers = root["providers"]?.objectValue
     else { return [] }
     return Set(providers.keys)

@@ -99,7 +99,7 @@ struct RemoteOutbox: Sendable {
   func pending(host: String? = nil) -> [RemoteRequest] {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
     return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-      guard let data = FileManager.default.contents(atPath: directory + "/" + name),
+      guard let data = FileSystem.contents(atPath: directory + "/" + name),
         let value = try? JSONParser.parse(Array(data)), let request = RemoteRequest(json: value)
       else { return nil }
       return host.map { request.host.lowercased() == $0.lowercased() } ?? true ? request : nil

@@ -71,7 +71,7 @@ extension AgentManager {
 
   /// Agent `id`'s `spawn --max-running` limit, if it was given one.
   static func maxRunning(home: StateHome, id: String) -> Int? {
-    guard let data = FileManager.default.contents(atPath: maxRunningFile(home: home, id: id)) else {
+    guard let data = FileSystem.contents(atPath: maxRunningFile(home: home, id: id)) else {
       return nil
     }
     return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

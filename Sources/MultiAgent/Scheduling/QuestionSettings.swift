@@ -24,7 +24,7 @@ public struct QuestionSettings: Sendable, Hashable {
   /// - Throws: ``AgentError`` (code ``AgentError/Code/catalog``) naming the file and the field.
   public static func load(home: StateHome) throws(AgentError) -> QuestionSettings {
     let path = SchedulingLimits.configFile(home: home)
-    guard let data = FileManager.default.contents(atPath: path) else { return QuestionSettings() }
+    guard let data = FileSystem.contents(atPath: path) else { return QuestionSettings() }
     return try parse(Array(data), path: path)
   }
 

@@ -40,7 +40,7 @@ public struct RotationSettings: Sendable, Hashable {
   /// - Throws: ``AgentError`` (code ``AgentError/Code/catalog``) naming the file and the field.
   public static func load(home: StateHome) throws(AgentError) -> RotationSettings {
     let path = SchedulingLimits.configFile(home: home)
-    guard let data = FileManager.default.contents(atPath: path) else { return RotationSettings() }
+    guard let data = FileSystem.contents(atPath: path) else { return RotationSettings() }
     return try parse(Array(data), path: path)
   }
 

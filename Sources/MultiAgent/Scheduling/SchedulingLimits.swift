@@ -42,7 +42,7 @@ public struct SchedulingLimits: Sendable, Hashable {
   ///   when the file is not valid.
   public static func load(home: StateHome) throws(AgentError) -> SchedulingLimits {
     let path = configFile(home: home)
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = FileSystem.contents(atPath: path) else {
       if FileManager.default.fileExists(atPath: path) {
         throw AgentError(.catalog, "\(path): cannot read the file")
       }

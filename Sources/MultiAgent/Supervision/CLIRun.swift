@@ -369,7 +369,7 @@ struct CLIRun {
 
   /// The usage limit a previous supervisor kept on disk, if any.
   static func readExhaustion(_ path: String) -> Exhaustion? {
-    guard let data = FileManager.default.contents(atPath: path),
+    guard let data = FileSystem.contents(atPath: path),
       let value = try? JSONParser.parse(Array(data)), let message = value["message"]?.stringValue
     else { return nil }
     return Exhaustion(

@@ -34,7 +34,7 @@ enum LaunchIntent {
   /// leader (a CLI and a detached supervisor each start a session of their own) carrying its spawn
   /// id, oldest first, other than `recorded`.
   static func unrecordedProcess(intent path: String, recorded: ProcessIdentity?) -> ProcessIdentity? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileSystem.contents(atPath: path) else { return nil }
     let spawnID = String(decoding: data, as: UTF8.self).trimmedOfWhitespaceAndNewlines
     guard !spawnID.isEmpty, recorded?.spawnID != spawnID else { return nil }
     let marker = Array("\(ProcessIdentity.spawnIDVariable)=\(spawnID)".utf8)

@@ -188,7 +188,7 @@ extension LiveSession {
 
   /// The tool call of the question held at `path`, if one is held and its call is known.
   static func heldToolUse(at path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileSystem.contents(atPath: path) else { return nil }
     return (try? JSONParser.parse(Array(data)))?["tool_use_id"]?.stringValue
   }
 
@@ -197,7 +197,7 @@ extension LiveSession {
   static func readHeld(at path: String) -> (
     requestID: String, questions: [(id: String, text: String)], released: Bool
   )? {
-    guard let data = FileManager.default.contents(atPath: path),
+    guard let data = FileSystem.contents(atPath: path),
       let value = try? JSONParser.parse(Array(data)),
       let id = value["request_id"]?.stringValue
     else { return nil }
@@ -224,13 +224,13 @@ extension LiveSession {
 
   /// The resume prompt of answers `answer` wrote, if any.
   static func readResumePrompt(at path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileSystem.contents(atPath: path) else { return nil }
     return (try? JSONParser.parse(Array(data)))?["resume_prompt"]?.stringValue
   }
 
   /// The answers `answer` wrote, if they are for request `requestID`.
   static func readAnswers(at path: String, requestID: String) -> JSONObject? {
-    guard let data = FileManager.default.contents(atPath: path),
+    guard let data = FileSystem.contents(atPath: path),
       let value = try? JSONParser.parse(Array(data)),
       value["request_id"]?.stringValue == requestID
     else { return nil }

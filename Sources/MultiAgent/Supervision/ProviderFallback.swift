@@ -139,7 +139,7 @@ struct ProviderFallback {
 
   /// The task as the user gave it: the prompt file without the question protocol's instructions.
   private func originalTask() -> String {
-    guard let data = FileManager.default.contents(atPath: paths.prompt) else { return "(the task is lost)" }
+    guard let data = FileSystem.contents(atPath: paths.prompt) else { return "(the task is lost)" }
     return withoutPreamble(String(decoding: data, as: UTF8.self))
   }
 

@@ -59,7 +59,7 @@ struct RunPlan: Codable, Sendable, Hashable {
   }
 
   static func read(from path: String) throws -> RunPlan {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = FileSystem.contents(atPath: path) else {
       throw AgentError(.invalidState, "the run plan \(path) is missing")
     }
     return try RunPlan(json: JSONParser.parse(Array(data)))

@@ -31,7 +31,7 @@ final class BranchLookup {
   private func packedBranches() -> Set<String> {
     if let packed { return packed }
     var branches: Set<String> = []
-    if let data = FileManager.default.contents(atPath: commonDirectory + "/packed-refs") {
+    if let data = FileSystem.contents(atPath: commonDirectory + "/packed-refs") {
       for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
         guard let space = line.firstIndex(of: " ") else { continue }
         let reference = line[line.index(after: space)...]

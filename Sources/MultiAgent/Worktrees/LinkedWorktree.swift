@@ -40,7 +40,7 @@ struct LinkedWorktree {
   static func isPossible(commonDirectory: String, path: String, base: String) -> Bool {
     guard base.count == 40 || base.count == 64, base.utf8.allSatisfy({ isHexDigit($0) }),
       !FileSystem.entryExists(commonDirectory + "/reftable"),
-      let config = FileManager.default.contents(atPath: commonDirectory + "/config")
+      let config = FileSystem.contents(atPath: commonDirectory + "/config")
     else { return false }
     let text = String(decoding: config, as: UTF8.self).lowercased()
     let asksMore = ["[extensions", "sparsecheckout", "worktreeconfig", "sharedrepository", "[include"]
@@ -146,7 +146,7 @@ struct LinkedWorktree {
 
   /// A small file's text without its trailing newline, or `nil` when it cannot be read.
   private static func text(of path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileSystem.contents(atPath: path) else { return nil }
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
   }
 
