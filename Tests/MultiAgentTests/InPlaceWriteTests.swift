@@ -68,6 +68,23 @@ import Testing
     #expect(try String(contentsOfFile: elsewhere, encoding: .utf8) == "outside")
   }
 
+  @Test func whatAFileHeldBeforeIsGoneAfterTheWrite() throws {
+    // An empty file is written as it is (not truncated: see `FileSystem.emptied`); one that holds
+    // something is emptied first, through the new file's path and through a staging file alike.
+    let directory = try TemporaryDirectory(prefix: "leftovers")
+    let lying = directory.path("prompt.md")
+    try makeEmptyPrivateFile(lying)
+    try "a much longer text that was there before".write(toFile: lying, atomically: false, encoding: .utf8)
+    try FileSystem.writeNew("short", to: lying)
+    #expect(try String(contentsOfFile: lying, encoding: .utf8) == "short")
+    let staging = directory.path("run.json.next")
+    try makeEmptyPrivateFile(staging)
+    try "{\"left\":\"over from a crash\"}".write(toFile: staging, atomically: false, encoding: .utf8)
+    let target = directory.path("run.json")
+    try FileSystem.writeSecure(Array("{}".utf8), to: target, staging: staging)
+    #expect(try String(contentsOfFile: target, encoding: .utf8) == "{}")
+  }
+
   @Test func aLaunchIntentIsWrittenOverTheLastOne() throws {
     let directory = try TemporaryDirectory(prefix: "intent")
     let path = directory.path("launch-intent")
