@@ -38,7 +38,7 @@ public struct ProviderInspector: Sendable {
     let path = ["PATH": searchPath.joined(by: ":")]
     for name in [definition.binary] + definition.alternativeBinaries where !name.isEmpty {
       // A relative path with a slash would depend on the current directory: never used.
-      if name.contains("/"), !name.hasPrefix("/") { continue }
+      if name.utf8.contains(UInt8(ascii: "/")), !name.hasPrefix("/") { continue }
       if let found = try? launcher.resolveExecutable(name, environment: path) { return found }
     }
     return nil

@@ -53,7 +53,7 @@ public struct ProcessLauncher: Sendable {
       throw ProcessError(
         code: .invalidConfiguration, message: "the executable name is empty or contains a NUL byte")
     }
-    if executable.contains("/") {
+    if executable.utf8.contains(UInt8(ascii: "/")) {
       let path: String
       if executable.hasPrefix("/") {
         path = executable
