@@ -15,7 +15,7 @@ Usage: scripts/bench-all.py [--runs N] [--skip-sdk] [--load-agents N] [--load-se
        [--load-rate R] [--binary PATH] [--megabytes N]
 Builds the release products first unless --binary is given (the parse benchmark then comes from
 .build/release too). Needs what the steps need: the real CLIs (scripts/install-real-clis.sh) and,
-unless --skip-sdk, the SDK (scripts/install-sdk.sh). Run it on an idle machine: ~15 minutes with the
+unless --skip-sdk, the SDK (scripts/install-sdk.sh). Run it on an idle machine: ~7 minutes with the
 defaults on 2 cores.
 """
 
