@@ -51,7 +51,11 @@ enum SpareDirectories {
     let folder = folder(home)
     let ready = folder + "/ready"
     if PrivatePath.kind(of: ready) != .missing { return }
-    do throws(UnsafePathError) { try PrivatePath.createMissingDirectories(folder) } catch { return }
+    // Made inside the home only: one removed meanwhile (a user's `rm -rf`, a test's temporary
+    // folder) is not made again by a supervisor's after-work. `mkdir` of the one folder, never its
+    // parents, fails once the home is gone; one already there must be a folder, not a link.
+    guard PrivatePath.kind(of: home.path) == .directory else { return }
+    if mkdir(folder, 0o700) != 0 && (errno != EEXIST || PrivatePath.kind(of: folder) != .directory) { return }
     let lock = open(folder + "/.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard lock >= 0 else { return }
     defer { close(lock) }
