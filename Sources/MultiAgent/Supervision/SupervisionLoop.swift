@@ -229,8 +229,9 @@ struct SupervisionLoop {
         return .switchProvider(plan, reason: "usage limit reached: \(exhaustion.message)")
       }
     }
-    if let record = try store.agent(id: agentID), let error = record.error, LoginFailure.matches(error),
-      ending.exit != .exited(0), !record.status.isTerminal, fallback.next(after: record) != nil,
+    // A CLI that exited 0 did not fail to log in: the record is read only for one that failed.
+    if ending.exit != .exited(0), let record = try store.agent(id: agentID), let error = record.error,
+      LoginFailure.matches(error), !record.status.isTerminal, fallback.next(after: record) != nil,
       (try? AgentSignal.read(at: paths.signalFile)) == nil
     {
       return .switchProvider(plan, reason: "its login was refused: \(error.prefix(200))")
