@@ -242,5 +242,4 @@ public struct ProcessLauncher: Sendable {
     }
     return entries
   }
-
 }

@@ -94,11 +94,11 @@
       let bytes = Array(bytes)
       guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
         let close = bytes.lastIndex(of: UInt8(ascii: ")")), open < close,
-        let pid = Self.decimal(bytes[..<open].filter { $0 != UInt8(ascii: " ") }).flatMap(
-          Int32.init(exactly:))
+        let pid = Int32(String(decoding: bytes[..<open].filter { $0 != UInt8(ascii: " ") }, as: UTF8.self))
       else { return nil }
-      // Fields 3 (state) to 22 (starttime), read as bytes: made into strings, the fields of every
-      // process cost a scan of the table (and each start of a child) far more.
+      // Fields 3 (state) to 22 (starttime), cut as bytes; only the five used become (small, inline)
+      // strings: all ~50 made into strings cost a scan of the table, and each start of a child, far
+      // more.
       var fields: [ArraySlice<UInt8>] = []
       fields.reserveCapacity(20)
       var index = close + 1
@@ -109,37 +109,16 @@
         if start < index { fields.append(bytes[start..<index]) }
       }
       guard fields.count >= 20, fields[0].count == 1, let state = fields[0].first, state < 0x80,
-        let parentPID = Self.decimal(fields[1]).flatMap(Int32.init(exactly:)),
-        let processGroupID = Self.decimal(fields[2]).flatMap(Int32.init(exactly:)),
-        let sessionID = Self.decimal(fields[3]).flatMap(Int32.init(exactly:)),
-        let startTime = Self.decimal(fields[19]).flatMap(UInt64.init(exactly:))
+        let parentPID = Int32(String(decoding: fields[1], as: UTF8.self)),
+        let processGroupID = Int32(String(decoding: fields[2], as: UTF8.self)),
+        let sessionID = Int32(String(decoding: fields[3], as: UTF8.self)),
+        let startTime = UInt64(String(decoding: fields[19], as: UTF8.self))
       else { return nil }
       self.init(
         pid: pid, parentPID: parentPID, processGroupID: processGroupID, sessionID: sessionID,
         state: Character(Unicode.Scalar(state)), startTime: startTime)
     }
 
-    /// The decimal integer `digits` spell (an optional sign, then at least one digit, nothing
-    /// else), or `nil`.
-    private static func decimal(_ digits: some Collection<UInt8>) -> Int64? {
-      var value: Int64 = 0
-      var negative = false
-      var seenDigit = false
-      for (offset, byte) in digits.enumerated() {
-        if offset == 0 && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")) {
-          negative = byte == UInt8(ascii: "-")
-          continue
-        }
-        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-        let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-        let (sum, overflowSum) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-        guard !overflowTimes, !overflowSum else { return nil }
-        value = sum
-        seenDigit = true
-      }
-      guard seenDigit else { return nil }
-      return negative ? -value : value
-    }
   }
 
 #endif

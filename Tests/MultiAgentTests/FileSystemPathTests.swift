@@ -47,4 +47,19 @@ import Testing
         == FileManager.default.contents(atPath: directory.url.path))
     #expect(FileSystem.contents(atPath: "/proc/self/stat")?.isEmpty == false)
   }
+
+  @Test func readingToTheEndStopsAtTheLimitAndGrowsPastTheHint() throws {
+    let directory = try TemporaryDirectory(prefix: "read-to-end")
+    let path = directory.path("big")
+    let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    for (limit, hint, expected) in [
+      (Int.max, 1, 100_000), (Int.max, 4096, 100_000), (70_001, 4096, 70_001), (10, 100_000, 10),
+    ] {
+      let descriptor = open(path, O_RDONLY)
+      defer { close(descriptor) }
+      let read = try #require(FileSystem.readToEnd(descriptor, limit: limit, sizeHint: hint))
+      #expect(read == Array(bytes.prefix(expected)), "limit \(limit), hint \(hint)")
+    }
+  }
 }

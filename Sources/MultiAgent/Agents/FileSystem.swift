@@ -80,27 +80,25 @@ enum FileSystem {
   }
 
   /// Opens the file at `path` for writing if it exists and is private: a regular file (never
-  /// through a link) with one link and no access for group or others. -1 otherwise, the file left
-  /// as it was. The caller closes the descriptor.
-  static func openPrivateFile(_ path: String) -> Int32 {
+  /// through a link) with one link and no access for group or others; with its size then. `nil`
+  /// otherwise, the file left as it was. The caller closes the descriptor.
+  static func openPrivateFile(_ path: String) -> (descriptor: Int32, size: off_t)? {
     let descriptor = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-    guard descriptor >= 0 else { return -1 }
+    guard descriptor >= 0 else { return nil }
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
       info.st_mode & 0o077 == 0
     else {
       close(descriptor)
-      return -1
+      return nil
     }
-    return descriptor
+    return (descriptor, info.st_size)
   }
 
   /// Opens the staging file `staging` emptied (``openPrivateFile(_:)``): -1 when it is not one.
   private static func openStaging(_ staging: String) -> Int32 {
-    let descriptor = openPrivateFile(staging)
-    guard descriptor >= 0 else { return -1 }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0, emptied(descriptor, size: info.st_size) else {
+    guard let (descriptor, size) = openPrivateFile(staging) else { return -1 }
+    guard emptied(descriptor, size: size) else {
       close(descriptor)
       return -1
     }
@@ -160,12 +158,22 @@ enum FileSystem {
       return FileManager.default.contents(atPath: path)
     }
     defer { close(descriptor) }
-    // One byte more than the size: a read that fills it says the file grew meanwhile.
-    var bytes = [UInt8](repeating: 0, count: Int(clamping: info.st_size) + 1)
+    // One byte more than the size: the read that finds the end comes without growing the buffer.
+    guard let bytes = readToEnd(descriptor, sizeHint: Int(clamping: info.st_size) + 1) else { return nil }
+    return bytes.isEmpty ? Data() : bytes.withUnsafeBytes { Data(bytes: $0.baseAddress!, count: $0.count) }
+  }
+
+  /// Reads `descriptor` to its end, or until `limit` bytes are in; `nil` when a read fails. Reads
+  /// straight into the result, first `sizeHint` bytes of it (a file's size, when known), growing
+  /// it as needed: no scratch buffer to zero and copy from.
+  static func readToEnd(_ descriptor: Int32, limit: Int = .max, sizeHint: Int = 4096) -> [UInt8]? {
+    var data = [UInt8](repeating: 0, count: min(max(sizeHint, 1), limit))
     var filled = 0
-    while true {
-      if filled == bytes.count { bytes += [UInt8](repeating: 0, count: max(bytes.count, 4096)) }
-      let count = bytes.withUnsafeMutableBytes {
+    while filled < limit {
+      if filled == data.count {
+        data.append(contentsOf: repeatElement(0, count: min(max(data.count, 4096), limit - filled)))
+      }
+      let count = data.withUnsafeMutableBytes {
         read(descriptor, $0.baseAddress! + filled, $0.count - filled)
       }
       if count < 0 && errno == EINTR { continue }
@@ -173,20 +181,7 @@ enum FileSystem {
       if count == 0 { break }
       filled += count
     }
-    return bytes.withUnsafeBytes { Data(bytes: $0.baseAddress!, count: filled) }
-  }
-
-  /// Reads `descriptor` to its end, or until `limit` bytes are in; `nil` when a read fails.
-  static func readToEnd(_ descriptor: Int32, limit: Int = .max) -> [UInt8]? {
-    var data: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    while data.count < limit {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else { return nil }
-      if count == 0 { break }
-      data += buffer[..<count]
-    }
+    data.removeSubrange(filled...)
     return data
   }
 

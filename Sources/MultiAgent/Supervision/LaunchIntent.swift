@@ -23,16 +23,13 @@ enum LaunchIntent {
   /// Writes `bytes` over the start of the private file at `path` (``FileSystem/openPrivateFile(_:)``)
   /// and cuts it there; `false` when there is no such file (nothing written).
   private static func overwrite(_ path: String, with bytes: [UInt8]) -> Bool {
-    let descriptor = FileSystem.openPrivateFile(path)
-    guard descriptor >= 0 else { return false }
+    guard let (descriptor, size) = FileSystem.openPrivateFile(path) else { return false }
     defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return false }
     let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     // Cut only when something longer was there (never, with ids of one length): a truncation is a
     // metadata change of its own on every CLI's start.
     return written == bytes.count
-      && (info.st_size <= off_t(bytes.count) || ftruncate(descriptor, off_t(bytes.count)) == 0)
+      && (size <= off_t(bytes.count) || ftruncate(descriptor, off_t(bytes.count)) == 0)
   }
 
   /// The process started under the intent at `path` that was never recorded: the live session
