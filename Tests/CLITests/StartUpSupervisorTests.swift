@@ -23,4 +23,27 @@ import Testing
     try world.openGate()
     #expect(try world.run(["wait", "early", "--timeout", "30"]).exitCode == 0)
   }
+
+  /// A supervisor slow to start (here held by a failpoint before it reads anything) finds the
+  /// spawn's start line and its word to go already in the socket, side by side: it takes the line,
+  /// then the word, and runs the agent itself. It used to read both as one line, refuse it and exit,
+  /// leaving the agent `starting` until a reconcile started another supervisor.
+  @Test func aSupervisorSlowToStartTakesTheLineAndTheWordSentTogether() throws {
+    let world = try LifecycleSandbox()
+    let spawned = try world.sandbox.run(
+      [
+        "spawn", "--provider", "fake", "--no-worktree", "--cwd", world.repository, "--name", "slow",
+        "@gate hold",
+      ],
+      extraEnvironment: ["MULTIAGENT_FAILPOINTS": "supervisor.early=sleep:0.5"])
+    #expect(spawned.exitCode == 0, "\(spawned.stderr)")
+    let record = try world.waitUntilRunning("slow")
+    let pid = try #require((record["supervisor"] as? [String: Any])?["pid"] as? Int)
+    let command = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).split(separator: 0)
+      .map { String(decoding: $0, as: UTF8.self) }
+    #expect(command.contains("--early"), "the early supervisor runs the agent: \(command)")
+    try world.openGate()
+    #expect(try world.run(["wait", "slow", "--timeout", "30"]).exitCode == 0)
+    #expect(try world.record("slow")["status"] as? String == "completed")
+  }
 }

@@ -41,12 +41,21 @@ enum EarlySupervisorStart {
     return JSONWriter.bytes(.object(object)) + [UInt8(ascii: "\n")]
   }
 
-  /// Reads the spawn's line from `descriptor` (blocking).
+  /// Reads the spawn's line from the socket `descriptor` (blocking), and nothing after it.
+  ///
+  /// The spawn sends the word to go on the same socket as soon as it has recorded the agent: a
+  /// supervisor slow to get here (its start delayed on a busy machine) finds the word behind the
+  /// line, and it must stay there for ``Supervisor/awaitStart(home:agentID:registry:provider:descriptor:)``.
+  /// So each read is peeked first and takes no more than up to the line's end.
   static func receive(agentID: String, descriptor: Int32 = 3) -> Received {
+    Failpoint.earlySupervisorStarted.hit()
     var line: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16 << 10)
     while line.last != UInt8(ascii: "\n") {
-      let count = read(descriptor, &buffer, buffer.count)
+      let peeked = recv(descriptor, &buffer, buffer.count, Int32(MSG_PEEK))
+      if peeked < 0 && errno == EINTR { continue }
+      let end = peeked > 0 ? buffer[0..<peeked].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } : nil
+      let count = peeked > 0 ? read(descriptor, &buffer, end ?? peeked) : peeked
       if count < 0 && errno == EINTR { continue }
       guard count > 0 else {
         close(descriptor)

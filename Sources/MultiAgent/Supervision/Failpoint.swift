@@ -26,6 +26,9 @@ enum Failpoint: String, CaseIterable {
   case liveAnswerRead = "live.answer"
   /// A child's supervisor settled it and has not reported it to its parent yet.
   case childReporting = "child.reporting"
+  /// A supervisor started ahead of its spawn (`--early`) runs and has not read the spawn's start
+  /// line yet (`sleep:S` lets the spawn send both the line and the word first).
+  case earlySupervisorStarted = "supervisor.early"
   /// A new worktree's administrative file is written, the next not yet (`exit:N`: after the Nth
   /// such file of the process).
   case worktreeFileWritten = "worktree.file"

@@ -39,6 +39,27 @@ import Testing
     #expect(try received(line) == .start(words, environment: environment))
   }
 
+  /// A supervisor slow to read finds the word to go behind the line: it takes the line alone and
+  /// leaves the word to be read next.
+  @Test func theWordSentRightAfterTheLineIsLeftInTheSocket() throws {
+    let words = SupervisorArguments(
+      home: "/home", agentID: "00000000000000a1", awaitStart: true, provider: "codex")
+    let environment = ["PATH": "/usr/bin"]
+    let (writer, reader) = try socketPair()
+    defer { close(reader) }
+    let bytes =
+      EarlySupervisorStart.line(words: words.words, environment: environment)
+      + Array(PendingSupervisor.goWord.utf8)
+    #expect(bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) } == bytes.count)
+    close(writer)
+    #expect(
+      EarlySupervisorStart.receive(agentID: "00000000000000a1", descriptor: reader)
+        == .start(words, environment: environment))
+    var rest = [UInt8](repeating: 0, count: 64)
+    let count = read(reader, &rest, rest.count)
+    #expect(count >= 0 && Array(rest[0..<max(count, 0)]) == Array(PendingSupervisor.goWord.utf8))
+  }
+
   @Test func aSpawnThatGaveUpSendsNothing() throws {
     #expect(try received([]) == .abandoned)
   }
