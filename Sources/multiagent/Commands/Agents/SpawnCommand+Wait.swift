@@ -21,7 +21,12 @@ extension SpawnCommand {
     _ = pending.waitUntilSettled(timeout: nil)
     guard let record = try? started.manager.agent(started.record.id),
       record.status.isTerminal || record.status == .waitingForInput
-    else { return nil }
+    else {
+      // The supervisor is gone without settling the agent (killed, say): looked at now, not at
+      // the wait's first reconcile pass two seconds on.
+      started.manager.reconcile()
+      return nil
+    }
     let exitCode = AgentOutput.reportSettled(record, context: context)
     // As ``run(context:)`` does: the reconcile pass the supervisor was not asked for, once reported.
     if !pending.reconcilesWhenSettled { started.manager.reconcile() }
