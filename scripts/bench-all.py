@@ -87,6 +87,10 @@ def summary(parse, lifecycle, load):
         if match:
             figure = (f"bare {match.group(1)} s, spawned {match.group(2)} s: ratio {match.group(3)} "
                       f"(paired {match.group(4)})")
+            means = re.compile(r"means: .*?ratio ([\d.]+); slowest: bare ([\d.]+) s, spawn --wait ([\d.]+) s")
+            tail = means.search(lifecycle, match.end())
+            if tail:
+                figure += f"; means' ratio {tail.group(1)}, slowest spawn {tail.group(3)} s (bare {tail.group(2)} s)"
             if match.group(5) != "-":
                 figure += f"; SDK query() script {match.group(5)} s (spawn ÷ SDK {match.group(6)})"
             rss.append(f"{match.group(8)} MB ({provider})")

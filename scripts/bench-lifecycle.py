@@ -10,7 +10,8 @@
    1 + the median of each spawn's excess over the bare run of its round, over the bare median —
    which the machine's drift moves
    less (target: within 5%, <= 1.05), with a 95% bootstrap interval of the paired ratio (the runs
-   resampled) that says whether the runs can tell; for claude also a Python script
+   resampled) that says whether the runs can tell; the means and the slowest run of each, where a
+   rare stall shows that the medians hide; for claude also a Python script
    calling claude-agent-sdk's `query()` (scripts/bench-sdk-query.py, same binary, same environment),
    timed as a whole process (interpreter start and import included) and without the import;
    and multiagent's own cost alone, with an instant stand-in CLI (free of the model's variance), also
@@ -171,6 +172,9 @@ def own_overhead(binary, base_env, work, ws, runs, pause):
           f"{statistics.median(bare) * 1000:.1f} ms bare)")
     print(f"  into a new worktree of a one-commit repository (the default spawn; git's own processes "
           f"included): {(statistics.median(worktree) - statistics.median(bare)) * 1000:.1f} ms")
+    print(f"  means: {(statistics.mean(spawned) - statistics.mean(bare)) * 1000:.1f} ms, into a new worktree "
+          f"{(statistics.mean(worktree) - statistics.mean(bare)) * 1000:.1f} ms; slowest spawn "
+          f"{max(spawned) * 1000:.1f} ms, into a new worktree {max(worktree) * 1000:.1f} ms")
 
 
 def main():
@@ -310,6 +314,11 @@ def main():
                 print(f"{'':10} SDK query() alone (after the import, to the end of its stream): {after_import:.3f} s, "
                       f"spawn/that {statistics.median(spawned) / after_import:.2f}; "
                       f"import claude_agent_sdk {statistics.median(i for *_, i in sdk):.3f} s")
+            # The means and the slowest runs: a rare stall (a spawn waiting seconds for a step that
+            # failed) leaves the medians alone and shows here.
+            print(f"{'':10} means: bare {statistics.mean(bare):.3f} s, spawn --wait {statistics.mean(spawned):.3f} s, "
+                  f"ratio {statistics.mean(spawned) / statistics.mean(bare):.3f}; slowest: bare {max(bare):.3f} s, "
+                  f"spawn --wait {max(spawned):.3f} s")
             print(f"{'':10} bare CLI given multiagent's whole prompt (question protocol included): "
                   f"{statistics.median(bare_full):.3f} s, ratio {statistics.median(spawned) / statistics.median(bare_full):.3f}, "
                   f"paired {paired_ratio(bare_full, spawned):.3f}")
