@@ -20,6 +20,9 @@ extension AgentError {
 
   /// What the user can do about it, in the CLI's words (the library's errors name no options).
   var cliHint: String? {
+    if let catalog = underlying as? CatalogError, !catalog.file.hasPrefix("built-in") {
+      return "fix or remove \(catalog.file)"
+    }
     if let worktree = underlying as? WorktreeError {
       switch worktree.code {
       case .notARepository:
@@ -62,12 +65,33 @@ extension CommandContext {
   ///
   /// Supervisors are detached processes of this executable: `multiagent __supervise <words>`.
   ///
-  /// - Throws: ``AgentError/Code/forbidden`` for an agent id without its valid token.
-  func agentManager(reconciling: Bool = true) throws -> AgentManager {
-    let unscoped = try AgentManager(
-      home: self.home, supervision: try Self.supervision(), logger: Self.logger(environment))
+  /// With `catalogOptional`, for the commands that need no provider's definition (those that read,
+  /// stop, delete or dismiss agents), an invalid `providers.json` is a warning rather than an error:
+  /// the manager then knows no provider and repairs nothing (no reconcile pass, and an agent whose
+  /// supervisor died is left for a command run once the file is fixed), so that agents can still be
+  /// seen and stopped.
+  ///
+  /// - Throws: ``AgentError/Code/forbidden`` for an agent id without its valid token;
+  ///   ``AgentError/Code/catalog`` for an invalid `providers.json` unless `catalogOptional`.
+  func agentManager(reconciling: Bool = true, catalogOptional: Bool = false) throws -> AgentManager {
+    let supervision = try Self.supervision()
+    let logger = Self.logger(environment)
+    let unscoped: AgentManager
+    let catalog = Result { () throws(CatalogError) in try home.providerRegistry() }
+    switch catalog {
+    case .success(let registry):
+      unscoped = try AgentManager(home: home, registry: registry, supervision: supervision, logger: logger)
+    case .failure(let error) where catalogOptional:
+      console.writeError(
+        "warning: \(error.description); fix or remove \(error.file). Until then no agent is spawned, "
+          + "answered or repaired.\n")
+      let none = try ProviderRegistry(definitions: [], dialects: [:])
+      unscoped = try AgentManager(home: home, registry: none, supervision: supervision, logger: logger)
+    case .failure(let error):
+      throw error
+    }
     let manager = unscoped.scoped(to: try Authority.resolve(environment: environment, store: unscoped.store))
-    if reconciling { manager.reconcile() }
+    if reconciling, case .success = catalog { manager.reconcile() }
     return manager
   }
 }

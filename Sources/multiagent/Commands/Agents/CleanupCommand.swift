@@ -26,7 +26,7 @@ struct CleanupCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     try manager.authority.requireUser("cleanup")
     let report = await manager.cleanup(dryRun: isDryRun)
     if context.json {

@@ -31,7 +31,7 @@ struct DeleteCommand: ParsableCommand {
       return try await RemoteAgentOutput.delete(
         agent, hosts: hosts, keepBranch: keepsBranch, context: context)
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.agent(reference)
     let descendants = try await manager.deleteTree(record.id, keepBranch: keepsBranch).filter {
       $0.id != record.id

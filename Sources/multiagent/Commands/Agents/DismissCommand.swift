@@ -17,7 +17,7 @@ struct DismissCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.dismiss(reference)
     if context.json {
       AgentOutput.writeJSON(record.jsonValue, to: context.console)

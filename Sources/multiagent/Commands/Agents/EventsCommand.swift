@@ -34,7 +34,7 @@ struct EventsCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     var agentID: String?
     if let agentReference {
       // An agent on a host has no local record: its events are the ingested ones alone.

@@ -49,7 +49,7 @@ struct ListCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let filter = AgentStore.Filter(
       statuses: statuses, provider: providerName, includeDismissed: includeDismissed)
     // A provider no longer defined still names the agents it ran; a name that is neither is a typo.

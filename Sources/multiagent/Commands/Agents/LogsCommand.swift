@@ -39,7 +39,7 @@ struct LogsCommand: ParsableCommand {
       return try await RemoteLogs.run(
         agent, hosts: hosts, raw: raw, follow: follows, context: context)
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.agent(reference)
     try manager.requireLogHere(record)
     _ = try await AgentOutput.followLog(

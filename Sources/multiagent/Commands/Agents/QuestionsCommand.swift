@@ -23,7 +23,7 @@ struct QuestionsCommand: ParsableCommand {
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
       return try await RemoteAgentOutput.questions(agent, hosts: hosts, context: context)
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.agent(reference)
     let questions = record.status == .waitingForInput ? record.pendingQuestions : []
     if context.json {

@@ -18,7 +18,7 @@ struct ResultCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.agent(reference)
     guard record.status == .completed, let result = record.result else {
       var message = "\(record.name) has no result: it is \(record.status.rawValue)"

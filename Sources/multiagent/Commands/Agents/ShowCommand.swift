@@ -23,7 +23,7 @@ struct ShowCommand: ParsableCommand {
       await RemoteAgentOutput.show(agent, hosts: hosts, context: context)
       return .success
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let record = try manager.agent(reference, allowSelf: true)
     if context.json {
       // The record, and the runs of its CLI: which provider and account served each.

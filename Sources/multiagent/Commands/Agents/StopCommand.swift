@@ -30,7 +30,7 @@ struct StopCommand: ParsableCommand {
     if let (hosts, agent) = RemoteAgentOutput.lookup(reference, context) {
       return try await RemoteAgentOutput.stop(agent, hosts: hosts, grace: graceDuration, context: context)
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let stopped = try await manager.stopTree(reference, grace: graceDuration)
     let record = stopped.agent
     if context.json {

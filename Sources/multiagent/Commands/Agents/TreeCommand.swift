@@ -32,7 +32,7 @@ struct TreeCommand: ParsableCommand {
   }
 
   func run(context: CommandContext) async throws -> ExitCode {
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     var remote: [RemoteAgentView] = []
     if let reference, (try? manager.agent(reference)) == nil,
       let (hosts, agent) = RemoteAgentOutput.lookup(reference, context)

@@ -60,7 +60,7 @@ struct WaitCommand: ParsableCommand {
     if mode == nil, let (hosts, agent) = RemoteAgentOutput.lookup(references[0], context) {
       return try await RemoteAgentOutput.wait(agent, hosts: hosts, timeout: timeout, context: context)
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     if let mode, let mixed = try MixedWait.make(references, manager: manager, context: context) {
       return try await mixed.run(mode: mode, timeout: timeout, context: context)
     }

@@ -42,7 +42,7 @@ struct WatchCommand: ParsableCommand {
         "unsupported_option", "watch is for people and has no --json output",
         hint: "use `multiagent list --json`, or `multiagent events --follow --json` for a stream")
     }
-    let manager = try context.agentManager()
+    let manager = try context.agentManager(catalogOptional: true)
     let accounts = context.carriesAgentIdentity ? nil : try AccountOutput.accounts(context)
     let reader = WatchReader(manager: manager, accounts: accounts, includeDismissed: includeDismissed)
     let style = TextStyle(environment: context.environment)
