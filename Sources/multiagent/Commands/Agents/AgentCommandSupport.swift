@@ -20,9 +20,6 @@ extension AgentError {
 
   /// What the user can do about it, in the CLI's words (the library's errors name no options).
   var cliHint: String? {
-    if let catalog = underlying as? CatalogError, !catalog.file.hasPrefix("built-in") {
-      return "fix or remove \(catalog.file)"
-    }
     if let worktree = underlying as? WorktreeError {
       switch worktree.code {
       case .notARepository:
@@ -82,9 +79,11 @@ extension CommandContext {
     case .success(let registry):
       unscoped = try AgentManager(home: home, registry: registry, supervision: supervision, logger: logger)
     case .failure(let error) where catalogOptional:
+      // The error as a command that needs the catalog reports it, hint included.
+      let problem = CLIError.from(error)
       console.writeError(
-        "warning: \(error.description); fix or remove \(error.file). Until then no agent is spawned, "
-          + "answered or repaired.\n")
+        "warning: \(problem.message)\(problem.hint.map { "; \($0)" } ?? ""). Until then no agent is "
+          + "spawned, answered or repaired.\n")
       let none = try ProviderRegistry(definitions: [], dialects: [:])
       unscoped = try AgentManager(home: home, registry: none, supervision: supervision, logger: logger)
     case .failure(let error):
