@@ -2,11 +2,13 @@ import Dispatch
 
 /// Runs `body`, which blocks its thread (a `poll`, a `waitpid`), on a Dispatch thread and awaits
 /// it, so that Swift's few cooperative threads are never held by a blocking call.
-public func awaitBlocking(_ body: @escaping @Sendable () -> Void) async {
-  await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+///
+/// - Returns: what `body` returned.
+@discardableResult
+public func awaitBlocking<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+  await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
     DispatchQueue.global().async {
-      body()
-      continuation.resume()
+      continuation.resume(returning: body())
     }
   }
 }

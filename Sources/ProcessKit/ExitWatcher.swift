@@ -44,11 +44,15 @@ public final class ExitWatcher: Sendable {
   }
 
   /// Blocks until the process has exited, the watched file changed, or `timeout` passed.
-  public func wait(timeout: Duration) {
+  ///
+  /// - Returns: whether the process is known to have exited (its pidfd is readable): a wait on it
+  ///   from then on returns at once, so a caller that goes on waiting sleeps instead.
+  @discardableResult
+  public func wait(timeout: Duration) -> Bool {
     let milliseconds = Int32(clamping: timeout.wholeMilliseconds)
     guard descriptor >= 0 || changes >= 0 else {
       usleep(UInt32(min(max(milliseconds, 1), 1_000_000)) * 1000)
-      return
+      return false
     }
     var entries = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
     if changes >= 0 { entries.append(pollfd(fd: changes, events: Int16(POLLIN), revents: 0)) }
@@ -58,6 +62,7 @@ public final class ExitWatcher: Sendable {
       var buffer = [UInt8](repeating: 0, count: 4096)
       while buffer.withUnsafeMutableBytes({ read(changes, $0.baseAddress, $0.count) }) > 0 {}
     }
+    return descriptor >= 0 && entries[0].revents != 0
   }
 }
 

@@ -84,10 +84,7 @@ extension AgentManager {
     guard !ids.isEmpty else { return WaitOutcome(settled: [], pending: []) }
     let clock = ContinuousClock()
     let start = clock.now
-    var lastReconcile = start
-    // The supervisor of the first agent still waited on: it exits right after settling the agent,
-    // so a wait on its pidfd ends the moment there is news.
-    var watched: (identity: ProcessIdentity, watcher: ExitWatcher)?
+    var pacing = WaitPacing(start: start, interval: Self.waitReconcileInterval)
     // Terminal records never settle differently; they are read once.
     var terminal: [String: AgentRecord] = [:]
     while true {
@@ -111,21 +108,16 @@ extension AgentManager {
       let elapsed = clock.now - start
       if let timeout, elapsed >= timeout { return WaitOutcome(settled: inOrder, pending: pending) }
       if Task.isCancelled { return WaitOutcome(settled: inOrder, pending: pending) }
-      if clock.now - lastReconcile > Self.waitReconcileInterval {
+      if pacing.reconcileIsDue(now: clock.now) {
         for record in pending { reconcile(agentID: record.id) }
-        lastReconcile = clock.now
       }
       let local = pending.filter { !isElsewhere($0) }
       let interval = local.isEmpty ? Self.waitElsewhereInterval : Self.waitPollInterval
       let pause = timeout.map { min(interval, $0 - elapsed) } ?? interval
       // Only a supervisor of this machine can be watched (another machine's pid names nothing here).
-      if let supervisor = local.first?.supervisor, supervisor.pid > 0 {
-        if watched?.identity != supervisor { watched = (supervisor, ExitWatcher(pid: supervisor.pid)) }
-      } else {
-        watched = nil
-      }
-      if let watcher = watched?.watcher {
-        await awaitBlocking { watcher.wait(timeout: pause) }
+      let supervisor = local.first?.supervisor.flatMap { $0.pid > 0 ? $0 : nil }
+      if let watcher = pacing.watcher(for: supervisor) {
+        if await awaitBlocking({ watcher.wait(timeout: pause) }) { pacing.watchedSupervisorExited() }
       } else {
         try? await Task.sleep(for: pause)
       }
